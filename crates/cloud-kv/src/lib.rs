@@ -1,0 +1,1 @@
+//! Game cloud key-value data (setUserCloudStorage and its family) over any mpstore backend.

@@ -1,0 +1,1 @@
+//! The wx / my / tt storage facades of mpstore: callbacks, Promises and Sync forms.

@@ -1,0 +1,176 @@
+//! The backend contract: what every storage backend must do, and what callers may rely on.
+
+use crate::error::Result;
+use async_trait::async_trait;
+
+/// What a namespace holds: the sum of its entries' charges and the number of its entries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Usage {
+    /// The sum of the `charge` of every entry (see [`Op::Put`]).
+    pub bytes: u64,
+    /// The number of entries.
+    pub entries: u64,
+}
+
+/// Ceilings a write must respect, checked by the backend atomically with the write.
+///
+/// A write is refused when, after it, a dimension of the namespace's [`Usage`] would be above its
+/// ceiling **and** higher than before the write; a write that shrinks usage is always allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Limits {
+    /// The largest `Usage::bytes` a write may lead to.
+    pub max_bytes: u64,
+    /// The largest `Usage::entries` a write may lead to.
+    pub max_entries: u64,
+}
+
+impl Limits {
+    /// No ceiling at all.
+    pub const NONE: Limits = Limits {
+        max_bytes: u64::MAX,
+        max_entries: u64::MAX,
+    };
+
+    /// Whether going from `before` to `after` is refused.
+    pub fn refuses(&self, before: Usage, after: Usage) -> bool {
+        (after.bytes > self.max_bytes && after.bytes > before.bytes)
+            || (after.entries > self.max_entries && after.entries > before.entries)
+    }
+}
+
+/// One change inside an atomic [`Backend::apply`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// Store `value` under `key`, charging `charge` to the namespace's `Usage::bytes`.
+    ///
+    /// The charge is decided by the layer above (plaintext sizes, per the dialect's rule), so a
+    /// wrapper that changes `value` (encryption) never changes what is counted.
+    Put {
+        /// The entry's key.
+        key: Vec<u8>,
+        /// The entry's bytes.
+        value: Vec<u8>,
+        /// What the entry counts toward the namespace's usage.
+        charge: u64,
+    },
+    /// Remove `key` if present; removing a missing key is not an error.
+    Delete {
+        /// The entry's key.
+        key: Vec<u8>,
+    },
+}
+
+impl Op {
+    /// The key this op touches.
+    pub fn key(&self) -> &[u8] {
+        match self {
+            Op::Put { key, .. } | Op::Delete { key } => key,
+        }
+    }
+}
+
+/// A namespace's keys and usage, read at one instant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listing {
+    /// Keys in insertion order (see [`Backend`], *Order*).
+    pub keys: Vec<Vec<u8>>,
+    /// The namespace's usage at the same instant.
+    pub usage: Usage,
+}
+
+/// A backend: namespaced, ordered key-value storage with atomic, limit-checked writes.
+///
+/// Namespaces and keys are opaque byte strings here. The layers above encode them (see
+/// [`crate::Namespace::encode`]) and may transform them further (encryption); a backend must never
+/// interpret them, and must treat any byte string, including the empty one, as valid.
+///
+/// # Contract
+///
+/// Every implementation must keep all of these; [`crate::testkit`] checks them.
+///
+/// - **Isolation.** Each namespace is a separate keyspace. No operation on one namespace reads,
+///   changes, counts or lists anything of another, whatever bytes either name holds (one may be a
+///   prefix of the other).
+/// - **Atomic, limit-checked writes.** [`apply`](Backend::apply) applies its ops in order, as if
+///   one after another, and either all of them take effect together with the namespace's new
+///   [`Usage`], or none does. The [`Limits`] are checked against the usage the whole batch leads
+///   to, in the same atomic step: two concurrent writers can never together pass a limit, and no
+///   update of usage is ever lost.
+/// - **Serializable.** Concurrent calls behave as if they ran one at a time in some order that
+///   respects each caller's own order.
+/// - **Usage is exact.** A namespace's `Usage::bytes` is always the sum of the charges of its
+///   current entries (an overwrite replaces the old charge), and `Usage::entries` their number.
+/// - **Order.** [`list`](Backend::list) returns keys in insertion order: a key takes its place
+///   when first written; overwriting keeps its place; after a delete, writing it again puts it at
+///   the end. [`clear`](Backend::clear) forgets every place.
+/// - **Durability.** When a call returns `Ok`, its effect is as durable as the backend's
+///   documented mode promises, and a crash never leaves a torn value, half a batch, or usage that
+///   disagrees with the entries.
+/// - **Failure changes nothing.** When a call returns `Err`, no stored entry, order or usage has
+///   changed.
+/// - **No runtime required.** Returned futures must complete when polled by any executor,
+///   including a plain `block_on` on a thread with no tokio runtime (see [`crate::block_on`]). A
+///   backend that needs a reactor runs its I/O on a runtime it owns and awaits the result through
+///   a runtime-independent channel.
+/// - **No panics.** Any input, including hostile bytes read back from storage, yields `Ok` or a
+///   clear [`crate::Error`].
+///
+/// Conveniences built on these methods live in [`crate::Store`], not here, so a wrapper that
+/// forwards this trait forwards everything.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// The value stored under `key` in `ns`, or `None`.
+    async fn get(&self, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>>;
+
+    /// Applies `ops` to `ns` atomically, as described in the contract above, and returns the
+    /// namespace's usage after them.
+    ///
+    /// When `limits` refuse the result (see [`Limits::refuses`]), returns
+    /// [`crate::Error::LimitExceeded`] with the usage before and after, and changes nothing. An
+    /// empty `ops` changes nothing and returns the current usage.
+    async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage>;
+
+    /// The keys of `ns` in insertion order, and its usage, read at one instant. A namespace that
+    /// holds nothing lists no keys and zero usage.
+    async fn list(&self, ns: &[u8]) -> Result<Listing>;
+
+    /// Removes every entry of `ns`; its usage becomes zero. Clearing an empty namespace succeeds.
+    async fn clear(&self, ns: &[u8]) -> Result<()>;
+
+    /// Removes `ns` entirely: its entries and any state the backend keeps for it (order counters,
+    /// metadata). Afterwards the namespace is as if it had never been written.
+    async fn drop_namespace(&self, ns: &[u8]) -> Result<()>;
+
+    /// Every namespace that holds at least one entry, with its usage, in no particular order.
+    async fn namespaces(&self) -> Result<Vec<(Vec<u8>, Usage)>>;
+}
+
+/// Shared and boxed backends are backends too.
+macro_rules! forward_backend {
+    ($($ptr:ty),*) => {$(
+        #[async_trait]
+        #[deny(clippy::missing_trait_methods)]
+        impl<B: Backend + ?Sized> Backend for $ptr {
+            async fn get(&self, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>> {
+                (**self).get(ns, key).await
+            }
+            async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+                (**self).apply(ns, ops, limits).await
+            }
+            async fn list(&self, ns: &[u8]) -> Result<Listing> {
+                (**self).list(ns).await
+            }
+            async fn clear(&self, ns: &[u8]) -> Result<()> {
+                (**self).clear(ns).await
+            }
+            async fn drop_namespace(&self, ns: &[u8]) -> Result<()> {
+                (**self).drop_namespace(ns).await
+            }
+            async fn namespaces(&self) -> Result<Vec<(Vec<u8>, Usage)>> {
+                (**self).namespaces().await
+            }
+        }
+    )*};
+}
+
+forward_backend!(std::sync::Arc<B>, Box<B>, &B);

@@ -1,0 +1,55 @@
+//! # storage-core
+//!
+//! The foundation of mpstore: what a mini-program may store ([`JsValue`]), where it lives
+//! ([`Namespace`]), the rules each platform applies ([`Policy`], [`CloudPolicy`]), how each
+//! platform reports a failure ([`codes`]), the contract every backend keeps ([`Backend`]), the
+//! engine that enforces the rules over any backend ([`Store`]), and a reference backend
+//! ([`MemoryBackend`]).
+//!
+//! This crate does no I/O and needs no async runtime: its futures complete under [`block_on`].
+//! With the `testkit` feature it also ships the conformance kit ([`testkit`]) that every backend
+//! runs in one line.
+//!
+//! ```
+//! use storage_core::{block_on, JsObject, JsValue, MemoryBackend, Namespace, Policy, Scope, Store};
+//! let store = Store::new(MemoryBackend::new());
+//! let ns = Namespace::local("alipay-user", "2021000000000000", Scope::App).unwrap();
+//! let city: JsObject = [("cityName", "杭州"), ("adCode", "330100"), ("spell", "hangzhou")]
+//!     .into_iter()
+//!     .collect();
+//! block_on(store.set(&ns, &Policy::MY, "currentCity", &city.clone().into(), Default::default()))
+//!     .unwrap();
+//! assert_eq!(block_on(store.get(&ns, "currentCity", false)).unwrap(), Some(city.into()));
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod backend;
+pub mod codes;
+pub mod error;
+mod memory;
+pub mod namespace;
+pub mod policy;
+mod store;
+pub mod value;
+
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+pub use backend::{Backend, Limits, Listing, Op, Usage};
+pub use codes::{platform_error, ApiKind, PlatformError};
+pub use error::{CloudRule, Error, Result};
+pub use memory::MemoryBackend;
+pub use namespace::{Namespace, Scope};
+pub use policy::{CloudPolicy, Dialect, EntryMeasure, Policy, Unit};
+pub use store::{NamespaceUsage, SetOptions, StorageInfo, Store};
+pub use value::{JsDate, JsObject, JsType, JsValue, Size};
+
+/// Runs a future to completion on the current thread, with no async runtime.
+///
+/// This is the `*Sync` path: backends promise their futures complete under it (see
+/// [`Backend`]), and it does not panic when called from inside a tokio runtime (it blocks that
+/// thread until the future is done).
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    pollster::block_on(future)
+}

@@ -1,0 +1,241 @@
+//! The store engine: contract §4's local-storage rules, enforced over any [`Backend`].
+//!
+//! The engine validates and measures each call with a [`Policy`], encodes values into records,
+//! and hands the backend one atomic, limit-checked [`Backend::apply`] per write. It never reads
+//! before it writes, so the quota holds under concurrent writers without a lock of its own.
+
+use crate::backend::{Backend, Op, Usage};
+use crate::error::{Error, Result};
+use crate::namespace::{Namespace, Scope};
+use crate::policy::{check_key, Policy};
+use crate::value::{self, JsValue};
+
+/// The first byte of every record this engine writes.
+const RECORD_V1: u8 = 1;
+/// Record flag: written by WeChat's `setStorage({encrypt: true})`.
+const FLAG_ENCRYPT: u8 = 1;
+
+/// Options of a single write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SetOptions {
+    /// WeChat's `encrypt: true`: charged 1.4×, and readable only with `encrypt: true`.
+    pub encrypt: bool,
+}
+
+/// `getStorageInfo`'s answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageInfo {
+    /// Keys in insertion order.
+    pub keys: Vec<String>,
+    /// Usage in KB, rounded up.
+    pub current_size: u64,
+    /// The quota in KB.
+    pub limit_size: u64,
+}
+
+/// A namespace and what it holds, for host-level listings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespaceUsage {
+    /// The namespace.
+    pub namespace: Namespace,
+    /// What it holds.
+    pub usage: Usage,
+}
+
+/// The local-storage engine over a backend.
+///
+/// ```
+/// use storage_core::{block_on, JsValue, MemoryBackend, Namespace, Policy, Scope, Store};
+/// let store = Store::new(MemoryBackend::new());
+/// let ns = Namespace::local("u", "app", Scope::App).unwrap();
+/// block_on(async {
+///     store.set(&ns, &Policy::WX, "k", &JsValue::from("v"), Default::default()).await.unwrap();
+///     assert_eq!(store.get(&ns, "k", false).await.unwrap(), Some(JsValue::from("v")));
+///     let info = store.info(&ns, &Policy::WX).await.unwrap();
+///     assert_eq!((info.keys, info.current_size, info.limit_size), (vec!["k".to_string()], 1, 10240));
+/// });
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Store<B> {
+    backend: B,
+}
+
+impl<B: Backend> Store<B> {
+    /// An engine over `backend`.
+    pub fn new(backend: B) -> Self {
+        Store { backend }
+    }
+
+    /// The backend underneath.
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// `setStorage`: stores `value` under `key`, or fails and changes nothing.
+    pub async fn set(
+        &self,
+        ns: &Namespace,
+        policy: &Policy,
+        key: &str,
+        value: &JsValue,
+        options: SetOptions,
+    ) -> Result<()> {
+        let op = put_op(policy, key, value, options)?;
+        self.write(ns, policy, &[op]).await
+    }
+
+    /// `batchSetStorage`: all items or none (contract §4). Later items overwrite earlier ones of
+    /// the same key.
+    pub async fn batch_set(
+        &self,
+        ns: &Namespace,
+        policy: &Policy,
+        items: &[(String, JsValue)],
+    ) -> Result<()> {
+        let ops = items
+            .iter()
+            .map(|(k, v)| put_op(policy, k, v, SetOptions::default()))
+            .collect::<Result<Vec<_>>>()?;
+        self.write(ns, policy, &ops).await
+    }
+
+    async fn write(&self, ns: &Namespace, policy: &Policy, ops: &[Op]) -> Result<()> {
+        match self.backend.apply(&ns.encode(), ops, policy.limits()).await {
+            Ok(_) => Ok(()),
+            Err(Error::LimitExceeded { after, .. }) => Err(Error::QuotaExceeded {
+                after: after.bytes,
+                limit: policy.quota,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `getStorage`: the value under `key`, or `None`.
+    ///
+    /// `encrypt` says whether the caller reads with WeChat's `encrypt: true`; it must match how
+    /// the entry was written, or the read fails with [`Error::EncryptMismatch`].
+    pub async fn get(&self, ns: &Namespace, key: &str, encrypt: bool) -> Result<Option<JsValue>> {
+        check_key(key)?;
+        match self.backend.get(&ns.encode(), key.as_bytes()).await? {
+            None => Ok(None),
+            Some(record) => decode_record(&record, encrypt).map(Some),
+        }
+    }
+
+    /// `batchGetStorage`: one answer per key, in order.
+    pub async fn batch_get(&self, ns: &Namespace, keys: &[String]) -> Result<Vec<Option<JsValue>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            out.push(self.get(ns, key, false).await?);
+        }
+        Ok(out)
+    }
+
+    /// `removeStorage`: removing a missing key succeeds.
+    pub async fn remove(&self, ns: &Namespace, key: &str) -> Result<()> {
+        check_key(key)?;
+        let op = Op::Delete {
+            key: key.as_bytes().to_vec(),
+        };
+        self.backend
+            .apply(&ns.encode(), &[op], crate::Limits::NONE)
+            .await
+            .map(|_| ())
+    }
+
+    /// `clearStorage`: empties this namespace only.
+    pub async fn clear(&self, ns: &Namespace) -> Result<()> {
+        self.backend.clear(&ns.encode()).await
+    }
+
+    /// `getStorageInfo`: keys in insertion order and sizes in KB.
+    pub async fn info(&self, ns: &Namespace, policy: &Policy) -> Result<StorageInfo> {
+        let listing = self.backend.list(&ns.encode()).await?;
+        let keys = listing
+            .keys
+            .into_iter()
+            .map(|k| String::from_utf8(k).map_err(|_| Error::Corrupt("key is not UTF-8".into())))
+            .collect::<Result<_>>()?;
+        Ok(StorageInfo {
+            keys,
+            current_size: policy.current_size_kb(listing.usage.bytes),
+            limit_size: policy.limit_size_kb,
+        })
+    }
+
+    /// Every namespace holding data, with its usage (host-level).
+    pub async fn namespaces(&self) -> Result<Vec<NamespaceUsage>> {
+        self.backend
+            .namespaces()
+            .await?
+            .into_iter()
+            .map(|(ns, usage)| {
+                Ok(NamespaceUsage {
+                    namespace: Namespace::decode(&ns)?,
+                    usage,
+                })
+            })
+            .collect()
+    }
+
+    /// Drops one namespace entirely (host-level).
+    pub async fn drop_namespace(&self, ns: &Namespace) -> Result<()> {
+        self.backend.drop_namespace(&ns.encode()).await
+    }
+
+    /// Removes one app's local data for one user, every scope of it (the mini-program was
+    /// deleted). Returns how many namespaces were dropped.
+    pub async fn remove_app(&self, user: &str, app: &str) -> Result<usize> {
+        self.drop_local_where(|u, a, _| u == user && a == app).await
+    }
+
+    /// Removes all local data of one user (logout or uninstall). Returns how many namespaces
+    /// were dropped.
+    pub async fn remove_user(&self, user: &str) -> Result<usize> {
+        self.drop_local_where(|u, _, _| u == user).await
+    }
+
+    async fn drop_local_where(&self, pick: impl Fn(&str, &str, &Scope) -> bool) -> Result<usize> {
+        let mut dropped = 0;
+        for entry in self.namespaces().await? {
+            if let Namespace::Local { user, app, scope } = &entry.namespace {
+                if pick(user, app, scope) {
+                    self.drop_namespace(&entry.namespace).await?;
+                    dropped += 1;
+                }
+            }
+        }
+        Ok(dropped)
+    }
+}
+
+fn put_op(policy: &Policy, key: &str, value: &JsValue, options: SetOptions) -> Result<Op> {
+    let charge = policy.check_entry(key, value, options.encrypt)?;
+    Ok(Op::Put {
+        key: key.as_bytes().to_vec(),
+        value: encode_record(value, options.encrypt),
+        charge,
+    })
+}
+
+/// A record: version byte, flags byte, then the value's binary encoding.
+fn encode_record(value: &JsValue, encrypt: bool) -> Vec<u8> {
+    let body = value::encode(value);
+    let mut record = Vec::with_capacity(body.len() + 2);
+    record.push(RECORD_V1);
+    record.push(if encrypt { FLAG_ENCRYPT } else { 0 });
+    record.extend_from_slice(&body);
+    record
+}
+
+fn decode_record(record: &[u8], encrypt: bool) -> Result<JsValue> {
+    match record {
+        [RECORD_V1, flags, body @ ..] if flags & !FLAG_ENCRYPT == 0 => {
+            if (flags & FLAG_ENCRYPT != 0) != encrypt {
+                return Err(Error::EncryptMismatch);
+            }
+            value::decode(body).map_err(|e| Error::Corrupt(e.to_string()))
+        }
+        _ => Err(Error::Corrupt("unknown record format".into())),
+    }
+}

@@ -1,0 +1,1 @@
+//! A durable mpstore backend on sled.

@@ -1,0 +1,2 @@
+//! Tests that need more than one of mpstore's crates live here, above every layer, so that no
+//! crate has to depend sideways on another just to be tested with it.
