@@ -4,7 +4,7 @@ use crate::error::Result;
 use async_trait::async_trait;
 
 /// What a namespace holds: the sum of its entries' charges and the number of its entries.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Usage {
     /// The sum of the `charge` of every entry (see [`Op::Put`]).
     pub bytes: u64,

@@ -55,9 +55,7 @@ pub fn platform_error(dialect: Dialect, kind: ApiKind, err: &Error) -> PlatformE
         // WeChat local storage.
         (Dialect::Wx, Error::EmptyKey) => (Some(800_003), "invalid key".into()),
         (Dialect::Wx, Error::WrongType { .. }) => (None, err.to_string()),
-        (Dialect::Wx, Error::InvalidParam(detail)) => {
-            (None, format!("parameter error: {detail}"))
-        }
+        (Dialect::Wx, Error::InvalidParam(detail)) => (None, format!("parameter error: {detail}")),
         (Dialect::Wx, Error::EntryTooLarge { .. }) => (None, "entry size limit reached".into()),
         (Dialect::Wx, Error::QuotaExceeded { .. } | Error::LimitExceeded { .. }) => {
             (None, "exceed storage max size 10Mb".into())
@@ -84,9 +82,10 @@ pub fn platform_error(dialect: Dialect, kind: ApiKind, err: &Error) -> PlatformE
 
         // Douyin local storage (mini-game errNo table).
         (Dialect::Tt, Error::EmptyKey) => (Some(20_000), "key is illegal".into()),
-        (Dialect::Tt, Error::WrongType { .. } | Error::InvalidParam(_) | Error::EncryptMismatch) => {
-            (Some(20_001), "invalid param".into())
-        }
+        (
+            Dialect::Tt,
+            Error::WrongType { .. } | Error::InvalidParam(_) | Error::EncryptMismatch,
+        ) => (Some(20_001), "invalid param".into()),
         (Dialect::Tt, Error::EntryTooLarge { .. }) => {
             (Some(21_101), "exceed storage item max length".into())
         }

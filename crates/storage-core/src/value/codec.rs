@@ -176,7 +176,8 @@ impl Reader<'_> {
             DATE => {
                 let t = self.f64()?;
                 let d = JsDate::from_millis(t);
-                if d.time_value().to_bits() != t.to_bits() && !(t.is_nan() && !d.is_valid()) {
+                // Only what `encode` writes: a clipped time value, or NaN for the invalid Date.
+                if !t.is_nan() && d.time_value().to_bits() != t.to_bits() {
                     return Err(self.err("date is not a clipped time value"));
                 }
                 JsValue::Date(d)

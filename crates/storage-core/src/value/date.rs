@@ -104,12 +104,27 @@ mod tests {
     fn iso_strings_match_javascript() {
         assert_eq!(iso(0.0).as_deref(), Some("1970-01-01T00:00:00.000Z"));
         assert_eq!(iso(-1.0).as_deref(), Some("1969-12-31T23:59:59.999Z"));
-        assert_eq!(iso(951_782_400_000.0).as_deref(), Some("2000-02-29T00:00:00.000Z"));
-        assert_eq!(iso(1_700_000_000_123.9).as_deref(), Some("2023-11-14T22:13:20.123Z"));
-        assert_eq!(iso(253_402_300_800_000.0).as_deref(), Some("+010000-01-01T00:00:00.000Z"));
-        assert_eq!(iso(-62_198_755_200_000.0).as_deref(), Some("-000001-01-01T00:00:00.000Z"));
+        assert_eq!(
+            iso(951_782_400_000.0).as_deref(),
+            Some("2000-02-29T00:00:00.000Z")
+        );
+        assert_eq!(
+            iso(1_700_000_000_123.9).as_deref(),
+            Some("2023-11-14T22:13:20.123Z")
+        );
+        assert_eq!(
+            iso(253_402_300_800_000.0).as_deref(),
+            Some("+010000-01-01T00:00:00.000Z")
+        );
+        assert_eq!(
+            iso(-62_198_755_200_000.0).as_deref(),
+            Some("-000001-01-01T00:00:00.000Z")
+        );
         assert_eq!(iso(8.64e15).as_deref(), Some("+275760-09-13T00:00:00.000Z"));
-        assert_eq!(iso(-8.64e15).as_deref(), Some("-271821-04-20T00:00:00.000Z"));
+        assert_eq!(
+            iso(-8.64e15).as_deref(),
+            Some("-271821-04-20T00:00:00.000Z")
+        );
         assert_eq!(iso(8.64e15 + 1.0), None);
         assert_eq!(iso(f64::INFINITY), None);
     }
@@ -117,6 +132,9 @@ mod tests {
     #[test]
     fn time_clip_truncates_toward_zero() {
         assert_eq!(JsDate::from_millis(-1.5).time_value(), -1.0);
-        assert_eq!(JsDate::from_millis(-0.5).time_value().to_bits(), 0.0f64.to_bits());
+        assert_eq!(
+            JsDate::from_millis(-0.5).time_value().to_bits(),
+            0.0f64.to_bits()
+        );
     }
 }

@@ -215,25 +215,6 @@ impl PartialEq for JsValue {
     }
 }
 
-impl Drop for JsValue {
-    // Dropping a deep value recursively could exhaust the stack; flatten it instead.
-    fn drop(&mut self) {
-        let mut stack = Vec::new();
-        match self {
-            JsValue::Array(items) => stack.append(items),
-            JsValue::Object(o) => stack.extend(o.take_values()),
-            _ => return,
-        }
-        while let Some(mut v) = stack.pop() {
-            match &mut v {
-                JsValue::Array(items) => stack.append(items),
-                JsValue::Object(o) => stack.extend(o.take_values()),
-                _ => {}
-            }
-        }
-    }
-}
-
 impl From<&str> for JsValue {
     fn from(s: &str) -> Self {
         JsValue::String(s.to_owned())

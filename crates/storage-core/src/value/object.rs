@@ -79,15 +79,14 @@ impl JsObject {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
-
-    /// Moves every value out, for the iterative drop of deep values.
-    pub(crate) fn take_values(&mut self) -> impl Iterator<Item = JsValue> + '_ {
-        self.entries.drain(..).map(|(_, v)| v)
-    }
 }
 
 impl<K: Into<String>, V: Into<JsValue>> FromIterator<(K, V)> for JsObject {
     fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Self {
-        JsObject::from_entries(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+        JsObject::from_entries(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 }

@@ -1,0 +1,112 @@
+//! The conformance kit must fail backends that break the contract: each flaw below is caught.
+
+use async_trait::async_trait;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use storage_core::testkit;
+use storage_core::{Backend, Limits, Listing, MemoryBackend, Op, Result, Usage};
+
+/// The ways a backend can be wrong.
+#[derive(Clone, Copy, Debug)]
+enum Flaw {
+    IgnoresLimits,
+    ReversesOrder,
+    SharesNamespaces,
+    AppliesPartially,
+    ForgetsOldCharge,
+}
+
+struct Broken {
+    inner: MemoryBackend,
+    flaw: Flaw,
+}
+
+impl Broken {
+    fn ns<'a>(&self, ns: &'a [u8]) -> &'a [u8] {
+        match self.flaw {
+            Flaw::SharesNamespaces => b"shared",
+            _ => ns,
+        }
+    }
+}
+
+#[async_trait]
+impl Backend for Broken {
+    async fn get(&self, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.inner.get(self.ns(ns), key).await
+    }
+    async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        let ns = self.ns(ns);
+        match self.flaw {
+            Flaw::IgnoresLimits => self.inner.apply(ns, ops, Limits::NONE).await,
+            Flaw::AppliesPartially => {
+                let mut usage = self.inner.list(ns).await?.usage;
+                for op in ops {
+                    usage = self
+                        .inner
+                        .apply(ns, std::slice::from_ref(op), limits)
+                        .await?;
+                }
+                Ok(usage)
+            }
+            Flaw::ForgetsOldCharge => {
+                let fresh = ops.iter().map(|op| match op {
+                    Op::Put { key, value, charge } => Op::Put {
+                        key: key.clone(),
+                        value: value.clone(),
+                        charge: charge + 1,
+                    },
+                    other => other.clone(),
+                });
+                self.inner
+                    .apply(ns, &fresh.collect::<Vec<_>>(), limits)
+                    .await
+            }
+            _ => self.inner.apply(ns, ops, limits).await,
+        }
+    }
+    async fn list(&self, ns: &[u8]) -> Result<Listing> {
+        let mut listing = self.inner.list(self.ns(ns)).await?;
+        if let Flaw::ReversesOrder = self.flaw {
+            listing.keys.reverse();
+        }
+        Ok(listing)
+    }
+    async fn clear(&self, ns: &[u8]) -> Result<()> {
+        self.inner.clear(self.ns(ns)).await
+    }
+    async fn drop_namespace(&self, ns: &[u8]) -> Result<()> {
+        self.inner.drop_namespace(self.ns(ns)).await
+    }
+    async fn namespaces(&self) -> Result<Vec<(Vec<u8>, Usage)>> {
+        self.inner.namespaces().await
+    }
+}
+
+fn caught(flaw: Flaw, check: fn(&(dyn Fn() -> Broken + Sync))) {
+    let factory = move || Broken {
+        inner: MemoryBackend::new(),
+        flaw,
+    };
+    let outcome = catch_unwind(AssertUnwindSafe(|| check(&factory)));
+    assert!(outcome.is_err(), "the kit passed a backend that {flaw:?}");
+}
+
+#[test]
+fn each_flaw_is_caught() {
+    caught(Flaw::IgnoresLimits, |f| testkit::backend_matches_model(f));
+    caught(Flaw::IgnoresLimits, |f| testkit::quota_boundaries(f));
+    caught(Flaw::IgnoresLimits, |f| testkit::concurrent_writers(f));
+    caught(Flaw::ReversesOrder, |f| testkit::backend_matches_model(f));
+    caught(Flaw::ReversesOrder, |f| testkit::store_matches_model(f));
+    caught(Flaw::SharesNamespaces, |f| {
+        testkit::backend_matches_model(f)
+    });
+    caught(Flaw::SharesNamespaces, |f| testkit::store_matches_model(f));
+    caught(Flaw::AppliesPartially, |f| {
+        testkit::backend_matches_model(f)
+    });
+    caught(Flaw::ForgetsOldCharge, |f| {
+        testkit::backend_matches_model(f)
+    });
+    caught(Flaw::ForgetsOldCharge, |f| testkit::store_matches_model(f));
+}
