@@ -1,0 +1,3 @@
+//! mpstore's developer tasks, and the repository checks that `cargo test` runs.
+
+pub mod layers;
