@@ -114,6 +114,9 @@ pub enum CloudRule {
     /// `type: "group"` without both `extra.sortKey` and `extra.groupId`.
     #[error("extra.sortKey and extra.groupId are required when type is group")]
     GroupNeedsSortKeyAndGroupId,
+    /// WeChat's `getGroupCloudStorage` without a `shareTicket` (or `groupid`).
+    #[error("shareTicket or groupid is required")]
+    GroupNeedsShareTicket,
     /// A read called from the main context rather than the open data context.
     #[error("can only be called in open data context")]
     NotOpenDataContext,

@@ -1,7 +1,8 @@
 //! Namespaces of contract §2, and their byte encoding.
 //!
-//! Local storage is isolated per (user, app, scope); game cloud data per (game, openid). A
-//! namespace is encoded as a tag byte followed by length-prefixed fields, so the encoding is
+//! Local storage is isolated per (user, app, scope); game cloud data per (game, openid); what a
+//! game's host keeps about its players (relations, profiles, configuration) per (game, subject).
+//! A namespace is encoded as a tag byte followed by length-prefixed fields, so the encoding is
 //! injective and prefix-free: no choice of ids can make two namespaces share bytes, and no key
 //! appended after a namespace's bytes can be mistaken for another namespace.
 
@@ -26,6 +27,9 @@ pub enum Scope {
 /// let ns = Namespace::local("user-1", "app-1", Scope::Plugin("p".into())).unwrap();
 /// assert_eq!(Namespace::decode(&ns.encode()).unwrap(), ns);
 /// assert!(Namespace::local("", "app", Scope::App).is_err());
+/// let host = Namespace::game_host("game-1", "player:openid-1").unwrap();
+/// assert_eq!(Namespace::decode(&host.encode()).unwrap(), host);
+/// assert_ne!(host.encode(), Namespace::cloud("game-1", "player:openid-1").unwrap().encode());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Namespace {
@@ -45,10 +49,20 @@ pub enum Namespace {
         /// The player's openid.
         openid: String,
     },
+    /// What a game's host keeps about its players rather than for them (who is whose friend,
+    /// who is in which group, profiles, which keys are leaderboards). Kept by `cloud-kv`; no
+    /// mini-program API reads or counts it as a player's data.
+    GameHost {
+        /// The game's app id.
+        game: String,
+        /// What the namespace is about, named by the crate that keeps it (e.g. `player:<openid>`).
+        subject: String,
+    },
 }
 
 const LOCAL: u8 = b'L';
 const CLOUD: u8 = b'C';
+const GAME_HOST: u8 = b'H';
 const SCOPE_APP: u8 = 0;
 const SCOPE_WEBVIEW: u8 = 1;
 const SCOPE_PLUGIN: u8 = 2;
@@ -89,11 +103,21 @@ impl Namespace {
         Ok(Namespace::Cloud { game, openid })
     }
 
-    /// The user this namespace belongs to (the openid for cloud data).
+    /// A namespace of host-kept game data; both ids must be non-empty.
+    pub fn game_host(game: impl Into<String>, subject: impl Into<String>) -> Result<Self> {
+        let (game, subject) = (game.into(), subject.into());
+        non_empty("game id", &game)?;
+        non_empty("subject", &subject)?;
+        Ok(Namespace::GameHost { game, subject })
+    }
+
+    /// The user this namespace belongs to (the openid for cloud data, the subject for host-kept
+    /// game data).
     pub fn user(&self) -> &str {
         match self {
             Namespace::Local { user, .. } => user,
             Namespace::Cloud { openid, .. } => openid,
+            Namespace::GameHost { subject, .. } => subject,
         }
     }
 
@@ -101,7 +125,7 @@ impl Namespace {
     pub fn app(&self) -> &str {
         match self {
             Namespace::Local { app, .. } => app,
-            Namespace::Cloud { game, .. } => game,
+            Namespace::Cloud { game, .. } | Namespace::GameHost { game, .. } => game,
         }
     }
 
@@ -127,6 +151,11 @@ impl Namespace {
                 put(game, &mut out);
                 put(openid, &mut out);
             }
+            Namespace::GameHost { game, subject } => {
+                out.push(GAME_HOST);
+                put(game, &mut out);
+                put(subject, &mut out);
+            }
         }
         out
     }
@@ -149,6 +178,10 @@ impl Namespace {
             CLOUD => {
                 let game = take_str(&mut r)?;
                 Namespace::cloud(game, take_str(&mut r)?)
+            }
+            GAME_HOST => {
+                let game = take_str(&mut r)?;
+                Namespace::game_host(game, take_str(&mut r)?)
             }
             _ => return Err(corrupt("unknown namespace tag")),
         }
