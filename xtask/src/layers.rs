@@ -30,7 +30,13 @@ pub type Edge = (String, String, String);
 /// Every edge between workspace crates, read from `cargo metadata`.
 pub fn workspace_edges(root: &Path) -> Result<(Vec<String>, Vec<Edge>), String> {
     let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(root)
         .output()
         .map_err(|e| format!("cannot run cargo metadata: {e}"))?;

@@ -15,20 +15,45 @@ fn names(list: &[&str]) -> Vec<String> {
 fn the_workspace_respects_its_layers() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let (names, edges) = workspace_edges(root).expect("cargo metadata");
-    assert!(names.iter().any(|n| n == "storage-core"), "read the workspace: {names:?}");
+    assert!(
+        names.iter().any(|n| n == "storage-core"),
+        "read the workspace: {names:?}"
+    );
     let problems = violations(&names, &edges);
-    assert!(problems.is_empty(), "layering broken:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "layering broken:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
 fn the_rule_refuses_upward_sideways_and_unknown_edges() {
-    let all = names(&["storage-core", "storage-sled", "storage-crypto", "cloud-kv", "storage-api"]);
+    let all = names(&[
+        "storage-core",
+        "storage-sled",
+        "storage-crypto",
+        "cloud-kv",
+        "storage-api",
+    ]);
     let check = |edges: &[(String, String, String)]| violations(&all, edges).len();
     assert_eq!(check(&[edge("storage-sled", "storage-core")]), 0);
     assert_eq!(check(&[edge("storage-api", "storage-sled")]), 0);
     assert_eq!(check(&[edge("storage-core", "storage-sled")]), 1, "upward");
-    assert_eq!(check(&[edge("storage-crypto", "storage-sled")]), 1, "sideways");
-    assert_eq!(check(&[edge("cloud-kv", "storage-api")]), 1, "upward by two");
+    assert_eq!(
+        check(&[edge("storage-crypto", "storage-sled")]),
+        1,
+        "sideways"
+    );
+    assert_eq!(
+        check(&[edge("cloud-kv", "storage-api")]),
+        1,
+        "upward by two"
+    );
     assert_eq!(check(&[edge("storage-core", "xtask")]), 1, "onto tooling");
-    assert_eq!(violations(&names(&["mystery"]), &[]).len(), 1, "a crate with no layer");
+    assert_eq!(
+        violations(&names(&["mystery"]), &[]).len(),
+        1,
+        "a crate with no layer"
+    );
 }
