@@ -64,11 +64,12 @@ pub fn scope() -> impl Strategy<Value = Scope> {
     ]
 }
 
-/// Any namespace, local or cloud, with hostile ids.
+/// Any namespace (local, cloud or game host), with hostile ids.
 pub fn namespace() -> impl Strategy<Value = Namespace> {
     prop_oneof![
         3 => (id(), id(), scope()).prop_map(|(u, a, s)| Namespace::local(u, a, s).expect("ids are non-empty and short")),
         1 => (id(), id()).prop_map(|(g, o)| Namespace::cloud(g, o).expect("ids are non-empty and short")),
+        1 => (id(), id()).prop_map(|(g, s)| Namespace::game_host(g, s).expect("ids are non-empty and short")),
     ]
 }
 
