@@ -1,0 +1,385 @@
+//! [`CloudKv`]: the rules of contract §5 over any [`Backend`].
+
+use crate::caller::{Access, Caller};
+use crate::kv_data::{dedup, parse_key_list, parse_kv_data_list, KvData, UserGameData};
+use crate::leaderboard::{leaderboard_score, Score};
+use crate::query::{Relation, RelationQuery};
+use crate::relations::RelationProvider;
+use crate::stored_relations::StoredRelations;
+use std::collections::HashSet;
+use std::sync::Arc;
+use storage_core::{
+    Backend, CloudPolicy, CloudRule, Error, JsValue, Limits, Namespace, Op, Result,
+};
+
+/// The most players one relation read returns.
+pub const MAX_RELATION_RESULTS: usize = 100;
+
+/// The first byte of every stored value.
+const RECORD_V1: u8 = 1;
+
+/// The subject of a game's [`Namespace::GameHost`] namespace holding its leaderboard keys.
+const LEADERBOARDS: &str = "leaderboards";
+
+/// Game cloud key-value data over a backend: validation, all-or-nothing writes, the pair limit,
+/// leaderboard values, context and session gates, and relation reads (see the crate docs for
+/// the rules and their order).
+///
+/// ```
+/// use cloud_kv::{Caller, CloudKv, KvData, Platform};
+/// use std::sync::Arc;
+/// use storage_core::{block_on, MemoryBackend};
+/// let cloud = CloudKv::new(Arc::new(MemoryBackend::new()));
+/// let player = Caller::new(Platform::Wx, "wx-game").logged_in("o1");
+/// block_on(async {
+///     cloud.set_pairs(&player, &[KvData::new("level", "3")]).await.unwrap();
+///     // reads only from the open data context
+///     assert!(cloud.get_pairs(&player, &["level".into()]).await.is_err());
+///     let pairs = cloud.get_pairs(&player.clone().open_data(), &["level".into()]).await.unwrap();
+///     assert_eq!(pairs, [KvData::new("level", "3")]);
+/// });
+/// ```
+pub struct CloudKv<B> {
+    backend: B,
+    relations: Arc<dyn RelationProvider>,
+    policy: CloudPolicy,
+}
+
+impl<B> std::fmt::Debug for CloudKv<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudKv")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B: Backend + Clone + 'static> CloudKv<B> {
+    /// Cloud data in `backend`, with relations kept in the same backend ([`StoredRelations`]).
+    pub fn new(backend: B) -> Self {
+        let relations = Arc::new(StoredRelations::new(backend.clone()));
+        Self::with_relations(backend, relations)
+    }
+}
+
+impl<B: Backend> CloudKv<B> {
+    /// Cloud data in `backend`, with relations from `relations`.
+    pub fn with_relations(backend: B, relations: Arc<dyn RelationProvider>) -> Self {
+        CloudKv {
+            backend,
+            relations,
+            policy: CloudPolicy::DEFAULT,
+        }
+    }
+
+    /// The same engine under other limits (tests use small ones).
+    pub fn with_policy(mut self, policy: CloudPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The backend underneath.
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// The relation provider.
+    pub fn relations(&self) -> &Arc<dyn RelationProvider> {
+        &self.relations
+    }
+
+    /// The limits in force.
+    pub fn policy(&self) -> &CloudPolicy {
+        &self.policy
+    }
+
+    // ---- host configuration ----
+
+    /// Makes `keys` the leaderboard keys of `game` (replacing any earlier set): from then on a
+    /// write to one of them must hold the leaderboard JSON. One atomic write.
+    pub async fn set_leaderboard_keys<S: AsRef<str>>(&self, game: &str, keys: &[S]) -> Result<()> {
+        let ns = Namespace::game_host(game, LEADERBOARDS)?.encode();
+        let wanted: HashSet<&[u8]> = keys.iter().map(|k| k.as_ref().as_bytes()).collect();
+        let mut ops: Vec<Op> = self
+            .backend
+            .list(&ns)
+            .await?
+            .keys
+            .into_iter()
+            .filter(|k| !wanted.contains(k.as_slice()))
+            .map(|key| Op::Delete { key })
+            .collect();
+        for key in keys {
+            let key = key.as_ref();
+            if key.is_empty() {
+                return Err(Error::InvalidParam(
+                    "a leaderboard key must not be empty".into(),
+                ));
+            }
+            ops.push(Op::Put {
+                key: key.as_bytes().to_vec(),
+                value: vec![RECORD_V1],
+                charge: 0,
+            });
+        }
+        self.backend
+            .apply(&ns, &ops, Limits::NONE)
+            .await
+            .map(|_| ())
+    }
+
+    /// The leaderboard keys of `game`, in the order they were first configured.
+    pub async fn leaderboard_keys(&self, game: &str) -> Result<Vec<String>> {
+        let ns = Namespace::game_host(game, LEADERBOARDS)?.encode();
+        self.backend
+            .list(&ns)
+            .await?
+            .keys
+            .into_iter()
+            .map(|k| String::from_utf8(k).map_err(|_| corrupt("leaderboard key")))
+            .collect()
+    }
+
+    // ---- the player's own data ----
+
+    /// `setUserCloudStorage({KVDataList})`, with the list as JavaScript passed it. Checks the
+    /// rules in the crate's documented order and writes every pair or none.
+    pub async fn set_user_cloud_storage(
+        &self,
+        caller: &Caller,
+        kv_data_list: &JsValue,
+    ) -> Result<()> {
+        let openid = caller.gate(Access::Write)?;
+        let pairs = parse_kv_data_list(kv_data_list)?;
+        self.write_pairs(caller, openid, &pairs).await
+    }
+
+    /// [`set_user_cloud_storage`](Self::set_user_cloud_storage) for typed pairs.
+    pub async fn set_pairs(&self, caller: &Caller, pairs: &[KvData]) -> Result<()> {
+        let openid = caller.gate(Access::Write)?;
+        if pairs.is_empty() {
+            return Err(CloudRule::ListEmpty.into());
+        }
+        if pairs.iter().any(|p| p.key.is_empty()) {
+            return Err(CloudRule::InvalidItem.into());
+        }
+        self.write_pairs(caller, openid, pairs).await
+    }
+
+    async fn write_pairs(&self, caller: &Caller, openid: &str, pairs: &[KvData]) -> Result<()> {
+        let ns = caller.namespace_of(openid)?;
+        let leaderboards: HashSet<String> = self
+            .leaderboard_keys(&caller.game)
+            .await?
+            .into_iter()
+            .collect();
+        let mut ops = Vec::with_capacity(pairs.len());
+        for pair in pairs {
+            let charge = self.policy.check_pair(&pair.key, &pair.value)?;
+            if leaderboards.contains(&pair.key)
+                && leaderboard_score(caller.platform, &pair.value).is_none()
+            {
+                return Err(CloudRule::InvalidLeaderboardValue.into());
+            }
+            let mut value = Vec::with_capacity(pair.value.len() + 1);
+            value.push(RECORD_V1);
+            value.extend_from_slice(pair.value.as_bytes());
+            ops.push(Op::Put {
+                key: pair.key.as_bytes().to_vec(),
+                value,
+                charge,
+            });
+        }
+        // The pair limit is the backend's entry limit, checked atomically with the write: the
+        // merge with stored pairs (overwrites add none) is exact even under concurrent calls.
+        match self
+            .backend
+            .apply(&ns.encode(), &ops, self.policy.limits())
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(Error::LimitExceeded { .. }) => Err(CloudRule::TooManyPairs.into()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `getUserCloudStorage({keyList})`: the caller's pairs among `key_list`, in its order.
+    pub async fn get_user_cloud_storage(
+        &self,
+        caller: &Caller,
+        key_list: &JsValue,
+    ) -> Result<Vec<KvData>> {
+        let openid = caller.gate(Access::Read)?;
+        let keys = parse_key_list(key_list)?;
+        self.read_pairs(&caller.namespace_of(openid)?, &keys).await
+    }
+
+    /// [`get_user_cloud_storage`](Self::get_user_cloud_storage) for typed keys.
+    pub async fn get_pairs(&self, caller: &Caller, keys: &[String]) -> Result<Vec<KvData>> {
+        let openid = caller.gate(Access::Read)?;
+        let keys = dedup(keys.to_vec());
+        self.read_pairs(&caller.namespace_of(openid)?, &keys).await
+    }
+
+    /// WeChat's `getUserCloudStorageKeys()`: every key the caller holds, in insertion order.
+    pub async fn get_user_cloud_storage_keys(&self, caller: &Caller) -> Result<Vec<String>> {
+        let openid = caller.gate(Access::Read)?;
+        let ns = caller.namespace_of(openid)?.encode();
+        self.backend
+            .list(&ns)
+            .await?
+            .keys
+            .into_iter()
+            .map(|k| String::from_utf8(k).map_err(|_| corrupt("cloud key")))
+            .collect()
+    }
+
+    /// `removeUserCloudStorage({keyList})`: removes the caller's pairs under `key_list` (missing
+    /// keys are fine), all in one write.
+    pub async fn remove_user_cloud_storage(
+        &self,
+        caller: &Caller,
+        key_list: &JsValue,
+    ) -> Result<()> {
+        let openid = caller.gate(Access::Write)?;
+        let keys = parse_key_list(key_list)?;
+        self.delete(caller, openid, &keys).await
+    }
+
+    /// [`remove_user_cloud_storage`](Self::remove_user_cloud_storage) for typed keys.
+    pub async fn remove_keys(&self, caller: &Caller, keys: &[String]) -> Result<()> {
+        let openid = caller.gate(Access::Write)?;
+        self.delete(caller, openid, keys).await
+    }
+
+    async fn delete(&self, caller: &Caller, openid: &str, keys: &[String]) -> Result<()> {
+        let ops: Vec<Op> = keys
+            .iter()
+            .map(|k| Op::Delete {
+                key: k.as_bytes().to_vec(),
+            })
+            .collect();
+        let ns = caller.namespace_of(openid)?.encode();
+        self.backend
+            .apply(&ns, &ops, Limits::NONE)
+            .await
+            .map(|_| ())
+    }
+
+    // ---- relation reads ----
+
+    /// `tt.getCloudStorageByRelation({type, keyList, extra})`, with the options as JavaScript
+    /// passed them: the gates first, then the options (see [`RelationQuery::from_tt`]).
+    pub async fn get_cloud_storage_by_relation(
+        &self,
+        caller: &Caller,
+        kind: &JsValue,
+        key_list: &JsValue,
+        extra: &JsValue,
+    ) -> Result<Vec<UserGameData>> {
+        caller.gate(Access::Read)?;
+        let query = RelationQuery::from_tt(kind, key_list, extra)?;
+        self.relation_read(caller, &query).await
+    }
+
+    /// A relation read: the data of the caller and of their relations who hold at least one of
+    /// the keys asked for, at most [`MAX_RELATION_RESULTS`] players.
+    ///
+    /// Unranked, the caller comes first, then the relations in the provider's order. Ranked by
+    /// a `sort_key`, players whose value under it follows the leaderboard convention come
+    /// first, highest score first, ties by earlier `update_time`, then players without a valid
+    /// score in the same order as unranked. The cost grows with the number of relations, never
+    /// with the number of the game's players: only their namespaces are read.
+    pub async fn relation_read(
+        &self,
+        caller: &Caller,
+        query: &RelationQuery,
+    ) -> Result<Vec<UserGameData>> {
+        let me = caller.gate(Access::Read)?;
+        let others = match &query.relation {
+            Relation::Friend => self.relations.friends(&caller.game, me).await?,
+            Relation::Group { group_id } => {
+                self.relations.group_members(&caller.game, group_id).await?
+            }
+            Relation::Recommend => self.relations.recommended(&caller.game, me).await?,
+        };
+        let mut seen = HashSet::new();
+        let players = std::iter::once(me.to_string())
+            .chain(others)
+            .filter(|p| !p.is_empty() && seen.insert(p.clone()));
+        let keys = query.keys_to_read();
+        let mut found: Vec<(String, Vec<KvData>, Option<Score>)> = Vec::new();
+        for openid in players {
+            let pairs = self
+                .read_pairs(&caller.namespace_of(&openid)?, &keys)
+                .await?;
+            if pairs.is_empty() {
+                continue;
+            }
+            let score = query.sort_key.as_ref().and_then(|sort_key| {
+                pairs
+                    .iter()
+                    .find(|p| &p.key == sort_key)
+                    .and_then(|p| leaderboard_score(caller.platform, &p.value))
+            });
+            found.push((openid, pairs, score));
+        }
+        if query.sort_key.is_some() {
+            // Stable: equal ranks keep the unranked order.
+            found.sort_by_key(|(_, _, score)| match score {
+                Some(s) => (0, std::cmp::Reverse(s.score), s.update_time),
+                None => (1, std::cmp::Reverse(0), 0),
+            });
+        }
+        found.truncate(MAX_RELATION_RESULTS);
+        let mut out = Vec::with_capacity(found.len());
+        for (openid, kv_data_list, _) in found {
+            let profile = self
+                .relations
+                .profile(&caller.game, &openid)
+                .await?
+                .unwrap_or_default();
+            out.push(UserGameData {
+                avatar_url: profile.avatar_url,
+                nickname: profile.nickname,
+                openid,
+                kv_data_list,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The pairs of `ns` among `keys`, in `keys`' order: one listing, then one read per key
+    /// present, so the cost is bounded by what the player holds whatever `keys` asks.
+    async fn read_pairs(&self, ns: &Namespace, keys: &[String]) -> Result<Vec<KvData>> {
+        let ns = ns.encode();
+        let listing = self.backend.list(&ns).await?;
+        if listing.keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let present: HashSet<Vec<u8>> = listing.keys.into_iter().collect();
+        let mut out = Vec::new();
+        for key in keys {
+            if !present.contains(key.as_bytes()) {
+                continue;
+            }
+            // A pair removed since the listing is simply absent.
+            if let Some(record) = self.backend.get(&ns, key.as_bytes()).await? {
+                out.push(KvData::new(key.as_str(), decode_value(&record)?));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn decode_value(record: &[u8]) -> Result<String> {
+    match record.split_first() {
+        Some((&RECORD_V1, text)) => {
+            String::from_utf8(text.to_vec()).map_err(|_| corrupt("cloud value"))
+        }
+        _ => Err(corrupt("cloud value")),
+    }
+}
+
+fn corrupt(what: &str) -> Error {
+    Error::Corrupt(format!("{what} is not a valid record"))
+}
