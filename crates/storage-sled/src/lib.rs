@@ -1,1 +1,106 @@
-//! A durable mpstore backend on sled.
+//! # storage-sled
+//!
+//! A durable [`storage_core::Backend`] on [sled](https://docs.rs/sled/0.34) 0.34: [`SledBackend`].
+//!
+//! ```
+//! use storage_core::{block_on, Backend, Limits, Op};
+//! use storage_sled::SledBackend;
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = SledBackend::open(dir.path().join("store")).unwrap();
+//! let put = Op::Put { key: b"city".to_vec(), value: b"Hangzhou".to_vec(), charge: 12 };
+//! // Returns once the write is on disk: it survives a kill -9 from here on.
+//! let usage = block_on(store.apply(b"ns", &[put], Limits::NONE)).unwrap();
+//! assert_eq!((usage.bytes, usage.entries), (12, 1));
+//! assert_eq!(block_on(store.get(b"ns", b"city")).unwrap(), Some(b"Hangzhou".to_vec()));
+//! ```
+//!
+//! ## Durability modes
+//!
+//! Chosen with [`SledOptions::durability`]:
+//!
+//! - [`Durability::Durable`] (the default): **durable on acknowledgement.** When a call that
+//!   writes (`apply`, `clear`, `drop_namespace`) returns `Ok`, its effect has been written to
+//!   sled's log and `fsync`ed: it survives a kill -9 of the process and a power cut. sled alone
+//!   does not promise this (it writes its log out in the background, every 500 ms by default),
+//!   so the backend flushes before acknowledging. Concurrent writers share one flush (*group
+//!   commit*, see [`SledBackend::flushes`]): a writer that committed while another's flush was
+//!   running is covered by the next flush, which one of the waiting writers runs for all of them.
+//! - [`Durability::Buffered`] (opt-in): **may lose the last moments of writes.** A call returns
+//!   once its effect is in memory; sled writes it out every [`SledOptions::flush_every_ms`]
+//!   (500 ms by default). A crash loses what was acknowledged since the last background flush.
+//!   [`SledBackend::flush`] makes everything written so far durable.
+//!
+//! In both modes a crash leaves a consistent store: every write is one sled transaction (entry,
+//! order and usage together), recovered whole or not at all, so there is never a torn value, half
+//! a batch, or usage that disagrees with the entries. After a crash the store holds the effect of
+//! a prefix of the writes in the order they were made: in durable mode every acknowledged write,
+//! and possibly writes that were in flight (never acknowledged) when the process died.
+//!
+//! A write becomes visible to readers when it is committed, just before its flush: a reader may
+//! see a write whose writer has not yet been told it is durable; if the process dies in that
+//! instant, that write may be gone after reopening (its writer never got `Ok`).
+//!
+//! **When the disk fails.** An error before a write commits (a full disk sled notices, an I/O
+//! error reading) is returned and changes nothing. If the flush that would make a committed
+//! write durable fails, the call returns [`storage_core::Error::Backend`], and from then on the
+//! store refuses every call until it is reopened: the write may or may not have reached the disk,
+//! and a store that went on serving it from memory could show data that a restart then loses.
+//! Reopening shows exactly what is on disk, which includes every acknowledged write.
+//!
+//! ## Memory
+//!
+//! sled's page cache is bounded by [`SledOptions::cache_capacity_bytes`], 32 MiB by default
+//! ([`SledOptions::DEFAULT_CACHE_CAPACITY_BYTES`]) rather than sled's own 1 GiB.
+//!
+//! ## Opening
+//!
+//! [`SledBackend::open`] creates the store if the path does not exist or is an empty directory.
+//! It fails with a clear [`storage_core::Error::Backend`], without changing anything on disk,
+//! when the path is a file or a directory holding something other than a store, when the store
+//! records a format version this build cannot read, when the store is already open in this
+//! process (share the open backend instead), or when another process has it open (sled's file
+//! lock).
+//!
+//! ## On-disk layout, format version 1
+//!
+//! A store is a directory holding sled's files (`conf`, `db`, `blobs/`, `snap.*`) and the
+//! format record file `MPSTORE_FORMAT`, whose whole content is `mpstore-sled format 1\n`
+//! (written atomically when the store is created, and checked before sled is opened). sled's
+//! default tree repeats the version under the key `mpstore/format` (4 bytes, big-endian).
+//!
+//! Three sled trees hold the data; every write changes them together in one transaction:
+//!
+//! | tree                  | key                         | value                                             |
+//! |-----------------------|-----------------------------|---------------------------------------------------|
+//! | `mpstore/entries/v1`  | `len(ns) ‖ ns ‖ key`        | `seq ‖ charge ‖ value bytes`                      |
+//! | `mpstore/order/v1`    | `len(ns) ‖ ns ‖ seq`        | `key`                                             |
+//! | `mpstore/meta/v1`     | `ns`                        | `usage.bytes ‖ usage.entries ‖ next_seq`          |
+//!
+//! `len(ns)` is a big-endian `u32`, and `seq`, `charge`, `usage.*` and `next_seq` big-endian
+//! `u64`s. `seq` is the key's place in its namespace's insertion order: a new key takes the
+//! namespace's `next_seq`; overwriting keeps it. A namespace with no entries has no `meta`
+//! record. Prefixing with the namespace's length keeps every namespace's records a contiguous
+//! range of its own, even when one namespace's bytes are a prefix of another's.
+//!
+//! ## Cost
+//!
+//! A write reads and writes a handful of records by key (the usage record, and per op the entry
+//! and one order record): its cost grows with the logarithm of the store's size, not with the
+//! number of keys or namespaces, and it scans nothing. `list`, `clear` and `drop_namespace` read
+//! the range of that one namespace; `namespaces` reads the `meta` tree (one record per namespace
+//! holding data). Each namespace's writes, listings and clears are serialized by a lock (one of
+//! 64, chosen by hashing the namespace), so a listing is read at one instant; sled serializes the
+//! transactions themselves.
+
+#![warn(missing_docs)]
+
+mod backend;
+mod group_commit;
+mod layout;
+mod open;
+mod options;
+
+pub use backend::SledBackend;
+pub use open::{FORMAT_FILE, FORMAT_VERSION};
+pub use options::{Durability, SledOptions};

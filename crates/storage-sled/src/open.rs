@@ -1,0 +1,217 @@
+//! Opening a store: the format record, the in-process open registry, sled's configuration, and
+//! the translation of sled's errors into [`storage_core::Error`].
+//!
+//! Every check that can refuse a path runs before sled touches it, so a refused open changes
+//! nothing on disk.
+
+use crate::layout::{ENTRIES, FORMAT_KEY, META, ORDER};
+use crate::options::SledOptions;
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use storage_core::{Error, Result};
+
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Name of the format record file in a store's directory.
+pub const FORMAT_FILE: &str = "MPSTORE_FORMAT";
+
+/// What the format record file says, followed by the version and a newline.
+const FORMAT_MAGIC: &str = "mpstore-sled format ";
+
+/// Canonical paths of the stores open in this process.
+static OPEN: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+/// A store's place in the open registry; leaving it (on drop) lets the path be opened again.
+#[derive(Debug)]
+pub(crate) struct Registration(PathBuf);
+
+impl Registration {
+    fn take(path: PathBuf) -> Result<Self> {
+        let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
+        if !open.insert(path.clone()) {
+            return Err(Error::Backend(format!(
+                "the store at {} is already open in this process; share the open SledBackend \
+                 (e.g. in an Arc) instead of opening it twice",
+                path.display()
+            )));
+        }
+        Ok(Self(path))
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        OPEN.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.0);
+    }
+}
+
+/// sled's handles on an open store.
+pub(crate) struct Opened {
+    pub db: sled::Db,
+    pub entries: sled::Tree,
+    pub order: sled::Tree,
+    pub meta: sled::Tree,
+    /// Must be dropped after the handles above (it is, being the struct's field after them in
+    /// `SledBackend`), so that the path is reopenable only once sled has let go of it.
+    pub registration: Registration,
+}
+
+/// Opens (creating if absent or empty) the store at `path`.
+pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
+    if options.cache_capacity_bytes == 0 {
+        return Err(Error::InvalidParam(
+            "SledOptions::cache_capacity_bytes must be at least 1".into(),
+        ));
+    }
+    if options.flush_every_ms == 0 {
+        return Err(Error::InvalidParam(
+            "SledOptions::flush_every_ms must be at least 1".into(),
+        ));
+    }
+    match fs::metadata(path) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(not_a_store(path, "it is not a directory")),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => fs::create_dir_all(path).map_err(|e| {
+            io_error(
+                &format!("cannot create the store directory {}", path.display()),
+                &e,
+            )
+        })?,
+        Err(e) => return Err(io_error(&format!("cannot open {}", path.display()), &e)),
+    }
+    let canonical = path
+        .canonicalize()
+        .map_err(|e| io_error(&format!("cannot resolve {}", path.display()), &e))?;
+    let registration = Registration::take(canonical)?;
+    let fresh = check_format_file(path)?;
+    if fresh {
+        write_format_file(path)?;
+    }
+    let db = sled::Config::new()
+        .path(path)
+        .cache_capacity(options.cache_capacity_bytes)
+        .flush_every_ms(Some(options.flush_every_ms))
+        .mode(sled::Mode::LowSpace)
+        .open()
+        .map_err(|e| sled_error(&format!("cannot open the store at {}", path.display()), e))?;
+    check_format_record(&db, path)?;
+    let tree = |name: &str| {
+        db.open_tree(name)
+            .map_err(|e| sled_error(&format!("cannot open tree {name}"), e))
+    };
+    Ok(Opened {
+        entries: tree(ENTRIES)?,
+        order: tree(ORDER)?,
+        meta: tree(META)?,
+        db,
+        registration,
+    })
+}
+
+/// Whether `path` is a new store (no format file, nothing else there); an error if it holds
+/// something that is not a store of this format.
+fn check_format_file(path: &Path) -> Result<bool> {
+    let file = path.join(FORMAT_FILE);
+    match fs::read(&file) {
+        Ok(bytes) => {
+            let version = std::str::from_utf8(&bytes)
+                .ok()
+                .and_then(|s| s.strip_prefix(FORMAT_MAGIC))
+                .and_then(|s| s.strip_suffix('\n'))
+                .and_then(|s| s.parse::<u32>().ok());
+            match version {
+                Some(FORMAT_VERSION) => Ok(false),
+                Some(v) => Err(Error::Backend(format!(
+                    "the store at {} has format version {v}, which this build cannot read \
+                     (it reads version {FORMAT_VERSION})",
+                    path.display()
+                ))),
+                None => Err(not_a_store(
+                    path,
+                    &format!("{FORMAT_FILE} is not a format record"),
+                )),
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let mut listing = fs::read_dir(path)
+                .map_err(|e| io_error(&format!("cannot list {}", path.display()), &e))?;
+            if listing.next().is_some() {
+                return Err(not_a_store(
+                    path,
+                    &format!("the directory is not empty and has no {FORMAT_FILE}"),
+                ));
+            }
+            Ok(true)
+        }
+        Err(e) => Err(io_error(&format!("cannot read {}", file.display()), &e)),
+    }
+}
+
+/// Writes the format file atomically and durably (temporary file, fsync, rename, fsync of the
+/// directory), so a crash leaves either no record or a whole one.
+fn write_format_file(path: &Path) -> Result<()> {
+    let tmp = path.join(format!("{FORMAT_FILE}.tmp"));
+    let write = || -> io::Result<()> {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(format!("{FORMAT_MAGIC}{FORMAT_VERSION}\n").as_bytes())?;
+        f.sync_all()?;
+        fs::rename(&tmp, path.join(FORMAT_FILE))?;
+        fs::File::open(path)?.sync_all()
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        io_error(&format!("cannot create a store in {}", path.display()), &e)
+    })
+}
+
+/// Checks (or, in a new store, writes) the format record inside sled.
+fn check_format_record(db: &sled::Db, path: &Path) -> Result<()> {
+    let stored = db
+        .get(FORMAT_KEY)
+        .map_err(|e| sled_error("cannot read the format record", e))?;
+    match stored {
+        Some(v) if v.as_ref() == FORMAT_VERSION.to_be_bytes() => Ok(()),
+        Some(v) => Err(Error::Backend(format!(
+            "the store at {} records format {:?} inside, which this build cannot read \
+             (it reads version {FORMAT_VERSION})",
+            path.display(),
+            v.as_ref()
+        ))),
+        None => {
+            db.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())
+                .map_err(|e| sled_error("cannot write the format record", e))?;
+            db.flush()
+                .map_err(|e| sled_error("cannot write the format record", e))?;
+            Ok(())
+        }
+    }
+}
+
+fn not_a_store(path: &Path, why: &str) -> Error {
+    Error::Backend(format!(
+        "{} is not an mpstore sled store: {why}",
+        path.display()
+    ))
+}
+
+/// An I/O error, with what was being done.
+pub(crate) fn io_error(doing: &str, e: &io::Error) -> Error {
+    Error::Backend(format!("{doing}: {e}"))
+}
+
+/// A sled error, with what was being done; damage sled detects is [`Error::Corrupt`].
+pub(crate) fn sled_error(doing: &str, e: sled::Error) -> Error {
+    match e {
+        sled::Error::Io(io) => io_error(doing, &io),
+        sled::Error::Corruption { at, .. } => {
+            Error::Corrupt(format!("{doing}: sled found corrupted data at {at:?}"))
+        }
+        other => Error::Backend(format!("{doing}: {other}")),
+    }
+}

@@ -1,0 +1,60 @@
+//! How a store is opened: durability mode and memory budget.
+
+/// What an acknowledged write promises if the process or machine crashes right after it.
+///
+/// In every mode a crash leaves the store consistent: no torn value, no half-applied batch, usage
+/// that agrees with the entries, and the state of some prefix of the acknowledged writes (plus
+/// possibly writes that were in flight). The modes differ only in how long that prefix is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Durability {
+    /// **Durable on acknowledgement** (the default). A call returns `Ok` only after its effect is
+    /// on stable storage (sled's log has been written and `fsync`ed), so it survives a kill -9
+    /// of the process or a power cut. Concurrent writers share one flush (group commit), so the
+    /// cost is one `fsync` per group of writers rather than one per write.
+    #[default]
+    Durable,
+    /// **Buffered.** A call returns `Ok` once its effect is in memory; sled writes it out in the
+    /// background every [`SledOptions::flush_every_ms`] milliseconds. A crash may lose the
+    /// writes of those last moments (everything acknowledged since the last background flush),
+    /// but never tears a value or a batch. Call [`crate::SledBackend::flush`] to make everything
+    /// written so far durable. Opt in only where losing the last moments of writes is acceptable.
+    Buffered,
+}
+
+/// Options for [`crate::SledBackend::open_with`].
+///
+/// ```
+/// use storage_sled::{Durability, SledOptions};
+/// let fast = SledOptions { durability: Durability::Buffered, ..SledOptions::default() };
+/// assert_eq!(fast.cache_capacity_bytes, SledOptions::DEFAULT_CACHE_CAPACITY_BYTES);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SledOptions {
+    /// What an acknowledged write promises; [`Durability::Durable`] by default.
+    pub durability: Durability,
+    /// The most memory sled's page cache may use, in bytes;
+    /// [`SledOptions::DEFAULT_CACHE_CAPACITY_BYTES`] by default (sled's own default is 1 GiB,
+    /// far too much for a store embedded in a host app).
+    pub cache_capacity_bytes: u64,
+    /// In [`Durability::Buffered`] mode, how often sled writes buffered writes out, in
+    /// milliseconds; also the background flush interval in durable mode, where it matters only
+    /// for the speed of recovery. At least 1.
+    pub flush_every_ms: u64,
+}
+
+impl SledOptions {
+    /// The default page cache budget: 32 MiB.
+    pub const DEFAULT_CACHE_CAPACITY_BYTES: u64 = 32 * 1024 * 1024;
+    /// The default background flush interval: 500 ms (sled's own default).
+    pub const DEFAULT_FLUSH_EVERY_MS: u64 = 500;
+}
+
+impl Default for SledOptions {
+    fn default() -> Self {
+        Self {
+            durability: Durability::Durable,
+            cache_capacity_bytes: Self::DEFAULT_CACHE_CAPACITY_BYTES,
+            flush_every_ms: Self::DEFAULT_FLUSH_EVERY_MS,
+        }
+    }
+}
