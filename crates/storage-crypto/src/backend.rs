@@ -1,0 +1,349 @@
+//! [`EncryptedBackend`]: the decorator itself.
+
+use crate::keys::{DataKey, Head, Kek, RootKey, Tag, Tagger};
+use crate::layout::{self, data_ns, parse_data_ns, wrap_key, HEAD, KEYRING};
+use crate::provider::KeyProvider;
+use crate::records::NamespaceKeys;
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock as SyncRwLock};
+use storage_core::{Backend, Error, Limits, Listing, Op, Result, Usage};
+use tokio::sync::{Mutex, RwLock};
+
+/// The start of the message of the error [`EncryptedBackend::open`] returns for a wrong master
+/// key (see [`is_wrong_master_key`]).
+pub const WRONG_MASTER_KEY: &str = "wrong master key";
+
+/// Whether `err` is [`EncryptedBackend::open`]'s report of a wrong master key (as opposed to a
+/// damaged store or a failing backend).
+pub fn is_wrong_master_key(err: &Error) -> bool {
+    matches!(err, Error::InvalidParam(msg) if msg.starts_with(WRONG_MASTER_KEY))
+}
+
+/// Encryption at rest for any [`Backend`]: a backend that seals every key name and value before
+/// handing it to `B`, and opens and authenticates everything it reads back.
+///
+/// - **Key names** are sealed with AES-SIV without a nonce (deterministic, so a lookup seals the
+///   name and asks `B` for it), under the namespace's own data key, with the namespace bound in.
+/// - **Values** are sealed with AES-SIV and a fresh random nonce, with the namespace and the key
+///   name as associated data: a record moved to another key or namespace, altered or truncated,
+///   reads as [`Error::Corrupt`], never as data.
+/// - **Namespaces** are named in `B` by a keyed hash (HMAC-SHA256), so no user or app id reaches
+///   it; their plaintext bytes are kept inside the wrapped data key, so
+///   [`namespaces`](Backend::namespaces) still answers with them.
+/// - **Sizes** pass through: every [`Op::Put`] keeps its `charge`, so quotas count plaintext
+///   sizes and usage is exactly what `B` reports.
+/// - **Keys**: each namespace has a random data key, stored in `B` wrapped by a key derived from
+///   the master key ([`KeyProvider`]); [`rotate`](Self::rotate) re-wraps them without touching a
+///   value; [`drop_namespace`](Backend::drop_namespace) destroys the namespace's key
+///   (crypto-shredding). See `docs/security.md` for the threat model.
+///
+/// The decorator owns `B`'s whole namespace space: `B` must hold nothing else, and one
+/// `EncryptedBackend` at a time may use it.
+///
+/// ```
+/// use storage_core::{block_on, Backend, Limits, MemoryBackend, Op};
+/// use storage_crypto::{EncryptedBackend, RawKeyProvider};
+/// let key = RawKeyProvider::new([42; 32]);
+/// block_on(async {
+///     let store = EncryptedBackend::open(MemoryBackend::new(), &key).await.unwrap();
+///     let put = Op::Put { key: b"city".to_vec(), value: b"Hangzhou".to_vec(), charge: 12 };
+///     let usage = store.apply(b"ns", &[put], Limits::NONE).await.unwrap();
+///     assert_eq!(usage.bytes, 12); // the plaintext charge, not the ciphertext's size
+///     assert_eq!(store.get(b"ns", b"city").await.unwrap(), Some(b"Hangzhou".to_vec()));
+///     // The inner backend sees neither the name nor the value.
+///     let raw = store.inner().namespaces().await.unwrap();
+///     assert!(raw.iter().all(|(ns, _)| ns != b"ns"));
+/// });
+/// ```
+pub struct EncryptedBackend<B> {
+    pub(crate) inner: B,
+    pub(crate) root: RootKey,
+    tagger: Tagger,
+    /// The current generation's key. Every call reads it; only `drop_namespace` and `rotate`
+    /// write it (the latter to replace it), which also keeps them exclusive of every other call.
+    pub(crate) state: RwLock<Kek>,
+    /// Unwrapped namespace keys, by tag.
+    cache: SyncRwLock<HashMap<Tag, Arc<NamespaceKeys>>>,
+    /// Serializes the creation of namespace keys, so two first writes agree on one key.
+    creating: Mutex<()>,
+}
+
+impl<B> std::fmt::Debug for EncryptedBackend<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EncryptedBackend").finish_non_exhaustive()
+    }
+}
+
+/// How many keyring records one atomic write of rotation or cleanup carries.
+pub(crate) const BATCH: usize = 256;
+
+impl<B: Backend> EncryptedBackend<B> {
+    /// Opens the encrypted store kept in `inner` with the master key of `provider`, creating it
+    /// if `inner` is empty.
+    ///
+    /// A wrong master key fails here, before anything is written, with an
+    /// [`Error::InvalidParam`] that [`is_wrong_master_key`] recognizes. A store whose key record
+    /// is missing while `inner` holds data, or is damaged, fails with [`Error::Corrupt`].
+    ///
+    /// After the key check, keyring records left behind by an interrupted
+    /// [`rotate`](Self::rotate) are removed.
+    pub async fn open(inner: B, provider: &dyn KeyProvider) -> Result<Self> {
+        let master = provider.master_key()?;
+        let (kek, root) = match inner.get(KEYRING, HEAD).await? {
+            Some(record) => {
+                let head = Head::parse(&record).ok_or_else(|| {
+                    Error::Corrupt("the store's key check record is damaged".into())
+                })?;
+                head.open(&master).ok_or_else(|| {
+                    Error::InvalidParam(format!(
+                        "{WRONG_MASTER_KEY}: this key does not open the store \
+                         (its key check failed; nothing was changed)"
+                    ))
+                })?
+            }
+            None => {
+                if !inner.namespaces().await?.is_empty() {
+                    return Err(Error::Corrupt(
+                        "the backend holds data but no key check record: it was not written \
+                         by storage-crypto, or its keyring was lost"
+                            .into(),
+                    ));
+                }
+                let (kek, root) = (Kek::new(&master, 0)?, RootKey::random()?);
+                let head = Op::Put {
+                    key: HEAD.to_vec(),
+                    value: kek.seal_head(&root)?,
+                    charge: 0,
+                };
+                inner.apply(KEYRING, &[head], Limits::NONE).await?;
+                (kek, root)
+            }
+        };
+        drop(master);
+        let generation = kek.generation;
+        let backend = EncryptedBackend {
+            inner,
+            tagger: root.tagger(),
+            root,
+            state: RwLock::new(kek),
+            cache: SyncRwLock::new(HashMap::new()),
+            creating: Mutex::new(()),
+        };
+        backend.remove_stale_wraps(generation).await?;
+        Ok(backend)
+    }
+
+    /// The backend underneath, which holds only sealed bytes.
+    pub fn inner(&self) -> &B {
+        &self.inner
+    }
+
+    /// Deletes every keyring record of a generation other than `current`.
+    pub(crate) async fn remove_stale_wraps(&self, current: u64) -> Result<()> {
+        let stale: Vec<Op> = self
+            .inner
+            .list(KEYRING)
+            .await?
+            .keys
+            .into_iter()
+            .filter(|k| matches!(layout::parse_wrap_key(k), Some((g, _)) if g != current))
+            .map(|key| Op::Delete { key })
+            .collect();
+        for batch in stale.chunks(BATCH) {
+            self.inner.apply(KEYRING, batch, Limits::NONE).await?;
+        }
+        Ok(())
+    }
+
+    fn cached(&self, tag: &Tag) -> Option<Arc<NamespaceKeys>> {
+        // Nothing panics while holding these locks, so a poisoned map is still consistent.
+        let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
+        cache.get(tag).cloned()
+    }
+
+    fn remember(&self, tag: Tag, keys: &Arc<NamespaceKeys>) {
+        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        cache.insert(tag, Arc::clone(keys));
+    }
+
+    fn forget(&self, tag: &Tag) {
+        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        cache.remove(tag);
+    }
+
+    /// The keys of the namespace with `tag`, or `None` if it has none (never written, or
+    /// dropped).
+    async fn keys(&self, kek: &Kek, tag: &Tag) -> Result<Option<Arc<NamespaceKeys>>> {
+        if let Some(keys) = self.cached(tag) {
+            return Ok(Some(keys));
+        }
+        let Some(record) = self
+            .inner
+            .get(KEYRING, &wrap_key(kek.generation, tag))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (data, ns) = kek.unwrap(tag, &record)?;
+        if self.tagger.tag(&ns) != *tag {
+            return Err(Error::Corrupt(
+                "a namespace key record belongs to another namespace".into(),
+            ));
+        }
+        let keys = Arc::new(NamespaceKeys::new(ns, *tag, &data));
+        self.remember(*tag, &keys);
+        Ok(Some(keys))
+    }
+
+    /// The keys of `ns`, made and stored (wrapped) if it has none yet.
+    async fn keys_or_create(&self, kek: &Kek, tag: &Tag, ns: &[u8]) -> Result<Arc<NamespaceKeys>> {
+        if let Some(keys) = self.keys(kek, tag).await? {
+            return Ok(keys);
+        }
+        let _one_at_a_time = self.creating.lock().await;
+        if let Some(keys) = self.keys(kek, tag).await? {
+            return Ok(keys);
+        }
+        let data = DataKey::random()?;
+        let wrapped = Op::Put {
+            key: wrap_key(kek.generation, tag),
+            value: kek.wrap(tag, &data, ns)?,
+            charge: 0,
+        };
+        self.inner.apply(KEYRING, &[wrapped], Limits::NONE).await?;
+        let keys = Arc::new(NamespaceKeys::new(ns.to_vec(), *tag, &data));
+        self.remember(*tag, &keys);
+        Ok(keys)
+    }
+
+    /// Checks that a namespace without keys holds nothing: records there could only be a dropped
+    /// namespace's, restored, and must read as corrupt rather than as absent.
+    async fn check_keyless(&self, tag: &Tag) -> Result<()> {
+        if self.inner.list(&data_ns(tag)).await?.keys.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Corrupt(
+                "the namespace holds records but has no key (it was dropped, so they cannot be \
+                 decrypted)"
+                    .into(),
+            ))
+        }
+    }
+}
+
+#[async_trait]
+#[deny(clippy::missing_trait_methods)]
+impl<B: Backend> Backend for EncryptedBackend<B> {
+    async fn get(&self, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let kek = self.state.read().await;
+        let tag = self.tagger.tag(ns);
+        let Some(keys) = self.keys(&kek, &tag).await? else {
+            self.check_keyless(&tag).await?;
+            return Ok(None);
+        };
+        match self
+            .inner
+            .get(&data_ns(&tag), &keys.seal_name(key)?)
+            .await?
+        {
+            None => Ok(None),
+            Some(sealed) => keys.open_value(key, &sealed).map(Some),
+        }
+    }
+
+    async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        let kek = self.state.read().await;
+        let tag = self.tagger.tag(ns);
+        let keys = if ops.iter().any(|op| matches!(op, Op::Put { .. })) {
+            Some(self.keys_or_create(&kek, &tag, ns).await?)
+        } else {
+            self.keys(&kek, &tag).await?
+        };
+        let sealed = match keys {
+            // Only deletes, in a namespace that holds nothing: they change nothing.
+            None => {
+                self.check_keyless(&tag).await?;
+                Vec::new()
+            }
+            Some(keys) => ops
+                .iter()
+                .map(|op| match op {
+                    Op::Put { key, value, charge } => Ok(Op::Put {
+                        key: keys.seal_name(key)?,
+                        value: keys.seal_value(key, value)?,
+                        charge: *charge,
+                    }),
+                    Op::Delete { key } => Ok(Op::Delete {
+                        key: keys.seal_name(key)?,
+                    }),
+                })
+                .collect::<Result<Vec<_>>>()?,
+        };
+        self.inner.apply(&data_ns(&tag), &sealed, limits).await
+    }
+
+    async fn list(&self, ns: &[u8]) -> Result<Listing> {
+        let kek = self.state.read().await;
+        let tag = self.tagger.tag(ns);
+        let Some(keys) = self.keys(&kek, &tag).await? else {
+            self.check_keyless(&tag).await?;
+            return Ok(Listing::default());
+        };
+        let listing = self.inner.list(&data_ns(&tag)).await?;
+        Ok(Listing {
+            keys: listing
+                .keys
+                .iter()
+                .map(|sealed| keys.open_name(sealed))
+                .collect::<Result<_>>()?,
+            usage: listing.usage,
+        })
+    }
+
+    async fn clear(&self, ns: &[u8]) -> Result<()> {
+        let _kek = self.state.read().await;
+        // The namespace keeps its key: it may be written again at once.
+        self.inner.clear(&data_ns(&self.tagger.tag(ns))).await
+    }
+
+    async fn drop_namespace(&self, ns: &[u8]) -> Result<()> {
+        // Exclusive: no write may land under a key while it is being destroyed.
+        let kek = self.state.write().await;
+        let tag = self.tagger.tag(ns);
+        // Data first: if destroying the key then fails, the namespace is empty, not unreadable.
+        self.inner.drop_namespace(&data_ns(&tag)).await?;
+        // Crypto-shredding: every wrap of the key, including one an interrupted rotation may
+        // have left in a neighbouring generation.
+        let g = kek.generation;
+        let shred: Vec<Op> = [g.checked_sub(1), Some(g), g.checked_add(1)]
+            .into_iter()
+            .flatten()
+            .map(|g| Op::Delete {
+                key: wrap_key(g, &tag),
+            })
+            .collect();
+        self.inner.apply(KEYRING, &shred, Limits::NONE).await?;
+        self.forget(&tag);
+        Ok(())
+    }
+
+    async fn namespaces(&self) -> Result<Vec<(Vec<u8>, Usage)>> {
+        let kek = self.state.read().await;
+        let mut out = Vec::new();
+        for (inner_ns, usage) in self.inner.namespaces().await? {
+            if inner_ns == KEYRING {
+                continue;
+            }
+            let tag = parse_data_ns(&inner_ns).ok_or_else(|| {
+                Error::Corrupt("the backend holds a namespace storage-crypto did not write".into())
+            })?;
+            // A data namespace without a key holds a dropped namespace's restored records: they
+            // cannot be decrypted or even named, so they are not listed.
+            if let Some(keys) = self.keys(&kek, &tag).await? {
+                out.push((keys.ns.clone(), usage));
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,294 @@
+//! The key hierarchy (see `docs/security.md`): master key → key-encryption key (HKDF) → the
+//! store's root key and each namespace's data key (random, wrapped with AES-SIV) → the keys that
+//! seal key names and values (HKDF).
+//!
+//! Every secret here lives in a [`Zeroizing`] buffer or a cipher that wipes itself on drop.
+
+use crate::provider::MasterKey;
+use aes_siv::siv::Aes256Siv;
+use aes_siv::KeyInit;
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use storage_core::{Error, Result};
+use zeroize::Zeroizing;
+
+/// An AES-256-SIV key: 512 bits (one half for S2V/CMAC, one for CTR).
+pub(crate) const SIV_KEY_LEN: usize = 64;
+/// The length of the tag AES-SIV puts in front of every ciphertext.
+pub(crate) const SIV_TAG_LEN: usize = 16;
+/// A namespace's opaque name in the inner backend: HMAC-SHA256 of its plaintext bytes.
+pub(crate) type Tag = [u8; 32];
+
+/// Fills `buf` from the operating system's generator.
+pub(crate) fn fill_random(buf: &mut [u8]) -> Result<()> {
+    getrandom::fill(buf)
+        .map_err(|e| Error::Backend(format!("the system random generator failed: {e}")))
+}
+
+/// An AES-SIV key and the two things done with it.
+pub(crate) struct SivKey(Zeroizing<[u8; SIV_KEY_LEN]>);
+
+impl SivKey {
+    fn random() -> Result<Self> {
+        let mut key = Zeroizing::new([0u8; SIV_KEY_LEN]);
+        fill_random(&mut key[..])?;
+        Ok(SivKey(key))
+    }
+
+    /// HKDF-SHA256 (RFC 5869) of `ikm` with `salt`, expanded for `info`.
+    fn derive(ikm: &[u8], salt: Option<&[u8]>, info: &[u8]) -> Self {
+        let mut key = Zeroizing::new([0u8; SIV_KEY_LEN]);
+        Hkdf::<Sha256>::new(salt, ikm)
+            .expand(info, &mut key[..])
+            .expect("64 bytes is far below HKDF-SHA256's limit of 8160");
+        SivKey(key)
+    }
+
+    fn cipher(&self) -> Aes256Siv {
+        Aes256Siv::new(&(*self.0).into())
+    }
+
+    /// AES-SIV (RFC 5297) of `plaintext` with `headers` as associated data.
+    pub(crate) fn seal(&self, headers: &[&[u8]], plaintext: &[u8]) -> Result<Vec<u8>> {
+        self.cipher()
+            .encrypt(headers, plaintext)
+            .map_err(|_| Error::Backend("AES-SIV refused to encrypt".into()))
+    }
+
+    /// The plaintext of `sealed`, or `None` when it fails authentication with `headers`.
+    pub(crate) fn open(&self, headers: &[&[u8]], sealed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        self.cipher()
+            .decrypt(headers, sealed)
+            .ok()
+            .map(Zeroizing::new)
+    }
+}
+
+/// Domain-separation labels: every derivation and every sealing says what it is for, so no
+/// ciphertext or key made for one purpose is ever accepted for another.
+mod label {
+    pub const KEK: &[u8] = b"mpstore storage-crypto v1: key-encryption key";
+    pub const HEAD: &[u8] = b"mpstore storage-crypto v1: root key";
+    pub const NS_KEY: &[u8] = b"mpstore storage-crypto v1: namespace key";
+    pub const TAGS: &[u8] = b"mpstore storage-crypto v1: namespace tags";
+    pub const NAMES: &[u8] = b"mpstore storage-crypto v1: key names";
+    pub const VALUES: &[u8] = b"mpstore storage-crypto v1: values";
+}
+
+/// The first byte of every record this crate writes; a later format gets another.
+pub(crate) const FORMAT_V1: u8 = 1;
+const SALT_LEN: usize = 32;
+
+/// The key-encryption key of one generation: derived from a master key and the generation's
+/// salt. Rotation starts a new generation.
+pub(crate) struct Kek {
+    pub(crate) generation: u64,
+    salt: [u8; SALT_LEN],
+    key: SivKey,
+}
+
+impl Kek {
+    /// A new generation's key, with a fresh salt.
+    pub(crate) fn new(master: &MasterKey, generation: u64) -> Result<Self> {
+        let mut salt = [0u8; SALT_LEN];
+        fill_random(&mut salt)?;
+        Ok(Self::with_salt(master, generation, salt))
+    }
+
+    fn with_salt(master: &MasterKey, generation: u64, salt: [u8; SALT_LEN]) -> Self {
+        Kek {
+            generation,
+            salt,
+            key: SivKey::derive(master.as_bytes(), Some(&salt), label::KEK),
+        }
+    }
+
+    /// The head record: this generation's number and salt, and the root key sealed with this
+    /// key. Opening it is the key check.
+    pub(crate) fn seal_head(&self, root: &RootKey) -> Result<Vec<u8>> {
+        let gen = self.generation.to_be_bytes();
+        let sealed = self
+            .key
+            .seal(&[label::HEAD, &gen, &self.salt], &root.0 .0[..])?;
+        let mut out = Vec::with_capacity(1 + 8 + SALT_LEN + sealed.len());
+        out.push(FORMAT_V1);
+        out.extend_from_slice(&gen);
+        out.extend_from_slice(&self.salt);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// Wraps a namespace's data key, together with the namespace's plaintext bytes (which
+    /// `namespaces` must give back), bound to this generation and the namespace's tag.
+    pub(crate) fn wrap(&self, tag: &Tag, data: &DataKey, ns: &[u8]) -> Result<Vec<u8>> {
+        let mut plain = Zeroizing::new(Vec::with_capacity(SIV_KEY_LEN + ns.len()));
+        plain.extend_from_slice(&data.0 .0[..]);
+        plain.extend_from_slice(ns);
+        let gen = self.generation.to_be_bytes();
+        let sealed = self.key.seal(&[label::NS_KEY, &gen, tag], &plain)?;
+        let mut out = Vec::with_capacity(1 + sealed.len());
+        out.push(FORMAT_V1);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// The data key and namespace bytes of a record made by [`wrap`](Self::wrap) for `tag`.
+    pub(crate) fn unwrap(&self, tag: &Tag, record: &[u8]) -> Result<(DataKey, Vec<u8>)> {
+        let gen = self.generation.to_be_bytes();
+        let plain = match record {
+            [FORMAT_V1, sealed @ ..] => self.key.open(&[label::NS_KEY, &gen, tag], sealed),
+            _ => None,
+        }
+        .filter(|p| p.len() >= SIV_KEY_LEN)
+        .ok_or_else(|| Error::Corrupt("a namespace key record failed authentication".into()))?;
+        let mut key = Zeroizing::new([0u8; SIV_KEY_LEN]);
+        key.copy_from_slice(&plain[..SIV_KEY_LEN]);
+        Ok((DataKey(SivKey(key)), plain[SIV_KEY_LEN..].to_vec()))
+    }
+}
+
+/// What a head record says before it is opened.
+pub(crate) struct Head<'a> {
+    pub(crate) generation: u64,
+    salt: [u8; SALT_LEN],
+    sealed: &'a [u8],
+}
+
+impl<'a> Head<'a> {
+    /// Reads the head record's layout; `None` if it is not one.
+    pub(crate) fn parse(record: &'a [u8]) -> Option<Self> {
+        let (&format, rest) = record.split_first()?;
+        if format != FORMAT_V1 || rest.len() != 8 + SALT_LEN + SIV_TAG_LEN + SIV_KEY_LEN {
+            return None;
+        }
+        let (gen, rest) = rest.split_at(8);
+        let (salt, sealed) = rest.split_at(SALT_LEN);
+        Some(Head {
+            generation: u64::from_be_bytes(gen.try_into().ok()?),
+            salt: salt.try_into().ok()?,
+            sealed,
+        })
+    }
+
+    /// The generation's key from `master`, and the root key, or `None` when `master` is not the
+    /// key this head was sealed with (or the head was altered).
+    pub(crate) fn open(&self, master: &MasterKey) -> Option<(Kek, RootKey)> {
+        let kek = Kek::with_salt(master, self.generation, self.salt);
+        let gen = self.generation.to_be_bytes();
+        let plain = kek
+            .key
+            .open(&[label::HEAD, &gen, &self.salt], self.sealed)?;
+        let mut key = Zeroizing::new([0u8; SIV_KEY_LEN]);
+        key.copy_from_slice(plain.get(..SIV_KEY_LEN)?);
+        Some((kek, RootKey(SivKey(key))))
+    }
+}
+
+/// The store's root key: random, made once when the store is created, sealed in the head
+/// record. Rotation re-seals it; it never changes, so namespace tags never change.
+pub(crate) struct RootKey(SivKey);
+
+impl RootKey {
+    pub(crate) fn random() -> Result<Self> {
+        SivKey::random().map(RootKey)
+    }
+
+    /// The key that names namespaces in the inner backend.
+    pub(crate) fn tagger(&self) -> Tagger {
+        let mut key = Zeroizing::new([0u8; 32]);
+        Hkdf::<Sha256>::new(None, &self.0 .0[..])
+            .expand(label::TAGS, &mut key[..])
+            .expect("32 bytes is far below HKDF-SHA256's limit");
+        Tagger(key)
+    }
+}
+
+/// Names namespaces: HMAC-SHA256 under a key derived from the root key, so the inner backend's
+/// namespace names reveal nothing and cannot be guessed from a user or app id.
+pub(crate) struct Tagger(Zeroizing<[u8; 32]>);
+
+impl Tagger {
+    pub(crate) fn tag(&self, ns: &[u8]) -> Tag {
+        let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&self.0[..])
+            .expect("HMAC takes a key of any length");
+        mac.update(ns);
+        mac.finalize().into_bytes().into()
+    }
+}
+
+/// A namespace's data key: random, made when the namespace is first written, stored only
+/// wrapped, destroyed when the namespace is dropped.
+pub(crate) struct DataKey(SivKey);
+
+impl DataKey {
+    pub(crate) fn random() -> Result<Self> {
+        SivKey::random().map(DataKey)
+    }
+
+    /// The two keys of a namespace: one seals key names, the other values.
+    pub(crate) fn split(&self) -> (SivKey, SivKey) {
+        let ikm = &self.0 .0[..];
+        (
+            SivKey::derive(ikm, None, label::NAMES),
+            SivKey::derive(ikm, None, label::VALUES),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn master(b: u8) -> MasterKey {
+        MasterKey::new([b; 32])
+    }
+
+    #[test]
+    fn head_opens_with_its_master_key_only() {
+        let root = RootKey::random().unwrap();
+        let record = Kek::new(&master(1), 7).unwrap().seal_head(&root).unwrap();
+        let head = Head::parse(&record).unwrap();
+        assert_eq!(head.generation, 7);
+        let (kek, opened) = head.open(&master(1)).unwrap();
+        assert_eq!(kek.generation, 7);
+        assert_eq!(opened.0 .0, root.0 .0);
+        assert!(head.open(&master(2)).is_none());
+    }
+
+    #[test]
+    fn head_rejects_any_alteration() {
+        let root = RootKey::random().unwrap();
+        let record = Kek::new(&master(1), 0).unwrap().seal_head(&root).unwrap();
+        for i in 0..record.len() {
+            let mut bad = record.clone();
+            bad[i] ^= 0x01;
+            let opened = Head::parse(&bad).and_then(|h| h.open(&master(1)));
+            assert!(opened.is_none(), "byte {i}");
+        }
+        assert!(Head::parse(&record[..record.len() - 1]).is_none());
+        assert!(Head::parse(&[]).is_none());
+    }
+
+    #[test]
+    fn wraps_are_bound_to_generation_and_tag() {
+        let kek = Kek::new(&master(1), 3).unwrap();
+        let data = DataKey::random().unwrap();
+        let record = kek.wrap(&[9; 32], &data, b"ns").unwrap();
+        let (back, ns) = kek.unwrap(&[9; 32], &record).unwrap();
+        assert_eq!((back.0 .0, ns.as_slice()), (data.0 .0, &b"ns"[..]));
+        assert!(kek.unwrap(&[8; 32], &record).is_err());
+        let other_gen = Kek::with_salt(&master(1), 4, kek.salt);
+        assert!(other_gen.unwrap(&[9; 32], &record).is_err());
+        assert!(kek.unwrap(&[9; 32], &record[..10]).is_err());
+        assert!(kek.unwrap(&[9; 32], &[]).is_err());
+    }
+
+    #[test]
+    fn tags_are_keyed() {
+        let (a, b) = (RootKey::random().unwrap(), RootKey::random().unwrap());
+        assert_eq!(a.tagger().tag(b"ns"), a.tagger().tag(b"ns"));
+        assert_ne!(a.tagger().tag(b"ns"), a.tagger().tag(b"ns2"));
+        assert_ne!(a.tagger().tag(b"ns"), b.tagger().tag(b"ns"));
+    }
+}
