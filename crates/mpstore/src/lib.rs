@@ -1,0 +1,10 @@
+//! # mpstore
+//!
+//! The command line of mpstore, as a library so its parts can be tested: the JSON-lines bridge
+//! that JavaScript hosts drive ([`bridge`]), the type-tagged value encoding it speaks
+//! ([`tagged`]), and the exit codes of the command line ([`exit`]).
+
+#![warn(missing_docs)]
+
+pub mod exit;
+pub mod tagged;
