@@ -1,0 +1,228 @@
+//! Opening stores: what is accepted, what is refused (clearly, changing nothing), and what
+//! survives closing and reopening.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use storage_core::{block_on, Backend, Error, Limits, Op, Usage};
+use storage_sled::{Durability, SledBackend, SledOptions, FORMAT_FILE};
+
+fn put(key: &str, value: &str, charge: u64) -> Op {
+    Op::Put {
+        key: key.into(),
+        value: value.into(),
+        charge,
+    }
+}
+
+/// Every file under `dir` with its bytes: a refused open must leave this unchanged.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                out.insert(p.clone(), b"<dir>".to_vec());
+                todo.push(p);
+            } else {
+                out.insert(p.clone(), fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Sets up `dir` with `prepare`, then checks that opening `dir/store` fails with a message
+/// containing `expected` and changes no file.
+fn check_refused(prepare: impl FnOnce(&Path), expected: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("store");
+    prepare(&path);
+    let before = snapshot(tmp.path());
+    match SledBackend::open(&path) {
+        Ok(_) => panic!("opening should fail with {expected:?}"),
+        Err(Error::Backend(msg)) => assert!(msg.contains(expected), "{msg:?} lacks {expected:?}"),
+        Err(other) => panic!("unexpected error {other:?}"),
+    }
+    assert_eq!(snapshot(tmp.path()), before, "a refused open changed files");
+}
+
+fn format_file(content: &'static str) -> impl FnOnce(&Path) {
+    move |p| {
+        fs::create_dir(p).unwrap();
+        fs::write(p.join(FORMAT_FILE), content).unwrap();
+    }
+}
+
+#[test]
+fn paths_that_are_not_stores_are_refused_unchanged() {
+    check_refused(|p| fs::write(p, "a file").unwrap(), "not a directory");
+    check_refused(
+        |p| {
+            fs::create_dir(p).unwrap();
+            fs::write(p.join("notes.txt"), "mine").unwrap();
+        },
+        "not empty",
+    );
+    check_refused(format_file("mpstore-sled format 2\n"), "format version 2");
+    check_refused(
+        format_file("mpstore-sled format 99999\n"),
+        "format version 99999",
+    );
+    check_refused(
+        format_file("mpstore-sled format one\n"),
+        "not a format record",
+    );
+    check_refused(format_file("something else"), "not a format record");
+    check_refused(format_file(""), "not a format record");
+}
+
+#[test]
+fn a_store_open_in_this_process_is_refused_until_dropped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("store");
+    let first = SledBackend::open(&path).unwrap();
+    let before = snapshot(tmp.path());
+    // Also through another spelling of the same path.
+    for other in [path.clone(), tmp.path().join("./store/../store")] {
+        match SledBackend::open(&other) {
+            Err(Error::Backend(msg)) => assert!(msg.contains("already open"), "{msg}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+    assert_eq!(snapshot(tmp.path()), before);
+    drop(first);
+    SledBackend::open(&path).expect("reopen after drop");
+}
+
+#[test]
+fn bad_options_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    for options in [
+        SledOptions {
+            cache_capacity_bytes: 0,
+            ..SledOptions::default()
+        },
+        SledOptions {
+            flush_every_ms: 0,
+            ..SledOptions::default()
+        },
+    ] {
+        let r = SledBackend::open_with(tmp.path().join("store"), options);
+        assert!(matches!(r, Err(Error::InvalidParam(_))), "{r:?}");
+    }
+}
+
+#[test]
+fn new_stores_are_created_in_missing_or_empty_directories() {
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    for path in [tmp.path().join("missing/nested"), empty] {
+        drop(SledBackend::open(&path).unwrap());
+        assert_eq!(
+            fs::read_to_string(path.join(FORMAT_FILE)).unwrap(),
+            "mpstore-sled format 1\n"
+        );
+        SledBackend::open(&path).expect("a created store reopens");
+    }
+}
+
+/// Writes through one open, reads through the next: entries, order and usage all persist.
+fn check_survives_reopen(options: SledOptions) {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("store");
+    {
+        let s = SledBackend::open_with(&path, options.clone()).unwrap();
+        let ops = [put("b", "2", 5), put("a", "1", 7), put("c", "3", 1)];
+        block_on(s.apply(b"ns", &ops, Limits::NONE)).unwrap();
+        block_on(s.apply(b"ns", &[Op::Delete { key: "c".into() }], Limits::NONE)).unwrap();
+        block_on(s.apply(b"ns", &[put("b", "22", 6)], Limits::NONE)).unwrap();
+        block_on(s.apply(b"n", &[put("x", "", 0)], Limits::NONE)).unwrap();
+        if options.durability == Durability::Buffered {
+            s.flush().unwrap();
+        }
+    }
+    let s = SledBackend::open_with(&path, options).unwrap();
+    let listing = block_on(s.list(b"ns")).unwrap();
+    assert_eq!(listing.keys, [b"b".to_vec(), b"a".to_vec()]);
+    assert_eq!(
+        listing.usage,
+        Usage {
+            bytes: 13,
+            entries: 2
+        }
+    );
+    assert_eq!(block_on(s.get(b"ns", b"b")).unwrap(), Some(b"22".to_vec()));
+    assert_eq!(block_on(s.get(b"ns", b"c")).unwrap(), None);
+    let mut spaces = block_on(s.namespaces()).unwrap();
+    spaces.sort();
+    assert_eq!(
+        spaces,
+        [
+            (
+                b"n".to_vec(),
+                Usage {
+                    bytes: 0,
+                    entries: 1
+                }
+            ),
+            (
+                b"ns".to_vec(),
+                Usage {
+                    bytes: 13,
+                    entries: 2
+                }
+            )
+        ]
+    );
+}
+
+#[test]
+fn writes_survive_closing_and_reopening() {
+    check_survives_reopen(SledOptions::default());
+    check_survives_reopen(SledOptions {
+        durability: Durability::Buffered,
+        ..SledOptions::default()
+    });
+    check_survives_reopen(SledOptions {
+        cache_capacity_bytes: 64 * 1024,
+        ..SledOptions::default()
+    });
+}
+
+/// Damages one stored record behind the backend's back (through sled itself), then checks that
+/// reading it gives `Error::Corrupt` and no panic.
+fn check_damaged(tree: &str, key: &[u8], value: &[u8], read: impl Fn(&SledBackend) -> Error) {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("store");
+    {
+        let s = SledBackend::open(&path).unwrap();
+        block_on(s.apply(b"ns", &[put("k", "v", 1)], Limits::NONE)).unwrap();
+    }
+    {
+        let db = sled::open(&path).unwrap();
+        db.open_tree(tree).unwrap().insert(key, value).unwrap();
+        db.flush().unwrap();
+    }
+    let s = SledBackend::open(&path).unwrap();
+    let e = read(&s);
+    assert!(matches!(e, Error::Corrupt(_)), "{tree}: {e:?}");
+}
+
+#[test]
+fn damaged_records_read_as_corrupt() {
+    let entry = b"\x00\x00\x00\x02nsk";
+    let write =
+        |s: &SledBackend| block_on(s.apply(b"ns", &[put("k", "w", 1)], Limits::NONE)).unwrap_err();
+    let get = |s: &SledBackend| block_on(s.get(b"ns", b"k")).unwrap_err();
+    let list = |s: &SledBackend| block_on(s.list(b"ns")).unwrap_err();
+    let spaces = |s: &SledBackend| block_on(s.namespaces()).unwrap_err();
+    check_damaged("mpstore/entries/v1", entry, b"short", get);
+    check_damaged("mpstore/entries/v1", entry, b"short", write);
+    check_damaged("mpstore/meta/v1", b"ns", b"not 24 bytes", write);
+    check_damaged("mpstore/meta/v1", b"ns", b"not 24 bytes", list);
+    check_damaged("mpstore/meta/v1", b"ns", b"", spaces);
+    check_damaged("mpstore/order/v1", b"\x00\x00\x00\x02ns?", b"k", list);
+}
