@@ -1,0 +1,107 @@
+//! The dialect-agnostic half of every facade: turn JS-shaped arguments into [`Store`] calls.
+//!
+//! Limits, quotas and record flags are the engine's ([`Store`], [`Policy`]); this module only
+//! checks what the engine cannot see (the JavaScript type of a key, an absent `data`) and leaves
+//! the shaping of results to the dialect modules.
+
+use crate::options::KvItem;
+use crate::results::StorageInfo;
+use std::sync::Arc;
+use storage_core::{Backend, Error, JsType, JsValue, Namespace, Policy, Result, SetOptions, Store};
+
+/// One namespace of one store, as every facade of a [`crate::MiniProgram`] shares it.
+#[derive(Clone)]
+pub(crate) struct Local {
+    pub(crate) store: Store<Arc<dyn Backend>>,
+    pub(crate) ns: Arc<Namespace>,
+}
+
+/// The key as a `&str`, or the parameter error naming `param` and the type given.
+fn key_str<'a>(param: &str, key: &'a JsValue) -> Result<&'a str> {
+    match key {
+        JsValue::String(s) => Ok(s),
+        other => Err(Error::WrongType {
+            param: param.to_owned(),
+            expected: JsType::String,
+            actual: other.js_type(),
+        }),
+    }
+}
+
+/// `data` must be present; `undefined` given explicitly is a value like any other.
+fn required_data(data: Option<JsValue>) -> Result<JsValue> {
+    data.ok_or_else(|| Error::InvalidParam("parameter.data is required".into()))
+}
+
+impl Local {
+    pub(crate) async fn set(
+        &self,
+        policy: &Policy,
+        key: &JsValue,
+        data: Option<JsValue>,
+        encrypt: bool,
+    ) -> Result<()> {
+        let key = key_str("key", key)?;
+        let data = required_data(data)?;
+        self.store
+            .set(&self.ns, policy, key, &data, SetOptions { encrypt })
+            .await
+    }
+
+    pub(crate) async fn get(&self, key: &JsValue, encrypt: bool) -> Result<Option<JsValue>> {
+        let key = key_str("key", key)?;
+        self.store.get(&self.ns, key, encrypt).await
+    }
+
+    /// Like [`get`](Self::get), but a missing key is [`Error::NotFound`].
+    pub(crate) async fn get_found(&self, key: &JsValue, encrypt: bool) -> Result<JsValue> {
+        match self.get(key, encrypt).await? {
+            Some(v) => Ok(v),
+            None => Err(Error::NotFound {
+                key: key_str("key", key)?.to_owned(),
+            }),
+        }
+    }
+
+    pub(crate) async fn remove(&self, key: &JsValue) -> Result<()> {
+        let key = key_str("key", key)?;
+        self.store.remove(&self.ns, key).await
+    }
+
+    pub(crate) async fn clear(&self) -> Result<()> {
+        self.store.clear(&self.ns).await
+    }
+
+    pub(crate) async fn info(&self, policy: &Policy) -> Result<StorageInfo> {
+        self.store.info(&self.ns, policy).await.map(Into::into)
+    }
+
+    /// All items or none: every key is checked before anything is written.
+    pub(crate) async fn batch_set(&self, policy: &Policy, items: Vec<KvItem>) -> Result<()> {
+        let items = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let key = key_str(&format!("kvList[{i}].key"), &item.key)?.to_owned();
+                Ok((key, item.value))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.store.batch_set(&self.ns, policy, &items).await
+    }
+
+    /// One value per key, `""` for a missing one.
+    pub(crate) async fn batch_get(&self, keys: Vec<JsValue>) -> Result<Vec<JsValue>> {
+        let keys = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| key_str(&format!("keyList[{i}]"), key).map(str::to_owned))
+            .collect::<Result<Vec<_>>>()?;
+        let values = self.store.batch_get(&self.ns, &keys).await?;
+        Ok(values.into_iter().map(or_empty_string).collect())
+    }
+}
+
+/// What WeChat's and Douyin's Sync reads return for a missing key: `""`.
+pub(crate) fn or_empty_string(value: Option<JsValue>) -> JsValue {
+    value.unwrap_or_else(|| JsValue::String(String::new()))
+}

@@ -1,0 +1,300 @@
+//! [`Tt`]: Douyin's `tt.*` local-storage APIs (contract §4, Douyin column).
+
+use crate::call::Call;
+use crate::local::{or_empty_string, Local};
+use crate::options::{GetStorageOption, SetStorageOption};
+use crate::results::{GeneralResult, GetStorageInfoResult, GetStorageResult, StorageInfo, TtError};
+use std::future::Future;
+use storage_core::codes::ApiKind;
+use storage_core::{block_on, JsValue, Policy, Result};
+
+const POLICY: &Policy = &Policy::TT;
+
+/// Douyin's local storage for one namespace: `tt.setStorage`, `tt.getStorageSync`…
+///
+/// Shaped like [`crate::Wx`] (positional Sync forms, `errMsg`), with Douyin's limits (1 MiB of
+/// UTF-8 per value, key not counted) and its `errNo` codes. Douyin has no `encrypt` option and no
+/// batch APIs; the `encrypt` field of an option object is ignored.
+///
+/// ```
+/// use storage_api::Mpstore;
+/// use storage_core::Scope;
+/// let tt = Mpstore::in_memory().mini_program("user", "app", Scope::App).unwrap().tt();
+/// tt.set_storage_sync("key", "value").unwrap();
+/// assert_eq!(tt.get_storage_sync("key").unwrap(), "value".into());
+/// let err = tt.get_storage("missing").wait().unwrap_err();
+/// assert_eq!((err.err_msg.as_str(), err.err_no), ("getStorage:fail data not found, key == missing", 21101));
+/// ```
+#[derive(Clone)]
+pub struct Tt {
+    local: Local,
+}
+
+impl std::fmt::Debug for Tt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tt")
+            .field("namespace", &*self.local.ns)
+            .finish()
+    }
+}
+
+impl Tt {
+    pub(crate) fn new(local: Local) -> Self {
+        Tt { local }
+    }
+
+    fn call<T, S, Fut>(
+        &self,
+        api: &'static str,
+        kind: ApiKind,
+        op: impl FnOnce(Local) -> Fut,
+        shape: impl FnOnce(T) -> S + Send + 'static,
+    ) -> Call<S, TtError>
+    where
+        Fut: Future<Output = Result<T>> + Send + 'static,
+    {
+        let fut = op(self.local.clone());
+        Call::new(async move {
+            fut.await
+                .map(shape)
+                .map_err(|e| TtError::new(api, kind, &e))
+        })
+    }
+
+    fn sync<T>(
+        api: &'static str,
+        kind: ApiKind,
+        op: impl Future<Output = Result<T>>,
+    ) -> std::result::Result<T, TtError> {
+        block_on(op).map_err(|e| TtError::new(api, kind, &e))
+    }
+
+    /// `tt.setStorage({key, data})`: success `{errMsg: "setStorage:ok"}`.
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::{block_on, Scope};
+    /// let tt = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().tt();
+    /// assert_eq!(block_on(tt.set_storage("key", "value")).unwrap().err_msg, "setStorage:ok");
+    /// ```
+    pub fn set_storage(
+        &self,
+        key: impl Into<JsValue>,
+        data: impl Into<JsValue>,
+    ) -> Call<GeneralResult, TtError> {
+        self.set_storage_with(SetStorageOption::new(key, data))
+    }
+
+    /// `tt.setStorage({key, data})` with the full option object (`encrypt` is ignored).
+    ///
+    /// ```
+    /// # use storage_api::{Mpstore, SetStorageOption};
+    /// # use storage_core::{block_on, Scope};
+    /// let tt = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().tt();
+    /// let no_data = SetStorageOption { key: "k".into(), data: None, encrypt: false };
+    /// let err = block_on(tt.set_storage_with(no_data)).unwrap_err();
+    /// assert_eq!((err.err_msg.as_str(), err.err_no), ("setStorage:fail invalid param", 20001));
+    /// ```
+    pub fn set_storage_with(&self, option: SetStorageOption) -> Call<GeneralResult, TtError> {
+        const API: &str = "setStorage";
+        self.call(
+            API,
+            ApiKind::LocalWrite,
+            move |l| async move { l.set(POLICY, &option.key, option.data, false).await },
+            |()| GeneralResult::ok(API),
+        )
+    }
+
+    /// `tt.getStorage({key})`: success `{data, errMsg: "getStorage:ok"}`; a missing key fails
+    /// with `getStorage:fail data not found, key == <key>`, errNo 21101.
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::{block_on, Scope};
+    /// let tt = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().tt();
+    /// tt.set_storage_sync("k", 0).unwrap();
+    /// assert_eq!(block_on(tt.get_storage("k")).unwrap().data, 0.into());
+    /// ```
+    pub fn get_storage(&self, key: impl Into<JsValue>) -> Call<GetStorageResult, TtError> {
+        self.get_storage_with(GetStorageOption::new(key))
+    }
+
+    /// `tt.getStorage({key})` with the full option object (`encrypt` is ignored).
+    ///
+    /// ```
+    /// # use storage_api::{GetStorageOption, Mpstore};
+    /// # use storage_core::{block_on, JsValue, Scope};
+    /// let tt = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().tt();
+    /// let err = block_on(tt.get_storage_with(GetStorageOption::new(JsValue::Null))).unwrap_err();
+    /// assert_eq!(err.err_no, 20001);
+    /// ```
+    pub fn get_storage_with(&self, option: GetStorageOption) -> Call<GetStorageResult, TtError> {
+        const API: &str = "getStorage";
+        self.call(
+            API,
+            ApiKind::LocalRead,
+            move |l| async move { l.get_found(&option.key, false).await },
+            |data| GetStorageResult {
+                data,
+                err_msg: GeneralResult::ok(API).err_msg,
+            },
+        )
+    }
+
+    /// `tt.removeStorage({key})`: removing a missing key succeeds.
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::{block_on, Scope};
+    /// let tt = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().tt();
+    /// assert_eq!(block_on(tt.remove_storage("missing")).unwrap().err_msg, "removeStorage:ok");
+    /// ```
+    pub fn remove_storage(&self, key: impl Into<JsValue>) -> Call<GeneralResult, TtError> {
+        const API: &str = "removeStorage";
+        let key = key.into();
+        self.call(
+            API,
+            ApiKind::LocalWrite,
+            move |l| async move { l.remove(&key).await },
+            |()| GeneralResult::ok(API),
+        )
+    }
+
+    /// `tt.clearStorage()`: empties this namespace only.
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::{block_on, Scope};
+    /// let tt = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().tt();
+    /// assert_eq!(block_on(tt.clear_storage()).unwrap().err_msg, "clearStorage:ok");
+    /// ```
+    pub fn clear_storage(&self) -> Call<GeneralResult, TtError> {
+        const API: &str = "clearStorage";
+        self.call(
+            API,
+            ApiKind::LocalWrite,
+            |l| async move { l.clear().await },
+            |()| GeneralResult::ok(API),
+        )
+    }
+
+    /// `tt.getStorageInfo()`: `{keys, currentSize, limitSize, errMsg}`, sizes in KB (of UTF-8).
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::{block_on, Scope};
+    /// let tt = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().tt();
+    /// assert_eq!(block_on(tt.get_storage_info()).unwrap().err_msg, "getStorageInfo:ok");
+    /// ```
+    pub fn get_storage_info(&self) -> Call<GetStorageInfoResult, TtError> {
+        const API: &str = "getStorageInfo";
+        self.call(
+            API,
+            ApiKind::LocalRead,
+            |l| async move { l.info(POLICY).await },
+            |info| GetStorageInfoResult::ok(info, API),
+        )
+    }
+
+    /// `tt.setStorageSync(key, data)`.
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::Scope;
+    /// let tt = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().tt();
+    /// let err = tt.set_storage_sync("", 1).unwrap_err();
+    /// assert_eq!((err.err_msg.as_str(), err.err_no), ("setStorageSync:fail key is illegal", 20000));
+    /// ```
+    pub fn set_storage_sync(
+        &self,
+        key: impl Into<JsValue>,
+        data: impl Into<JsValue>,
+    ) -> std::result::Result<(), TtError> {
+        self.set_storage_sync_with(SetStorageOption::new(key, data))
+    }
+
+    /// `tt.setStorageSync(key, data)` with arguments as a bridge received them (`data: None` when
+    /// the argument was absent).
+    ///
+    /// ```
+    /// # use storage_api::{Mpstore, SetStorageOption};
+    /// # use storage_core::Scope;
+    /// let tt = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().tt();
+    /// let opt = SetStorageOption { key: true.into(), data: Some(1.into()), encrypt: false };
+    /// assert_eq!(tt.set_storage_sync_with(opt).unwrap_err().err_no, 20001);
+    /// ```
+    pub fn set_storage_sync_with(
+        &self,
+        option: SetStorageOption,
+    ) -> std::result::Result<(), TtError> {
+        Self::sync(
+            "setStorageSync",
+            ApiKind::LocalWrite,
+            self.local.set(POLICY, &option.key, option.data, false),
+        )
+    }
+
+    /// `tt.getStorageSync(key)`: the value, or `""` for a missing key.
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::Scope;
+    /// let tt = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().tt();
+    /// assert_eq!(tt.get_storage_sync("missing").unwrap(), "".into());
+    /// ```
+    pub fn get_storage_sync(
+        &self,
+        key: impl Into<JsValue>,
+    ) -> std::result::Result<JsValue, TtError> {
+        let key = key.into();
+        Self::sync("getStorageSync", ApiKind::LocalRead, async {
+            self.local.get(&key, false).await.map(or_empty_string)
+        })
+    }
+
+    /// `tt.removeStorageSync(key)`.
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::Scope;
+    /// let tt = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().tt();
+    /// tt.remove_storage_sync("missing").unwrap();
+    /// ```
+    pub fn remove_storage_sync(&self, key: impl Into<JsValue>) -> std::result::Result<(), TtError> {
+        let key = key.into();
+        Self::sync(
+            "removeStorageSync",
+            ApiKind::LocalWrite,
+            self.local.remove(&key),
+        )
+    }
+
+    /// `tt.clearStorageSync()`.
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::Scope;
+    /// let tt = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().tt();
+    /// tt.clear_storage_sync().unwrap();
+    /// ```
+    pub fn clear_storage_sync(&self) -> std::result::Result<(), TtError> {
+        Self::sync("clearStorageSync", ApiKind::LocalWrite, self.local.clear())
+    }
+
+    /// `tt.getStorageInfoSync()`: `{keys, currentSize, limitSize}`.
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::Scope;
+    /// let tt = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().tt();
+    /// tt.set_storage_sync("k", "杭州").unwrap();
+    /// assert_eq!(tt.get_storage_info_sync().unwrap().current_size, 1);
+    /// ```
+    pub fn get_storage_info_sync(&self) -> std::result::Result<StorageInfo, TtError> {
+        Self::sync(
+            "getStorageInfoSync",
+            ApiKind::LocalRead,
+            self.local.info(POLICY),
+        )
+    }
+}
