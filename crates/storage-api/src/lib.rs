@@ -12,7 +12,7 @@ mod wx;
 
 pub use call::{Call, Callbacks, CompleteFn, FailFn, SuccessFn, WithCallbacks};
 pub use mini_program::MiniProgram;
-pub use mpstore::Mpstore;
+pub use mpstore::{Mpstore, DATA_DIR, KEY_FILE};
 pub use my::My;
 pub use options::{GetStorageOption, KvItem, SetStorageOption};
 pub use results::{

@@ -2,8 +2,18 @@
 
 use crate::local::Local;
 use crate::mini_program::MiniProgram;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use storage_core::{Backend, MemoryBackend, Namespace, NamespaceUsage, Result, Scope, Store};
+use storage_core::{
+    block_on, Backend, Error, MemoryBackend, Namespace, NamespaceUsage, Result, Scope, Store,
+};
+use storage_crypto::{EncryptedBackend, KeyFileProvider, KeyProvider};
+use storage_sled::{SledBackend, SledOptions};
+
+/// The file name of the master key [`Mpstore::open_default`] keeps in the store's directory.
+pub const KEY_FILE: &str = "master.key";
+/// The subdirectory of the store's directory that holds the sled database.
+pub const DATA_DIR: &str = "data";
 
 /// One store of mini-program data, shared by every user, app and scope of a host.
 ///
@@ -29,6 +39,74 @@ impl std::fmt::Debug for Mpstore {
 }
 
 impl Mpstore {
+    /// Opens (or creates) the default store in `dir`: an encrypted ([`EncryptedBackend`]),
+    /// durable sled database ([`SledBackend`], in `dir/data`) whose master key comes from
+    /// `provider`.
+    ///
+    /// Every write is durable when its call succeeds (see [`storage_sled::Durability`]); use
+    /// [`open_with`](Self::open_with) for the faster buffered mode. A wrong master key fails here
+    /// with a clear error ([`storage_crypto::is_wrong_master_key`]) and changes nothing. Blocks
+    /// the calling thread while opening; needs no async runtime.
+    ///
+    /// ```
+    /// use storage_api::Mpstore;
+    /// use storage_core::Scope;
+    /// use storage_crypto::RawKeyProvider;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let key = RawKeyProvider::new([7; 32]);
+    /// let store = Mpstore::open(dir.path(), &key).unwrap();
+    /// store.mini_program("u", "app", Scope::App).unwrap().wx().set_storage_sync("k", 1).unwrap();
+    /// drop(store);
+    /// let again = Mpstore::open(dir.path(), &key).unwrap();
+    /// assert_eq!(again.mini_program("u", "app", Scope::App).unwrap().wx().get_storage_sync("k").unwrap(), 1.into());
+    /// assert!(Mpstore::open(dir.path(), &RawKeyProvider::new([8; 32])).is_err());
+    /// ```
+    pub fn open(dir: impl AsRef<Path>, provider: &dyn KeyProvider) -> Result<Mpstore> {
+        Mpstore::open_with(dir, provider, SledOptions::default())
+    }
+
+    /// Like [`open`](Self::open), with sled's options (durability mode, cache budget).
+    ///
+    /// ```
+    /// use storage_api::Mpstore;
+    /// use storage_crypto::RawKeyProvider;
+    /// use storage_sled::{Durability, SledOptions};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// // Faster, but a crash may lose the last moments of writes.
+    /// let options = SledOptions { durability: Durability::Buffered, ..SledOptions::default() };
+    /// let store = Mpstore::open_with(dir.path(), &RawKeyProvider::new([7; 32]), options).unwrap();
+    /// ```
+    pub fn open_with(
+        dir: impl AsRef<Path>,
+        provider: &dyn KeyProvider,
+        options: SledOptions,
+    ) -> Result<Mpstore> {
+        let sled = SledBackend::open_with(dir.as_ref().join(DATA_DIR), options)?;
+        let encrypted = block_on(EncryptedBackend::open(sled, provider))?;
+        Ok(Mpstore::with_backend(encrypted))
+    }
+
+    /// Opens (or creates) the default store in `dir` in one line, its master key kept in
+    /// `dir/master.key` ([`KeyFileProvider`]: created with a random key and mode `0600` on first
+    /// use). Creates `dir` if it does not exist.
+    ///
+    /// ```
+    /// use storage_api::Mpstore;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let store = Mpstore::open_default(dir.path().join("mpstore")).unwrap();
+    /// assert!(dir.path().join("mpstore").join("master.key").exists());
+    /// ```
+    pub fn open_default(dir: impl AsRef<Path>) -> Result<Mpstore> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::Backend(format!(
+                "cannot create the store directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        Mpstore::open(dir, &KeyFileProvider::new(key_file(dir)))
+    }
+
     /// A store in memory, for tests and examples: nothing survives the process.
     ///
     /// ```
@@ -150,4 +228,8 @@ impl Mpstore {
     pub async fn namespaces(&self) -> Result<Vec<NamespaceUsage>> {
         self.store().namespaces().await
     }
+}
+
+fn key_file(dir: &Path) -> PathBuf {
+    dir.join(KEY_FILE)
 }
