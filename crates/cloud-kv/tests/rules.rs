@@ -107,7 +107,9 @@ fn sizes_are_utf8_bytes_at_the_exact_boundaries() {
     }
 }
 
-fn pairs(prefix: &str, n: usize) -> Vec<(String, String)> {
+type Pairs = Vec<(String, String)>;
+
+fn pairs(prefix: &str, n: usize) -> Pairs {
     (0..n)
         .map(|i| (format!("{prefix}{i}"), "v".into()))
         .collect()
@@ -116,11 +118,7 @@ fn pairs(prefix: &str, n: usize) -> Vec<(String, String)> {
 #[test]
 fn at_most_128_pairs_after_merging_with_stored_ones() {
     // (already stored, then one call, expected): pairs are counted after the merge.
-    let cases: &[(
-        Vec<(String, String)>,
-        Vec<(String, String)>,
-        Result<(), CloudRule>,
-    )] = &[
+    let cases: &[(Pairs, Pairs, Result<(), CloudRule>)] = &[
         (vec![], pairs("k", 128), Ok(())),
         (vec![], pairs("k", 129), Err(CloudRule::TooManyPairs)),
         (pairs("old", 100), pairs("new", 28), Ok(())),
