@@ -281,6 +281,43 @@ impl<B: Backend> CloudKv<B> {
         self.relation_read(caller, &query).await
     }
 
+    /// WeChat's `getFriendCloudStorage({keyList})`: the gates, then `keyList`
+    /// ([`CloudRule::InvalidKeyList`]); unranked (WeChat games sort for themselves).
+    pub async fn get_friend_cloud_storage(
+        &self,
+        caller: &Caller,
+        key_list: &JsValue,
+    ) -> Result<Vec<UserGameData>> {
+        caller.gate(Access::Read)?;
+        let keys = parse_key_list(key_list)?;
+        self.relation_read(caller, &RelationQuery::friends(keys))
+            .await
+    }
+
+    /// WeChat's `getGroupCloudStorage({shareTicket, groupid, keyList})`: the gates, then
+    /// `keyList` ([`CloudRule::InvalidKeyList`]), then the group: `groupid` if it is a non-empty
+    /// String, else `shareTicket` if it is one ([`CloudRule::GroupNeedsShareTicket`]). The
+    /// relation provider receives that id as the group id; unranked.
+    pub async fn get_group_cloud_storage(
+        &self,
+        caller: &Caller,
+        share_ticket: &JsValue,
+        groupid: &JsValue,
+        key_list: &JsValue,
+    ) -> Result<Vec<UserGameData>> {
+        caller.gate(Access::Read)?;
+        let keys = parse_key_list(key_list)?;
+        let group_id = [groupid, share_ticket]
+            .into_iter()
+            .find_map(|v| match v {
+                JsValue::String(s) if !s.is_empty() => Some(s.clone()),
+                _ => None,
+            })
+            .ok_or(CloudRule::GroupNeedsShareTicket)?;
+        self.relation_read(caller, &RelationQuery::group(group_id, keys))
+            .await
+    }
+
     /// A relation read: the data of the caller and of their relations who hold at least one of
     /// the keys asked for, at most [`MAX_RELATION_RESULTS`] players.
     ///

@@ -410,3 +410,58 @@ fn a_read_touches_only_the_callers_and_their_friends_namespaces() {
     .into();
     assert_eq!(touched, expected);
 }
+
+#[test]
+fn wechat_friend_and_group_reads() {
+    let w = World::new();
+    w.befriend("me", "ann");
+    block_on(w.relations.join_group(GAME, "chat-1", "bob")).unwrap();
+    for openid in ["me", "ann", "bob"] {
+        w.store(openid, &[("level", openid)]);
+    }
+    let me = Caller {
+        platform: Platform::Wx,
+        ..w.player("me")
+    };
+    let friends = |keys: serde_json::Value| {
+        block_on(w.cloud.get_friend_cloud_storage(&me, &js(keys)))
+            .map(|d| d.into_iter().map(|u| u.openid).collect::<Vec<_>>())
+    };
+    assert_eq!(friends(json!(["level"])).unwrap(), ["me", "ann"]);
+    assert_eq!(
+        friends(json!("level")),
+        Err(Error::Cloud(CloudRule::InvalidKeyList))
+    );
+    let group = |ticket: serde_json::Value, groupid: serde_json::Value, keys: serde_json::Value| {
+        block_on(
+            w.cloud
+                .get_group_cloud_storage(&me, &js(ticket), &js(groupid), &js(keys)),
+        )
+        .map(|d| d.into_iter().map(|u| u.openid).collect::<Vec<_>>())
+    };
+    let needs = Err(Error::Cloud(CloudRule::GroupNeedsShareTicket));
+    assert_eq!(
+        group(json!("chat-1"), json!(null), json!(["level"])).unwrap(),
+        ["me", "bob"]
+    );
+    assert_eq!(
+        group(json!("other"), json!("chat-1"), json!(["level"])).unwrap(),
+        ["me", "bob"]
+    );
+    assert_eq!(group(json!(null), json!(null), json!(["level"])), needs);
+    assert_eq!(group(json!(""), json!(""), json!(["level"])), needs);
+    assert_eq!(
+        group(json!("chat-1"), json!(null), json!(null)),
+        Err(Error::Cloud(CloudRule::InvalidKeyList))
+    );
+    let main = me.clone().main();
+    assert_eq!(
+        block_on(w.cloud.get_group_cloud_storage(
+            &main,
+            &JsValue::Null,
+            &JsValue::Null,
+            &JsValue::Null
+        )),
+        Err(Error::Cloud(CloudRule::NotOpenDataContext))
+    );
+}
