@@ -6,5 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bridge;
 pub mod exit;
+pub mod namespaces;
 pub mod tagged;

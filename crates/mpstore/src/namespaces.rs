@@ -1,0 +1,55 @@
+//! Namespaces as JSON, for `mpstore namespaces` and the bridge's `host.namespaces`.
+
+use serde_json::{json, Value};
+use storage_core::{Namespace, NamespaceUsage, Scope};
+
+/// A namespace as JSON: `{"kind": "local", "user", "app", "scope"}`, `{"kind": "cloud", "game",
+/// "openid"}` or `{"kind": "game_host", "game", "subject"}`; a scope is `"app"`, `"webview"` or
+/// `{"plugin": "<id>"}`.
+///
+/// ```
+/// use storage_core::{Namespace, Scope};
+/// let ns = Namespace::local("u", "a", Scope::Plugin("p".into())).unwrap();
+/// assert_eq!(mpstore::namespaces::to_json(&ns),
+///     serde_json::json!({"kind": "local", "user": "u", "app": "a", "scope": {"plugin": "p"}}));
+/// ```
+pub fn to_json(ns: &Namespace) -> Value {
+    match ns {
+        Namespace::Local { user, app, scope } => {
+            json!({"kind": "local", "user": user, "app": app, "scope": scope_json(scope)})
+        }
+        Namespace::Cloud { game, openid } => {
+            json!({"kind": "cloud", "game": game, "openid": openid})
+        }
+        Namespace::GameHost { game, subject } => {
+            json!({"kind": "game_host", "game": game, "subject": subject})
+        }
+    }
+}
+
+/// A scope as JSON: `"app"`, `"webview"` or `{"plugin": "<id>"}`.
+pub fn scope_json(scope: &Scope) -> Value {
+    match scope {
+        Scope::App => json!("app"),
+        Scope::WebView => json!("webview"),
+        Scope::Plugin(id) => json!({ "plugin": id }),
+    }
+}
+
+/// A listing as JSON, sorted by namespace so it reads the same every time: each item is the
+/// namespace's fields plus `bytes` (the sum of its charges) and `entries`.
+pub fn listing(mut list: Vec<NamespaceUsage>) -> Value {
+    list.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+    Value::Array(
+        list.iter()
+            .map(|n| {
+                let mut v = to_json(&n.namespace);
+                if let Value::Object(m) = &mut v {
+                    m.insert("bytes".into(), n.usage.bytes.into());
+                    m.insert("entries".into(), n.usage.entries.into());
+                }
+                v
+            })
+            .collect(),
+    )
+}
