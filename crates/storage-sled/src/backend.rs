@@ -141,9 +141,19 @@ impl SledBackend {
         }
     }
 
+    /// sled failed inside a write: its memory may now hold part of the write, so the store stops
+    /// (see [`SledBackend::check_healthy`]) and the caller learns why.
+    fn stop(&self, doing: &str, e: sled::Error) -> Error {
+        let cause = format!("{doing}: {}", open::describe(&e));
+        self.commit.fail(cause.clone());
+        Error::Backend(format!(
+            "{cause}; the store refuses further calls until it is reopened"
+        ))
+    }
+
     fn make_durable(&self) -> Result<()> {
         self.commit
-            .wait_durable(|| self.db.flush().map(drop).map_err(|e| e.to_string()))
+            .wait_durable(|| self.db.flush().map(drop).map_err(|e| open::describe(&e)))
             .map_err(|e| {
                 Error::Backend(format!(
                     "writing to disk failed ({e}); the write may or may not have been stored, \
@@ -213,7 +223,10 @@ impl SledBackend {
                     meta.remove(ns)?;
                     Ok::<_, ConflictableTransactionError<Error>>(())
                 })
-                .map_err(|e| transaction_error("cannot clear the namespace", e))?;
+                .map_err(|e| match e {
+                    TransactionError::Abort(e) => e,
+                    TransactionError::Storage(e) => self.stop("cannot clear the namespace", e),
+                })?;
         }
         self.acknowledge()
     }
@@ -265,13 +278,6 @@ fn apply_op(
 
 fn fail(e: Error) -> ConflictableTransactionError<Stop> {
     ConflictableTransactionError::Abort(Stop::Failed(e))
-}
-
-fn transaction_error(doing: &str, e: TransactionError<Error>) -> Error {
-    match e {
-        TransactionError::Abort(e) => e,
-        TransactionError::Storage(e) => sled_error(doing, e),
-    }
 }
 
 #[async_trait]
@@ -338,7 +344,7 @@ impl Backend for SledBackend {
                     })
                 }
                 Err(TransactionError::Abort(Stop::Failed(e))) => Err(e),
-                Err(TransactionError::Storage(e)) => Err(sled_error("cannot write", e)),
+                Err(TransactionError::Storage(e)) => Err(self.stop("cannot write", e)),
             }
         }
     }

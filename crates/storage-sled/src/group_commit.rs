@@ -73,7 +73,15 @@ impl GroupCommit {
         }
     }
 
-    /// The error of a failed flush, if one failed.
+    /// Records a failed write outside a flush (sled failing to commit): like a failed flush, it
+    /// stops every later call. The first failure is kept.
+    pub(crate) fn fail(&self, error: String) {
+        let mut s = self.lock();
+        s.failed.get_or_insert(error);
+        self.done.notify_all();
+    }
+
+    /// The error of a failed flush or write, if one failed.
     pub(crate) fn failure(&self) -> Option<String> {
         self.lock().failed.clone()
     }

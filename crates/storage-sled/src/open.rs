@@ -208,10 +208,20 @@ pub(crate) fn io_error(doing: &str, e: &io::Error) -> Error {
 /// A sled error, with what was being done; damage sled detects is [`Error::Corrupt`].
 pub(crate) fn sled_error(doing: &str, e: sled::Error) -> Error {
     match e {
-        sled::Error::Io(io) => io_error(doing, &io),
         sled::Error::Corruption { at, .. } => {
             Error::Corrupt(format!("{doing}: sled found corrupted data at {at:?}"))
         }
-        other => Error::Backend(format!("{doing}: {other}")),
+        other => Error::Backend(format!("{doing}: {}", describe(&other))),
+    }
+}
+
+/// What went wrong in sled, in words.
+pub(crate) fn describe(e: &sled::Error) -> String {
+    match e {
+        sled::Error::Io(io) if io.raw_os_error().is_some() => io.to_string(),
+        // sled hands out copies of a stored I/O error that keep only its kind and a debug
+        // rendering of the original, so name the kind first.
+        sled::Error::Io(io) => format!("{} ({io})", io.kind()),
+        other => other.to_string(),
     }
 }
