@@ -1,0 +1,14 @@
+//! The facades against contract §4, one module per area, each a table of one-line cases.
+
+mod common;
+
+mod batch;
+mod callbacks;
+mod failures;
+mod isolation;
+mod limits;
+mod parameters;
+mod persistence;
+mod results;
+mod seeds;
+mod types;
