@@ -1,0 +1,119 @@
+//! What the conformance kit cannot see: state that outlives the process. Random calls, with the
+//! store closed and reopened (in either durability mode) at random points, must leave exactly
+//! what the model holds: the same namespaces, keys in the same order, values and usage.
+
+use proptest::collection::vec;
+use proptest::prelude::*;
+use storage_core::testkit::model::BackendModel;
+use storage_core::testkit::strategies::{raw_key, raw_namespace, raw_op};
+use storage_core::{block_on, Backend, Limits, Op};
+use storage_sled::{Durability, SledBackend, SledOptions};
+
+#[derive(Debug, Clone)]
+enum Step {
+    Apply {
+        ns: usize,
+        ops: Vec<Op>,
+        limits: Limits,
+    },
+    Clear {
+        ns: usize,
+    },
+    Drop {
+        ns: usize,
+    },
+    Reopen {
+        durability: Durability,
+    },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let limits = prop_oneof![
+        Just(Limits::NONE),
+        (0u64..200, 0u64..6).prop_map(|(max_bytes, max_entries)| Limits {
+            max_bytes,
+            max_entries
+        }),
+    ];
+    let durability = prop_oneof![Just(Durability::Durable), Just(Durability::Buffered)];
+    prop_oneof![
+        8 => (0usize..4, vec(raw_op(), 0..6), limits)
+            .prop_map(|(ns, ops, limits)| Step::Apply { ns, ops, limits }),
+        1 => (0usize..4).prop_map(|ns| Step::Clear { ns }),
+        1 => (0usize..4).prop_map(|ns| Step::Drop { ns }),
+        2 => durability.prop_map(|durability| Step::Reopen { durability }),
+    ]
+}
+
+fn open(path: &std::path::Path, durability: Durability) -> SledBackend {
+    let options = SledOptions {
+        durability,
+        ..SledOptions::default()
+    };
+    SledBackend::open_with(path, options).expect("open")
+}
+
+/// Every namespace of the model (and any the store lists) reads the same in both.
+fn same_state(
+    store: &SledBackend,
+    model: &BackendModel,
+    probe: &[u8],
+) -> Result<(), TestCaseError> {
+    let mut listed = block_on(store.namespaces()).unwrap();
+    listed.sort();
+    prop_assert_eq!(&listed, &model.namespaces());
+    for (ns, _) in &listed {
+        let listing = block_on(store.list(ns)).unwrap();
+        prop_assert_eq!(&listing.keys, &model.keys(ns));
+        prop_assert_eq!(listing.usage, model.usage(ns));
+        for key in listing.keys.iter().chain([&probe.to_vec()]) {
+            prop_assert_eq!(block_on(store.get(ns, key)).unwrap(), model.get(ns, key));
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 48,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn state_survives_reopening(
+        namespaces in vec(raw_namespace(), 4),
+        steps in vec(step(), 1..40),
+        probe in raw_key(),
+    ) {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("store");
+        let mut store = open(&path, Durability::Durable);
+        let mut model = BackendModel::default();
+        for step in &steps {
+            match step {
+                Step::Apply { ns, ops, limits } => {
+                    let ns = &namespaces[*ns];
+                    let got = block_on(store.apply(ns, ops, *limits));
+                    prop_assert_eq!(got, model.apply(ns, ops, *limits));
+                }
+                Step::Clear { ns } => {
+                    block_on(store.clear(&namespaces[*ns])).unwrap();
+                    model.clear(&namespaces[*ns]);
+                }
+                Step::Drop { ns } => {
+                    block_on(store.drop_namespace(&namespaces[*ns])).unwrap();
+                    model.clear(&namespaces[*ns]);
+                }
+                Step::Reopen { durability } => {
+                    // A clean close keeps buffered writes too.
+                    drop(store);
+                    store = open(&path, *durability);
+                    same_state(&store, &model, &probe)?;
+                }
+            }
+        }
+        drop(store);
+        same_state(&open(&path, Durability::Durable), &model, &probe)?;
+    }
+}
