@@ -2,7 +2,11 @@
 //!
 //! - `test [--long]`: every check and every test of the workspace (what CI runs); `--long`
 //!   raises the property-test cases and crash cycles;
-//! - `crash [--cycles N]`: the kill -9 crash campaign of the sled backend, N cycles (default 1000).
+//! - `crash [--cycles N]`: the kill -9 crash campaigns (the sled backend, and the whole stack when
+//!   `tests/tests/stack_crash.rs` exists), N cycles each (default 1000);
+//! - `bench [ARGS]`: the benchmarks of `crates/mpstore-bench`, in release mode (`--quick` / `--full`);
+//! - `fuzz [--seconds N]`: every cargo-fuzz target under `fuzz/` for N seconds each (default 60),
+//!   on the nightly toolchain, installing cargo-fuzz if it is missing.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -12,6 +16,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(args[1..].iter().any(|a| a == "--long")),
         Some("crash") => crash(cycles(&args[1..])),
+        Some("bench") => bench(&args[1..]),
+        Some("fuzz") => fuzz(seconds(&args[1..])),
         _ => Err(USAGE.to_string()),
     };
     match result {
@@ -23,14 +29,26 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask test [--long] | crash [--cycles N]";
+const USAGE: &str =
+    "usage: cargo xtask test [--long] | crash [--cycles N] | bench [--quick|--full] | fuzz [--seconds N]";
 
-fn cycles(args: &[String]) -> Result<u32, String> {
+/// The value of `--<name> N`, or `default` when absent.
+fn count(args: &[String], name: &str, default: u32) -> Result<u32, String> {
     match args {
-        [] => Ok(1000),
-        [flag, n] if flag == "--cycles" => n.parse().map_err(|_| format!("bad cycle count {n:?}")),
+        [] => Ok(default),
+        [flag, n] if *flag == format!("--{name}") => {
+            n.parse().map_err(|_| format!("bad --{name} value {n:?}"))
+        }
         _ => Err(USAGE.to_string()),
     }
+}
+
+fn cycles(args: &[String]) -> Result<u32, String> {
+    count(args, "cycles", 1000)
+}
+
+fn seconds(args: &[String]) -> Result<u32, String> {
+    count(args, "seconds", 60)
 }
 
 fn root() -> PathBuf {
