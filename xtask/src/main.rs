@@ -109,18 +109,78 @@ fn test(long: bool) -> Result<(), String> {
 }
 
 fn crash(cycles: Result<u32, String>) -> Result<(), String> {
-    let cycles = cycles?;
-    cargo(
-        &[
-            "test",
-            "--release",
-            "-p",
+    let envs = [("MPSTORE_CRASH_CYCLES", cycles?.to_string())];
+    let campaigns = [
+        (
             "storage-sled",
-            "--test",
+            root().join("crates/storage-sled/tests/crash.rs"),
             "crash",
-            "--",
-            "--nocapture",
-        ],
-        &[("MPSTORE_CRASH_CYCLES", cycles.to_string())],
-    )
+        ),
+        (
+            "mpstore-tests",
+            root().join("tests/tests/stack_crash.rs"),
+            "stack_crash",
+        ),
+    ];
+    for (package, file, test) in campaigns {
+        if file.exists() {
+            let args = [
+                "test",
+                "--release",
+                "-p",
+                package,
+                "--test",
+                test,
+                "--",
+                "--nocapture",
+            ];
+            cargo(&args, &envs)?;
+        }
+    }
+    Ok(())
+}
+
+fn bench(args: &[String]) -> Result<(), String> {
+    let mut cargo_args = vec!["run", "--release", "-p", "mpstore-bench", "--"];
+    cargo_args.extend(args.iter().map(String::as_str));
+    cargo(&cargo_args, &[])
+}
+
+fn fuzz(seconds: Result<u32, String>) -> Result<(), String> {
+    let seconds = seconds?;
+    let dir = root().join("fuzz");
+    let has_cargo_fuzz = Command::new("cargo")
+        .args(["+nightly", "fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_cargo_fuzz {
+        run(
+            "cargo",
+            &["+nightly", "install", "cargo-fuzz", "--locked"],
+            &[],
+        )?;
+    }
+    let list = Command::new("cargo")
+        .args(["+nightly", "fuzz", "list"])
+        .current_dir(&dir)
+        .output()
+        .map_err(|e| format!("cannot list fuzz targets: {e}"))?;
+    let targets = String::from_utf8_lossy(&list.stdout).into_owned();
+    if targets.trim().is_empty() {
+        return Err(format!("no fuzz targets found under {}", dir.display()));
+    }
+    let budget = format!("-max_total_time={seconds}");
+    for target in targets.lines().map(str::trim).filter(|t| !t.is_empty()) {
+        let status = Command::new("cargo")
+            .args(["+nightly", "fuzz", "run", target, "--", &budget])
+            .current_dir(&dir)
+            .status()
+            .map_err(|e| format!("cannot fuzz {target}: {e}"))?;
+        if !status.success() {
+            return Err(format!(
+                "fuzz target {target} failed: see fuzz/artifacts/{target}"
+            ));
+        }
+    }
+    Ok(())
 }
