@@ -7,6 +7,7 @@ mod callbacks;
 mod failures;
 mod isolation;
 mod limits;
+mod model;
 mod parameters;
 mod persistence;
 mod results;
