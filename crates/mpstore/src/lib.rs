@@ -7,6 +7,8 @@
 #![warn(missing_docs)]
 
 pub mod bridge;
+pub mod cli;
 pub mod exit;
 pub mod namespaces;
 pub mod tagged;
+pub mod tour;

@@ -1,5 +1,9 @@
 //! `mpstore`: inspect and script a store, tour the platforms, bridge JavaScript hosts.
+//! Run `mpstore --help` for the commands and exit codes.
+
+use clap::Parser;
 
 fn main() {
-    std::process::exit(0);
+    let cli = mpstore::cli::args::Cli::parse();
+    std::process::exit(mpstore::cli::run(cli));
 }

@@ -1,38 +1,91 @@
-//! The `host.*` operations over the bridge: what a host (not a mini-program) does to the store.
+//! The `host.*` operations over the bridge: what a host (not a mini-program) does to the store:
+//! list namespaces, remove an app's or a user's data, and configure games (leaderboard keys,
+//! relations and profiles of the default stored relation provider).
 
 use super::outcome::Outcome;
 use super::request::{unknown_api, Args, ProtocolError};
 use crate::namespaces;
-use serde_json::json;
+use serde_json::{json, Value};
+use storage_api::cloud::{Cloud, Profile};
 use storage_api::Mpstore;
-use storage_core::{block_on, JsValue};
+use storage_core::{block_on, JsValue, Result};
 
 /// Runs `host.<method>(args)`. Success is `"return"` with the operation's result; a failure is
 /// a `host_error` (these are not mini-program APIs, so they have no platform shape).
-pub fn call(store: &Mpstore, method: &str, args: Vec<JsValue>) -> Result<Outcome, ProtocolError> {
+pub fn call(
+    store: &Mpstore,
+    cloud: &Cloud,
+    method: &str,
+    args: Vec<JsValue>,
+) -> std::result::Result<Outcome, ProtocolError> {
     let args = Args(args);
-    let text = |i: usize, name: &str| match args.get(i) {
+    let text = |i: usize| match args.get(i) {
         JsValue::String(s) => Ok(s),
         _ => Err(ProtocolError::new(
             "bad_request",
-            format!("host.{method}: argument {i} ({name}) must be a string"),
+            format!("host.{method}: argument {i} must be a string"),
         )),
     };
-    let failed = |e: storage_core::Error| ProtocolError::new("host_error", e.to_string());
+    let done = |r: Result<Value>| {
+        r.map(Outcome::Return)
+            .map_err(|e| ProtocolError::new("host_error", e.to_string()))
+    };
+    let relations = || cloud.stored_relations();
+    let unit = |r: Result<()>| r.map(|()| json!(null));
     match method {
-        "namespaces" => {
-            let list = block_on(store.namespaces()).map_err(failed)?;
-            Ok(Outcome::Return(namespaces::listing(list)))
-        }
+        "namespaces" => done(block_on(store.namespaces()).map(namespaces::listing)),
         "removeApp" => {
-            let (user, app) = (text(0, "user")?, text(1, "app")?);
-            let n = block_on(store.remove_app(&user, &app)).map_err(failed)?;
-            Ok(Outcome::Return(json!({ "removed": n })))
+            let (user, app) = (text(0)?, text(1)?);
+            done(block_on(store.remove_app(&user, &app)).map(|n| json!({ "removed": n })))
         }
         "removeUser" => {
-            let user = text(0, "user")?;
-            let n = block_on(store.remove_user(&user)).map_err(failed)?;
-            Ok(Outcome::Return(json!({ "removed": n })))
+            let user = text(0)?;
+            done(block_on(store.remove_user(&user)).map(|n| json!({ "removed": n })))
+        }
+        "setLeaderboardKeys" => {
+            let game = text(0)?;
+            let keys = match args.get(1) {
+                JsValue::Array(items) => items
+                    .into_iter()
+                    .map(|k| match k {
+                        JsValue::String(s) => Ok(s),
+                        _ => Err(ProtocolError::new(
+                            "bad_request",
+                            "host.setLeaderboardKeys: keys must be strings",
+                        )),
+                    })
+                    .collect::<std::result::Result<Vec<_>, _>>()?,
+                _ => {
+                    return Err(ProtocolError::new(
+                        "bad_request",
+                        "host.setLeaderboardKeys: argument 1 must be an array of strings",
+                    ))
+                }
+            };
+            done(unit(block_on(cloud.set_leaderboard_keys(&game, &keys))))
+        }
+        "addFriendship" => {
+            let (game, a, b) = (text(0)?, text(1)?, text(2)?);
+            done(unit(block_on(relations().add_friendship(&game, &a, &b))))
+        }
+        "joinGroup" => {
+            let (game, group, openid) = (text(0)?, text(1)?, text(2)?);
+            done(unit(block_on(
+                relations().join_group(&game, &group, &openid),
+            )))
+        }
+        "recommend" => {
+            let (game, openid, other) = (text(0)?, text(1)?, text(2)?);
+            done(unit(block_on(
+                relations().recommend(&game, &openid, &other),
+            )))
+        }
+        "setProfile" => {
+            let (game, openid, nickname, avatar) = (text(0)?, text(1)?, text(2)?, text(3)?);
+            let profile = Profile::new(nickname, avatar);
+            done(unit(block_on(
+                relations().set_profile(&game, &openid, &profile),
+            )))
         }
         _ => Err(unknown_api(&format!("host.{method}"))),
     }

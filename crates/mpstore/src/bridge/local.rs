@@ -5,7 +5,7 @@
 //! arguments as a JS runtime would (a missing argument is `undefined`, an options argument that
 //! is not an object has no properties) and hands them to the facade.
 
-use super::outcome::{settle, shaped, sync, undefined, value, Outcome};
+use super::outcome::{no_values as none, settle, shaped, sync, undefined, value, Outcome};
 use super::request::{flag, prop, unknown_api, Args, ProtocolError};
 use crate::tagged::TagError;
 use serde_json::Value;
@@ -79,7 +79,7 @@ pub fn call(
 /// How `dialect.method` reports `err` when the arguments could not even be handed to the
 /// facade (a lone surrogate, a `kvList` that is not an Array): shaped by the facade's own error
 /// types, from the one table of storage-core.
-fn failure(dialect: Dialect, method: &str, err: &Error) -> Outcome {
+pub(crate) fn failure(dialect: Dialect, method: &str, err: &Error) -> Outcome {
     let kind = kind_of(method);
     let is_sync = method.ends_with("Sync");
     match (dialect, is_sync) {
@@ -105,10 +105,6 @@ fn get_option(o: &storage_core::JsObject) -> GetStorageOption {
         key: prop(o, "key"),
         encrypt: flag(o, "encrypt"),
     }
-}
-
-fn none<S>(_: &S) -> Vec<(&'static str, Value)> {
-    Vec::new()
 }
 
 fn array(param: &str, v: JsValue) -> Result<Vec<JsValue>, Error> {

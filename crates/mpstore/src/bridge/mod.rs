@@ -28,8 +28,9 @@ pub mod lines;
 pub mod outcome;
 pub mod request;
 
-mod host;
-mod local;
+pub(crate) mod cloud;
+pub(crate) mod host;
+pub(crate) mod local;
 
 use lines::{read_line, Line};
 use outcome::Outcome;
@@ -37,6 +38,7 @@ use request::{id_of, Context, ProtocolError, Request};
 use serde_json::{json, Value};
 use std::io::{self, BufRead, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use storage_api::cloud::Cloud;
 use storage_api::Mpstore;
 
 /// The default cap on one request line, in bytes: 64 MiB, room for a 10 MB batch of any text.
@@ -46,6 +48,7 @@ pub const DEFAULT_MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct Bridge {
     store: Mpstore,
+    cloud: Cloud,
     max_line_bytes: usize,
 }
 
@@ -64,6 +67,7 @@ impl Bridge {
     /// A bridge over `store`, with the default line cap.
     pub fn new(store: Mpstore) -> Self {
         Bridge {
+            cloud: store.cloud(),
             store,
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
         }
@@ -149,10 +153,16 @@ impl Bridge {
             let args = req
                 .args
                 .map_err(|e| ProtocolError::new("bad_value", e.to_string()))?;
-            return host::call(&self.store, &req.method, args);
+            return host::call(&self.store, &self.cloud, &req.method, args);
         };
         match req.context {
             Context::Local { user, app, scope } => {
+                if cloud::is_cloud_method(dialect, &req.method) {
+                    return Err(ProtocolError::new(
+                        "bad_context",
+                        "cloud APIs run in a game context: {\"game\", \"openid\", \"context\"}",
+                    ));
+                }
                 if !local::is_local_method(dialect, &req.method) {
                     return Err(request::unknown_api(&format!(
                         "{}.{}",
@@ -165,10 +175,23 @@ impl Bridge {
                     .map_err(|e| ProtocolError::new("bad_context", e.to_string()))?;
                 local::call(&mp, dialect, &req.method, req.args)
             }
-            Context::Game { .. } => Err(request::unknown_api(&format!(
-                "{}.{}",
-                req.prefix, req.method
-            ))),
+            Context::Game {
+                game,
+                openid,
+                open_data,
+                is_game,
+            } => {
+                if !cloud::is_cloud_method(dialect, &req.method) {
+                    return Err(request::unknown_api(&format!(
+                        "{}.{}",
+                        req.prefix, req.method
+                    )));
+                }
+                storage_core::Namespace::game_host(game.as_str(), "bridge")
+                    .map_err(|e| ProtocolError::new("bad_context", e.to_string()))?;
+                let ctx = cloud::game_context(game, openid, open_data, is_game);
+                cloud::call(&self.cloud.mini_game(ctx), dialect, &req.method, req.args)
+            }
             Context::Host => Err(ProtocolError::new(
                 "bad_context",
                 "mini-program APIs need a \"ctx\"",

@@ -77,6 +77,11 @@ pub fn undefined() -> Value {
     to_tagged(&JsValue::Undefined)
 }
 
+/// For [`settle`]: a result with no stored values to re-encode.
+pub fn no_values<S>(_: &S) -> Vec<(&'static str, Value)> {
+    Vec::new()
+}
+
 /// An asynchronous call's settled result: `success` or `fail`.
 pub fn settle<S: Serialize, F: Serialize>(
     result: Result<S, F>,

@@ -1,0 +1,254 @@
+//! The command line's grammar (clap).
+
+use crate::bridge::DEFAULT_MAX_LINE_BYTES;
+use crate::exit;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Inspect and script an mpstore store, tour the platforms, or bridge a JavaScript host.
+///
+/// Every storage command runs the platform's own API through mpstore's facades and prints the
+/// platform-shaped result as JSON on stdout: what `success` (or `fail`) would have received.
+#[derive(Debug, Parser)]
+#[command(name = "mpstore", version, after_help = exit::HELP)]
+pub struct Cli {
+    /// Which store, and how to open it.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Which mini-program's storage the local commands act on.
+    #[command(flatten)]
+    pub select: Selection,
+    /// Print stored values in the bridge's type-tagged JSON (keeps undefined, Dates, NaN, -0)
+    /// rather than as JSON.stringify shows them.
+    #[arg(long, global = true)]
+    pub tagged: bool,
+    /// Pretty-print JSON output.
+    #[arg(long, global = true)]
+    pub pretty: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The store's location.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The store's directory: an encrypted sled database in `data/` and its master key in
+    /// `master.key`, created on first use. Default: `mpstore` under the user's data directory
+    /// (e.g. ~/.local/share/mpstore); `tour` uses a fresh temporary directory instead.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// The platform dialects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Platform {
+    /// WeChat (`wx.*`).
+    Wx,
+    /// Alipay (`my.*`).
+    My,
+    /// Douyin (`tt.*`).
+    Tt,
+}
+
+impl Platform {
+    /// The dialect.
+    pub fn dialect(self) -> storage_core::Dialect {
+        match self {
+            Platform::Wx => storage_core::Dialect::Wx,
+            Platform::My => storage_core::Dialect::My,
+            Platform::Tt => storage_core::Dialect::Tt,
+        }
+    }
+}
+
+/// Which namespace the local commands use.
+#[derive(Debug, Args)]
+pub struct Selection {
+    /// The platform whose APIs (and so limits, results and errors) to use.
+    #[arg(long, global = true, value_enum, default_value_t = Platform::Wx)]
+    pub platform: Platform,
+    /// The host's user id.
+    #[arg(long, global = true, default_value = "user")]
+    pub user: String,
+    /// The mini-program's app id.
+    #[arg(long, global = true, default_value = "app")]
+    pub app: String,
+    /// Use the storage of this plugin inside the mini-program.
+    #[arg(long, global = true, value_name = "ID", conflicts_with = "webview")]
+    pub plugin: Option<String>,
+    /// Use the storage of the mini-program's web-view.
+    #[arg(long, global = true)]
+    pub webview: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// setStorage({key, data}): store a value (JSON; tagged JSON for undefined, Dates, NaN, -0).
+    Set {
+        /// The key.
+        key: String,
+        /// The value, as JSON (`'"text"'`, `42`, `'{"a":1}'`), or raw text with --string.
+        value: String,
+        /// Store VALUE as a String, as given.
+        #[arg(long)]
+        string: bool,
+        /// WeChat's encrypt: true (charged 1.4x; readable only with get --encrypt).
+        #[arg(long)]
+        encrypt: bool,
+    },
+    /// getStorage({key}): read a value.
+    Get {
+        /// The key.
+        key: String,
+        /// WeChat's encrypt: true.
+        #[arg(long)]
+        encrypt: bool,
+    },
+    /// removeStorage({key}).
+    Remove {
+        /// The key.
+        key: String,
+    },
+    /// clearStorage(): remove every key of the selected namespace.
+    Clear,
+    /// getStorageInfo(): keys in insertion order, currentSize and limitSize in KB.
+    Info,
+    /// WeChat's batch APIs: batchSetStorage / batchGetStorage.
+    Batch {
+        /// set or get.
+        #[command(subcommand)]
+        op: BatchOp,
+    },
+    /// Game cloud data (托管数据): setUserCloudStorage and its family.
+    Cloud(CloudArgs),
+    /// Host: every namespace holding data, with its usage (bytes charged, entries).
+    Namespaces,
+    /// Host: remove one app's data for one user, every scope (--user, --app).
+    PurgeApp,
+    /// Host: remove all data of one user, every app (--user).
+    PurgeUser,
+    /// Host: rotate the master key: a fresh random key replaces master.key; the old one no
+    /// longer opens the store.
+    RotateKey,
+    /// Run each platform's documented scenario against the default store and show what the
+    /// platform answers, limits included.
+    Tour,
+    /// Serve the JSON-lines bridge on stdin/stdout (see docs/bridge.md).
+    Bridge {
+        /// The longest request line accepted, in bytes; longer lines get an error response.
+        #[arg(long, default_value_t = DEFAULT_MAX_LINE_BYTES)]
+        max_line_bytes: usize,
+        /// Faster buffered writes: a crash (not a clean exit) may lose the last moments of
+        /// acknowledged writes.
+        #[arg(long)]
+        buffered: bool,
+    },
+}
+
+/// `batch set` / `batch get`.
+#[derive(Debug, Subcommand)]
+pub enum BatchOp {
+    /// batchSetStorage({kvList}): all items or none.
+    Set {
+        /// The kvList as JSON, `[{"key": "a", "value": 1}, …]`; `-` reads it from stdin.
+        kv_list: String,
+    },
+    /// batchGetStorage({keyList}): one value per key, "" for a missing one.
+    Get {
+        /// The keys.
+        #[arg(required = true)]
+        keys: Vec<String>,
+    },
+}
+
+/// The game and caller of the cloud commands.
+#[derive(Debug, Args)]
+pub struct CloudArgs {
+    /// The game's app id.
+    #[arg(long, default_value = "game")]
+    pub game: String,
+    /// The logged-in player's openid (omit it to call as a player who is not logged in).
+    #[arg(long)]
+    pub openid: Option<String>,
+    /// The calling context: reads need the open data context.
+    #[arg(long, value_enum, default_value_t = CallContext::Open)]
+    pub context: CallContext,
+    /// Call as a mini-app rather than a mini-game (the platforms refuse).
+    #[arg(long)]
+    pub mini_app: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub op: CloudOp,
+}
+
+/// Main or open data context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CallContext {
+    /// The game's main context.
+    Main,
+    /// The open data context.
+    Open,
+}
+
+/// The cloud commands.
+#[derive(Debug, Subcommand)]
+pub enum CloudOp {
+    /// setUserCloudStorage({KVDataList}): KEY=VALUE pairs, all or none.
+    Set {
+        /// Pairs as KEY=VALUE (the value is a string, as the platforms require).
+        #[arg(required = true, value_name = "KEY=VALUE")]
+        pairs: Vec<String>,
+    },
+    /// getUserCloudStorage({keyList}).
+    Get {
+        /// The keys.
+        #[arg(required = true)]
+        keys: Vec<String>,
+    },
+    /// removeUserCloudStorage({keyList}).
+    Remove {
+        /// The keys.
+        #[arg(required = true)]
+        keys: Vec<String>,
+    },
+    /// getCloudStorageByRelation({type, keyList, extra}) (tt) / getFriendCloudStorage,
+    /// getGroupCloudStorage (wx).
+    Relation {
+        /// friend, group or recommend.
+        #[arg(long = "type", value_enum, default_value_t = RelationType::Friend)]
+        kind: RelationType,
+        /// The keys to read.
+        #[arg(required = true)]
+        keys: Vec<String>,
+        /// Rank by this leaderboard key.
+        #[arg(long)]
+        sort_key: Option<String>,
+        /// The group (type group).
+        #[arg(long)]
+        group_id: Option<String>,
+    },
+    /// Host: declare the game's leaderboard keys (values must then hold ttgame / wxgame).
+    Leaderboards {
+        /// The keys.
+        keys: Vec<String>,
+    },
+    /// Host: make --openid and these players friends (both ways).
+    Friends {
+        /// The friends' openids.
+        #[arg(required = true)]
+        openids: Vec<String>,
+    },
+}
+
+/// Relation types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RelationType {
+    /// Friends.
+    Friend,
+    /// A group.
+    Group,
+    /// Players the platform recommends.
+    Recommend,
+}

@@ -1,0 +1,258 @@
+//! The `mpstore` command line: parse, open the store, run one command, exit with its code.
+//!
+//! Each storage command is one request of the [bridge](crate::bridge) made in-process: the same
+//! facade call, the same platform-shaped result. The command prints that result as JSON and
+//! exits with the code of [`crate::exit`] that classifies it.
+
+pub mod args;
+pub mod cloud;
+pub mod store;
+
+use crate::bridge::{local, Bridge};
+use crate::exit;
+use crate::namespaces;
+use crate::tagged::from_tagged;
+use args::{BatchOp, Cli, Command};
+use serde_json::{json, Value};
+use std::io::{self, Write};
+use std::path::PathBuf;
+use storage_core::{block_on, Dialect, Error, JsObject, JsValue, Scope};
+
+/// Runs the command line and returns the process's exit code.
+pub fn run(cli: Cli) -> i32 {
+    match &cli.command {
+        Command::Tour => return crate::tour::run(cli.store.data_dir.as_deref()),
+        Command::Cloud(cloud) => return cloud::run(&cli, cloud),
+        _ => {}
+    }
+    let Some(dir) = data_dir(&cli) else {
+        return fail(
+            exit::FAILURE,
+            "no user data directory is known here: pass --data-dir",
+        );
+    };
+    if let Command::RotateKey = cli.command {
+        return match store::rotate(&dir) {
+            Ok(()) => print(&cli, &json!({"rotated": true})),
+            Err(e) => fail(open_code(&e), &format!("cannot rotate the master key: {e}")),
+        };
+    }
+    let buffered = matches!(cli.command, Command::Bridge { buffered: true, .. });
+    let mpstore = match store::open(&dir, buffered) {
+        Ok(s) => s,
+        Err(e) => {
+            return fail(
+                open_code(&e),
+                &format!("cannot open the store in {}: {e}", dir.display()),
+            )
+        }
+    };
+    match &cli.command {
+        Command::Bridge { max_line_bytes, .. } => {
+            let bridge = Bridge::new(mpstore).max_line_bytes(*max_line_bytes);
+            let (stdin, stdout) = (io::stdin().lock(), io::stdout().lock());
+            match bridge.serve(stdin, io::BufWriter::new(stdout)) {
+                Ok(_) => exit::OK,
+                // The client went away: every answered request stands.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+                Err(e) => fail(exit::FAILURE, &format!("bridge I/O failed: {e}")),
+            }
+        }
+        Command::Namespaces => host(
+            &cli,
+            block_on(mpstore.namespaces()).map(namespaces::listing),
+        ),
+        Command::PurgeApp => host(
+            &cli,
+            block_on(mpstore.remove_app(&cli.select.user, &cli.select.app))
+                .map(|n| json!({"removed": n})),
+        ),
+        Command::PurgeUser => host(
+            &cli,
+            block_on(mpstore.remove_user(&cli.select.user)).map(|n| json!({"removed": n})),
+        ),
+        command => {
+            let scope = if let Some(id) = &cli.select.plugin {
+                Scope::Plugin(id.clone())
+            } else if cli.select.webview {
+                Scope::WebView
+            } else {
+                Scope::App
+            };
+            let mp = match mpstore.mini_program(
+                cli.select.user.as_str(),
+                cli.select.app.as_str(),
+                scope,
+            ) {
+                Ok(mp) => mp,
+                Err(e) => return fail(exit::INVALID, &e.to_string()),
+            };
+            let (method, args, key) = match local_request(command) {
+                Ok(r) => r,
+                Err(e) => return fail(exit::INVALID, &e),
+            };
+            let dialect = cli.select.platform.dialect();
+            match local::call(&mp, dialect, method, Ok(args)) {
+                Ok(outcome) => {
+                    let code = if outcome.is_failure() {
+                        classify(dialect, method, key.as_deref(), outcome.result())
+                    } else {
+                        exit::OK
+                    };
+                    print(&cli, outcome.result());
+                    code
+                }
+                Err(e) => fail(
+                    exit::INVALID,
+                    &format!("{} (platform {})", e.message, dialect.name()),
+                ),
+            }
+        }
+    }
+}
+
+fn data_dir(cli: &Cli) -> Option<PathBuf> {
+    cli.store.data_dir.clone().or_else(store::default_data_dir)
+}
+
+/// The API call a local command makes: method, arguments, and the key it names.
+fn local_request(
+    command: &Command,
+) -> Result<(&'static str, Vec<JsValue>, Option<String>), String> {
+    let options = |entries: Vec<(&str, JsValue)>| {
+        vec![JsValue::Object(entries.into_iter().collect::<JsObject>())]
+    };
+    Ok(match command {
+        Command::Set {
+            key,
+            value,
+            string,
+            encrypt,
+        } => {
+            let data = if *string {
+                JsValue::String(value.clone())
+            } else {
+                parse_value(value)?
+            };
+            let mut entries = vec![("key", JsValue::from(key.as_str())), ("data", data)];
+            if *encrypt {
+                entries.push(("encrypt", true.into()));
+            }
+            ("setStorage", options(entries), Some(key.clone()))
+        }
+        Command::Get { key, encrypt } => {
+            let mut entries = vec![("key", JsValue::from(key.as_str()))];
+            if *encrypt {
+                entries.push(("encrypt", true.into()));
+            }
+            ("getStorage", options(entries), Some(key.clone()))
+        }
+        Command::Remove { key } => (
+            "removeStorage",
+            options(vec![("key", key.as_str().into())]),
+            Some(key.clone()),
+        ),
+        Command::Clear => ("clearStorage", vec![], None),
+        Command::Info => ("getStorageInfo", vec![], None),
+        Command::Batch {
+            op: BatchOp::Set { kv_list },
+        } => {
+            let text = if kv_list == "-" {
+                io::read_to_string(io::stdin()).map_err(|e| format!("cannot read stdin: {e}"))?
+            } else {
+                kv_list.clone()
+            };
+            (
+                "batchSetStorage",
+                options(vec![("kvList", parse_value(&text)?)]),
+                None,
+            )
+        }
+        Command::Batch {
+            op: BatchOp::Get { keys },
+        } => {
+            let keys = keys
+                .iter()
+                .map(|k| JsValue::from(k.as_str()))
+                .collect::<Vec<_>>();
+            (
+                "batchGetStorage",
+                options(vec![("keyList", keys.into())]),
+                None,
+            )
+        }
+        _ => return Err("not a local-storage command".into()),
+    })
+}
+
+/// A value given on the command line: JSON, with the bridge's tags for the types JSON lacks.
+pub fn parse_value(text: &str) -> Result<JsValue, String> {
+    let json: Value = serde_json::from_str(text).map_err(|e| {
+        format!("the value is not JSON ({e}); pass --string to store text as it is")
+    })?;
+    from_tagged(&json).map_err(|e| format!("the value is not valid tagged JSON: {e}"))
+}
+
+/// The exit code of a failed local call, found by asking the facade's own error shaping which
+/// failure it is (the facades report platform-shaped errors, not the underlying kind).
+///
+/// The platforms word a corrupt record and a backend failure alike ("internal error"), so both
+/// give [`exit::FAILURE`] here.
+fn classify(dialect: Dialect, method: &str, key: Option<&str>, payload: &Value) -> i32 {
+    let candidates = [
+        Error::NotFound {
+            key: key.unwrap_or_default().to_owned(),
+        },
+        Error::EntryTooLarge { size: 0, limit: 0 },
+        Error::QuotaExceeded { after: 0, limit: 0 },
+        Error::EmptyKey,
+        Error::EncryptMismatch,
+        Error::Backend(String::new()),
+    ];
+    candidates
+        .iter()
+        .find(|c| local::failure(dialect, method, c).result() == payload)
+        .map_or(exit::INVALID, exit::code_of)
+}
+
+fn open_code(e: &Error) -> i32 {
+    match e {
+        Error::Corrupt(_) => exit::CORRUPT,
+        _ => exit::CANNOT_OPEN,
+    }
+}
+
+fn host(cli: &Cli, result: Result<Value, Error>) -> i32 {
+    match result {
+        Ok(v) => print(cli, &v),
+        Err(e) => fail(exit::code_of(&e), &e.to_string()),
+    }
+}
+
+/// Prints a tagged-JSON result (as JSON.stringify shows it, unless --tagged) and returns 0.
+pub(crate) fn print(cli: &Cli, tagged: &Value) -> i32 {
+    let shown = if cli.tagged {
+        tagged.clone()
+    } else {
+        from_tagged(tagged)
+            .ok()
+            .and_then(|v| serde_json::to_value(v).ok())
+            .unwrap_or_else(|| tagged.clone())
+    };
+    let text = if cli.pretty {
+        serde_json::to_string_pretty(&shown)
+    } else {
+        serde_json::to_string(&shown)
+    }
+    .unwrap_or_default();
+    let mut out = io::stdout().lock();
+    // A closed stdout is the reader's choice; the command's work is done either way.
+    let _ = writeln!(out, "{text}");
+    exit::OK
+}
+
+/// Reports a failure that has no platform shape on stderr and returns `code`.
+pub fn fail(code: i32, message: &str) -> i32 {
+    eprintln!("mpstore: {message}");
+    code
+}
