@@ -51,19 +51,30 @@ pub fn unique_prefix(test: &str) -> String {
     )
 }
 
-/// A backend on the test cluster under a fresh prefix, or `None` when the tests are opted out.
-/// Panics, loudly, when the cluster cannot be reached.
-pub fn backend(test: &str) -> Option<RedisBackend> {
+/// The test cluster's nodes and options with a fresh prefix, or `None` when the tests are opted
+/// out.
+pub fn target(test: &str) -> Option<(Vec<String>, RedisOptions)> {
     if skipped(test) {
         return None;
     }
-    let nodes = nodes();
     let options = RedisOptions {
         prefix: unique_prefix(test).into_bytes(),
         ..RedisOptions::default()
     };
-    match block_on(RedisBackend::connect(&nodes, options)) {
-        Ok(b) => Some(b),
-        Err(e) => panic!("cannot reach the Redis Cluster at {nodes:?} ({CLUSTER_VAR}): {e}"),
-    }
+    Some((nodes(), options))
+}
+
+/// Connecting to the test cluster must work: panics, loudly, when it does not.
+pub fn connected(nodes: &[String], r: storage_core::Result<RedisBackend>) -> RedisBackend {
+    r.unwrap_or_else(|e| panic!("cannot reach the Redis Cluster at {nodes:?} ({CLUSTER_VAR}): {e}"))
+}
+
+/// A backend on the test cluster under a fresh prefix, or `None` when the tests are opted out.
+/// Panics, loudly, when the cluster cannot be reached.
+pub fn backend(test: &str) -> Option<RedisBackend> {
+    let (nodes, options) = target(test)?;
+    Some(connected(
+        &nodes,
+        block_on(RedisBackend::connect(&nodes, options)),
+    ))
 }
