@@ -20,22 +20,33 @@
 //! Chosen with [`SledOptions::durability`]:
 //!
 //! - [`Durability::Durable`] (the default): **durable on acknowledgement.** When a call that
-//!   writes (`apply`, `clear`, `drop_namespace`) returns `Ok`, its effect has been written to
-//!   sled's log and `fsync`ed: it survives a kill -9 of the process and a power cut. sled alone
-//!   does not promise this (it writes its log out in the background, every 500 ms by default),
-//!   so the backend flushes before acknowledging. Concurrent writers share one flush (*group
-//!   commit*, see [`SledBackend::flushes`]): a writer that committed while another's flush was
-//!   running is covered by the next flush, which one of the waiting writers runs for all of them.
+//!   writes (`apply`, `clear`, `drop_namespace`) returns `Ok`, sled has flushed its effect to the
+//!   store's files: it survives the death of the process (kill -9, a panic, an abort), which is
+//!   what contract §6 promises. sled alone does not (it writes its log out in the background,
+//!   and a kill right after a write loses it), so the backend flushes before acknowledging.
+//!   Concurrent writers share one flush (*group commit*, see [`SledBackend::flushes`]): a writer
+//!   that committed while another's flush was running is covered by the next flush, which one of
+//!   the waiting writers runs for all of them.
 //! - [`Durability::Buffered`] (opt-in): **may lose the last moments of writes.** A call returns
-//!   once its effect is in memory; sled writes it out every [`SledOptions::flush_every_ms`]
-//!   (500 ms by default). A crash loses what was acknowledged since the last background flush.
-//!   [`SledBackend::flush`] makes everything written so far durable.
+//!   once its effect is in memory; sled writes it out in the background, at the latest every
+//!   [`SledOptions::flush_every_ms`] (500 ms by default). A crash loses what was acknowledged
+//!   but not yet written out. [`SledBackend::flush`] makes everything written so far durable, and
+//!   closing the store (dropping the backend) writes everything out too, though an error there
+//!   cannot be reported: call `flush` first where that matters.
 //!
-//! In both modes a crash leaves a consistent store: every write is one sled transaction (entry,
-//! order and usage together), recovered whole or not at all, so there is never a torn value, half
-//! a batch, or usage that disagrees with the entries. After a crash the store holds the effect of
-//! a prefix of the writes in the order they were made: in durable mode every acknowledged write,
-//! and possibly writes that were in flight (never acknowledged) when the process died.
+//! In both modes a crash of the process leaves a consistent store: every write is one sled
+//! transaction (entry, order and usage together), recovered whole or not at all, so there is
+//! never a torn value, half a batch, or usage that disagrees with the entries. After a crash the
+//! store holds the effect of a prefix of the writes in the order they were made: in durable mode
+//! every acknowledged write, and possibly writes that were in flight (never acknowledged) when
+//! the process died. The crash test (`tests/crash.rs`) checks exactly this under SIGKILL.
+//!
+//! **Power cuts and OS crashes** are beyond what sled 0.34 promises, and so beyond this crate:
+//! sled pushes its log to the device with `sync_file_range` (which flushes neither the drive's
+//! cache nor the file's size), writes large pages to separate blob files without `fsync`, and
+//! calls a full `fsync` only from its background flusher (every
+//! [`SledOptions::flush_every_ms`]) and at segment boundaries. After a power cut, the last
+//! moments of acknowledged writes may therefore be missing even in durable mode.
 //!
 //! A write becomes visible to readers when it is committed, just before its flush: a reader may
 //! see a write whose writer has not yet been told it is durable; if the process dies in that

@@ -7,15 +7,17 @@
 /// possibly writes that were in flight). The modes differ only in how long that prefix is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Durability {
-    /// **Durable on acknowledgement** (the default). A call returns `Ok` only after its effect is
-    /// on stable storage (sled's log has been written and `fsync`ed), so it survives a kill -9
-    /// of the process or a power cut. Concurrent writers share one flush (group commit), so the
-    /// cost is one `fsync` per group of writers rather than one per write.
+    /// **Durable on acknowledgement** (the default). A call returns `Ok` only after sled has
+    /// flushed its effect to the file (sled's `flush`: written and pushed to the device), so it
+    /// survives the death of the process (kill -9, a panic, an abort), as contract §6 requires.
+    /// Concurrent writers share one flush (group commit), so the cost is one flush per group of
+    /// writers rather than one per write. Against a power cut or an OS crash the promise is
+    /// weaker; see the [crate docs](crate#durability-modes).
     #[default]
     Durable,
     /// **Buffered.** A call returns `Ok` once its effect is in memory; sled writes it out in the
-    /// background every [`SledOptions::flush_every_ms`] milliseconds. A crash may lose the
-    /// writes of those last moments (everything acknowledged since the last background flush),
+    /// background, at the latest every [`SledOptions::flush_every_ms`] milliseconds. A crash may
+    /// lose the writes of those last moments (what was acknowledged but not yet written out),
     /// but never tears a value or a batch. Call [`crate::SledBackend::flush`] to make everything
     /// written so far durable. Opt in only where losing the last moments of writes is acceptable.
     Buffered,
