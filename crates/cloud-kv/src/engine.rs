@@ -139,6 +139,13 @@ impl<B: Backend> CloudKv<B> {
             .collect()
     }
 
+    /// Removes all of `openid`'s cloud data in `game` (the player deleted their account or the
+    /// game): host-level, no gate. Relations kept by [`StoredRelations`] are the host's to edit.
+    pub async fn remove_player(&self, game: &str, openid: &str) -> Result<()> {
+        let ns = Namespace::cloud(game, openid)?.encode();
+        self.backend.drop_namespace(&ns).await
+    }
+
     // ---- the player's own data ----
 
     /// `setUserCloudStorage({KVDataList})`, with the list as JavaScript passed it. Checks the

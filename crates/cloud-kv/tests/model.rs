@@ -189,3 +189,73 @@ proptest! {
         }
     }
 }
+
+/// One player of a relation-read case: a friend of the caller or not, and their score under
+/// `rank` (`None`: they hold only an unrelated key).
+#[derive(Debug, Clone)]
+struct Other {
+    friend: bool,
+    score: Option<(i32, i64)>,
+}
+
+fn other() -> impl Strategy<Value = Other> {
+    // Few distinct scores and times, so ties are common.
+    (any::<bool>(), prop::option::of((-2..3i32, 0..3i64)))
+        .prop_map(|(friend, score)| Other { friend, score })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(storage_core::testkit::cases().min(64)))]
+
+    #[test]
+    fn relation_reads_match_the_model(
+        me in prop::option::of((-2..3i32, 0..3i64)),
+        others in prop::collection::vec(other(), 0..130),
+    ) {
+        let cloud = CloudKv::new(Arc::new(MemoryBackend::new()));
+        let relations = cloud_kv::StoredRelations::new(cloud.backend().clone());
+        block_on(cloud.set_leaderboard_keys("g", &[BOARD])).unwrap();
+        let value = |(score, time): (i32, i64)| {
+            format!(r#"{{"ttgame":{{"score":{score},"update_time":{time}}}}}"#)
+        };
+        let write = |openid: &str, score: Option<(i32, i64)>| {
+            let pair = match score {
+                Some(s) => KvData::new(BOARD, value(s)),
+                None => KvData::new("other", "x"),
+            };
+            let who = Caller::new(Platform::Tt, "g").logged_in(openid);
+            block_on(cloud.set_pairs(&who, &[pair])).unwrap();
+        };
+        write("me", me);
+        // The model: who holds `rank` among the caller and their friends, in relation order.
+        let mut model: Vec<(String, (i32, i64))> = me.map(|s| ("me".to_string(), s)).into_iter().collect();
+        for (i, o) in others.iter().enumerate() {
+            let openid = format!("p{i:03}");
+            write(&openid, o.score);
+            if o.friend {
+                block_on(relations.add_friendship("g", "me", &openid)).unwrap();
+                if let Some(s) = o.score {
+                    model.push((openid, s));
+                }
+            }
+        }
+        let reader = Caller::new(Platform::Tt, "g").logged_in("me").open_data();
+        let read = |q: cloud_kv::RelationQuery| -> Vec<(String, String)> {
+            block_on(cloud.relation_read(&reader, &q))
+                .unwrap()
+                .into_iter()
+                .map(|u| {
+                    assert_eq!(u.kv_data_list.len(), 1);
+                    (u.openid, u.kv_data_list[0].value.clone())
+                })
+                .collect()
+        };
+        let expect = |list: &[(String, (i32, i64))]| -> Vec<(String, String)> {
+            list.iter().take(100).map(|(o, s)| (o.clone(), value(*s))).collect()
+        };
+        prop_assert_eq!(read(cloud_kv::RelationQuery::friends([BOARD])), expect(&model));
+        let mut ranked = model.clone();
+        ranked.sort_by_key(|(_, (score, time))| (std::cmp::Reverse(*score), *time));
+        prop_assert_eq!(read(cloud_kv::RelationQuery::friends([BOARD]).sorted_by(BOARD)), expect(&ranked));
+    }
+}

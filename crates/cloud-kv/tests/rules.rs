@@ -488,3 +488,50 @@ fn gates_come_first_in_their_order() {
         r.unwrap();
     }
 }
+
+#[test]
+fn concurrent_writers_never_pass_128_pairs() {
+    // 10 threads each write 20 new keys in one call: exactly 6 calls fit (120 pairs), whatever
+    // the interleaving, and the data is exactly theirs.
+    let w = World::new();
+    let outcomes: Vec<(usize, bool)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..10)
+            .map(|t| {
+                let w = &w;
+                s.spawn(move || (t, w.set_pairs(&pairs(&format!("t{t}-"), 20)).is_ok()))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let winners: Vec<usize> = outcomes
+        .iter()
+        .filter(|(_, ok)| *ok)
+        .map(|(t, _)| *t)
+        .collect();
+    assert_eq!(winners.len(), 6);
+    let mut held: Vec<String> = w.all().into_iter().map(|p| p.key).collect();
+    let mut expected: Vec<String> = winners
+        .iter()
+        .flat_map(|t| pairs(&format!("t{t}-"), 20).into_iter().map(|(k, _)| k))
+        .collect();
+    held.sort();
+    expected.sort();
+    assert_eq!(held, expected);
+}
+
+#[test]
+fn removing_a_player_removes_their_data_only() {
+    let w = World::new();
+    w.set(json!([item("k", "v")])).unwrap();
+    let other = Caller::new(Platform::Tt, GAME)
+        .logged_in("other")
+        .open_data();
+    block_on(w.cloud.set_pairs(&other, &[KvData::new("k", "v")])).unwrap();
+    block_on(w.cloud.remove_player(GAME, "me")).unwrap();
+    assert_eq!(w.all(), []);
+    assert_eq!(
+        block_on(w.cloud.get_pairs(&other, &["k".into()])).unwrap(),
+        [KvData::new("k", "v")]
+    );
+    assert_eq!(block_on(w.cloud.leaderboard_keys(GAME)).unwrap(), [BOARD]);
+}

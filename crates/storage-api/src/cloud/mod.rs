@@ -117,6 +117,12 @@ impl Cloud {
         self.engine.leaderboard_keys(game).await
     }
 
+    /// Removes all of `openid`'s cloud data in `game` (host-level; local storage is removed
+    /// with [`Mpstore::remove_user`]).
+    pub async fn remove_player(&self, game: &str, openid: &str) -> Result<()> {
+        self.engine.remove_player(game, openid).await
+    }
+
     /// The engine underneath, for host code that wants the typed API.
     pub fn engine(&self) -> &CloudKv<Arc<dyn Backend>> {
         &self.engine
