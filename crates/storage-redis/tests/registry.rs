@@ -40,7 +40,8 @@ fn listing_follows_entries_through_writes_clears_and_drops() {
     };
     // One table: after each step, the namespaces listed.
     type Step<'a> = (&'a str, &'a dyn Fn(&RedisBackend));
-    let steps: &[(Step, Vec<(Vec<u8>, Usage)>)] = &[
+    type Listed = Vec<(Vec<u8>, Usage)>;
+    let steps: &[(Step, Listed)] = &[
         (
             ("write a", &|b| apply(b, b"a", &[put(b"k", 3)])),
             vec![(b"a".to_vec(), usage(3, 1))],
