@@ -19,10 +19,27 @@ use std::task::{Context, Poll};
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// A `success` callback: gets the platform-shaped success result.
+///
+/// ```
+/// use storage_api::{GeneralResult, SuccessFn};
+/// let success: SuccessFn<GeneralResult> = Box::new(|res| assert_eq!(res.err_msg, "setStorage:ok"));
+/// success(GeneralResult::ok("setStorage"));
+/// ```
 pub type SuccessFn<S> = Box<dyn FnOnce(S) + Send + 'static>;
 /// A `fail` callback: gets the platform-shaped failure.
+///
+/// ```
+/// use storage_api::{FailFn, MyError};
+/// let fail: FailFn<MyError> = Box::new(|err| eprintln!("{}: {}", err.error, err.error_message));
+/// ```
 pub type FailFn<F> = Box<dyn FnOnce(F) + Send + 'static>;
 /// A `complete` callback: gets whatever `success` or `fail` got, as a `Result`.
+///
+/// ```
+/// use storage_api::{CompleteFn, GeneralResult, WxError};
+/// let complete: CompleteFn<GeneralResult, WxError> = Box::new(|res| println!("done: {}", res.is_ok()));
+/// complete(Ok(GeneralResult::ok("clearStorage")));
+/// ```
 pub type CompleteFn<S, F> = Box<dyn FnOnce(Result<S, F>) + Send + 'static>;
 
 /// One asynchronous API call, not started until awaited.
@@ -90,16 +107,37 @@ impl<S, F> Call<S, F> {
     }
 
     /// Adds a `success` callback (see [`WithCallbacks::success`]).
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::Scope;
+    /// let tt = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().tt();
+    /// tt.set_storage("k", 1).success(|res| assert_eq!(res.err_msg, "setStorage:ok")).wait();
+    /// ```
     pub fn success(self, f: impl FnOnce(S) + Send + 'static) -> WithCallbacks<S, F> {
         self.callbacks(Callbacks::default()).success(f)
     }
 
     /// Adds a `fail` callback (see [`WithCallbacks::fail`]).
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::Scope;
+    /// let tt = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().tt();
+    /// tt.get_storage("missing").fail(|err| assert_eq!(err.err_no, 21101)).wait();
+    /// ```
     pub fn fail(self, f: impl FnOnce(F) + Send + 'static) -> WithCallbacks<S, F> {
         self.callbacks(Callbacks::default()).fail(f)
     }
 
     /// Adds a `complete` callback (see [`WithCallbacks::complete`]).
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::Scope;
+    /// let my = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().my();
+    /// my.get_storage("missing").complete(|res| assert!(res.unwrap().data.js_type() == storage_core::JsType::Null)).wait();
+    /// ```
     pub fn complete(self, f: impl FnOnce(Result<S, F>) + Send + 'static) -> WithCallbacks<S, F> {
         self.callbacks(Callbacks::default()).complete(f)
     }
@@ -123,6 +161,15 @@ impl<S, F> fmt::Debug for Call<S, F> {
 ///
 /// Each is optional and called at most once (they are `FnOnce`): exactly one of `success` and
 /// `fail`, then `complete`, in every outcome.
+///
+/// ```
+/// use storage_api::{Callbacks, GeneralResult, WxError};
+/// let callbacks: Callbacks<GeneralResult, WxError> = Callbacks {
+///     fail: Some(Box::new(|err| eprintln!("{err}"))),
+///     complete: Some(Box::new(|_| println!("complete"))),
+///     ..Callbacks::default()
+/// };
+/// ```
 pub struct Callbacks<S, F> {
     /// Called with the success result.
     pub success: Option<SuccessFn<S>>,
@@ -153,7 +200,22 @@ impl<S, F> fmt::Debug for Callbacks<S, F> {
 }
 
 impl<S: Clone, F: Clone> Callbacks<S, F> {
-    /// Delivers `outcome`: `success` or `fail`, then `complete`.
+    /// Delivers `outcome`: `success` or `fail`, then `complete`. [`WithCallbacks`] calls it
+    /// when its call ends; a host with an outcome of its own (from a bridge) may call it too.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use storage_api::{Callbacks, GeneralResult, WxError};
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let (s, c) = (seen.clone(), seen.clone());
+    /// let callbacks: Callbacks<GeneralResult, WxError> = Callbacks {
+    ///     success: Some(Box::new(move |_| s.lock().unwrap().push("success"))),
+    ///     complete: Some(Box::new(move |_| c.lock().unwrap().push("complete"))),
+    ///     ..Callbacks::default()
+    /// };
+    /// callbacks.deliver(Ok(GeneralResult::ok("setStorage")));
+    /// assert_eq!(*seen.lock().unwrap(), ["success", "complete"]);
+    /// ```
     pub fn deliver(self, outcome: Result<S, F>) {
         // Clone only when `complete` needs its own copy.
         let for_complete = self.complete.as_ref().map(|_| outcome.clone());
@@ -176,7 +238,15 @@ impl<S: Clone, F: Clone> Callbacks<S, F> {
 }
 
 /// A [`Call`] with callbacks: awaiting it runs the call, delivers the outcome to the callbacks
-/// and resolves to `()`.
+/// and resolves to `()`. It is `Send + 'static`: spawn it on any executor.
+///
+/// ```
+/// # use storage_api::Mpstore;
+/// # use storage_core::{block_on, Scope};
+/// let wx = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().wx();
+/// let pending = wx.set_storage("k", "v").complete(|res| assert!(res.is_ok()));
+/// block_on(pending); // or tokio::spawn(pending)
+/// ```
 #[must_use = "a Call does nothing until it is awaited"]
 pub struct WithCallbacks<S, F> {
     call: Call<S, F>,
@@ -191,18 +261,39 @@ impl<S, F> WithCallbacks<S, F> {
     }
 
     /// Sets the `success` callback, called with the success result. Setting it again replaces it.
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::Scope;
+    /// let wx = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().wx();
+    /// wx.clear_storage().complete(|_| ()).success(|res| assert_eq!(res.err_msg, "clearStorage:ok")).wait();
+    /// ```
     pub fn success(mut self, f: impl FnOnce(S) + Send + 'static) -> Self {
         self.callbacks_mut().success = Some(Box::new(f));
         self
     }
 
     /// Sets the `fail` callback, called with the failure. Setting it again replaces it.
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::Scope;
+    /// let wx = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().wx();
+    /// wx.remove_storage("").success(|_| unreachable!()).fail(|err| assert_eq!(err.errno, Some(800003))).wait();
+    /// ```
     pub fn fail(mut self, f: impl FnOnce(F) + Send + 'static) -> Self {
         self.callbacks_mut().fail = Some(Box::new(f));
         self
     }
 
     /// Sets the `complete` callback, called last in every outcome. Setting it again replaces it.
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::Scope;
+    /// let my = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().my();
+    /// my.set_storage("", 1).fail(|_| ()).complete(|res| assert_eq!(res.unwrap_err().error, 2)).wait();
+    /// ```
     pub fn complete(mut self, f: impl FnOnce(Result<S, F>) + Send + 'static) -> Self {
         self.callbacks_mut().complete = Some(Box::new(f));
         self

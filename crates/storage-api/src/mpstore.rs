@@ -11,8 +11,19 @@ use storage_crypto::{EncryptedBackend, KeyFileProvider, KeyProvider};
 use storage_sled::{SledBackend, SledOptions};
 
 /// The file name of the master key [`Mpstore::open_default`] keeps in the store's directory.
+///
+/// ```
+/// assert_eq!(storage_api::KEY_FILE, "master.key");
+/// ```
 pub const KEY_FILE: &str = "master.key";
 /// The subdirectory of the store's directory that holds the sled database.
+///
+/// ```
+/// # use storage_api::Mpstore;
+/// let dir = tempfile::tempdir().unwrap();
+/// Mpstore::open_default(dir.path()).unwrap();
+/// assert!(dir.path().join(storage_api::DATA_DIR).is_dir());
+/// ```
 pub const DATA_DIR: &str = "data";
 
 /// One store of mini-program data, shared by every user, app and scope of a host.

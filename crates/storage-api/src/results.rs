@@ -307,11 +307,25 @@ pub enum MySync<T> {
 
 impl<T> MySync<T> {
     /// Whether the call succeeded.
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::Scope;
+    /// let my = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().my();
+    /// assert!(!my.set_storage_sync("", 1).is_success());
+    /// ```
     pub fn is_success(&self) -> bool {
         matches!(self, MySync::Ok(_))
     }
 
     /// The result as a Rust `Result`.
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::Scope;
+    /// let my = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().my();
+    /// assert_eq!(my.get_storage_sync("").into_result().unwrap_err().error, 2);
+    /// ```
     pub fn into_result(self) -> Result<T, MySyncFailure> {
         match self {
             MySync::Ok(v) => Ok(v),
