@@ -78,7 +78,11 @@
 //!   does not follow the convention come after every ranked player; the sort key is read and
 //!   returned even when `keyList` lacks it;
 //! - each player's `KVDataList` lists the requested keys they hold, in the order requested;
-//! - a group read does not require the caller to be a member.
+//! - a group read does not require the caller to be a member;
+//! - the cap of 100 applies to WeChat's `getFriendCloudStorage` / `getGroupCloudStorage` too
+//!   (WeChat documents none), and those are unranked (WeChat games sort for themselves);
+//! - WeChat's group is `groupid` when given, else the `shareTicket`, handed to the provider as
+//!   the group id (a host that issues opaque tickets resolves them in its provider).
 //!
 //! The cost of a relation read grows with the caller's relations (one listing and a few reads
 //! of each relation's namespace, one profile read per player returned), never with the number
