@@ -34,12 +34,37 @@ fn main() {
         Some("read-only") => child_read_only(),
         Some("file-size") => child_file_size(),
         Some(other) => panic!("unknown child case {other}"),
-        None => {
+        None if selected("io_faults") => {
             read_only_directory();
             writes_failing_at_chosen_offsets();
             full_filesystem();
         }
+        None => {}
     }
+}
+
+/// Whether the libtest-style arguments cargo passes select the test `name`: `--list` lists it
+/// and runs nothing, `--ignored` runs nothing (this test is never ignored), and positional
+/// filters must match part of the name, as with `cargo test -p storage-sled FILTER`.
+fn selected(name: &str) -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        println!("{name}: test");
+        return false;
+    }
+    if args.iter().any(|a| a == "--ignored") {
+        return false;
+    }
+    let exact = args.iter().any(|a| a == "--exact");
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    filters.is_empty()
+        || filters.iter().any(|f| {
+            if exact {
+                f.as_str() == name
+            } else {
+                name.contains(f.as_str())
+            }
+        })
 }
 
 /// Write number `i`: a put of a new key with a value only it has; one in 8 is large enough to
