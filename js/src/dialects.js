@@ -1,0 +1,133 @@
+'use strict';
+// The dialect API objects: `wx`, `my`, `tt`, each storage API shaped as the platform shapes it.
+//
+// Async APIs take one options object: with any of success/fail/complete they call exactly one
+// of success/fail, then complete, and return undefined; without any they return a Promise that
+// resolves with the success result and rejects with the fail result. Sync APIs block on the
+// bridge and return its answer; WeChat's and Douyin's throw an Error whose message is errMsg
+// (with errMsg and errno / errNo on it), Alipay's return {success: false, error, errorMessage}.
+
+const { decode } = require('./tagged');
+const { BridgeError } = require('./channel');
+
+/** The local-storage APIs of each dialect (async ones; each `<name>Sync` exists too). */
+const LOCAL = {
+  wx: ['setStorage', 'getStorage', 'removeStorage', 'clearStorage', 'getStorageInfo', 'batchSetStorage', 'batchGetStorage'],
+  my: ['setStorage', 'getStorage', 'removeStorage', 'clearStorage', 'getStorageInfo'],
+  tt: ['setStorage', 'getStorage', 'removeStorage', 'clearStorage', 'getStorageInfo'],
+};
+
+/** The game cloud-data APIs of each dialect (async only). */
+const CLOUD = {
+  wx: [
+    'setUserCloudStorage',
+    'getUserCloudStorage',
+    'removeUserCloudStorage',
+    'getUserCloudStorageKeys',
+    'getFriendCloudStorage',
+    'getGroupCloudStorage',
+  ],
+  tt: ['setUserCloudStorage', 'getUserCloudStorage', 'removeUserCloudStorage', 'getCloudStorageByRelation'],
+  my: [],
+};
+
+function protocolError(response) {
+  const { kind, message } = response.error ?? {};
+  return new BridgeError(`mpstore bridge: ${kind}: ${message}`, kind);
+}
+
+/** A Sync form's thrown error: an Error whose message is errMsg, carrying the payload's fields. */
+function thrown(payload) {
+  const err = new Error(payload.errMsg);
+  Object.assign(err, payload);
+  return err;
+}
+
+function isFn(f) {
+  return typeof f === 'function';
+}
+
+/**
+ * An async API: callbacks, or a Promise when none is given.
+ * @param {import('./channel').Channel} channel
+ */
+function asyncApi(channel, name, ctx) {
+  return function (options) {
+    const cbs = options !== null && typeof options === 'object' ? options : {};
+    const { success, fail, complete } = cbs;
+    const callbacks = isFn(success) || isFn(fail) || isFn(complete);
+    const args = options === undefined ? [] : [options];
+    const answer = channel.callAsync(name, ctx, args).then((response) => {
+      if (response.outcome === 'success') return { ok: true, res: decode(response.result) };
+      if (response.outcome === 'fail') return { ok: false, res: decode(response.result) };
+      throw protocolError(response);
+    });
+    if (!callbacks) {
+      return answer.then(({ ok, res }) => {
+        if (ok) return res;
+        throw res;
+      });
+    }
+    answer.then(
+      ({ ok, res }) => {
+        try {
+          if (ok && isFn(success)) success(res);
+          if (!ok && isFn(fail)) fail(res);
+        } finally {
+          if (isFn(complete)) complete(res);
+        }
+      },
+      (err) => {
+        // The bridge itself failed: the call failed.
+        try {
+          if (isFn(fail)) fail(err);
+        } finally {
+          if (isFn(complete)) complete(err);
+        }
+      },
+    );
+    return undefined;
+  };
+}
+
+/** A Sync API: a blocking round trip. */
+function syncApi(channel, name, ctx) {
+  return function (...args) {
+    const response = channel.callSync(name, ctx, args);
+    if (response.outcome === 'return') return decode(response.result);
+    if (response.outcome === 'throw') throw thrown(decode(response.result));
+    throw protocolError(response);
+  };
+}
+
+/**
+ * The dialect object (`wx`, `my` or `tt`) over `channel`.
+ * @param {import('./channel').Channel} channel
+ * @param {'wx'|'my'|'tt'} platform
+ * @param {object|undefined} localCtx the local-storage context, or undefined for none
+ * @param {object|undefined} gameCtx the game context, or undefined for none
+ */
+function dialectObject(channel, platform, localCtx, gameCtx) {
+  const api = {};
+  if (localCtx) {
+    for (const name of LOCAL[platform]) {
+      api[name] = asyncApi(channel, `${platform}.${name}`, localCtx);
+      api[`${name}Sync`] = syncApi(channel, `${platform}.${name}Sync`, localCtx);
+    }
+  }
+  if (gameCtx) {
+    for (const name of CLOUD[platform]) {
+      api[name] = asyncApi(channel, `${platform}.${name}`, gameCtx);
+    }
+  }
+  return Object.freeze(api);
+}
+
+/** The host operations (`host.*` of the bridge), as Sync calls. */
+function hostCall(channel, method, args) {
+  const response = channel.callSync(`host.${method}`, undefined, args);
+  if (response.outcome === 'return') return decode(response.result);
+  throw protocolError(response);
+}
+
+module.exports = { LOCAL, CLOUD, dialectObject, hostCall };
