@@ -4,6 +4,7 @@ mod common;
 
 mod batch;
 mod callbacks;
+mod concurrency;
 mod failures;
 mod isolation;
 mod limits;
