@@ -1,0 +1,314 @@
+// Types of the mpstore Node package. They follow the platforms' official typings
+// (miniprogram-api-typings, minigame-api-typings, @mini-types/my, @douyin-microapp/typings);
+// test/typings checks them against those packages with `tsc --noEmit`.
+
+/** A platform dialect. */
+export type Platform = 'wx' | 'my' | 'tt';
+
+/** Where a mini-program's local storage lives: the app itself, its web-view, or a plugin. */
+export type Scope = 'app' | 'webview' | { plugin: string };
+
+/** The three callbacks of an asynchronous API. */
+export interface Callbacks<S, F> {
+  /** Called with the success result. */
+  success?: (res: S) => void;
+  /** Called with the failure. */
+  fail?: (res: F) => void;
+  /** Called last, in every outcome. */
+  complete?: (res: S | F) => void;
+}
+
+/** `void` when any callback is given, else a Promise of the success result (rejecting with the failure). */
+export type AsyncReturn<O, S> = O extends { success: any }
+  ? void
+  : O extends { fail: any }
+  ? void
+  : O extends { complete: any }
+  ? void
+  : Promise<S>;
+
+/** `{errMsg: "<api>:ok"}`. */
+export interface GeneralResult {
+  errMsg: string;
+}
+
+/** A WeChat failure: `{errMsg: "<api>:fail <reason>", errno?}`. */
+export interface WxFail {
+  errMsg: string;
+  errno?: number;
+}
+
+/** A Douyin failure: `{errMsg: "<api>:fail <reason>", errNo}` (cloud APIs: `errorCode`). */
+export interface TtFail {
+  errMsg: string;
+  errNo?: number;
+  errorCode?: number;
+}
+
+/** An Alipay failure: `{error, errorMessage}`. */
+export interface MyFail {
+  error?: number;
+  errorMessage?: string;
+}
+
+/** What a WeChat / Douyin Sync form throws: an Error whose message is errMsg. */
+export interface SyncError extends Error {
+  errMsg: string;
+  errno?: number;
+  errNo?: number;
+}
+
+/** `getStorageInfo`'s answer: keys in insertion order, sizes in KB. */
+export interface StorageInfo {
+  keys: string[];
+  currentSize: number;
+  limitSize: number;
+}
+
+/** `{key, value}`: an item of WeChat's `batchSetStorage`. */
+export interface KvItem {
+  key: string;
+  value: any;
+}
+
+type WxSetOption<T> = { key: string; data: T; encrypt?: boolean } & Callbacks<GeneralResult, WxFail>;
+type WxGetOption<T> = { key: string; encrypt?: boolean } & Callbacks<{ data: T; errMsg: string }, WxFail>;
+type WxKeyOption = { key: string } & Callbacks<GeneralResult, WxFail>;
+type WxNoOption = Callbacks<GeneralResult, WxFail>;
+type WxInfoOption = Callbacks<StorageInfo & GeneralResult, WxFail>;
+type WxBatchSetOption = { kvList: KvItem[] } & Callbacks<GeneralResult, WxFail>;
+type WxBatchGetOption = { keyList: string[] } & Callbacks<GeneralResult & { dataList: any[] }, WxFail>;
+
+/** WeChat's local storage (`wx.setStorage`, `wx.getStorageSync`, …). */
+export interface WxStorage {
+  setStorage<T = any, U extends WxSetOption<T> = WxSetOption<T>>(option: U): AsyncReturn<U, GeneralResult>;
+  getStorage<T = any, U extends WxGetOption<T> = WxGetOption<T>>(option: U): AsyncReturn<U, { data: T; errMsg: string }>;
+  removeStorage<U extends WxKeyOption = WxKeyOption>(option: U): AsyncReturn<U, GeneralResult>;
+  clearStorage<U extends WxNoOption = WxNoOption>(option?: U): AsyncReturn<U, GeneralResult>;
+  getStorageInfo<U extends WxInfoOption = WxInfoOption>(option?: U): AsyncReturn<U, StorageInfo & GeneralResult>;
+  batchSetStorage<U extends WxBatchSetOption = WxBatchSetOption>(option: U): AsyncReturn<U, GeneralResult>;
+  batchGetStorage<U extends WxBatchGetOption = WxBatchGetOption>(option: U): AsyncReturn<U, GeneralResult & { dataList: any[] }>;
+  /** Throws a {@link SyncError} on failure. */
+  setStorageSync<T = any>(key: string, data: T): void;
+  /** The value, or `""` for a missing key. Throws a {@link SyncError} on failure. */
+  getStorageSync<T = any>(key: string): T;
+  removeStorageSync(key: string): void;
+  clearStorageSync(): void;
+  getStorageInfoSync(): StorageInfo;
+  batchSetStorageSync(kvList: KvItem[]): void;
+  batchGetStorageSync(keyList: string[]): any[];
+}
+
+type TtSetOption = { key: string; data: unknown } & Callbacks<GeneralResult, TtFail>;
+type TtGetOption = { key: string } & Callbacks<{ data: any; errMsg: string }, TtFail>;
+type TtKeyOption = { key: string } & Callbacks<GeneralResult, TtFail>;
+type TtNoOption = Callbacks<GeneralResult, TtFail>;
+type TtInfoOption = Callbacks<StorageInfo & GeneralResult, TtFail>;
+
+/** Douyin's local storage (`tt.setStorage`, `tt.getStorageSync`, …). */
+export interface TtStorage {
+  setStorage<U extends TtSetOption = TtSetOption>(option: U): AsyncReturn<U, GeneralResult>;
+  getStorage<U extends TtGetOption = TtGetOption>(option: U): AsyncReturn<U, { data: any; errMsg: string }>;
+  removeStorage<U extends TtKeyOption = TtKeyOption>(option: U): AsyncReturn<U, GeneralResult>;
+  clearStorage<U extends TtNoOption = TtNoOption>(option?: U): AsyncReturn<U, GeneralResult>;
+  getStorageInfo<U extends TtInfoOption = TtInfoOption>(option?: U): AsyncReturn<U, StorageInfo & GeneralResult>;
+  /** Throws a {@link SyncError} on failure. */
+  setStorageSync(key: string, data: unknown): void;
+  /** The value, or `""` for a missing key. Throws a {@link SyncError} on failure. */
+  getStorageSync(key: string): any;
+  removeStorageSync(key: string): void;
+  clearStorageSync(): void;
+  getStorageInfoSync(): StorageInfo;
+}
+
+/** What an Alipay Sync write returns: `{success: true}` or `{success: false, error, errorMessage}`. */
+export interface MySyncResult {
+  success: boolean;
+  error?: number;
+  errorMessage?: string;
+}
+
+/** Alipay's callbacks: `complete` gets the success result or the failure, typed as both at once
+ * (as Alipay's typings type it). */
+export interface MyCallbacks<S> {
+  success?: (res: S) => void;
+  fail?: (res: MyFail) => void;
+  complete?: (res: Partial<S> & MyFail) => void;
+}
+
+type MySetOption = { key: string; data: unknown } & MyCallbacks<{ success: true }>;
+type MyGetOption = { key: string } & MyCallbacks<{ data: any }>;
+type MyKeyOption = { key: string } & MyCallbacks<{ success: true }>;
+type MyNoOption = MyCallbacks<{ success: true }>;
+type MyInfoOption = MyCallbacks<StorageInfo>;
+
+/** Alipay's local storage (`my.setStorage`, `my.getStorageSync({key})`, …): Sync forms never throw. */
+export interface MyStorage {
+  setStorage<U extends MySetOption = MySetOption>(option: U): AsyncReturn<U, { success: true }>;
+  getStorage<U extends MyGetOption = MyGetOption>(option: U): AsyncReturn<U, { data: any }>;
+  removeStorage<U extends MyKeyOption = MyKeyOption>(option: U): AsyncReturn<U, { success: true }>;
+  clearStorage<U extends MyNoOption = MyNoOption>(option?: U): AsyncReturn<U, { success: true }>;
+  getStorageInfo<U extends MyInfoOption = MyInfoOption>(option?: U): AsyncReturn<U, StorageInfo>;
+  setStorageSync(option: { key: string; data: unknown }): MySyncResult;
+  /** `{data}`, `{data: null}` for a missing key, or a failure object. */
+  getStorageSync(option: { key: string }): { data: any } & Partial<MySyncResult>;
+  /** `{success: true}`, or a failure object (Alipay's typings declare only the former). */
+  removeStorageSync(option: { key: string }): MySyncResult;
+  clearStorageSync(): MySyncResult;
+  getStorageInfoSync(): StorageInfo & Partial<MySyncResult>;
+}
+
+/** `{key, value}`, both Strings: one item of a player's cloud data. */
+export interface KVData {
+  key: string;
+  value: string;
+}
+
+/** One player in a relation read. */
+export interface UserGameData {
+  avatarUrl: string;
+  nickname: string;
+  openid: string;
+  KVDataList: KVData[];
+}
+
+type CloudSetOption<F> = { KVDataList: KVData[] } & Callbacks<GeneralResult, F>;
+type CloudKeysOption<S, F> = { keyList: string[] } & Callbacks<S, F>;
+type CloudRead = { KVDataList: KVData[]; errMsg: string };
+type RelationRead = { data: UserGameData[]; errMsg: string };
+
+/** WeChat's mini-game cloud data (`wx.setUserCloudStorage`, …). */
+export interface WxCloud {
+  setUserCloudStorage<U extends CloudSetOption<WxFail> = CloudSetOption<WxFail>>(option: U): AsyncReturn<U, GeneralResult>;
+  getUserCloudStorage<U extends CloudKeysOption<CloudRead, WxFail>>(option: U): AsyncReturn<U, CloudRead>;
+  removeUserCloudStorage<U extends CloudKeysOption<GeneralResult, WxFail>>(option: U): AsyncReturn<U, GeneralResult>;
+  getUserCloudStorageKeys<U extends Callbacks<{ keys: string[]; errMsg: string }, WxFail>>(
+    option?: U,
+  ): AsyncReturn<U, { keys: string[]; errMsg: string }>;
+  getFriendCloudStorage<U extends CloudKeysOption<RelationRead, WxFail>>(option: U): AsyncReturn<U, RelationRead>;
+  getGroupCloudStorage<U extends { shareTicket?: string; groupid?: string; keyList: string[] } & Callbacks<RelationRead, WxFail>>(
+    option: U,
+  ): AsyncReturn<U, RelationRead>;
+}
+
+/** Douyin's mini-game cloud data (`tt.setUserCloudStorage`, `tt.getCloudStorageByRelation`, …). */
+export interface TtCloud {
+  setUserCloudStorage<U extends CloudSetOption<TtFail> = CloudSetOption<TtFail>>(option: U): AsyncReturn<U, GeneralResult>;
+  getUserCloudStorage<U extends CloudKeysOption<CloudRead, TtFail>>(option: U): AsyncReturn<U, CloudRead>;
+  removeUserCloudStorage<U extends CloudKeysOption<GeneralResult, TtFail>>(option: U): AsyncReturn<U, GeneralResult>;
+  getCloudStorageByRelation<
+    U extends {
+      type: 'friend' | 'group' | 'recommend';
+      keyList: string[];
+      extra?: { sortKey?: string; groupId?: string };
+    } & Callbacks<RelationData, TtFail>,
+  >(option: U): AsyncReturn<U, RelationData>;
+}
+
+/** A relation read's answer. */
+export type RelationData = RelationRead;
+
+/** Options of {@link createMiniProgram} and {@link createMiniGame}: where the store is and how to run it. */
+export interface BridgeOptions {
+  /** The store's directory (created on first use, with its master key). Default: a fresh
+   * temporary directory, removed by `close()`. */
+  dataDir?: string;
+  /** `'durable'` (default: a write is on disk when its call succeeds) or `'buffered'` (faster; a
+   * crash may lose the last moments of writes). */
+  durability?: 'durable' | 'buffered';
+  /** The mpstore executable (default: $MPSTORE_BIN, the workspace's build, then `mpstore`). */
+  bin?: string;
+  /** The bridge's cap on one request line, in bytes. */
+  maxLineBytes?: number;
+}
+
+/** Options of {@link createMiniProgram}. */
+export interface MiniProgramOptions<P extends Platform> extends BridgeOptions {
+  platform: P;
+  /** The host's user id. */
+  user: string;
+  /** The mini-program's app id. */
+  app: string;
+  /** Default `'app'`. */
+  scope?: Scope;
+}
+
+type DialectOf<P extends Platform> = P extends 'wx' ? WxStorage : P extends 'my' ? MyStorage : TtStorage;
+
+/** Host operations on the whole store (not mini-program APIs). */
+export interface ProgramHost {
+  /** Every namespace holding data, with its usage. */
+  namespaces(): Array<Record<string, unknown> & { kind: string; bytes: number; entries: number }>;
+  /** Removes this app's data for this user, every scope (the user deleted the mini-program). */
+  removeApp(): { removed: number };
+  /** Removes all data of this user (logout / uninstall). */
+  removeUser(): { removed: number };
+}
+
+/** A mini-program: its dialect object, under the platform's name. */
+export type MiniProgram<P extends Platform> = { [K in P]: DialectOf<P> } & {
+  platform: P;
+  user: string;
+  app: string;
+  scope: Scope;
+  dataDir: string;
+  /** The same mini-program's web-view (isolated storage), over the same bridge. */
+  webview(): MiniProgram<P>;
+  /** A plugin inside the same mini-program (isolated storage), over the same bridge. */
+  plugin(id: string): MiniProgram<P>;
+  host: ProgramHost;
+  /** Ends the bridge process once every earlier call is answered. */
+  close(): Promise<void>;
+};
+
+/** Starts a bridge and returns the mini-program's storage APIs. */
+export function createMiniProgram<P extends Platform>(options: MiniProgramOptions<P>): MiniProgram<P>;
+
+/** Options of {@link createMiniGame}. */
+export interface MiniGameOptions<P extends 'wx' | 'tt'> extends BridgeOptions {
+  platform: P;
+  /** The game's app id. */
+  game: string;
+  /** The logged-in player; omitted or null when nobody is logged in. */
+  openid?: string | null;
+  /** The calling context: reads of cloud data need `'open'` (default `'main'`). */
+  context?: 'main' | 'open';
+  /** `'game'` (default) or `'app'` (a mini-app, where cloud APIs are refused). */
+  host?: 'game' | 'app';
+  /** Whose local storage the game's storage APIs use (default: the openid, else `'guest'`). */
+  user?: string;
+}
+
+/** Host configuration of a game (not mini-game APIs). */
+export interface GameHost {
+  setLeaderboardKeys(keys: string[]): null;
+  addFriendship(a: string, b: string): null;
+  joinGroup(groupId: string, openid: string): null;
+  recommend(openid: string, other: string): null;
+  setProfile(openid: string, profile: { nickname: string; avatarUrl: string }): null;
+  namespaces(): Array<Record<string, unknown> & { kind: string; bytes: number; entries: number }>;
+}
+
+/** A mini-game: its dialect object with the cloud APIs and local storage. */
+export type MiniGame<P extends 'wx' | 'tt'> = { [K in P]: (P extends 'wx' ? WxCloud & WxStorage : TtCloud & TtStorage) } & {
+  platform: P;
+  game: string;
+  openid: string | null;
+  context: 'main' | 'open';
+  dataDir: string;
+  /** The same game as another caller or context, over the same bridge. */
+  as(changes: Partial<Pick<MiniGameOptions<P>, 'openid' | 'context' | 'host' | 'user'>>): MiniGame<P>;
+  host: GameHost;
+  close(): Promise<void>;
+};
+
+/** Starts a bridge and returns the mini-game's APIs. */
+export function createMiniGame<P extends 'wx' | 'tt'>(options: MiniGameOptions<P>): MiniGame<P>;
+
+/** A failure of the bridge itself (not a platform failure): a protocol error or a dead process. */
+export class BridgeError extends Error {
+  kind: string;
+}
+
+/** The mpstore executable that would be used. */
+export function findBin(bin?: string): string;

@@ -1,0 +1,28 @@
+// Our `tt` object against Douyin's official typings (@douyin-microapp/typings). Those typings
+// cover mini-apps' local storage only (no cloud data); the cloud APIs are checked against our
+// own declarations, following the seed's documentation.
+import * as TT from '@douyin-microapp/typings/api/storage';
+import { createMiniGame, createMiniProgram } from '../../src';
+
+const mp = createMiniProgram({ platform: 'tt', user: 'u', app: 'a' });
+
+const storage: Pick<typeof TT,
+  | 'setStorage' | 'getStorage' | 'removeStorage' | 'clearStorage' | 'getStorageInfo'
+  | 'setStorageSync' | 'getStorageSync' | 'removeStorageSync' | 'clearStorageSync' | 'getStorageInfoSync'> = mp.tt;
+
+const game = createMiniGame({ platform: 'tt', game: 'g', openid: 'o' });
+function seed(): void {
+  // The seed's example (tt.setUserCloudStorage).
+  game.tt.setUserCloudStorage({
+    KVDataList: [{ key: 'xxx', value: JSON.stringify({ ttgame: { score: 100, update_time: 1557813466 }, progress: 10 }) }],
+    success: (res) => res.errMsg,
+    fail: (res) => res.errMsg,
+    complete: (res) => res,
+  });
+  game.tt.getCloudStorageByRelation({ type: 'friend', keyList: ['xxx'], extra: { sortKey: 'xxx' }, success: (res) => res.data[0].nickname });
+  // @ts-expect-error relation type is friend, group or recommend
+  game.tt.getCloudStorageByRelation({ type: 'enemy', keyList: [] });
+  // @ts-expect-error Douyin's Sync forms are positional
+  mp.tt.getStorageSync({ key: 'k' });
+}
+void [storage, seed];
