@@ -200,25 +200,39 @@ impl SledBackend {
             .collect()
     }
 
+    /// The raw sled keys of `tree` in the range of `prefix`.
+    fn raw_keys(tree: &sled::Tree, prefix: &[u8]) -> Result<Vec<sled::IVec>> {
+        tree.scan_prefix(prefix)
+            .keys()
+            .map(|k| k.map_err(|e| sled_error("cannot list keys", e)))
+            .collect()
+    }
+
     /// Removes every entry of `ns` and its usage record, in one transaction.
+    ///
+    /// Every record in the namespace's ranges goes, without being decoded, so clearing also
+    /// gets rid of records damaged on disk.
     fn remove_all(&self, ns: &[u8]) -> Result<()> {
         self.check_healthy()?;
         let prefix = ns_prefix(ns)?;
         {
             let _guard = self.stripe(ns);
-            let keys = self.ordered_keys(&prefix)?;
+            let entry_keys = Self::raw_keys(&self.entries, &prefix)?;
+            let order_keys = Self::raw_keys(&self.order, &prefix)?;
             let had_meta = self
                 .meta
                 .contains_key(ns)
                 .map_err(|e| sled_error("cannot read usage", e))?;
-            if keys.is_empty() && !had_meta {
+            if entry_keys.is_empty() && order_keys.is_empty() && !had_meta {
                 return Ok(());
             }
             (&self.entries, &self.order, &self.meta)
                 .transaction(|(entries, order, meta)| {
-                    for (seq, key) in &keys {
-                        entries.remove(entry_key(&prefix, key))?;
-                        order.remove(order_key(&prefix, *seq))?;
+                    for key in &entry_keys {
+                        entries.remove(key)?;
+                    }
+                    for key in &order_keys {
+                        order.remove(key)?;
                     }
                     meta.remove(ns)?;
                     Ok::<_, ConflictableTransactionError<Error>>(())

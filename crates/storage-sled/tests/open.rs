@@ -226,3 +226,47 @@ fn damaged_records_read_as_corrupt() {
     check_damaged("mpstore/meta/v1", b"ns", b"", spaces);
     check_damaged("mpstore/order/v1", b"\x00\x00\x00\x02ns?", b"k", list);
 }
+
+#[test]
+fn clearing_gets_rid_of_damaged_records() {
+    let entry = b"\x00\x00\x00\x02nsk";
+    for (tree, key) in [
+        ("mpstore/entries/v1", &entry[..]),
+        ("mpstore/meta/v1", b"ns"),
+        ("mpstore/order/v1", b"\x00\x00\x00\x02ns?"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("store");
+        {
+            let s = SledBackend::open(&path).unwrap();
+            block_on(s.apply(b"ns", &[put("k", "v", 1)], Limits::NONE)).unwrap();
+            block_on(s.apply(b"other", &[put("k", "v", 1)], Limits::NONE)).unwrap();
+        }
+        {
+            let db = sled::open(&path).unwrap();
+            db.open_tree(tree)
+                .unwrap()
+                .insert(key, &b"junk"[..])
+                .unwrap();
+            db.flush().unwrap();
+        }
+        let s = SledBackend::open(&path).unwrap();
+        block_on(s.clear(b"ns")).unwrap_or_else(|e| panic!("{tree}: {e}"));
+        let listing = block_on(s.list(b"ns")).unwrap();
+        assert_eq!(
+            (listing.keys.len(), listing.usage),
+            (0, Usage::default()),
+            "{tree}"
+        );
+        assert_eq!(block_on(s.get(b"ns", b"k")).unwrap(), None, "{tree}");
+        let other = block_on(s.list(b"other")).unwrap();
+        assert_eq!(
+            other.usage,
+            Usage {
+                bytes: 1,
+                entries: 1
+            },
+            "{tree}: another namespace"
+        );
+    }
+}
