@@ -61,9 +61,12 @@ pub enum HostKind {
 pub struct Caller {
     /// Whose rules apply.
     pub platform: Platform,
-    /// The game's app id.
+    /// The game's app id. An empty or over-long one (see
+    /// [`storage_core::namespace::MAX_ID_BYTES`]) is the host's mistake and fails every call as a
+    /// storage failure.
     pub game: String,
-    /// The logged-in player's openid; `None` (or an empty string) when nobody is logged in.
+    /// The logged-in player's openid; `None` (or an empty string) when nobody is logged in. An
+    /// over-long one fails like an over-long game id.
     pub openid: Option<String>,
     /// The calling context.
     pub context: CallContext,

@@ -353,9 +353,11 @@ impl<B: Backend> CloudKv<B> {
         let keys = query.keys_to_read();
         let mut found: Vec<(String, Vec<KvData>, Option<Score>)> = Vec::new();
         for openid in players {
-            let pairs = self
-                .read_pairs(&caller.namespace_of(&openid)?, &keys)
-                .await?;
+            // An id that cannot name a namespace (too long) holds no data.
+            let Ok(ns) = caller.namespace_of(&openid) else {
+                continue;
+            };
+            let pairs = self.read_pairs(&ns, &keys).await?;
             if pairs.is_empty() {
                 continue;
             }
