@@ -252,6 +252,8 @@ export type MiniProgram<P extends Platform> = { [K in P]: DialectOf<P> } & {
   app: string;
   scope: Scope;
   dataDir: string;
+  /** Another user, app, scope or dialect of the same store, over the same bridge. */
+  as<Q extends Platform = P>(changes: { platform?: Q; user?: string; app?: string; scope?: Scope }): MiniProgram<Q>;
   /** The same mini-program's web-view (isolated storage), over the same bridge. */
   webview(): MiniProgram<P>;
   /** A plugin inside the same mini-program (isolated storage), over the same bridge. */

@@ -82,6 +82,17 @@ function programOn(channel, platform, user, app, scope, dataDir, close) {
     scope,
     dataDir,
     [platform]: dialectObject(channel, platform, ctx, undefined),
+    /** Another user, app or scope of the same store, over the same bridge. */
+    as: (changes) =>
+      programOn(
+        channel,
+        changes.platform ?? platform,
+        changes.user ?? user,
+        changes.app ?? app,
+        changes.scope === undefined ? scope : scopeOf(changes.scope),
+        dataDir,
+        close,
+      ),
     /** The same mini-program's web-view (isolated storage), over the same bridge. */
     webview: () => programOn(channel, platform, user, app, 'webview', dataDir, close),
     /** A plugin inside the same mini-program (isolated storage), over the same bridge. */
