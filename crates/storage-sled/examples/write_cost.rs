@@ -5,7 +5,8 @@
 //! ```
 //!
 //! SIZE (default 100000) is the number of keys in the big namespace and of namespaces in the big
-//! store. Timings are printed, not asserted: they belong to this machine.
+//! store; `CACHE_MIB` sets the page cache (default 32). Timings are printed, not asserted: they
+//! belong to this machine.
 
 use std::time::{Duration, Instant};
 use storage_core::{block_on, Backend, Limits, Op};
@@ -22,8 +23,13 @@ fn put(key: u64, charge: u64) -> Op {
 }
 
 fn store(durability: Durability) -> SledBackend {
+    let cache_capacity_bytes = std::env::var("CACHE_MIB")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(SledOptions::DEFAULT_CACHE_CAPACITY_BYTES, |mib| mib << 20);
     SledBackend::temporary_with(SledOptions {
         durability,
+        cache_capacity_bytes,
         ..SledOptions::default()
     })
     .expect("temporary store")
@@ -64,13 +70,13 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
     println!("write cost (buffered mode, so the disk's fsync does not hide the engine's cost):");
-    for n in [10, size] {
+    for n in [10, 1_000, 10_000, size] {
         let s = store(Durability::Buffered);
         fill(&s, b"ns", n);
         let cost = write_cost(&s, b"ns", n);
         println!("  namespace holding {n:>7} keys: {cost:>10.2?} per write");
     }
-    for n in [1, size] {
+    for n in [1, 1_000, 10_000, size] {
         let s = store(Durability::Buffered);
         for i in 0..n {
             let ns = format!("namespace-{i:08}");
