@@ -1,0 +1,79 @@
+//! `--profile OP SIZE SECONDS`: one operation in a loop, alone, for `perf record` or
+//! callgrind to explain a gap the report shows. OP is `get`, `set-buffered`, `set-durable`,
+//! `raw-get`, `raw-set` or `raw-set-flush`.
+
+use crate::peers::{full_stack, key, raw_sled, spread, value};
+use std::time::{Duration, Instant};
+use storage_api::KvItem;
+use storage_core::Scope;
+use storage_sled::Durability;
+
+/// Runs the loop; prints the calls made and the time per call.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let [op, size, seconds] = args else {
+        return Err("usage: --profile OP SIZE SECONDS".into());
+    };
+    let size: usize = size.parse().map_err(|_| format!("bad size {size:?}"))?;
+    let seconds: f64 = seconds
+        .parse()
+        .map_err(|_| format!("bad seconds {seconds:?}"))?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let v = value(size);
+    let n = 32;
+    let keys: Vec<String> = (0..n).map(key).collect();
+    let k = |i: u64| keys[spread(i, n) as usize].as_str();
+    let mut op: Box<dyn FnMut(u64)> = match op.as_str() {
+        "get" | "set-buffered" | "set-durable" => {
+            let durability = if op == "set-durable" {
+                Durability::Durable
+            } else {
+                Durability::Buffered
+            };
+            let store = full_stack(dir.path(), durability);
+            let wx = store
+                .mini_program("bench-user", "bench-app", Scope::App)
+                .map_err(|e| e.to_string())?
+                .wx();
+            wx.batch_set_storage_sync(keys.iter().map(|key| KvItem::new(key.as_str(), v.as_str())))
+                .map_err(|e| format!("{e:?}"))?;
+            if op == "get" {
+                Box::new(move |i| {
+                    std::hint::black_box(wx.get_storage_sync(k(i)).expect("get"));
+                })
+            } else {
+                Box::new(move |i| wx.set_storage_sync(k(i), v.as_str()).expect("set"))
+            }
+        }
+        "raw-get" | "raw-set" | "raw-set-flush" => {
+            let db = raw_sled(dir.path());
+            for key in &keys {
+                db.insert(key, v.as_bytes()).map_err(|e| e.to_string())?;
+            }
+            let flush = op == "raw-set-flush";
+            if op == "raw-get" {
+                Box::new(move |i| {
+                    std::hint::black_box(db.get(k(i)).expect("get"));
+                })
+            } else {
+                Box::new(move |i| {
+                    db.insert(k(i), v.as_bytes()).expect("insert");
+                    if flush {
+                        db.flush().expect("flush");
+                    }
+                })
+            }
+        }
+        other => return Err(format!("unknown profile op {other:?}")),
+    };
+    let start = Instant::now();
+    let mut calls = 0;
+    while start.elapsed() < Duration::from_secs_f64(seconds) {
+        for _ in 0..16 {
+            op(calls);
+            calls += 1;
+        }
+    }
+    let per = start.elapsed().as_secs_f64() / calls as f64;
+    println!("{calls} calls, {} per call", crate::report::time(per));
+    Ok(())
+}

@@ -1,0 +1,250 @@
+//! Cost growth with the store's size: get and set in a namespace of 10 … 100,000 keys and in a
+//! store of 1 … 100,000 namespaces, `getStorageInfo` of 10 … 10,000 keys, and opening a store
+//! of 100,000 namespaces.
+
+use super::{count_label, Ctx, Mode};
+use crate::harness::{interleave, median, rotate, Contender, Samples};
+use crate::peers::{full_stack, key, key_provider, spread, value, Filler};
+use crate::plot::Series;
+use crate::report::{Report, Row, Section, Target, Value};
+use crate::suites::ops::{baseline_row, ratio_row};
+use std::path::PathBuf;
+use std::time::Instant;
+use storage_api::{KvItem, Mpstore, Wx};
+use storage_core::Scope;
+use storage_sled::Durability;
+
+/// Keys per namespace measured (the first is the baseline).
+pub const KEYS: [u64; 4] = [10, 1_000, 10_000, 100_000];
+/// Keys per namespace for `getStorageInfo`.
+pub const INFO_KEYS: [u64; 3] = [10, 1_000, 10_000];
+/// The value stored under every key: 16 characters, so 100,000 keys stay within WeChat's 10 MB.
+const VALUE_LEN: usize = 16;
+
+/// Adds the growth sections; returns the series of the cost-vs-size plot.
+pub fn run(ctx: &Ctx, report: &mut Report) -> Vec<Series> {
+    let mut series = keys(ctx, report);
+    series.extend(namespaces(ctx, report));
+    series
+}
+
+fn wx(store: &Mpstore, user: &str) -> Wx {
+    store
+        .mini_program(user, "bench-app", Scope::App)
+        .expect("namespace")
+        .wx()
+}
+
+fn fill(wx: &Wx, n: u64, v: &str) {
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
+        wx.batch_set_storage_sync(chunk.iter().map(|&i| KvItem::new(key(i), v)))
+            .expect("fill");
+    }
+}
+
+/// Get/set contenders over `wxs`, one per size; `sizes[i]` keys in `wxs[i]`.
+fn get_set(ctx: &Ctx, wxs: &[Wx], keys_in: &[u64], labels: &[String]) -> (Samples, Samples) {
+    let v = value(VALUE_LEN);
+    let mut gets: Vec<Contender> = wxs
+        .iter()
+        .zip(keys_in)
+        .zip(labels)
+        .map(|((wx, &n), l)| {
+            Contender::new(format!("get, {l}"), move |i| {
+                std::hint::black_box(wx.get_storage_sync(key(spread(i, n))).expect("get"));
+            })
+        })
+        .collect();
+    let gets = interleave(ctx.fast, &mut gets);
+    let mut sets: Vec<Contender> = wxs
+        .iter()
+        .zip(keys_in)
+        .zip(labels)
+        .map(|((wx, &n), l)| {
+            let v = v.clone();
+            Contender::new(format!("set, {l}"), move |i| {
+                wx.set_storage_sync(key(spread(i, n)), v.as_str())
+                    .expect("set");
+            })
+        })
+        .collect();
+    let sets = interleave(ctx.fast, &mut sets);
+    (gets, sets)
+}
+
+fn growth_rows(s: &Samples) -> Vec<Row> {
+    let last = s.names.len() - 1;
+    (0..s.names.len())
+        .map(|c| match c {
+            0 => baseline_row(s, 0),
+            c if c == last => ratio_row(s, c, 0).target(Target::AtMost(1.3)),
+            c => ratio_row(s, c, 0),
+        })
+        .collect()
+}
+
+fn points(s: &Samples, xs: &[u64]) -> Vec<(f64, f64)> {
+    xs.iter()
+        .enumerate()
+        .map(|(c, &x)| (x as f64, s.median(c) * 1e6))
+        .collect()
+}
+
+fn keys(ctx: &Ctx, report: &mut Report) -> Vec<Series> {
+    let dir = ctx.dir("growth-keys");
+    let store = full_stack(&dir, Durability::Buffered);
+    let v = value(VALUE_LEN);
+    let wxs: Vec<Wx> = KEYS
+        .iter()
+        .map(|&n| {
+            let wx = wx(&store, &format!("keys-{n}"));
+            fill(&wx, n, &v);
+            wx
+        })
+        .collect();
+    let labels: Vec<String> = KEYS
+        .iter()
+        .map(|&n| format!("{} keys in the namespace", count_label(n)))
+        .collect();
+    let (gets, sets) = get_set(ctx, &wxs, &KEYS, &labels);
+    let note = "Buffered full stack (so the fsync does not hide the growth), 16-character values, \
+                keys chosen in a scattered order, all namespaces in one store; ratios to the \
+                10-key namespace, paired per round.";
+    report.sections.push(Section {
+        title: "get vs keys in the namespace".into(),
+        baseline: note.into(),
+        rows: growth_rows(&gets),
+    });
+    report.sections.push(Section {
+        title: "set vs keys in the namespace".into(),
+        baseline: note.into(),
+        rows: growth_rows(&sets),
+    });
+
+    let mut infos: Vec<Contender> = INFO_KEYS
+        .iter()
+        .map(|&n| {
+            let wx = &wxs[KEYS.iter().position(|&k| k == n).expect("filled")];
+            Contender::new(
+                format!("getStorageInfoSync, {} keys", count_label(n)),
+                move |_| {
+                    std::hint::black_box(wx.get_storage_info_sync().expect("info"));
+                },
+            )
+        })
+        .collect();
+    let infos = interleave(ctx.fast, &mut infos);
+    report.sections.push(Section {
+        title: "getStorageInfo vs keys in the namespace".into(),
+        baseline:
+            "`wx.getStorageInfoSync` returns every key, so its cost grows with the key count \
+                   by nature; ratios to 10 keys, paired per round."
+                .into(),
+        rows: (0..INFO_KEYS.len())
+            .map(|c| {
+                if c == 0 {
+                    baseline_row(&infos, 0)
+                } else {
+                    ratio_row(&infos, c, 0)
+                }
+            })
+            .collect(),
+    });
+    vec![
+        Series::new("get vs keys in the namespace", points(&gets, &KEYS)),
+        Series::new("set vs keys in the namespace", points(&sets, &KEYS)),
+        Series::new("getStorageInfo vs keys", points(&infos, &INFO_KEYS)),
+    ]
+}
+
+/// Namespace counts of the stores measured (the first is the baseline).
+fn namespace_counts(mode: Mode) -> Vec<u64> {
+    match mode {
+        Mode::Quick => vec![1, 1_000, 100_000],
+        Mode::Full => vec![1, 1_000, 10_000, 100_000],
+    }
+}
+
+fn namespaces(ctx: &Ctx, report: &mut Report) -> Vec<Series> {
+    let counts = namespace_counts(ctx.mode);
+    let v = value(VALUE_LEN);
+    let dirs: Vec<PathBuf> = counts
+        .iter()
+        .map(|&n| {
+            let dir = ctx.dir(&format!("growth-ns-{n}"));
+            let filler = Filler::open(&dir);
+            // The measured namespace holds 10 keys; every other namespace one.
+            fill(&wx(&filler.store, "target"), 10, &v);
+            for j in 1..n {
+                wx(&filler.store, &format!("user-{j}"))
+                    .set_storage_sync("k", v.as_str())
+                    .expect("fill");
+            }
+            filler.close();
+            dir
+        })
+        .collect();
+
+    let stores: Vec<Mpstore> = dirs
+        .iter()
+        .map(|d| full_stack(d, Durability::Buffered))
+        .collect();
+    let wxs: Vec<Wx> = stores.iter().map(|s| wx(s, "target")).collect();
+    let labels: Vec<String> = counts
+        .iter()
+        .map(|&n| match n {
+            1 => "1 namespace in the store".to_string(),
+            n => format!("{} namespaces in the store", count_label(n)),
+        })
+        .collect();
+    let (gets, sets) = get_set(ctx, &wxs, &[10; 4][..counts.len()], &labels);
+    drop(wxs);
+    drop(stores);
+    let note = "Buffered full stack; the measured namespace holds 10 keys, every other one 1 key; \
+                one store per count, all open at once; ratios to the 1-namespace store, paired per \
+                round.";
+    report.sections.push(Section {
+        title: "get vs namespaces in the store".into(),
+        baseline: note.into(),
+        rows: growth_rows(&gets),
+    });
+    report.sections.push(Section {
+        title: "set vs namespaces in the store".into(),
+        baseline: note.into(),
+        rows: growth_rows(&sets),
+    });
+
+    // Opening: the default (durable) open of each store, closed again between rounds.
+    let opens = rotate(ctx.rounds, &dirs, |dir| {
+        let t = Instant::now();
+        let store = Mpstore::open(dir, &key_provider()).expect("open");
+        let took = t.elapsed().as_secs_f64();
+        drop(store);
+        took
+    });
+    let mut rows = vec![Row::plain(
+        format!("Mpstore::open, {}", labels[0]),
+        Value::Time(median(&opens[0])),
+    )];
+    for c in 1..counts.len() {
+        let ratios: Vec<f64> = opens[c].iter().zip(&opens[0]).map(|(a, b)| a / b).collect();
+        rows.push(Row::ratio(
+            format!("Mpstore::open, {}", labels[c]),
+            Value::Time(median(&opens[c])),
+            median(&ratios),
+        ));
+    }
+    report.sections.push(Section {
+        title: "opening a store".into(),
+        baseline: format!(
+            "`Mpstore::open` (encrypted sled, default durable mode, key check) of a closed store, \
+             {} rounds; ratios to the 1-namespace store, paired per round.",
+            ctx.rounds
+        ),
+        rows,
+    });
+    vec![
+        Series::new("get vs namespaces in the store", points(&gets, &counts)),
+        Series::new("set vs namespaces in the store", points(&sets, &counts)),
+    ]
+}
