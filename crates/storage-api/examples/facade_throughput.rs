@@ -1,5 +1,5 @@
-//! Rough throughput of the facades' Sync path on each kind of store, single-threaded and with
-//! several threads: `cargo run -p storage-api --release --example facade_throughput`.
+//! Rough throughput of the facades' Sync path on each kind of store (writes from one and from
+//! several threads, reads from one): `cargo run -p storage-api --release --example facade_throughput`.
 //!
 //! A figure for orientation, not a benchmark (no warm-up control, no statistics).
 
@@ -40,7 +40,7 @@ fn measure(name: &str, store: &Mpstore, threads: usize) {
     }
     let reads = start.elapsed();
     println!(
-        "{name:<28} {threads} thread(s): {:>9.0} setStorageSync/s  {:>9.0} getStorageSync/s",
+        "{name:<26} {:>9.0} setStorageSync/s on {threads} thread(s), {:>9.0} getStorageSync/s on 1",
         OPS as f64 / writes.as_secs_f64(),
         OPS as f64 / reads.as_secs_f64()
     );
