@@ -59,6 +59,12 @@
 //! and a store that went on serving it from memory could show data that a restart then loses.
 //! Reopening shows exactly what is on disk, which includes every acknowledged write.
 //!
+//! **Damaged files.** sled treats damage in its log (a truncated file, overwritten bytes) as the
+//! end of the log: such a store opens without an error and holds the writes made before the
+//! damage, still consistent (`tests/damaged_files.rs`). A record that decodes badly in this
+//! crate's own layout is reported as [`storage_core::Error::Corrupt`], never a panic; clearing
+//! the namespace removes it.
+//!
 //! ## Memory
 //!
 //! sled's page cache is bounded by [`SledOptions::cache_capacity_bytes`], 32 MiB by default
