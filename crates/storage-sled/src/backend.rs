@@ -120,7 +120,7 @@ impl SledBackend {
     /// durable mode they already are). Shares the flush with concurrent writers.
     pub fn flush(&self) -> Result<()> {
         self.check_healthy()?;
-        self.make_durable()
+        self.make_durable(self.commit.latest())
     }
 
     /// How many flushes group commit has run since the store was opened: with many concurrent
@@ -151,9 +151,11 @@ impl SledBackend {
         ))
     }
 
-    fn make_durable(&self) -> Result<()> {
+    fn make_durable(&self, generation: u64) -> Result<()> {
         self.commit
-            .wait_durable(|| self.db.flush().map(drop).map_err(|e| open::describe(&e)))
+            .wait_durable(generation, || {
+                self.db.flush().map(drop).map_err(|e| open::describe(&e))
+            })
             .map_err(|e| {
                 Error::Backend(format!(
                     "writing to disk failed ({e}); the write may or may not have been stored, \
@@ -162,10 +164,10 @@ impl SledBackend {
             })
     }
 
-    /// After a committed write: in durable mode, wait for it to reach the disk.
-    fn acknowledge(&self) -> Result<()> {
+    /// After the write committed as `generation`: in durable mode, wait for it to reach the disk.
+    fn acknowledge(&self, generation: u64) -> Result<()> {
         match self.durability {
-            Durability::Durable => self.make_durable(),
+            Durability::Durable => self.make_durable(generation),
             Durability::Buffered => Ok(()),
         }
     }
@@ -215,7 +217,7 @@ impl SledBackend {
     fn remove_all(&self, ns: &[u8]) -> Result<()> {
         self.check_healthy()?;
         let prefix = ns_prefix(ns)?;
-        {
+        let (wrote, generation) = self.commit.commit(|| -> Result<bool> {
             let _guard = self.stripe(ns);
             let entry_keys = Self::raw_keys(&self.entries, &prefix)?;
             let order_keys = Self::raw_keys(&self.order, &prefix)?;
@@ -224,7 +226,7 @@ impl SledBackend {
                 .contains_key(ns)
                 .map_err(|e| sled_error("cannot read usage", e))?;
             if entry_keys.is_empty() && order_keys.is_empty() && !had_meta {
-                return Ok(());
+                return Ok(false);
             }
             (&self.entries, &self.order, &self.meta)
                 .transaction(|(entries, order, meta)| {
@@ -241,8 +243,12 @@ impl SledBackend {
                     TransactionError::Abort(e) => e,
                     TransactionError::Storage(e) => self.stop("cannot clear the namespace", e),
                 })?;
+            Ok(true)
+        });
+        if wrote? {
+            self.acknowledge(generation)?;
         }
-        self.acknowledge()
+        Ok(())
     }
 }
 
@@ -312,54 +318,50 @@ impl Backend for SledBackend {
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         self.check_healthy()?;
         let prefix = ns_prefix(ns)?;
-        {
+        if ops.is_empty() {
+            return Ok(self.read_meta(ns)?.usage);
+        }
+        let (outcome, generation) = self.commit.commit(|| {
             let _guard = self.stripe(ns);
-            if ops.is_empty() {
-                return Ok(self.read_meta(ns)?.usage);
-            }
-            let outcome = (&self.entries, &self.order, &self.meta).transaction(
-                |(entries, order, meta_tree)| {
-                    let mut meta = match meta_tree.get(ns)? {
-                        Some(bytes) => MetaRecord::decode(&bytes).map_err(fail)?,
-                        None => MetaRecord::default(),
-                    };
-                    let before = meta.usage;
-                    for op in ops {
-                        apply_op(entries, order, &prefix, &mut meta, op)?;
-                    }
-                    if limits.refuses(before, meta.usage) {
-                        return abort(Stop::Refused {
-                            before,
-                            after: meta.usage,
-                        });
-                    }
-                    if meta.usage.entries == 0 {
-                        // An empty namespace keeps nothing, not even its sequence counter
-                        // (it has no places to keep), so `namespaces` lists only those holding
-                        // data.
-                        meta_tree.remove(ns)?;
-                    } else {
-                        meta_tree.insert(ns, &meta.encode())?;
-                    }
-                    Ok(meta.usage)
-                },
-            );
-            match outcome {
-                Ok(usage) => {
-                    drop(_guard);
-                    self.acknowledge()?;
-                    Ok(usage)
+            (&self.entries, &self.order, &self.meta).transaction(|(entries, order, meta_tree)| {
+                let mut meta = match meta_tree.get(ns)? {
+                    Some(bytes) => MetaRecord::decode(&bytes).map_err(fail)?,
+                    None => MetaRecord::default(),
+                };
+                let before = meta.usage;
+                for op in ops {
+                    apply_op(entries, order, &prefix, &mut meta, op)?;
                 }
-                Err(TransactionError::Abort(Stop::Refused { before, after })) => {
-                    Err(Error::LimitExceeded {
+                if limits.refuses(before, meta.usage) {
+                    return abort(Stop::Refused {
                         before,
-                        after,
-                        limits,
-                    })
+                        after: meta.usage,
+                    });
                 }
-                Err(TransactionError::Abort(Stop::Failed(e))) => Err(e),
-                Err(TransactionError::Storage(e)) => Err(self.stop("cannot write", e)),
+                if meta.usage.entries == 0 {
+                    // An empty namespace keeps nothing, not even its sequence counter (it has
+                    // no places to keep), so `namespaces` lists only those holding data.
+                    meta_tree.remove(ns)?;
+                } else {
+                    meta_tree.insert(ns, &meta.encode())?;
+                }
+                Ok(meta.usage)
+            })
+        });
+        match outcome {
+            Ok(usage) => {
+                self.acknowledge(generation)?;
+                Ok(usage)
             }
+            Err(TransactionError::Abort(Stop::Refused { before, after })) => {
+                Err(Error::LimitExceeded {
+                    before,
+                    after,
+                    limits,
+                })
+            }
+            Err(TransactionError::Abort(Stop::Failed(e))) => Err(e),
+            Err(TransactionError::Storage(e)) => Err(self.stop("cannot write", e)),
         }
     }
 

@@ -1,20 +1,29 @@
 //! Group commit: concurrent writers share one flush instead of paying one each.
 //!
-//! A writer that has committed its transaction takes the next *generation* number and waits
-//! until a flush that started after its commit has finished. The first waiter finding no flush
-//! running becomes the leader: it notes the newest generation handed out, flushes (which covers
-//! every write committed before the flush started), then marks everything up to that generation
-//! durable and wakes the others. Writers arriving during a flush are covered by the next one, led
-//! by whichever of them wakes first. No thread of its own, no timer: it runs on the writers'
+//! A writer commits its transaction through [`GroupCommit::commit`], which hands it the next
+//! *generation* number, then waits in [`GroupCommit::wait_durable`] until a flush that started
+//! after its commit has finished. The first waiter finding no flush running becomes the leader:
+//! it closes the *commit gate*, notes the newest generation handed out, flushes (which covers
+//! every write committed so far), reopens the gate, marks everything up to that generation
+//! durable and wakes the others.
+//!
+//! The gate is what makes the groups large. sled itself lets no transaction commit while a flush
+//! runs, so writers arriving during a flush queue up; when it ends they all pass the gate and
+//! commit, and the next leader's request to close the gate waits for every writer already inside
+//! (a waiting writer of the lock holds back new readers), so its flush covers the whole queue
+//! rather than only its own write. No thread of its own, no timer: it runs on the writers'
 //! threads and completes under any executor.
 
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard, RwLock};
 
 /// Shared flush state of one store.
 #[derive(Debug, Default)]
 pub(crate) struct GroupCommit {
     state: Mutex<State>,
     done: Condvar,
+    /// Writers commit holding it shared; a leader holds it exclusively while it flushes, so the
+    /// generation it notes covers exactly the writes committed before its flush.
+    gate: RwLock<()>,
 }
 
 #[derive(Debug, Default)]
@@ -25,7 +34,7 @@ struct State {
     durable: u64,
     /// Whether a leader is flushing now.
     flushing: bool,
-    /// Set when a flush failed: nothing after it can be promised durable.
+    /// Set when a flush or a write failed: nothing after it can be promised durable.
     failed: Option<String>,
     /// Flushes run so far (for tests and diagnostics).
     flushes: u64,
@@ -37,21 +46,35 @@ impl GroupCommit {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Waits until every write this thread committed before the call is durable, running `flush`
-    /// itself if no other writer is. Returns the flush's error if the flush covering this write
-    /// failed, and that error again on every later call.
+    /// Runs `write` (a transaction) inside the gate, and returns its result with the generation
+    /// to wait for to make it durable.
+    pub(crate) fn commit<T>(&self, write: impl FnOnce() -> T) -> (T, u64) {
+        let _gate = self.gate.read().unwrap_or_else(|e| e.into_inner());
+        let out = write();
+        let mut s = self.lock();
+        s.requested += 1;
+        (out, s.requested)
+    }
+
+    /// The generation of the newest commit: waiting for it covers every write committed so far.
+    pub(crate) fn latest(&self) -> u64 {
+        self.lock().requested
+    }
+
+    /// Waits until `generation` is durable, running `flush` itself if no other writer is. Returns
+    /// the flush's error if the flush covering it failed, and that error again on every later
+    /// call.
     pub(crate) fn wait_durable(
         &self,
+        generation: u64,
         flush: impl Fn() -> Result<(), String>,
     ) -> Result<(), String> {
         let mut s = self.lock();
-        s.requested += 1;
-        let mine = s.requested;
         loop {
             if let Some(e) = &s.failed {
                 return Err(e.clone());
             }
-            if s.durable >= mine {
+            if s.durable >= generation {
                 return Ok(());
             }
             if s.flushing {
@@ -59,9 +82,12 @@ impl GroupCommit {
                 continue;
             }
             s.flushing = true;
-            let target = s.requested;
             drop(s);
-            let result = flush();
+            let (result, target) = {
+                let _gate = self.gate.write().unwrap_or_else(|e| e.into_inner());
+                let target = self.lock().requested;
+                (flush(), target)
+            };
             s = self.lock();
             s.flushing = false;
             s.flushes += 1;
@@ -90,26 +116,29 @@ impl GroupCommit {
     pub(crate) fn flushes(&self) -> u64 {
         self.lock().flushes
     }
-
-    /// How many generations writers have taken (for tests: a writer has started waiting).
-    #[cfg(test)]
-    fn requested(&self) -> u64 {
-        self.lock().requested
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::mpsc;
+    use std::sync::{mpsc, Barrier};
+
+    /// A commit that writes nothing, then a wait for it.
+    fn write_and_wait(
+        gc: &GroupCommit,
+        flush: impl Fn() -> Result<(), String>,
+    ) -> Result<(), String> {
+        let ((), generation) = gc.commit(|| ());
+        gc.wait_durable(generation, flush)
+    }
 
     #[test]
-    fn a_lone_writer_flushes_once() {
+    fn a_lone_writer_flushes_once_per_write() {
         let gc = GroupCommit::default();
         let calls = AtomicU64::new(0);
         for n in 1..=3 {
-            gc.wait_durable(|| {
+            write_and_wait(&gc, || {
                 calls.fetch_add(1, Ordering::SeqCst);
                 Ok(())
             })
@@ -117,34 +146,39 @@ mod tests {
             assert_eq!(calls.load(Ordering::SeqCst), n);
         }
         assert_eq!(gc.flushes(), 3);
+        // Nothing new since: waiting for the latest generation needs no flush.
+        gc.wait_durable(gc.latest(), || panic!("needless flush"))
+            .unwrap();
     }
 
-    /// While a leader's flush is held open, N more writers arrive; releasing it lets exactly one
-    /// more flush cover all N of them.
+    /// Writers that commit while a leader's flush is held open (queued at the gate), and then
+    /// all wait, are covered by exactly one more flush.
     #[test]
     fn writers_arriving_during_a_flush_share_the_next_one() {
-        const WAITERS: u64 = 6;
+        const WAITERS: usize = 6;
         let gc = GroupCommit::default();
         let (release_tx, release_rx) = mpsc::channel::<()>();
         let (started_tx, started_rx) = mpsc::channel::<()>();
         let release_rx = Mutex::new(release_rx);
-        let flush = || {
-            started_tx.send(()).unwrap();
-            release_rx.lock().unwrap().recv().unwrap();
-            Ok(())
-        };
+        let all_committed = Barrier::new(WAITERS);
         std::thread::scope(|s| {
-            let leader = s.spawn(|| gc.wait_durable(flush));
-            started_rx.recv().unwrap(); // the leader is inside its flush
+            let leader = s.spawn(|| {
+                write_and_wait(&gc, || {
+                    started_tx.send(()).unwrap();
+                    release_rx.lock().unwrap().recv().unwrap();
+                    Ok(())
+                })
+            });
+            started_rx.recv().unwrap(); // the leader is inside its flush, the gate closed
             let waiters: Vec<_> = (0..WAITERS)
-                .map(|_| s.spawn(|| gc.wait_durable(flush)))
+                .map(|_| {
+                    s.spawn(|| {
+                        let ((), generation) = gc.commit(|| ());
+                        all_committed.wait();
+                        gc.wait_durable(generation, || Ok(()))
+                    })
+                })
                 .collect();
-            // Wait (on a condition, not a clock) until every waiter has taken its generation.
-            while gc.requested() < WAITERS + 1 {
-                std::thread::yield_now();
-            }
-            release_tx.send(()).unwrap(); // the leader's flush ends
-            started_rx.recv().unwrap(); // one waiter leads the second flush
             release_tx.send(()).unwrap();
             leader.join().unwrap().unwrap();
             for w in waiters {
@@ -162,11 +196,19 @@ mod tests {
     fn a_failed_flush_fails_its_writers_and_every_later_one() {
         let gc = GroupCommit::default();
         assert_eq!(
-            gc.wait_durable(|| Err("disk full".into())),
+            write_and_wait(&gc, || Err("disk full".into())),
             Err("disk full".into())
         );
-        assert_eq!(gc.wait_durable(|| Ok(())), Err("disk full".into()));
+        assert_eq!(write_and_wait(&gc, || Ok(())), Err("disk full".into()));
         assert_eq!(gc.failure(), Some("disk full".into()));
         assert_eq!(gc.flushes(), 1, "no flush runs once one has failed");
+    }
+
+    #[test]
+    fn a_failed_write_stops_later_ones() {
+        let gc = GroupCommit::default();
+        gc.fail("commit failed".into());
+        gc.fail("a later failure".into());
+        assert_eq!(write_and_wait(&gc, || Ok(())), Err("commit failed".into()));
     }
 }
