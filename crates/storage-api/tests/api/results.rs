@@ -94,3 +94,27 @@ fn info_lists_keys_in_insertion_order_with_sizes_rounded_up() {
         assert_eq!(storage_info(&mp, d).current_size, 2, "{d:?}: 1025 bytes");
     }
 }
+
+/// After writing `k = value`, `currentSize` is `kb` (usage in the dialect's unit, rounded up).
+fn size_after(d: Dialect, value: &str, kb: u64) {
+    let mp = fresh();
+    set_sync(&mp, d, "k", value);
+    assert_eq!(
+        storage_info(&mp, d).current_size,
+        kb,
+        "{d:?} {} chars",
+        value.chars().count()
+    );
+}
+
+#[rustfmt::skip]
+#[test]
+fn sizes_are_counted_in_the_dialects_unit() {
+    size_after(Wx, &"杭".repeat(1023), 1);  // 1 + 1023 UTF-16 units
+    size_after(Wx, &"杭".repeat(1024), 2);
+    size_after(My, &"😀".repeat(511), 1);   // 1 + 1022 units
+    size_after(My, &"😀".repeat(512), 2);
+    size_after(Tt, &"杭".repeat(341), 1);   // 1 + 1023 UTF-8 bytes
+    size_after(Tt, &"杭".repeat(342), 2);
+    size_after(Tt, &"😀".repeat(256), 2);   // 1 + 1024 bytes
+}
