@@ -10,6 +10,18 @@ use storage_api::cloud::{Cloud, Profile};
 use storage_api::Mpstore;
 use storage_core::{block_on, JsValue, Result};
 
+/// The host operations' names.
+pub const METHODS: [&str; 8] = [
+    "namespaces",
+    "removeApp",
+    "removeUser",
+    "setLeaderboardKeys",
+    "addFriendship",
+    "joinGroup",
+    "recommend",
+    "setProfile",
+];
+
 /// Runs `host.<method>(args)`. Success is `"return"` with the operation's result; a failure is
 /// a `host_error` (these are not mini-program APIs, so they have no platform shape).
 pub fn call(

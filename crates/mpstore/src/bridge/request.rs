@@ -108,7 +108,9 @@ pub fn parse(line: &Value) -> Result<Request, ProtocolError> {
     let Some((prefix, method)) = api.split_once('.') else {
         return Err(unknown_api(api));
     };
-    if !["wx", "my", "tt", "host"].contains(&prefix) {
+    if !["wx", "my", "tt", "host"].contains(&prefix)
+        || (prefix == "host" && !super::host::METHODS.contains(&method))
+    {
         return Err(unknown_api(api));
     }
     let args = match m.get("args") {
