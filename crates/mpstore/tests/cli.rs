@@ -1,0 +1,419 @@
+//! The `mpstore` command line as a script sees it: JSON on stdout and distinct exit codes.
+
+use mpstore::exit::{CANNOT_OPEN, INVALID, LIMIT, NOT_FOUND, OK, USAGE};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// Runs `mpstore --data-dir DIR ARGS` with `stdin`; returns (exit code, stdout, stderr).
+fn run_with(dir: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mpstore"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// Checks the exit code and, when given, the JSON printed.
+fn check(dir: &Path, args: &[&str], code: i32, printed: Option<Value>) {
+    let (got, stdout, stderr) = run_with(dir, args, "");
+    assert_eq!(
+        got, code,
+        "mpstore {args:?}\nstdout: {stdout}\nstderr: {stderr}"
+    );
+    if let Some(expected) = printed {
+        let actual: Value = serde_json::from_str(stdout.trim())
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {stdout}"));
+        assert_eq!(actual, expected, "mpstore {args:?}");
+    }
+}
+
+#[test]
+fn local_commands_print_the_platform_result_and_exit_with_its_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    check(
+        d,
+        &["set", "k", r#""v""#],
+        OK,
+        Some(json!({"errMsg": "setStorage:ok"})),
+    );
+    check(
+        d,
+        &["get", "k"],
+        OK,
+        Some(json!({"data": "v", "errMsg": "getStorage:ok"})),
+    );
+    check(
+        d,
+        &["get", "missing"],
+        NOT_FOUND,
+        Some(json!({"errMsg": "getStorage:fail data not found"})),
+    );
+    check(
+        d,
+        &["--platform", "tt", "get", "missing"],
+        NOT_FOUND,
+        Some(json!({"errMsg": "getStorage:fail data not found, key == missing", "errNo": 21101})),
+    );
+    check(
+        d,
+        &["--platform", "my", "get", "missing"],
+        OK,
+        Some(json!({"data": null})),
+    );
+    check(
+        d,
+        &["set", "", "1"],
+        INVALID,
+        Some(json!({"errMsg": "setStorage:fail invalid key", "errno": 800003})),
+    );
+    check(
+        d,
+        &["--platform", "my", "set", "", "1"],
+        INVALID,
+        Some(json!({"error": 2, "errorMessage": "必填参数为空"})),
+    );
+    check(d, &["set", "k", "not json"], INVALID, None);
+    check(d, &["set", "t", "not json", "--string"], OK, None);
+    check(
+        d,
+        &["get", "t"],
+        OK,
+        Some(json!({"data": "not json", "errMsg": "getStorage:ok"})),
+    );
+    check(d, &["set", "d", r#"{"$js":"date","value":0}"#], OK, None);
+    check(
+        d,
+        &["get", "d"],
+        OK,
+        Some(json!({"data": "1970-01-01T00:00:00.000Z", "errMsg": "getStorage:ok"})),
+    );
+    check(
+        d,
+        &["get", "d", "--tagged"],
+        OK,
+        Some(json!({"data": {"$js": "date", "value": 0}, "errMsg": "getStorage:ok"})),
+    );
+    check(d, &["set", "s", r#""secret""#, "--encrypt"], OK, None);
+    check(
+        d,
+        &["get", "s"],
+        INVALID,
+        Some(json!({"errMsg": "getStorage:fail encrypt mismatch"})),
+    );
+    check(
+        d,
+        &["get", "s", "--encrypt"],
+        OK,
+        Some(json!({"data": "secret", "errMsg": "getStorage:ok"})),
+    );
+    check(
+        d,
+        &["info"],
+        OK,
+        Some(
+            json!({"keys": ["k", "t", "d", "s"], "currentSize": 1, "limitSize": 10240, "errMsg": "getStorageInfo:ok"}),
+        ),
+    );
+    check(d, &["--webview", "get", "k"], NOT_FOUND, None);
+    check(d, &["--plugin", "p", "get", "k"], NOT_FOUND, None);
+    check(d, &["--user", "other", "get", "k"], NOT_FOUND, None);
+    check(
+        d,
+        &["batch", "get", "k", "nope"],
+        OK,
+        Some(json!({"dataList": ["v", ""], "errMsg": "batchGetStorage:ok"})),
+    );
+    check(d, &["--platform", "my", "batch", "get", "k"], INVALID, None);
+    check(
+        d,
+        &["remove", "k"],
+        OK,
+        Some(json!({"errMsg": "removeStorage:ok"})),
+    );
+    check(d, &["get", "k"], NOT_FOUND, None);
+    check(
+        d,
+        &["clear"],
+        OK,
+        Some(json!({"errMsg": "clearStorage:ok"})),
+    );
+    check(
+        d,
+        &["info"],
+        OK,
+        Some(
+            json!({"keys": [], "currentSize": 0, "limitSize": 10240, "errMsg": "getStorageInfo:ok"}),
+        ),
+    );
+    check(d, &["frobnicate"], USAGE, None);
+    check(d, &["--platform", "qq", "info"], USAGE, None);
+}
+
+#[test]
+fn limits_exit_with_the_limit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let item = |key: &str, len: usize| json!({"key": key, "value": "x".repeat(len)});
+    let too_big = json!([item("big", 1_048_574)]).to_string();
+    let (code, stdout, _) = run_with(d, &["batch", "set", "-"], &too_big);
+    assert_eq!(
+        (code, stdout.trim()),
+        (
+            LIMIT,
+            r#"{"errMsg":"batchSetStorage:fail entry size limit reached"}"#
+        )
+    );
+    let quota: Vec<Value> = (0..11).map(|i| item(&format!("k{i}"), 1_000_000)).collect();
+    let (code, stdout, _) = run_with(d, &["batch", "set", "-"], &json!(quota).to_string());
+    assert_eq!(
+        (code, stdout.trim()),
+        (
+            LIMIT,
+            r#"{"errMsg":"batchSetStorage:fail exceed storage max size 10Mb"}"#
+        )
+    );
+    check(
+        d,
+        &["info"],
+        OK,
+        Some(
+            json!({"keys": [], "currentSize": 0, "limitSize": 10240, "errMsg": "getStorageInfo:ok"}),
+        ),
+    );
+}
+
+#[test]
+fn cloud_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let tt = |rest: &[&str]| -> Vec<String> {
+        ["--platform", "tt", "cloud", "--game", "g"]
+            .iter()
+            .chain(rest)
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let c = |args: Vec<String>, code, printed| {
+        check(
+            d,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            code,
+            printed,
+        )
+    };
+    c(tt(&["--openid", "ann", "leaderboards", "rank"]), OK, None);
+    c(
+        tt(&["--openid", "ann", "set", "level=3"]),
+        OK,
+        Some(json!({"errMsg": "setUserCloudStorage:ok"})),
+    );
+    c(
+        tt(&["--openid", "ann", "get", "level"]),
+        OK,
+        Some(
+            json!({"KVDataList": [{"key": "level", "value": "3"}], "data": [{"key": "level", "value": "3"}], "errMsg": "getUserCloudStorage:ok"}),
+        ),
+    );
+    c(
+        tt(&["--openid", "ann", "--context", "main", "get", "level"]),
+        INVALID,
+        None,
+    );
+    c(
+        tt(&["set", "a=b"]),
+        INVALID,
+        Some(
+            json!({"errMsg": "setUserCloudStorage:fail get session id failed", "errorCode": 999998}),
+        ),
+    );
+    c(
+        tt(&["--openid", "ann", "--mini-app", "set", "a=b"]),
+        INVALID,
+        None,
+    );
+    c(
+        tt(&["--openid", "ann", "set", &format!("{}=v", "k".repeat(129))]),
+        LIMIT,
+        None,
+    );
+    c(
+        tt(&["--openid", "ann", "set", "rank=not a score"]),
+        INVALID,
+        Some(
+            json!({"errMsg": "setUserCloudStorage:fail invalid leaderboard value", "errorCode": 999999}),
+        ),
+    );
+    c(tt(&["--openid", "ann", "friends", "bob"]), OK, None);
+    c(
+        tt(&[
+            "--openid",
+            "bob",
+            "set",
+            r#"rank={"ttgame":{"score":5,"update_time":1}}"#,
+        ]),
+        OK,
+        None,
+    );
+    let (code, stdout, _) = run_with(
+        d,
+        &tt(&["--openid", "ann", "relation", "rank", "--sort-key", "rank"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        "",
+    );
+    assert_eq!(code, OK);
+    let res: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(
+        res["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["openid"].clone())
+            .collect::<Vec<_>>(),
+        [json!("bob")]
+    );
+    c(tt(&["--openid", "ann", "remove", "level"]), OK, None);
+    c(
+        vec![
+            "--platform".into(),
+            "my".into(),
+            "cloud".into(),
+            "get".into(),
+            "k".into(),
+        ],
+        INVALID,
+        None,
+    );
+}
+
+#[test]
+fn host_commands_and_the_master_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    check(
+        d,
+        &["--user", "u1", "--app", "a1", "set", "k", "1"],
+        OK,
+        None,
+    );
+    check(
+        d,
+        &["--user", "u1", "--app", "a1", "--webview", "set", "k", "1"],
+        OK,
+        None,
+    );
+    check(
+        d,
+        &["--user", "u1", "--app", "a2", "set", "k", "1"],
+        OK,
+        None,
+    );
+    check(
+        d,
+        &["--user", "u2", "--app", "a1", "set", "k", "22"],
+        OK,
+        None,
+    );
+    let (code, stdout, _) = run_with(d, &["namespaces"], "");
+    assert_eq!(code, OK);
+    let listed: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 4, "{listed}");
+    assert_eq!(
+        listed[0],
+        json!({"kind": "local", "user": "u1", "app": "a1", "scope": "app", "bytes": 2, "entries": 1})
+    );
+    check(
+        d,
+        &["--user", "u1", "--app", "a1", "purge-app"],
+        OK,
+        Some(json!({"removed": 2})),
+    );
+    check(d, &["--user", "u1", "--app", "a2", "get", "k"], OK, None);
+    check(
+        d,
+        &["--user", "u1", "purge-user"],
+        OK,
+        Some(json!({"removed": 1})),
+    );
+    check(
+        d,
+        &["--user", "u1", "--app", "a2", "get", "k"],
+        NOT_FOUND,
+        None,
+    );
+
+    // Rotation: a new key opens the store, the data is intact, the old key no longer opens it.
+    let old = std::fs::read_to_string(d.join("master.key")).unwrap();
+    check(d, &["rotate-key"], OK, Some(json!({"rotated": true})));
+    let new = std::fs::read_to_string(d.join("master.key")).unwrap();
+    assert_ne!(old, new);
+    check(
+        d,
+        &["--user", "u2", "--app", "a1", "get", "k"],
+        OK,
+        Some(json!({"data": 22, "errMsg": "getStorage:ok"})),
+    );
+    write_key(d, &old);
+    check(
+        d,
+        &["--user", "u2", "--app", "a1", "get", "k"],
+        CANNOT_OPEN,
+        None,
+    );
+    write_key(d, &new);
+    check(d, &["--user", "u2", "--app", "a1", "get", "k"], OK, None);
+}
+
+fn write_key(dir: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("master.key");
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+#[test]
+fn the_tour_runs_every_step_as_documented() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run_with(dir.path(), &["tour"], "");
+    assert_eq!(code, OK, "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("Every step answered as the platform documents."),
+        "{stdout}"
+    );
+    for expected in [
+        "data长度超限",
+        "存储总大小达到上限",
+        "entry size limit reached",
+        "exceed storage max size 10Mb",
+        "exceed storage item max length",
+        "user has stored too much keys",
+        "Bob 250, Ann 100",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "{expected} missing from the tour"
+        );
+    }
+    // Run again in the same directory: it starts clean and still passes.
+    assert_eq!(run_with(dir.path(), &["tour"], "").0, OK);
+}
