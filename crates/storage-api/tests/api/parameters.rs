@@ -122,3 +122,22 @@ fn keys_that_look_alike_are_different_keys() {
         }
     }
 }
+
+/// `[[[…]]]`, nested `depth` levels.
+fn nested(depth: usize) -> JsValue {
+    (0..depth).fold(JsValue::Null, |inner, _| JsValue::Array(vec![inner]))
+}
+
+#[rustfmt::skip]
+#[test]
+fn values_nested_deeper_than_100_levels_are_refused() {
+    let deep = || nested(1_000);
+    check(Wx, |mp, d| set(mp, d, "k", deep()), json!({"fail": {"errMsg": "setStorage:fail parameter error: data nests deeper than 100 levels"}}));
+    check(My, |mp, d| set_sync(mp, d, "k", deep()), json!({"return": {"success": false, "error": 2, "errorMessage": "参数无效"}}));
+    check(Tt, |mp, d| set(mp, d, "k", deep()), json!({"fail": {"errMsg": "setStorage:fail invalid param", "errNo": 20001}}));
+    for d in Dialect::ALL {
+        let mp = fresh();
+        set_sync(&mp, d, "k", nested(100));
+        assert_eq!(value_sync(&mp, d, "k"), nested(100), "{d:?}");
+    }
+}
