@@ -112,6 +112,9 @@
 //! - **Sync error messages** name the Sync API (`setStorageSync:fail …`), without the
 //!   `APP-SERVICE-SDK:` prefix some WeChat builds add. Parameter errors say `parameter.key` in
 //!   every form, including WeChat's positional Sync forms.
+//! - **Nesting**: a value nested deeper than [`storage_core::value::MAX_DEPTH`] (100) levels of
+//!   arrays and objects is a parameter error (wx `parameter error: data nests deeper than 100
+//!   levels`, my error 2, tt errNo 20001), never a crash.
 //! - **Absent `data`** is a parameter error: wx `parameter error: parameter.data is required`,
 //!   my error 2, tt errNo 20001. `data: undefined` given explicitly is stored as `undefined`.
 //! - **Alipay key errors**: a missing (`undefined`) or empty key is error 2 `必填参数为空`; a key
