@@ -320,4 +320,21 @@ test('a store closed and reopened keeps every acknowledged write', async () => {
   assert.deepStrictEqual(second.tt.getStorageSync('async'), { deep: [undefined, -0] });
   assert.deepEqual(second.tt.getStorageInfoSync().keys, ['sync', 'async']);
   await second.close();
+  // Buffered mode acknowledges before the disk, but a clean close still keeps everything.
+  const buffered = createMiniProgram({ platform: 'tt', user: 'u', app: 'a', dataDir, durability: 'buffered' });
+  for (let i = 0; i < 100; i++) buffered.tt.setStorageSync(`b${i}`, i);
+  await buffered.close();
+  const third = createMiniProgram({ platform: 'tt', user: 'u', app: 'a', dataDir });
+  assert.equal(third.tt.getStorageSync('b99'), 99);
+  assert.equal(third.tt.getStorageInfoSync().keys.length, 102);
+  await third.close();
+});
+
+test('a bridge that cannot run fails every call with a BridgeError, and close still resolves', async () => {
+  const mp = createMiniProgram({ platform: 'wx', user: 'u', app: 'a', bin: '/nonexistent/mpstore' });
+  assert.throws(() => mp.wx.getStorageSync('k'), { name: 'MpstoreBridgeError', kind: 'bridge_gone' });
+  await assert.rejects(mp.wx.getStorage({ key: 'k' }), { name: 'MpstoreBridgeError' });
+  const fired = await outcome(mp.wx.setStorage, { key: 'k', data: 1 });
+  assert.deepEqual(fired.map(([name]) => name), ['fail', 'complete']);
+  await mp.close();
 });
