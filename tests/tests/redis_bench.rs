@@ -1,0 +1,155 @@
+//! A small benchmark of game cloud data on Redis Cluster beside durable sled, both encrypted:
+//! `setUserCloudStorage` of one pair, and a ranked relation read (a player and 50 friends each
+//! holding a leaderboard score), each from 1 and from 8 threads. Prints throughput and p50 / p99
+//! latency; the figures in `docs/scaling.md` come from it.
+//!
+//! As a test it runs few operations and checks only that every call succeeds and every read
+//! finds every friend. For figures, run it by hand, in release mode, with more operations:
+//!
+//! ```text
+//! scripts/redis-cluster/start            # then export the MPSTORE_REDIS_CLUSTER line it prints
+//! MPSTORE_BENCH_OPS=4000 cargo test --release -p mpstore-tests --test redis_bench -- --nocapture
+//! ```
+
+mod redis_support;
+
+use cloud_kv::{Caller, CloudKv, KvData, Platform, RelationQuery, StoredRelations};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use storage_core::{block_on, Backend};
+use storage_crypto::EncryptedBackend;
+use storage_sled::SledBackend;
+
+const GAME: &str = "bench-game";
+const BOARD: &str = "score";
+const FRIENDS: usize = 50;
+
+/// Operations per measurement (per thread count): `MPSTORE_BENCH_OPS`, or a few for the test.
+fn ops() -> usize {
+    std::env::var("MPSTORE_BENCH_OPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(64)
+}
+
+fn board(score: usize) -> String {
+    format!(r#"{{"ttgame":{{"score":{score},"update_time":1}}}}"#)
+}
+
+/// Runs `op(thread, i)` `total` times over `threads` threads; returns (ops/s, p50, p99).
+fn measure(
+    threads: usize,
+    total: usize,
+    op: impl Fn(usize, usize) + Sync,
+) -> (f64, Duration, Duration) {
+    let per = total.div_ceil(threads);
+    let start = Instant::now();
+    let mut latencies: Vec<Duration> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let op = &op;
+                s.spawn(move || {
+                    (0..per)
+                        .map(|i| {
+                            let t0 = Instant::now();
+                            op(t, i);
+                            t0.elapsed()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("bench thread"))
+            .collect()
+    });
+    let elapsed = start.elapsed();
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    (
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        at(0.50),
+        at(0.99),
+    )
+}
+
+/// Measures one backend and prints its rows.
+fn bench<B: Backend + Clone + 'static>(name: &str, backend: B) {
+    let relations = Arc::new(StoredRelations::new(backend.clone()));
+    let cloud = CloudKv::with_relations(backend, relations.clone());
+    block_on(cloud.set_leaderboard_keys(GAME, &[BOARD])).expect("leaderboard keys");
+    let player = |id: &str| Caller::new(Platform::Tt, GAME).logged_in(id);
+
+    // The relation-read fixture: "me" and 50 friends, each with a score.
+    for f in 0..FRIENDS {
+        let friend = format!("friend-{f}");
+        block_on(relations.add_friendship(GAME, "me", &friend)).expect("friendship");
+        block_on(cloud.set_pairs(&player(&friend), &[KvData::new(BOARD, board(f))]))
+            .expect("score");
+    }
+    block_on(cloud.set_pairs(&player("me"), &[KvData::new(BOARD, board(7))])).expect("score");
+
+    let n = ops();
+    for threads in [1, 8] {
+        let (rate, p50, p99) = measure(threads, n, |t, i| {
+            // Each thread writes as its own player, cycling over 32 keys (overwrites after that).
+            let pair = KvData::new(format!("k{}", i % 32), format!("value {i}"));
+            block_on(cloud.set_pairs(&player(&format!("writer-{threads}-{t}")), &[pair]))
+                .expect("set");
+        });
+        row(
+            name,
+            "setUserCloudStorage (1 pair)",
+            threads,
+            rate,
+            p50,
+            p99,
+        );
+    }
+    let me = player("me").open_data();
+    let query = RelationQuery::friends([BOARD]).sorted_by(BOARD);
+    for threads in [1, 8] {
+        let (rate, p50, p99) = measure(threads, n / 4, |_, _| {
+            let read = block_on(cloud.relation_read(&me, &query)).expect("relation read");
+            assert_eq!(read.len(), FRIENDS + 1, "every friend and me");
+        });
+        row(
+            name,
+            "relation read, ranked (51 players)",
+            threads,
+            rate,
+            p50,
+            p99,
+        );
+    }
+}
+
+fn row(backend: &str, op: &str, threads: usize, rate: f64, p50: Duration, p99: Duration) {
+    eprintln!(
+        "| {backend} | {op} | {threads} | {rate:.0} | {:.2} | {:.2} |",
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3
+    );
+}
+
+#[test]
+fn cloud_data_on_redis_beside_sled() {
+    let Some(redis) = redis_support::redis("redis-bench") else {
+        return;
+    };
+    eprintln!("| backend | operation | threads | ops/s | p50 ms | p99 ms |");
+    eprintln!("|---|---|---|---|---|---|");
+    bench(
+        "encrypted Redis Cluster",
+        redis_support::encrypted(&redis, "bench"),
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sled = SledBackend::open(dir.path().join("store")).expect("sled store");
+    let key = redis_support::key();
+    bench(
+        "encrypted sled (durable)",
+        Arc::new(block_on(EncryptedBackend::open(sled, &key)).expect("encrypted sled")),
+    );
+}
