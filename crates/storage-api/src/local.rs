@@ -4,10 +4,49 @@
 //! checks what the engine cannot see (the JavaScript type of a key, an absent `data`) and leaves
 //! the shaping of results to the dialect modules.
 
+use crate::call::Call;
 use crate::options::KvItem;
-use crate::results::StorageInfo;
+use crate::results::{MyError, StorageInfo, TtError, WxError};
+use std::future::Future;
 use std::sync::Arc;
-use storage_core::{Backend, Error, JsType, JsValue, Namespace, Policy, Result, SetOptions, Store};
+use storage_core::codes::ApiKind;
+use storage_core::{
+    block_on, Backend, Error, JsType, JsValue, Namespace, Policy, Result, SetOptions, Store,
+};
+
+/// How a dialect reports the failure of one of its APIs (all from the one table,
+/// [`storage_core::codes::platform_error`]).
+pub(crate) trait Report {
+    fn report(api: &'static str, kind: ApiKind, err: &Error) -> Self;
+}
+
+impl Report for WxError {
+    fn report(api: &'static str, kind: ApiKind, err: &Error) -> Self {
+        WxError::new(api, kind, err)
+    }
+}
+
+impl Report for TtError {
+    fn report(api: &'static str, kind: ApiKind, err: &Error) -> Self {
+        TtError::new(api, kind, err)
+    }
+}
+
+impl Report for MyError {
+    // Alipay's failures do not name the API.
+    fn report(_api: &'static str, kind: ApiKind, err: &Error) -> Self {
+        MyError::new(kind, err)
+    }
+}
+
+/// Runs a Sync API: `op` on this thread, its failure reported as `api` of `kind`.
+pub(crate) fn sync<T, E: Report>(
+    api: &'static str,
+    kind: ApiKind,
+    op: impl Future<Output = Result<T>>,
+) -> std::result::Result<T, E> {
+    block_on(op).map_err(|e| E::report(api, kind, &e))
+}
 
 /// One namespace of one store, as every facade of a [`crate::MiniProgram`] shares it.
 #[derive(Clone)]
@@ -34,6 +73,23 @@ fn required_data(data: Option<JsValue>) -> Result<JsValue> {
 }
 
 impl Local {
+    /// An asynchronous API: `op` on a clone of this namespace, its success shaped by `shape`,
+    /// its failure reported as `api` of `kind`.
+    pub(crate) fn call<T, S, E, Fut>(
+        &self,
+        api: &'static str,
+        kind: ApiKind,
+        op: impl FnOnce(Local) -> Fut,
+        shape: impl FnOnce(T) -> S + Send + 'static,
+    ) -> Call<S, E>
+    where
+        E: Report,
+        Fut: Future<Output = Result<T>> + Send + 'static,
+    {
+        let fut = op(self.clone());
+        Call::new(async move { fut.await.map(shape).map_err(|e| E::report(api, kind, &e)) })
+    }
+
     pub(crate) async fn set(
         &self,
         policy: &Policy,

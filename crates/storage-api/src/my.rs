@@ -44,19 +44,6 @@ impl My {
         My { local }
     }
 
-    fn call<T, S, Fut>(
-        &self,
-        kind: ApiKind,
-        op: impl FnOnce(Local) -> Fut,
-        shape: impl FnOnce(T) -> S + Send + 'static,
-    ) -> Call<S, MyError>
-    where
-        Fut: Future<Output = Result<T>> + Send + 'static,
-    {
-        let fut = op(self.local.clone());
-        Call::new(async move { fut.await.map(shape).map_err(|e| MyError::new(kind, &e)) })
-    }
-
     fn sync<T, S>(
         kind: ApiKind,
         op: impl Future<Output = Result<T>>,
@@ -95,7 +82,8 @@ impl My {
     /// assert_eq!((err.error, err.error_message.as_str()), (2, "必填参数为空"));
     /// ```
     pub fn set_storage_with(&self, option: SetStorageOption) -> Call<MySuccess, MyError> {
-        self.call(
+        self.local.call(
+            "setStorage",
             ApiKind::LocalWrite,
             move |l| async move { l.set(POLICY, &option.key, option.data, false).await },
             |()| MySuccess::default(),
@@ -124,7 +112,8 @@ impl My {
     /// assert_eq!(err.error, 2);
     /// ```
     pub fn get_storage_with(&self, option: GetStorageOption) -> Call<MyData, MyError> {
-        self.call(
+        self.local.call(
+            "getStorage",
             ApiKind::LocalRead,
             move |l| async move { l.get(&option.key, false).await },
             |data| MyData {
@@ -143,7 +132,8 @@ impl My {
     /// ```
     pub fn remove_storage(&self, key: impl Into<JsValue>) -> Call<MySuccess, MyError> {
         let key = key.into();
-        self.call(
+        self.local.call(
+            "removeStorage",
             ApiKind::LocalWrite,
             move |l| async move { l.remove(&key).await },
             |()| MySuccess::default(),
@@ -159,7 +149,8 @@ impl My {
     /// assert!(block_on(my.clear_storage()).unwrap().success);
     /// ```
     pub fn clear_storage(&self) -> Call<MySuccess, MyError> {
-        self.call(
+        self.local.call(
+            "clearStorage",
             ApiKind::LocalWrite,
             |l| async move { l.clear().await },
             |()| MySuccess::default(),
@@ -175,7 +166,8 @@ impl My {
     /// assert_eq!(block_on(my.get_storage_info()).unwrap().limit_size, 10240);
     /// ```
     pub fn get_storage_info(&self) -> Call<StorageInfo, MyError> {
-        self.call(
+        self.local.call(
+            "getStorageInfo",
             ApiKind::LocalRead,
             |l| async move { l.info(POLICY).await },
             |info| info,

@@ -1,12 +1,11 @@
 //! [`Tt`]: Douyin's `tt.*` local-storage APIs (contract §4, Douyin column).
 
 use crate::call::Call;
-use crate::local::{or_empty_string, Local};
+use crate::local::{or_empty_string, sync, Local};
 use crate::options::{GetStorageOption, SetStorageOption};
 use crate::results::{GeneralResult, GetStorageInfoResult, GetStorageResult, StorageInfo, TtError};
-use std::future::Future;
 use storage_core::codes::ApiKind;
-use storage_core::{block_on, JsValue, Policy, Result};
+use storage_core::{JsValue, Policy};
 
 const POLICY: &Policy = &Policy::TT;
 
@@ -43,32 +42,6 @@ impl Tt {
         Tt { local }
     }
 
-    fn call<T, S, Fut>(
-        &self,
-        api: &'static str,
-        kind: ApiKind,
-        op: impl FnOnce(Local) -> Fut,
-        shape: impl FnOnce(T) -> S + Send + 'static,
-    ) -> Call<S, TtError>
-    where
-        Fut: Future<Output = Result<T>> + Send + 'static,
-    {
-        let fut = op(self.local.clone());
-        Call::new(async move {
-            fut.await
-                .map(shape)
-                .map_err(|e| TtError::new(api, kind, &e))
-        })
-    }
-
-    fn sync<T>(
-        api: &'static str,
-        kind: ApiKind,
-        op: impl Future<Output = Result<T>>,
-    ) -> std::result::Result<T, TtError> {
-        block_on(op).map_err(|e| TtError::new(api, kind, &e))
-    }
-
     /// `tt.setStorage({key, data})`: success `{errMsg: "setStorage:ok"}`.
     ///
     /// ```
@@ -97,7 +70,7 @@ impl Tt {
     /// ```
     pub fn set_storage_with(&self, option: SetStorageOption) -> Call<GeneralResult, TtError> {
         const API: &str = "setStorage";
-        self.call(
+        self.local.call(
             API,
             ApiKind::LocalWrite,
             move |l| async move { l.set(POLICY, &option.key, option.data, false).await },
@@ -130,7 +103,7 @@ impl Tt {
     /// ```
     pub fn get_storage_with(&self, option: GetStorageOption) -> Call<GetStorageResult, TtError> {
         const API: &str = "getStorage";
-        self.call(
+        self.local.call(
             API,
             ApiKind::LocalRead,
             move |l| async move { l.get_found(&option.key, false).await },
@@ -152,7 +125,7 @@ impl Tt {
     pub fn remove_storage(&self, key: impl Into<JsValue>) -> Call<GeneralResult, TtError> {
         const API: &str = "removeStorage";
         let key = key.into();
-        self.call(
+        self.local.call(
             API,
             ApiKind::LocalWrite,
             move |l| async move { l.remove(&key).await },
@@ -170,7 +143,7 @@ impl Tt {
     /// ```
     pub fn clear_storage(&self) -> Call<GeneralResult, TtError> {
         const API: &str = "clearStorage";
-        self.call(
+        self.local.call(
             API,
             ApiKind::LocalWrite,
             |l| async move { l.clear().await },
@@ -188,7 +161,7 @@ impl Tt {
     /// ```
     pub fn get_storage_info(&self) -> Call<GetStorageInfoResult, TtError> {
         const API: &str = "getStorageInfo";
-        self.call(
+        self.local.call(
             API,
             ApiKind::LocalRead,
             |l| async move { l.info(POLICY).await },
@@ -227,7 +200,7 @@ impl Tt {
         &self,
         option: SetStorageOption,
     ) -> std::result::Result<(), TtError> {
-        Self::sync(
+        sync(
             "setStorageSync",
             ApiKind::LocalWrite,
             self.local.set(POLICY, &option.key, option.data, false),
@@ -247,7 +220,7 @@ impl Tt {
         key: impl Into<JsValue>,
     ) -> std::result::Result<JsValue, TtError> {
         let key = key.into();
-        Self::sync("getStorageSync", ApiKind::LocalRead, async {
+        sync("getStorageSync", ApiKind::LocalRead, async {
             self.local.get(&key, false).await.map(or_empty_string)
         })
     }
@@ -262,7 +235,7 @@ impl Tt {
     /// ```
     pub fn remove_storage_sync(&self, key: impl Into<JsValue>) -> std::result::Result<(), TtError> {
         let key = key.into();
-        Self::sync(
+        sync(
             "removeStorageSync",
             ApiKind::LocalWrite,
             self.local.remove(&key),
@@ -278,7 +251,7 @@ impl Tt {
     /// tt.clear_storage_sync().unwrap();
     /// ```
     pub fn clear_storage_sync(&self) -> std::result::Result<(), TtError> {
-        Self::sync("clearStorageSync", ApiKind::LocalWrite, self.local.clear())
+        sync("clearStorageSync", ApiKind::LocalWrite, self.local.clear())
     }
 
     /// `tt.getStorageInfoSync()`: `{keys, currentSize, limitSize}`.
@@ -291,7 +264,7 @@ impl Tt {
     /// assert_eq!(tt.get_storage_info_sync().unwrap().current_size, 1);
     /// ```
     pub fn get_storage_info_sync(&self) -> std::result::Result<StorageInfo, TtError> {
-        Self::sync(
+        sync(
             "getStorageInfoSync",
             ApiKind::LocalRead,
             self.local.info(POLICY),

@@ -1,15 +1,14 @@
 //! [`Wx`]: WeChat's `wx.*` local-storage APIs (contract §4, WeChat column).
 
 use crate::call::Call;
-use crate::local::{or_empty_string, Local};
+use crate::local::{or_empty_string, sync, Local};
 use crate::options::{GetStorageOption, KvItem, SetStorageOption};
 use crate::results::{
     BatchGetStorageResult, GeneralResult, GetStorageInfoResult, GetStorageResult, StorageInfo,
     WxError,
 };
-use std::future::Future;
 use storage_core::codes::ApiKind;
-use storage_core::{block_on, JsValue, Policy, Result};
+use storage_core::{JsValue, Policy};
 
 const POLICY: &Policy = &Policy::WX;
 
@@ -45,32 +44,6 @@ impl Wx {
         Wx { local }
     }
 
-    fn call<T, S, Fut>(
-        &self,
-        api: &'static str,
-        kind: ApiKind,
-        op: impl FnOnce(Local) -> Fut,
-        shape: impl FnOnce(T) -> S + Send + 'static,
-    ) -> Call<S, WxError>
-    where
-        Fut: Future<Output = Result<T>> + Send + 'static,
-    {
-        let fut = op(self.local.clone());
-        Call::new(async move {
-            fut.await
-                .map(shape)
-                .map_err(|e| WxError::new(api, kind, &e))
-        })
-    }
-
-    fn sync<T>(
-        api: &'static str,
-        kind: ApiKind,
-        op: impl Future<Output = Result<T>>,
-    ) -> std::result::Result<T, WxError> {
-        block_on(op).map_err(|e| WxError::new(api, kind, &e))
-    }
-
     /// `wx.setStorage({key, data})`: success `{errMsg: "setStorage:ok"}`.
     ///
     /// ```
@@ -103,7 +76,7 @@ impl Wx {
     /// ```
     pub fn set_storage_with(&self, option: SetStorageOption) -> Call<GeneralResult, WxError> {
         const API: &str = "setStorage";
-        self.call(
+        self.local.call(
             API,
             ApiKind::LocalWrite,
             move |l| async move {
@@ -139,7 +112,7 @@ impl Wx {
     /// ```
     pub fn get_storage_with(&self, option: GetStorageOption) -> Call<GetStorageResult, WxError> {
         const API: &str = "getStorage";
-        self.call(
+        self.local.call(
             API,
             ApiKind::LocalRead,
             move |l| async move { l.get_found(&option.key, option.encrypt).await },
@@ -161,7 +134,7 @@ impl Wx {
     pub fn remove_storage(&self, key: impl Into<JsValue>) -> Call<GeneralResult, WxError> {
         const API: &str = "removeStorage";
         let key = key.into();
-        self.call(
+        self.local.call(
             API,
             ApiKind::LocalWrite,
             move |l| async move { l.remove(&key).await },
@@ -179,7 +152,7 @@ impl Wx {
     /// ```
     pub fn clear_storage(&self) -> Call<GeneralResult, WxError> {
         const API: &str = "clearStorage";
-        self.call(
+        self.local.call(
             API,
             ApiKind::LocalWrite,
             |l| async move { l.clear().await },
@@ -198,7 +171,7 @@ impl Wx {
     /// ```
     pub fn get_storage_info(&self) -> Call<GetStorageInfoResult, WxError> {
         const API: &str = "getStorageInfo";
-        self.call(
+        self.local.call(
             API,
             ApiKind::LocalRead,
             |l| async move { l.info(POLICY).await },
@@ -221,7 +194,7 @@ impl Wx {
     ) -> Call<GeneralResult, WxError> {
         const API: &str = "batchSetStorage";
         let items: Vec<KvItem> = kv_list.into_iter().collect();
-        self.call(
+        self.local.call(
             API,
             ApiKind::LocalWrite,
             move |l| async move { l.batch_set(POLICY, items).await },
@@ -246,7 +219,7 @@ impl Wx {
     ) -> Call<BatchGetStorageResult, WxError> {
         const API: &str = "batchGetStorage";
         let keys: Vec<JsValue> = key_list.into_iter().map(Into::into).collect();
-        self.call(
+        self.local.call(
             API,
             ApiKind::LocalRead,
             move |l| async move { l.batch_get(keys).await },
@@ -288,7 +261,7 @@ impl Wx {
         &self,
         option: SetStorageOption,
     ) -> std::result::Result<(), WxError> {
-        Self::sync(
+        sync(
             "setStorageSync",
             ApiKind::LocalWrite,
             self.local.set(POLICY, &option.key, option.data, false),
@@ -308,7 +281,7 @@ impl Wx {
         key: impl Into<JsValue>,
     ) -> std::result::Result<JsValue, WxError> {
         let key = key.into();
-        Self::sync("getStorageSync", ApiKind::LocalRead, async {
+        sync("getStorageSync", ApiKind::LocalRead, async {
             self.local.get(&key, false).await.map(or_empty_string)
         })
     }
@@ -325,7 +298,7 @@ impl Wx {
     /// ```
     pub fn remove_storage_sync(&self, key: impl Into<JsValue>) -> std::result::Result<(), WxError> {
         let key = key.into();
-        Self::sync(
+        sync(
             "removeStorageSync",
             ApiKind::LocalWrite,
             self.local.remove(&key),
@@ -343,7 +316,7 @@ impl Wx {
     /// assert!(wx.get_storage_info_sync().unwrap().keys.is_empty());
     /// ```
     pub fn clear_storage_sync(&self) -> std::result::Result<(), WxError> {
-        Self::sync("clearStorageSync", ApiKind::LocalWrite, self.local.clear())
+        sync("clearStorageSync", ApiKind::LocalWrite, self.local.clear())
     }
 
     /// `wx.getStorageInfoSync()`: `{keys, currentSize, limitSize}`.
@@ -357,7 +330,7 @@ impl Wx {
     /// assert_eq!((info.keys, info.current_size, info.limit_size), (vec!["k".to_string()], 1, 10240));
     /// ```
     pub fn get_storage_info_sync(&self) -> std::result::Result<StorageInfo, WxError> {
-        Self::sync(
+        sync(
             "getStorageInfoSync",
             ApiKind::LocalRead,
             self.local.info(POLICY),
@@ -379,7 +352,7 @@ impl Wx {
         kv_list: impl IntoIterator<Item = KvItem>,
     ) -> std::result::Result<(), WxError> {
         let items = kv_list.into_iter().collect();
-        Self::sync(
+        sync(
             "batchSetStorageSync",
             ApiKind::LocalWrite,
             self.local.batch_set(POLICY, items),
@@ -400,7 +373,7 @@ impl Wx {
         key_list: impl IntoIterator<Item = K>,
     ) -> std::result::Result<Vec<JsValue>, WxError> {
         let keys = key_list.into_iter().map(Into::into).collect();
-        Self::sync(
+        sync(
             "batchGetStorageSync",
             ApiKind::LocalRead,
             self.local.batch_get(keys),
