@@ -135,15 +135,20 @@ fn ranking_summary(result: &Value) -> String {
 }
 
 impl Tour {
-    fn app(&self, platform: &str, scope: Scope) -> MiniProgram {
-        // The ids are fixed and valid, so this cannot fail.
-        self.store
-            .mini_program(
-                format!("tour-{platform}-user"),
-                format!("tour-{platform}-app"),
-                scope,
-            )
-            .unwrap_or_else(|_| unreachable!("fixed valid ids"))
+    /// The tour's mini-program of `platform` in `scope`.
+    fn app(&mut self, platform: &str, scope: Scope) -> Option<MiniProgram> {
+        let user = format!("tour-{platform}-user");
+        match self
+            .store
+            .mini_program(user, format!("tour-{platform}-app"), scope)
+        {
+            Ok(mp) => Some(mp),
+            Err(e) => {
+                println!("  cannot open the tour's mini-program: {e}   <- UNEXPECTED");
+                self.unexpected += 1;
+                None
+            }
+        }
     }
 
     /// Removes what an earlier tour left in a reused directory.
@@ -237,7 +242,9 @@ impl Tour {
 
     fn alipay(&mut self) {
         println!("\nAlipay (my.*), per user × mini-program: 200 KB per key, 10 MB in all, always encrypted");
-        let my = self.app("my", Scope::App);
+        let Some(my) = self.app("my", Scope::App) else {
+            return;
+        };
         let d = Dialect::My;
         let city = json!({"cityName": "杭州", "adCode": "330100", "spell": "hangzhou"});
         self.step(&my, d, "my.setStorage({key: 'currentCity', data: {cityName: '杭州', adCode: '330100', spell: 'hangzhou'}})",
@@ -258,7 +265,9 @@ impl Tour {
             json!([{"key": "nothing-here"}]),
             "return",
         );
-        let web = self.app("my", Scope::WebView);
+        let Some(web) = self.app("my", Scope::WebView) else {
+            return;
+        };
         self.step(
             &web,
             d,
@@ -315,7 +324,9 @@ impl Tour {
         println!(
             "\nWeChat (wx.*), per user × mini-program: 1 MB per entry (key + data), 10 MB in all"
         );
-        let wx = self.app("wx", Scope::App);
+        let Some(wx) = self.app("wx", Scope::App) else {
+            return;
+        };
         let d = Dialect::Wx;
         self.step(
             &wx,
@@ -441,7 +452,9 @@ impl Tour {
 
     fn douyin(&mut self) {
         println!("\nDouyin (tt.*) local storage: 1 MB (UTF-8) per value, 10 MB in all");
-        let tt = self.app("tt", Scope::App);
+        let Some(tt) = self.app("tt", Scope::App) else {
+            return;
+        };
         let d = Dialect::Tt;
         self.step(
             &tt,
