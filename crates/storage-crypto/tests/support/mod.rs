@@ -53,8 +53,11 @@ pub fn raw_data_namespaces(raw: &MemoryBackend) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// A namespace and its entries (key, value).
+pub type NamespaceEntries = (&'static [u8], &'static [(&'static [u8], &'static [u8])]);
+
 /// The plaintext namespaces and entries every fixture holds.
-pub const ENTRIES: &[(&[u8], &[(&[u8], &[u8])])] = &[
+pub const ENTRIES: &[NamespaceEntries] = &[
     (
         b"ns-a",
         &[(b"k1", b"value one"), (b"k2", b"value two"), (b"k3", b"")],
