@@ -68,10 +68,12 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                     ));
                 }
             }
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "unknown argument {other:?}; usage: [--quick|--full] [--only {}] [--update-docs]",
                 SUITES.join(",")
-            )),
+            ))
+            }
         }
     }
     Ok(parsed)

@@ -26,6 +26,29 @@ pub fn value(len: usize) -> String {
         .collect()
 }
 
+/// A value of `len` bytes (at least 8) whose first 8 characters change with every call, so no
+/// write repeats the bytes already stored: sled skips an insert of the value a key already holds
+/// (`Tree::insert` short-circuits a no-op set), which would make raw sled look free.
+pub struct Stamped {
+    text: String,
+}
+
+impl Stamped {
+    /// A value of `len` ASCII characters (at least 8).
+    pub fn new(len: usize) -> Stamped {
+        Stamped {
+            text: value(len.max(8)),
+        }
+    }
+
+    /// The value for call `i`: its first 8 characters are `i` in hexadecimal.
+    pub fn at(&mut self, i: u64) -> &str {
+        let digits = format!("{:08x}", i as u32);
+        self.text.replace_range(0..8, &digits);
+        &self.text
+    }
+}
+
 /// The `i`th key: `key-000042`.
 pub fn key(i: u64) -> String {
     format!("key-{i:06}")
@@ -170,6 +193,9 @@ mod tests {
         assert_eq!(value(5), "ahovc");
         assert_eq!(value(100 * 1024).len(), 100 * 1024);
         assert_eq!(key(42), "key-000042");
+        let mut v = Stamped::new(12);
+        assert_eq!(v.at(0x2a), "0000002aoxel");
+        assert_ne!(v.at(1).to_string(), v.at(2));
         assert!((0..1000).all(|i| spread(i, 7) < 7));
     }
 }

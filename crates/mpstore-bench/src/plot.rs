@@ -57,6 +57,7 @@ pub fn draw(path: &Path, title: &str, series: &[Series]) -> Result<(), String> {
         .x_desc("keys in the namespace / namespaces in the store")
         .y_desc("µs per call (median)")
         .x_label_formatter(&|x| crate::report::grouped(x.round() as u64))
+        .y_label_formatter(&|y| crate::report::significant(*y))
         .draw()
         .map_err(|e| err(&e))?;
     for (i, s) in series.iter().enumerate() {

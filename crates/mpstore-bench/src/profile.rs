@@ -2,7 +2,7 @@
 //! callgrind to explain a gap the report shows. OP is `get`, `set-buffered`, `set-durable`,
 //! `raw-get`, `raw-set` or `raw-set-flush`.
 
-use crate::peers::{full_stack, key, raw_sled, spread, value};
+use crate::peers::{full_stack, key, raw_sled, spread, value, Stamped};
 use std::time::{Duration, Instant};
 use storage_api::KvItem;
 use storage_core::Scope;
@@ -41,7 +41,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     std::hint::black_box(wx.get_storage_sync(k(i)).expect("get"));
                 })
             } else {
-                Box::new(move |i| wx.set_storage_sync(k(i), v.as_str()).expect("set"))
+                let mut s = Stamped::new(size);
+                Box::new(move |i| wx.set_storage_sync(k(i), s.at(i)).expect("set"))
             }
         }
         "raw-get" | "raw-set" | "raw-set-flush" => {
@@ -55,8 +56,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     std::hint::black_box(db.get(k(i)).expect("get"));
                 })
             } else {
+                let mut s = Stamped::new(size);
                 Box::new(move |i| {
-                    db.insert(k(i), v.as_bytes()).expect("insert");
+                    db.insert(k(i), s.at(i).as_bytes()).expect("insert");
                     if flush {
                         db.flush().expect("flush");
                     }

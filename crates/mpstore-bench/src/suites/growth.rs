@@ -4,7 +4,7 @@
 
 use super::{count_label, Ctx, Mode};
 use crate::harness::{interleave, median, rotate, Contender, Samples};
-use crate::peers::{full_stack, key, key_provider, spread, value, Filler};
+use crate::peers::{full_stack, key, key_provider, raw_sled, spread, value, Filler};
 use crate::plot::Series;
 use crate::report::{Report, Row, Section, Target, Value};
 use crate::suites::ops::{baseline_row, ratio_row};
@@ -40,6 +40,60 @@ fn fill(wx: &Wx, n: u64, v: &str) {
         wx.batch_set_storage_sync(chunk.iter().map(|&i| KvItem::new(key(i), v)))
             .expect("fill");
     }
+}
+
+/// Raw sled trees holding `counts[i]` entries each, keyed like the full stack's records (40
+/// pseudo-random bytes, as sealed names are): the growth sled shows by itself.
+fn raw_trees(ctx: &Ctx, name: &str, counts: &[u64]) -> (sled::Db, Vec<sled::Tree>) {
+    let db = raw_sled(&ctx.dir(name));
+    let v = value(VALUE_LEN);
+    let trees = counts
+        .iter()
+        .map(|&n| {
+            let tree = db.open_tree(format!("entries-{n}")).expect("tree");
+            for i in 0..n {
+                tree.insert(raw_key(i), v.as_bytes()).expect("fill raw");
+            }
+            tree
+        })
+        .collect();
+    db.flush().expect("flush raw");
+    (db, trees)
+}
+
+/// A 40-byte key that looks random, as a sealed key name does.
+fn raw_key(i: u64) -> Vec<u8> {
+    (0..5u64)
+        .flat_map(|j| spread(i * 5 + j, u64::MAX).to_be_bytes())
+        .collect()
+}
+
+/// Raw sled gets over `trees` (`counts[i]` entries in `trees[i]`), interleaved.
+fn raw_gets(ctx: &Ctx, trees: &[sled::Tree], counts: &[u64], labels: &[String]) -> Samples {
+    let mut gets: Vec<Contender> = trees
+        .iter()
+        .zip(counts)
+        .zip(labels)
+        .map(|((tree, &n), l)| {
+            Contender::new(format!("raw sled get, {l}"), move |i| {
+                std::hint::black_box(tree.get(raw_key(spread(i, n))).expect("get"));
+            })
+        })
+        .collect();
+    interleave(ctx.fast, &mut gets)
+}
+
+/// Rows of a raw sled reference: ratios to its first contender, no target.
+fn reference_rows(s: &Samples) -> Vec<Row> {
+    (0..s.names.len())
+        .map(|c| {
+            if c == 0 {
+                baseline_row(s, 0)
+            } else {
+                ratio_row(s, c, 0)
+            }
+        })
+        .collect()
 }
 
 /// Get/set contenders over `wxs`, one per size; `sizes[i]` keys in `wxs[i]`.
@@ -107,6 +161,8 @@ fn keys(ctx: &Ctx, report: &mut Report) -> Vec<Series> {
         .map(|&n| format!("{} keys in the namespace", count_label(n)))
         .collect();
     let (gets, sets) = get_set(ctx, &wxs, &KEYS, &labels);
+    let (_raw_db, trees) = raw_trees(ctx, "growth-keys-raw", &KEYS);
+    let raw = raw_gets(ctx, &trees, &KEYS, &labels);
     let note = "Buffered full stack (so the fsync does not hide the growth), 16-character values, \
                 keys chosen in a scattered order, all namespaces in one store; ratios to the \
                 10-key namespace, paired per round.";
@@ -114,6 +170,14 @@ fn keys(ctx: &Ctx, report: &mut Report) -> Vec<Series> {
         title: "get vs keys in the namespace".into(),
         baseline: note.into(),
         rows: growth_rows(&gets),
+    });
+    report.sections.push(Section {
+        title: "reference: raw sled get vs entries in the tree".into(),
+        baseline: "Raw sled (same cache) with one tree per size holding that many entries under \
+                   40-byte pseudo-random keys, as the full stack's sealed names are: the part of \
+                   the growth that is sled's own. Ratios to 10 entries, paired per round."
+            .into(),
+        rows: reference_rows(&raw),
     });
     report.sections.push(Section {
         title: "set vs keys in the namespace".into(),
@@ -200,6 +264,16 @@ fn namespaces(ctx: &Ctx, report: &mut Report) -> Vec<Series> {
     let (gets, sets) = get_set(ctx, &wxs, &[10; 4][..counts.len()], &labels);
     drop(wxs);
     drop(stores);
+    let totals: Vec<u64> = counts.iter().map(|n| n + 9).collect();
+    let raw = {
+        let (_raw_db, trees) = raw_trees(ctx, "growth-ns-raw", &totals);
+        let raw_labels: Vec<String> = totals
+            .iter()
+            .map(|&n| format!("{} entries in the tree", count_label(n)))
+            .collect();
+        // As in the full stack, the reads go to 10 of the entries.
+        raw_gets(ctx, &trees, &[10; 4][..totals.len()], &raw_labels)
+    };
     let note = "Buffered full stack; the measured namespace holds 10 keys, every other one 1 key; \
                 one store per count, all open at once; ratios to the 1-namespace store, paired per \
                 round.";
@@ -207,6 +281,14 @@ fn namespaces(ctx: &Ctx, report: &mut Report) -> Vec<Series> {
         title: "get vs namespaces in the store".into(),
         baseline: note.into(),
         rows: growth_rows(&gets),
+    });
+    report.sections.push(Section {
+        title: "reference: raw sled get vs entries in the tree (namespace counts)".into(),
+        baseline: "Raw sled (same cache), one tree per store size holding as many entries as that \
+                   store (10 + one per other namespace), 40-byte pseudo-random keys, reads going to 10 \
+                   of them. Ratios to the smallest tree, paired per round."
+            .into(),
+        rows: reference_rows(&raw),
     });
     report.sections.push(Section {
         title: "set vs namespaces in the store".into(),

@@ -5,7 +5,7 @@
 use super::{Ctx, Mode};
 use crate::harness::median;
 use crate::machine::peak_rss_kib;
-use crate::peers::{full_stack, key, key_provider, value, Filler, CACHE_BYTES};
+use crate::peers::{full_stack, key, key_provider, raw_sled, value, Filler, CACHE_BYTES};
 use crate::report::{Report, Row, Section, Target, Value};
 use std::path::Path;
 use std::process::Command;
@@ -37,7 +37,8 @@ fn wx(store: &Mpstore, j: u64) -> Wx {
         .wx()
 }
 
-/// The child's work: `fill DIR MIB`, `read DIR MIB` or `empty DIR`; prints `peak_kib=N`.
+/// The child's work: `fill DIR MIB`, `read DIR MIB`, `raw-fill DIR MIB`, `raw-read DIR MIB` (the
+/// same values in raw sled with the same cache) or `empty DIR`; prints `peak_kib=N`.
 pub fn child(args: &[String]) -> Result<(), String> {
     let (what, dir, mib) = match args {
         [what, dir] => (what.as_str(), Path::new(dir), 0),
@@ -46,7 +47,9 @@ pub fn child(args: &[String]) -> Result<(), String> {
             Path::new(dir),
             mib.parse().map_err(|_| format!("bad size {mib:?}"))?,
         ),
-        _ => return Err("usage: --memory-child fill|read|empty DIR [MIB]".into()),
+        _ => {
+            return Err("usage: --memory-child fill|read|raw-fill|raw-read|empty DIR [MIB]".into())
+        }
     };
     let n = entries(mib);
     match what {
@@ -77,6 +80,25 @@ pub fn child(args: &[String]) -> Result<(), String> {
             }
             if found != n {
                 return Err(format!("read {found} of {n} values"));
+            }
+        }
+        "raw-fill" => {
+            let db = raw_sled(dir);
+            let v = value(VALUE_LEN);
+            for i in 0..n {
+                db.insert(key(i), v.as_bytes()).map_err(|e| e.to_string())?;
+            }
+            db.flush().map_err(|e| e.to_string())?;
+        }
+        "raw-read" => {
+            let db = raw_sled(dir);
+            let mut found = 0;
+            for i in 0..n {
+                let got = db.get(key(i)).map_err(|e| e.to_string())?;
+                found += u64::from(got.is_some_and(|v| v.len() == VALUE_LEN));
+            }
+            if found != n {
+                return Err(format!("read {found} of {n} raw values"));
             }
         }
         "empty" => {
@@ -131,6 +153,16 @@ pub fn run(ctx: &Ctx, report: &mut Report) {
         run_child(&["read", &dirs[i].to_string_lossy(), &sizes[i].to_string()]) as f64
     });
     let peaks: Vec<u64> = reads.iter().map(|r| median(r) as u64).collect();
+    // The same values in raw sled with the same cache: whether the growth is sled's own.
+    let raw: Vec<u64> = sizes
+        .iter()
+        .map(|mib| {
+            let d = ctx.dir(&format!("memory-raw-{mib}"));
+            let (d, mib) = (d.to_string_lossy(), mib.to_string());
+            run_child(&["raw-fill", &d, &mib]);
+            run_child(&["raw-read", &d, &mib])
+        })
+        .collect();
     let cache_kib = CACHE_BYTES / 1024;
     let over = |peak: u64| peak.saturating_sub(empty) as f64 / cache_kib as f64;
     let mut rows = vec![Row::plain(
@@ -166,6 +198,21 @@ pub fn run(ctx: &Ctx, report: &mut Report) {
         ),
         Value::KiB(peaks[1].saturating_sub(empty)),
         over(peaks[1]),
+    ));
+    rows.push(Row::plain(
+        format!(
+            "raw sled, same cache: reading every value of {} MiB",
+            sizes[0]
+        ),
+        Value::KiB(raw[0]),
+    ));
+    rows.push(Row::ratio(
+        format!(
+            "raw sled, same cache: reading every value of {} MiB (ratio to {} MiB)",
+            sizes[1], sizes[0]
+        ),
+        Value::KiB(raw[1]),
+        raw[1] as f64 / raw[0] as f64,
     ));
     report.sections.push(Section {
         title: "peak memory (RSS)".into(),

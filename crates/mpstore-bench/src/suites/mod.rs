@@ -42,20 +42,20 @@ impl Ctx {
         let (fast, durable, rounds, window) = match mode {
             Mode::Quick => (
                 Plan {
-                    rounds: 7,
-                    slice: Duration::from_millis(30),
+                    rounds: 15,
+                    slice: Duration::from_millis(20),
                 },
                 Plan {
-                    rounds: 5,
+                    rounds: 7,
                     slice: Duration::from_millis(150),
                 },
-                3,
+                5,
                 Duration::from_millis(600),
             ),
             Mode::Full => (
                 Plan {
-                    rounds: 21,
-                    slice: Duration::from_millis(100),
+                    rounds: 31,
+                    slice: Duration::from_millis(60),
                 },
                 Plan {
                     rounds: 11,

@@ -4,7 +4,7 @@
 
 use super::{size_label, Ctx};
 use crate::harness::{interleave, Contender, Samples};
-use crate::peers::{full_stack, key, raw_sled, spread, value, FsyncFloor, Sqlite};
+use crate::peers::{full_stack, key, raw_sled, spread, value, FsyncFloor, Sqlite, Stamped};
 use crate::report::{Report, Row, Section, Target, Value};
 use storage_api::Wx;
 use storage_core::Scope;
@@ -51,6 +51,7 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
     let wx_d = wx_of(&durable);
     let raw = raw_sled(&dir.join("raw"));
     let raw_json = raw.open_tree("json").expect("tree");
+    let trees = RawTransaction::open(&raw);
     let lite_normal = Sqlite::open(&dir.join("normal.sqlite"), Durability::Buffered);
     let lite_full = Sqlite::open(&dir.join("full.sqlite"), Durability::Durable);
     let mut floor = FsyncFloor::create(&dir.join("fsync-floor"));
@@ -103,23 +104,33 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
         ],
     });
 
-    // buffered set
+    // buffered set: every call writes new bytes (see `Stamped`).
+    let (mut s0, mut s1, mut s2, mut s3, mut s4) = (
+        Stamped::new(size),
+        Stamped::new(size),
+        Stamped::new(size),
+        Stamped::new(size),
+        Stamped::new(size),
+    );
     let samples = interleave(
         ctx.fast,
         &mut [
             Contender::new("raw sled insert", |i| {
-                raw.insert(k(i), v.as_bytes()).expect("insert");
+                raw.insert(k(i), s0.at(i).as_bytes()).expect("insert");
             }),
             Contender::new("full stack wx.setStorageSync, buffered", |i| {
-                wx_b.set_storage_sync(k(i), v.as_str()).expect("set");
+                wx_b.set_storage_sync(k(i), s1.at(i)).expect("set");
             }),
             Contender::new("raw sled insert + serde_json", |i| {
                 raw_json
-                    .insert(k(i), serde_json::to_vec(&v).expect("json"))
+                    .insert(k(i), serde_json::to_vec(s2.at(i)).expect("json"))
                     .expect("insert");
             }),
             Contender::new("SQLite set, synchronous=NORMAL", |i| {
-                lite_normal.set(k(i), v.as_bytes());
+                lite_normal.set(k(i), s3.at(i).as_bytes());
+            }),
+            Contender::new(RawTransaction::LABEL, |i| {
+                trees.write(k(i), s4.at(i).as_bytes());
             }),
         ],
     );
@@ -149,16 +160,20 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
         ctx.durable,
         &mut [
             Contender::new("raw sled insert + flush", |i| {
-                raw.insert(k(i), v.as_bytes()).expect("insert");
+                raw.insert(k(i), s0.at(i).as_bytes()).expect("insert");
                 raw.flush().expect("flush");
             }),
             Contender::new("full stack wx.setStorageSync, durable (default)", |i| {
-                wx_d.set_storage_sync(k(i), v.as_str()).expect("set");
+                wx_d.set_storage_sync(k(i), s1.at(i)).expect("set");
             }),
             Contender::new("SQLite set, synchronous=FULL", |i| {
-                lite_full.set(k(i), v.as_bytes());
+                lite_full.set(k(i), s3.at(i).as_bytes());
             }),
             Contender::new("fsync floor: 4 KiB pwrite + fdatasync", |i| floor.write(i)),
+            Contender::new(format!("{} + flush", RawTransaction::LABEL), |i| {
+                trees.write(k(i), s4.at(i).as_bytes());
+                raw.flush().expect("flush");
+            }),
         ],
     );
     report.sections.push(Section {
@@ -180,6 +195,43 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
             ),
         ],
     });
+}
+
+/// A write shaped like storage-sled's: one sled transaction over three trees (entry, order
+/// record, usage record), to show what sled's transactions cost by themselves.
+struct RawTransaction {
+    entries: sled::Tree,
+    order: sled::Tree,
+    meta: sled::Tree,
+}
+
+impl RawTransaction {
+    const LABEL: &str = "raw sled transaction over 3 trees (storage-sled's write shape)";
+
+    fn open(db: &sled::Db) -> RawTransaction {
+        let tree = |name: &str| db.open_tree(name).expect("tree");
+        RawTransaction {
+            entries: tree("tx-entries"),
+            order: tree("tx-order"),
+            meta: tree("tx-meta"),
+        }
+    }
+
+    fn write(&self, key: &str, value: &[u8]) {
+        use sled::transaction::ConflictableTransactionResult;
+        use sled::Transactional;
+        let seq = value.len().to_be_bytes();
+        (&self.entries, &self.order, &self.meta)
+            .transaction(
+                |(entries, order, meta)| -> ConflictableTransactionResult<(), ()> {
+                    entries.insert(key.as_bytes(), value)?;
+                    order.insert(&seq[..], key.as_bytes())?;
+                    meta.insert(&b"ns"[..], &value[..8])?;
+                    Ok(())
+                },
+            )
+            .expect("transaction");
+    }
 }
 
 /// The baseline's row: its time, ratio 1.
