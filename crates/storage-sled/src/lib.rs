@@ -79,6 +79,10 @@
 //! process (share the open backend instead), or when another process has it open (sled's file
 //! lock).
 //!
+//! Dropping the backend closes the store: sled writes out what is buffered, and the drop waits
+//! (at most 10 s) until sled's last background I/O has let go of the files, so the same path can
+//! be reopened at once.
+//!
 //! ## On-disk layout, format version 1
 //!
 //! A store is a directory holding sled's files (`conf`, `db`, `blobs/`, `snap.*`) and the

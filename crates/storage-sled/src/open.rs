@@ -9,8 +9,12 @@ use crate::options::SledOptions;
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Write};
+#[cfg(unix)]
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+#[cfg(unix)]
+use std::time::{Duration, Instant};
 use storage_core::{Error, Result};
 
 /// The format version this build writes and reads.
@@ -27,7 +31,11 @@ static OPEN: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
 
 /// A store's place in the open registry; leaving it (on drop) lets the path be opened again.
 #[derive(Debug)]
-pub(crate) struct Registration(PathBuf);
+pub(crate) struct Registration {
+    path: PathBuf,
+    /// Set once sled has opened the store: only then is there a sled to wait for on drop.
+    sled_opened: bool,
+}
 
 impl Registration {
     fn take(path: PathBuf) -> Result<Self> {
@@ -39,15 +47,56 @@ impl Registration {
                 path.display()
             )));
         }
-        Ok(Self(path))
+        Ok(Self {
+            path,
+            sled_opened: false,
+        })
     }
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
+        if self.sled_opened {
+            wait_for_sled_to_let_go(&self.path);
+        }
         OPEN.lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.0);
+            .remove(&self.path);
+    }
+}
+
+/// How long a closing store waits for sled's last I/O jobs before giving up.
+#[cfg(unix)]
+const RELEASE_WAIT: Duration = Duration::from_secs(10);
+
+/// Elsewhere, closing does not wait.
+#[cfg(not(unix))]
+fn wait_for_sled_to_let_go(_store: &Path) {}
+
+/// Waits until sled's exclusive lock on the store's `db` file is released.
+///
+/// When its handles are dropped, sled flushes, but I/O jobs already queued on its thread pool
+/// keep the file (and so its lock) a moment longer, more so after a failed write. Waiting here
+/// lets a closed store be reopened at once. The wait is bounded: if the lock is still held
+/// after [`RELEASE_WAIT`] (another process took it), closing simply goes on.
+#[cfg(unix)]
+fn wait_for_sled_to_let_go(store: &Path) {
+    let Ok(file) = fs::File::open(store.join("db")) else {
+        return;
+    };
+    let deadline = Instant::now() + RELEASE_WAIT;
+    loop {
+        // SAFETY: `flock` on a descriptor this function owns for the whole call.
+        let free = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+        if free {
+            // SAFETY: as above; the lock was taken just now, on this descriptor.
+            unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_UN) };
+            return;
+        }
+        if Instant::now() >= deadline {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 
@@ -88,7 +137,7 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
     let canonical = path
         .canonicalize()
         .map_err(|e| io_error(&format!("cannot resolve {}", path.display()), &e))?;
-    let registration = Registration::take(canonical)?;
+    let mut registration = Registration::take(canonical)?;
     let fresh = check_format_file(path)?;
     if fresh {
         write_format_file(path)?;
@@ -99,7 +148,18 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
         .flush_every_ms(Some(options.flush_every_ms))
         .mode(sled::Mode::LowSpace)
         .open()
-        .map_err(|e| sled_error(&format!("cannot open the store at {}", path.display()), e))?;
+        .map_err(|e| match e {
+            // sled's exclusive file lock is held: by another process, since this one checked
+            // its own registry above.
+            sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+                Error::Backend(format!(
+                    "the store at {} is open in another process",
+                    path.display()
+                ))
+            }
+            e => sled_error(&format!("cannot open the store at {}", path.display()), e),
+        })?;
+    registration.sled_opened = true;
     check_format_record(&db, path)?;
     let tree = |name: &str| {
         db.open_tree(name)

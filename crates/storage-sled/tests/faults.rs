@@ -4,6 +4,7 @@
 //!
 //! The faults are injected by the operating system in a child process (this binary,
 //! re-executed with [`CHILD`] set), so that they never touch the test runner:
+//! - **open in another process:** a child holds the store open; opening it here is refused;
 //! - **read-only directory:** the store's files and directories are made read-only, and the
 //!   child, if running as root, drops to an unprivileged user first (root ignores permissions);
 //! - **failing writes:** the child lowers `RLIMIT_FSIZE` to the store's current size plus a
@@ -33,8 +34,10 @@ fn main() {
     match std::env::var(CHILD).ok().as_deref() {
         Some("read-only") => child_read_only(),
         Some("file-size") => child_file_size(),
+        Some("holder") => child_holder(),
         Some(other) => panic!("unknown child case {other}"),
         None if selected("io_faults") => {
+            open_in_another_process();
             read_only_directory();
             writes_failing_at_chosen_offsets();
             full_filesystem();
@@ -159,6 +162,42 @@ fn outcome<T>(r: Result<T, Error>) -> String {
         Ok(_) => "ok".into(),
         Err(e) => format!("error {e}"),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open in another process
+
+/// Holds the store open until its standard input closes.
+fn child_holder() {
+    let store = SledBackend::open(child_dir()).unwrap();
+    // Whatever opening left to write is written now, so the parent sees still files.
+    store.flush().unwrap();
+    println!("OPEN");
+    let mut rest = String::new();
+    let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut rest);
+}
+
+fn open_in_another_process() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    seed_store(&dir, 5);
+    let mut cmd = child_command("holder", &dir);
+    cmd.stdin(Stdio::piped());
+    let mut holder = cmd.spawn().unwrap();
+    let mut out = BufReader::new(holder.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "OPEN\n", "the holder failed to open the store");
+    let before = snapshot(tmp.path());
+    match SledBackend::open(&dir) {
+        Err(Error::Backend(msg)) => assert!(msg.contains("open in another process"), "{msg}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(snapshot(tmp.path()), before, "a refused open changed files");
+    drop(holder.stdin.take()); // the holder exits
+    assert!(holder.wait().unwrap().success());
+    check_holds_writes(&dir, 5, "after the other process closed it");
+    println!("faults: a store open in another process refused clearly, nothing changed");
 }
 
 // ---------------------------------------------------------------------------------------------
