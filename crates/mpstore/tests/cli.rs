@@ -182,6 +182,27 @@ fn limits_exit_with_the_limit_code() {
             r#"{"errMsg":"batchSetStorage:fail entry size limit reached"}"#
         )
     );
+    let (code, stdout, _) = run_with(
+        d,
+        &["--platform", "my", "set", "big", "-", "--string"],
+        &"x".repeat(204_801),
+    );
+    assert_eq!(
+        (code, stdout.trim()),
+        (LIMIT, r#"{"error":14,"errorMessage":"data长度超限"}"#)
+    );
+    let (code, _, _) = run_with(
+        d,
+        &["--platform", "my", "set", "big", "-", "--string"],
+        &"x".repeat(204_800),
+    );
+    assert_eq!(code, OK);
+    check(
+        d,
+        &["--platform", "my", "remove", "big"],
+        OK,
+        Some(json!({"success": true})),
+    );
     let quota: Vec<Value> = (0..11).map(|i| item(&format!("k{i}"), 1_000_000)).collect();
     let (code, stdout, _) = run_with(d, &["batch", "set", "-"], &json!(quota).to_string());
     assert_eq!(

@@ -89,7 +89,8 @@ pub enum Command {
     Set {
         /// The key.
         key: String,
-        /// The value, as JSON (`'"text"'`, `42`, `'{"a":1}'`), or raw text with --string.
+        /// The value, as JSON (`'"text"'`, `42`, `'{"a":1}'`), or raw text with --string; `-`
+        /// reads it from stdin (for values longer than a command line allows).
         value: String,
         /// Store VALUE as a String, as given.
         #[arg(long)]

@@ -129,10 +129,15 @@ fn local_request(
             string,
             encrypt,
         } => {
-            let data = if *string {
-                JsValue::String(value.clone())
+            let text = if value == "-" {
+                io::read_to_string(io::stdin()).map_err(|e| format!("cannot read stdin: {e}"))?
             } else {
-                parse_value(value)?
+                value.clone()
+            };
+            let data = if *string {
+                JsValue::String(text)
+            } else {
+                parse_value(&text)?
             };
             let mut entries = vec![("key", JsValue::from(key.as_str())), ("data", data)];
             if *encrypt {
