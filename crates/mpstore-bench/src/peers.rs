@@ -194,7 +194,7 @@ mod tests {
         assert_eq!(value(100 * 1024).len(), 100 * 1024);
         assert_eq!(key(42), "key-000042");
         let mut v = Stamped::new(12);
-        assert_eq!(v.at(0x2a), "0000002aoxel");
+        assert_eq!(v.at(0x2a), "0000002aelsz");
         assert_ne!(v.at(1).to_string(), v.at(2));
         assert!((0..1000).all(|i| spread(i, 7) < 7));
     }
