@@ -13,10 +13,12 @@
 
 mod redis_support;
 
+use async_trait::async_trait;
 use cloud_kv::{Caller, CloudKv, KvData, Platform, RelationQuery, StoredRelations};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use storage_core::{block_on, Backend};
+use storage_core::{block_on, Backend, Limits, Listing, Op, Result, Usage};
 use storage_crypto::EncryptedBackend;
 use storage_sled::SledBackend;
 
@@ -73,6 +75,92 @@ fn measure(
         at(0.50),
         at(0.99),
     )
+}
+
+/// Counts the calls that reach a backend: on Redis each is one round trip (plus `WAIT` when
+/// writes wait for a replica, and two more on a namespace's first write).
+struct Counting<B> {
+    inner: B,
+    calls: AtomicU64,
+}
+
+impl<B> Counting<B> {
+    fn count(&self) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[async_trait]
+#[deny(clippy::missing_trait_methods)]
+impl<B: Backend> Backend for Counting<B> {
+    async fn get(&self, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.count();
+        self.inner.get(ns, key).await
+    }
+    async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        self.count();
+        self.inner.apply(ns, ops, limits).await
+    }
+    async fn list(&self, ns: &[u8]) -> Result<Listing> {
+        self.count();
+        self.inner.list(ns).await
+    }
+    async fn clear(&self, ns: &[u8]) -> Result<()> {
+        self.count();
+        self.inner.clear(ns).await
+    }
+    async fn drop_namespace(&self, ns: &[u8]) -> Result<()> {
+        self.count();
+        self.inner.drop_namespace(ns).await
+    }
+    async fn namespaces(&self) -> Result<Vec<(Vec<u8>, Usage)>> {
+        self.count();
+        self.inner.namespaces().await
+    }
+}
+
+/// How many calls reach the raw backend under the encryption layer during `op`.
+fn calls_during<B>(counter: &Counting<B>, op: impl FnOnce()) -> u64 {
+    let before = counter.calls.load(Ordering::Relaxed);
+    op();
+    counter.calls.load(Ordering::Relaxed) - before
+}
+
+/// Prints how many raw backend calls one cloud set and one relation read make.
+fn calls_per_operation() {
+    let counter = Arc::new(Counting {
+        inner: storage_core::MemoryBackend::new(),
+        calls: AtomicU64::new(0),
+    });
+    let key = redis_support::key();
+    let backend = Arc::new(block_on(EncryptedBackend::open(counter.clone(), &key)).expect("open"));
+    let relations = Arc::new(StoredRelations::new(backend.clone()));
+    let cloud = CloudKv::with_relations(backend, relations.clone());
+    block_on(cloud.set_leaderboard_keys(GAME, &[BOARD])).expect("leaderboard keys");
+    let player = |id: &str| Caller::new(Platform::Tt, GAME).logged_in(id);
+    for f in 0..FRIENDS {
+        let friend = format!("friend-{f}");
+        block_on(relations.add_friendship(GAME, "me", &friend)).expect("friendship");
+        block_on(cloud.set_pairs(&player(&friend), &[KvData::new(BOARD, board(f))]))
+            .expect("score");
+    }
+    let me = player("me");
+    let first = calls_during(&counter, || {
+        block_on(cloud.set_pairs(&me, &[KvData::new(BOARD, board(7))])).expect("set");
+    });
+    let again = calls_during(&counter, || {
+        block_on(cloud.set_pairs(&me, &[KvData::new(BOARD, board(8))])).expect("set");
+    });
+    let read = calls_during(&counter, || {
+        let query = RelationQuery::friends([BOARD]).sorted_by(BOARD);
+        let players = block_on(cloud.relation_read(&me.clone().open_data(), &query)).expect("read");
+        assert_eq!(players.len(), FRIENDS + 1);
+    });
+    eprintln!(
+        "backend calls under encryption: first set of a player {first}, later sets {again}, \
+         ranked relation read of {} players {read}",
+        FRIENDS + 1
+    );
 }
 
 /// Measures one backend and prints its rows.
@@ -139,6 +227,7 @@ fn cloud_data_on_redis_beside_sled() {
     let Some(redis) = redis_support::redis("redis-bench") else {
         return;
     };
+    calls_per_operation();
     eprintln!("| backend | operation | threads | ops/s | p50 ms | p99 ms |");
     eprintln!("|---|---|---|---|---|---|");
     bench(
