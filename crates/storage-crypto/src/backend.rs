@@ -1,7 +1,7 @@
 //! [`EncryptedBackend`]: the decorator itself.
 
 use crate::keys::{DataKey, Head, Kek, RootKey, Tag, Tagger};
-use crate::layout::{self, data_ns, parse_data_ns, wrap_key, HEAD, KEYRING};
+use crate::layout::{self, data_ns, parse_data_ns, wrap_key, HEAD, KEYRING, ROTATING};
 use crate::provider::KeyProvider;
 use crate::records::NamespaceKeys;
 use async_trait::async_trait;
@@ -86,8 +86,8 @@ impl<B: Backend> EncryptedBackend<B> {
     /// [`Error::InvalidParam`] that [`is_wrong_master_key`] recognizes. A store whose key record
     /// is missing while `inner` holds data, or is damaged, fails with [`Error::Corrupt`].
     ///
-    /// After the key check, keyring records left behind by an interrupted
-    /// [`rotate`](Self::rotate) are removed.
+    /// After the key check, if a [`rotate`](Self::rotate) was interrupted, the keyring records it
+    /// left behind are removed.
     pub async fn open(inner: B, provider: &dyn KeyProvider) -> Result<Self> {
         let master = provider.master_key()?;
         let (kek, root) = match inner.get(KEYRING, HEAD).await? {
@@ -130,7 +130,9 @@ impl<B: Backend> EncryptedBackend<B> {
             cache: SyncRwLock::new(HashMap::new()),
             creating: Mutex::new(()),
         };
-        backend.remove_stale_wraps(generation).await?;
+        if backend.inner.get(KEYRING, ROTATING).await?.is_some() {
+            backend.finish_rotation(generation).await?;
+        }
         Ok(backend)
     }
 
@@ -139,7 +141,17 @@ impl<B: Backend> EncryptedBackend<B> {
         &self.inner
     }
 
-    /// Deletes every keyring record of a generation other than `current`.
+    /// Deletes every wrap of a generation other than `current`, then the rotation marker.
+    pub(crate) async fn finish_rotation(&self, current: u64) -> Result<()> {
+        self.remove_stale_wraps(current).await?;
+        let marker = Op::Delete {
+            key: ROTATING.to_vec(),
+        };
+        self.inner.apply(KEYRING, &[marker], Limits::NONE).await?;
+        Ok(())
+    }
+
+    /// Deletes every wrap of a generation other than `current`.
     pub(crate) async fn remove_stale_wraps(&self, current: u64) -> Result<()> {
         let stale: Vec<Op> = self
             .inner

@@ -1,7 +1,8 @@
 //! How the decorator uses the inner backend's namespace space, which it owns entirely.
 //!
-//! - `k`: the keyring, holding the head record (`h`) and one wrapped data key per namespace and
-//!   generation (`w` ‖ generation, 8 bytes big-endian ‖ tag).
+//! - `k`: the keyring, holding the head record (`h`), one wrapped data key per namespace and
+//!   generation (`w` ‖ generation, 8 bytes big-endian ‖ tag), and, while a rotation is under
+//!   way, the rotation marker (`r`).
 //! - `d` ‖ tag: a namespace's data, the tag being the namespace's HMAC (see
 //!   [`crate::keys::Tagger`]). Keys in it are sealed key names; values are sealed records.
 //!
@@ -14,6 +15,9 @@ use crate::keys::Tag;
 pub(crate) const KEYRING: &[u8] = b"k";
 /// The head record's key in the keyring.
 pub(crate) const HEAD: &[u8] = b"h";
+/// The rotation marker's key in the keyring: present from the start of a rotation to the end of
+/// its cleanup, so an open knows when wraps of another generation may be left over.
+pub(crate) const ROTATING: &[u8] = b"r";
 const DATA: u8 = b'd';
 const WRAP: u8 = b'w';
 

@@ -2,7 +2,7 @@
 
 use crate::backend::{EncryptedBackend, BATCH};
 use crate::keys::Kek;
-use crate::layout::{parse_wrap_key, wrap_key, HEAD, KEYRING};
+use crate::layout::{parse_wrap_key, wrap_key, HEAD, KEYRING, ROTATING};
 use crate::provider::KeyProvider;
 use storage_core::{Backend, Error, Limits, Op, Result};
 
@@ -12,11 +12,12 @@ impl<B: Backend> EncryptedBackend<B> {
     /// Values and key names are not re-encrypted; only the head record and one small record per
     /// namespace are rewritten. The steps, each an atomic write of the inner backend:
     ///
-    /// 1. remove any records an earlier, interrupted rotation left;
+    /// 1. put the rotation marker (so an open after a crash knows to clean up), and remove any
+    ///    wraps an earlier, interrupted rotation left;
     /// 2. write a second wrap of every data key, under the new generation's key (in batches);
     /// 3. **the switch**: replace the head record (the key check and the root key) with the new
     ///    generation's, in one write;
-    /// 4. remove the old generation's wraps (in batches).
+    /// 4. remove the old generation's wraps (in batches), then the marker.
     ///
     /// A crash (or a failure) before step 3 leaves a store that opens with the old key and
     /// nothing else; from step 3 on, with the new key and nothing else. Either way every data
@@ -33,6 +34,12 @@ impl<B: Backend> EncryptedBackend<B> {
             .ok_or_else(|| Error::Backend("no key generation is left to rotate to".into()))?;
         let next = Kek::new(&new.master_key()?, next_generation)?;
 
+        let marker = Op::Put {
+            key: ROTATING.to_vec(),
+            value: Vec::new(),
+            charge: 0,
+        };
+        self.inner.apply(KEYRING, &[marker], Limits::NONE).await?;
         self.remove_stale_wraps(kek.generation).await?;
 
         let tags: Vec<_> = self
@@ -73,6 +80,6 @@ impl<B: Backend> EncryptedBackend<B> {
         self.inner.apply(KEYRING, &[head], Limits::NONE).await?;
         *kek = next;
 
-        self.remove_stale_wraps(kek.generation).await
+        self.finish_rotation(kek.generation).await
     }
 }

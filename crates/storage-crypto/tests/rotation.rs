@@ -239,3 +239,26 @@ fn a_store_that_is_only_opened_and_rotated_works() {
     assert_intact(&open(Arc::clone(&raw), &key(2)).unwrap(), 0);
     assert_eq!(keyring_len(&raw), 1);
 }
+
+/// Opening reads the head and the rotation marker, whatever the store holds; only an open after
+/// an interrupted rotation walks the keyring.
+#[test]
+fn an_open_reads_two_records_unless_a_rotation_was_interrupted() {
+    let raw: Raw = Arc::default();
+    populate(&open(Arc::clone(&raw), &key(1)).unwrap(), 50);
+    let faulty = Arc::new(Faulty::new(Arc::clone(&raw)));
+    faulty.arm(u64::MAX, false);
+    let store = open(Arc::clone(&faulty), &key(1)).unwrap();
+    assert_eq!(faulty.calls(), 2);
+    // Interrupt a rotation after its marker and a few new wraps (a kill: nothing after).
+    faulty.arm(4, true);
+    assert!(block_on(store.rotate(&key(2))).is_err());
+    drop(store);
+    faulty.arm(u64::MAX, false);
+    let store = open(Arc::clone(&faulty), &key(1)).unwrap();
+    assert!(faulty.calls() > 2);
+    assert_intact(&store, 50);
+    faulty.arm(u64::MAX, false);
+    drop(open(Arc::clone(&faulty), &key(1)).unwrap());
+    assert_eq!(faulty.calls(), 2);
+}
