@@ -23,6 +23,9 @@ pub const FORMAT_VERSION: u32 = 1;
 /// Name of the format record file in a store's directory.
 pub const FORMAT_FILE: &str = "MPSTORE_FORMAT";
 
+/// The format file while it is being written.
+const TMP_FORMAT_FILE: &str = "MPSTORE_FORMAT.tmp";
+
 /// What the format record file says, followed by the version and a newline.
 const FORMAT_MAGIC: &str = "mpstore-sled format ";
 
@@ -199,9 +202,15 @@ fn check_format_file(path: &Path) -> Result<bool> {
             }
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let mut listing = fs::read_dir(path)
+            let listing = fs::read_dir(path)
                 .map_err(|e| io_error(&format!("cannot list {}", path.display()), &e))?;
-            if listing.next().is_some() {
+            // A creation killed before its format file was renamed into place leaves only the
+            // temporary file: that directory is still a store to create (the file is replaced).
+            let mut others = listing.filter(|e| {
+                e.as_ref()
+                    .map_or(true, |e| e.file_name() != TMP_FORMAT_FILE)
+            });
+            if others.next().is_some() {
                 return Err(not_a_store(
                     path,
                     &format!("the directory is not empty and has no {FORMAT_FILE}"),
@@ -216,7 +225,7 @@ fn check_format_file(path: &Path) -> Result<bool> {
 /// Writes the format file atomically and durably (temporary file, fsync, rename, fsync of the
 /// directory), so a crash leaves either no record or a whole one.
 fn write_format_file(path: &Path) -> Result<()> {
-    let tmp = path.join(format!("{FORMAT_FILE}.tmp"));
+    let tmp = path.join(TMP_FORMAT_FILE);
     let write = || -> io::Result<()> {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(format!("{FORMAT_MAGIC}{FORMAT_VERSION}\n").as_bytes())?;

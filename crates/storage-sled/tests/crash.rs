@@ -243,7 +243,7 @@ fn parent() {
     let dir = tmp.path().join("store");
     let mut model = BackendModel::default();
     let mut plan = Rng::new(base_seed, u64::MAX);
-    let (mut total_acks, mut in_flight_kept) = (0u64, 0u64);
+    let (mut total_acks, mut refused, mut in_flight_kept) = (0u64, 0u64, 0u64);
     for cycle in 0..cycles {
         let seed = Rng::new(base_seed, cycle).next();
         let buffered = cycle % 5 == 4;
@@ -255,6 +255,7 @@ fn parent() {
         let context = format!("cycle {cycle} (seed {seed}, buffered {buffered})");
         let acked = crash_child(&dir, seed, buffered, kill_after, &context);
         total_acks += acked.iter().map(|a| a.len() as u64).sum::<u64>();
+        refused += acked.iter().flatten().filter(|stored| !**stored).count() as u64;
         let backend = SledBackend::open(&dir)
             .unwrap_or_else(|e| panic!("{context}: reopening after the kill failed: {e}"));
         for (t, acks) in acked.iter().enumerate() {
@@ -266,8 +267,9 @@ fn parent() {
         assert_eq!(listed, model.namespaces(), "{context}: namespaces()");
     }
     println!(
-        "crash test: {cycles} cycles passed; {total_acks} acknowledged calls checked, \
-         {in_flight_kept} unacknowledged in-flight calls found whole on disk"
+        "crash test: {cycles} cycles passed; {total_acks} acknowledged calls checked \
+         ({refused} of them refused by the quotas), {in_flight_kept} unacknowledged in-flight \
+         calls found whole on disk"
     );
 }
 

@@ -119,7 +119,11 @@ fn new_stores_are_created_in_missing_or_empty_directories() {
     let tmp = tempfile::tempdir().unwrap();
     let empty = tmp.path().join("empty");
     fs::create_dir(&empty).unwrap();
-    for path in [tmp.path().join("missing/nested"), empty] {
+    // A creation killed while writing its format file left only the temporary file.
+    let interrupted = tmp.path().join("interrupted");
+    fs::create_dir(&interrupted).unwrap();
+    fs::write(interrupted.join("MPSTORE_FORMAT.tmp"), "mpstore-sl").unwrap();
+    for path in [tmp.path().join("missing/nested"), empty, interrupted] {
         drop(SledBackend::open(&path).unwrap());
         assert_eq!(
             fs::read_to_string(path.join(FORMAT_FILE)).unwrap(),
