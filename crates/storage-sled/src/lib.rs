@@ -9,7 +9,7 @@
 //! let dir = tempfile::tempdir().unwrap();
 //! let store = SledBackend::open(dir.path().join("store")).unwrap();
 //! let put = Op::Put { key: b"city".to_vec(), value: b"Hangzhou".to_vec(), charge: 12 };
-//! // Returns once the write is on disk: it survives a kill -9 from here on.
+//! // Returns once sled has flushed the write: it survives a kill -9 from here on.
 //! let usage = block_on(store.apply(b"ns", &[put], Limits::NONE)).unwrap();
 //! assert_eq!((usage.bytes, usage.entries), (12, 1));
 //! assert_eq!(block_on(store.get(b"ns", b"city")).unwrap(), Some(b"Hangzhou".to_vec()));
@@ -24,9 +24,9 @@
 //!   store's files: it survives the death of the process (kill -9, a panic, an abort), which is
 //!   what contract §6 promises. sled alone does not (it writes its log out in the background,
 //!   and a kill right after a write loses it), so the backend flushes before acknowledging.
-//!   Concurrent writers share one flush (*group commit*, see [`SledBackend::flushes`]): a writer
-//!   that committed while another's flush was running is covered by the next flush, which one of
-//!   the waiting writers runs for all of them.
+//!   Concurrent writers share one flush (*group commit*, see [`SledBackend::flushes`]): writers
+//!   that commit while another's flush is running are all covered by the next flush, which one
+//!   of them runs for the others.
 //! - [`Durability::Buffered`] (opt-in): **may lose the last moments of writes.** A call returns
 //!   once its effect is in memory; sled writes it out in the background, at the latest every
 //!   [`SledOptions::flush_every_ms`] (500 ms by default). A crash loses what was acknowledged
@@ -52,12 +52,15 @@
 //! see a write whose writer has not yet been told it is durable; if the process dies in that
 //! instant, that write may be gone after reopening (its writer never got `Ok`).
 //!
-//! **When the disk fails.** An error before a write commits (a full disk sled notices, an I/O
-//! error reading) is returned and changes nothing. If the flush that would make a committed
-//! write durable fails, the call returns [`storage_core::Error::Backend`], and from then on the
-//! store refuses every call until it is reopened: the write may or may not have reached the disk,
-//! and a store that went on serving it from memory could show data that a restart then loses.
-//! Reopening shows exactly what is on disk, which includes every acknowledged write.
+//! **When the disk fails.** A failed read (`get`, `list`, `namespaces`) returns
+//! [`storage_core::Error::Backend`] and changes nothing. If sled fails while committing a write or
+//! while flushing it (a full disk, a failing device, a file grown past a limit), the call returns
+//! [`storage_core::Error::Backend`] naming the cause, and from then on the store refuses every
+//! call until it is reopened: the write may or may not have reached the disk, and a store that
+//! went on serving it from memory could show data that a restart then loses. Reopening shows
+//! exactly what is on disk: every acknowledged write, and the failed one whole or not at all
+//! (`tests/faults.rs` checks this for a read-only directory, writes failing at chosen offsets,
+//! and a full filesystem).
 //!
 //! **Damaged files.** sled treats damage in its log (a truncated file, overwritten bytes) as the
 //! end of the log: such a store opens without an error and holds the writes made before the
