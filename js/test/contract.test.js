@@ -338,3 +338,27 @@ test('a bridge that cannot run fails every call with a BridgeError, and close st
   assert.deepEqual(fired.map(([name]) => name), ['fail', 'complete']);
   await mp.close();
 });
+
+test('random doubles round-trip bit for bit (NaN aside), and random strings exactly', () => {
+  const wx = fresh('wx');
+  const view = new DataView(new ArrayBuffer(8));
+  let seed = 0x9e3779b9;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+  const numbers = [];
+  for (let i = 0; i < 2000; i++) {
+    view.setUint32(0, next());
+    view.setUint32(4, next());
+    numbers.push(view.getFloat64(0));
+  }
+  wx.setStorageSync('numbers', numbers);
+  const back = wx.getStorageSync('numbers');
+  numbers.forEach((v, i) => assert.ok(Object.is(back[i], v), `${v} came back as ${back[i]}`));
+  const strings = Array.from({ length: 200 }, () =>
+    String.fromCodePoint(...Array.from({ length: next() % 20 }, () => {
+      const cp = next() % 0x110000;
+      return cp >= 0xd800 && cp <= 0xdfff ? 0x20 : cp;
+    })),
+  );
+  wx.setStorageSync('strings', strings);
+  assert.deepStrictEqual(wx.getStorageSync('strings'), strings);
+});

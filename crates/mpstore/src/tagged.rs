@@ -325,6 +325,64 @@ mod tests {
         round_trip("杭州😀\u{0}\u{2028}".into());
     }
 
+    proptest::proptest! {
+        /// Any value of the model survives tagging, JSON text and decoding, exactly.
+        #[test]
+        fn any_value_round_trips(v in storage_core::testkit::strategies::js_value(40)) {
+            round_trip(v);
+        }
+
+        /// Decoding never panics, whatever JSON it is given (tag-like shapes included), and what
+        /// it accepts re-encodes to something that decodes to the same value.
+        #[test]
+        fn decoding_any_json_is_total(v in tag_like_json()) {
+            if let Ok(decoded) = from_tagged(&v) {
+                proptest::prop_assert_eq!(from_tagged(&to_tagged(&decoded)).unwrap(), decoded);
+            }
+        }
+    }
+
+    /// JSON biased toward the tag's vocabulary, so malformed tags are common.
+    fn tag_like_json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        const WORDS: &[&str] = &[
+            "$js",
+            "undefined",
+            "number",
+            "date",
+            "string",
+            "object",
+            "entries",
+            "utf16",
+            "value",
+            "NaN",
+            "-0",
+            "Infinity",
+        ];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i32>().prop_map(|n| json!(n)),
+            (0u32..70_000).prop_map(|n| json!(n)),
+            proptest::sample::select(WORDS).prop_map(|w| json!(w)),
+        ];
+        leaf.prop_recursive(4, 40, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec((proptest::sample::select(WORDS), inner), 0..4).prop_map(
+                    |kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+                ),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn tags_survive_being_nested_in_arrays(v in storage_core::testkit::strategies::js_value(8)) {
+            round_trip(JsValue::Array(vec![v.clone(), JsValue::Object([("$js", v)].into_iter().collect())]));
+        }
+    }
+
     #[test]
     fn deep_values_round_trip() {
         let mut v = JsValue::from("leaf");
