@@ -134,6 +134,23 @@ fn corrupt(what: &str, len: usize) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever bytes come back from disk, decoding gives a value or `Corrupt`, never a panic.
+        #[test]
+        fn any_bytes_decode_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let p = ns_prefix(b"ns").unwrap();
+            for r in [
+                EntryRecord::decode_header(&bytes).map(drop),
+                EntryRecord::decode_value(&bytes).map(drop),
+                MetaRecord::decode(&bytes).map(drop),
+                seq_of_order_key(&p, &bytes).map(drop),
+            ] {
+                prop_assert!(matches!(r, Ok(()) | Err(Error::Corrupt(_))));
+            }
+        }
+    }
 
     #[test]
     fn prefixes_of_related_namespaces_never_nest() {
