@@ -2,7 +2,40 @@
 //! order, so a burst of load from elsewhere on the machine hits all of them alike; a ratio is
 //! the median of the per-round ratios, which cancels most of that noise.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+/// Bumped whenever a measurement step completes; the [`watchdog`] watches it.
+static PROGRESS: AtomicU64 = AtomicU64::new(0);
+
+/// Records that the run is making progress.
+pub fn progress() {
+    PROGRESS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Ends the process with an error if no measurement step completes for `limit`: sled 0.34 can
+/// deadlock under sustained writes (spacejam/sled#1412; seen here with 100 KiB values), and a
+/// benchmark that hangs forever reports nothing.
+pub fn watchdog(limit: Duration) {
+    std::thread::spawn(move || {
+        let mut seen = PROGRESS.load(Ordering::Relaxed);
+        let mut since = Instant::now();
+        loop {
+            std::thread::sleep(Duration::from_secs(5));
+            let now = PROGRESS.load(Ordering::Relaxed);
+            if now != seen {
+                (seen, since) = (now, Instant::now());
+            } else if since.elapsed() > limit {
+                eprintln!(
+                    "mpstore-bench: no progress for {} s: a store is stuck (sled 0.34 can \
+                     deadlock under sustained writes, spacejam/sled#1412); giving up",
+                    limit.as_secs()
+                );
+                std::process::exit(3);
+            }
+        }
+    });
+}
 
 /// One thing measured: a name and an operation, called with a counter that grows by one per
 /// call (for choosing keys).
@@ -86,7 +119,11 @@ impl Samples {
 pub fn interleave(plan: Plan, contenders: &mut [Contender<'_>]) -> Samples {
     let counts: Vec<u64> = contenders
         .iter_mut()
-        .map(|c| c.calibrate(plan.slice))
+        .map(|c| {
+            let n = c.calibrate(plan.slice);
+            progress();
+            n
+        })
         .collect();
     let mut seconds = vec![Vec::with_capacity(plan.rounds); contenders.len()];
     for round in 0..plan.rounds {
@@ -94,6 +131,7 @@ pub fn interleave(plan: Plan, contenders: &mut [Contender<'_>]) -> Samples {
             let c = (round + k) % contenders.len();
             let took = contenders[c].run(counts[c]);
             seconds[c].push(took.as_secs_f64() / counts[c] as f64);
+            progress();
         }
     }
     Samples {
@@ -122,6 +160,7 @@ pub fn rotate<T>(rounds: usize, items: &[T], mut measure: impl FnMut(&T) -> f64)
         for k in 0..items.len() {
             let i = (round + k) % items.len();
             values[i].push(measure(&items[i]));
+            progress();
         }
     }
     values

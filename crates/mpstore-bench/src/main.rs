@@ -81,6 +81,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    harness::watchdog(std::time::Duration::from_secs(300));
     let result = match args.first().map(String::as_str) {
         Some("--memory-child") => suites::memory::child(&args[1..]),
         Some("--profile") => profile::run(&args[1..]),

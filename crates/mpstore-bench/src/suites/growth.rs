@@ -39,6 +39,7 @@ fn fill(wx: &Wx, n: u64, v: &str) {
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
         wx.batch_set_storage_sync(chunk.iter().map(|&i| KvItem::new(key(i), v)))
             .expect("fill");
+        crate::harness::progress();
     }
 }
 
@@ -54,6 +55,7 @@ fn raw_trees(ctx: &Ctx, name: &str, counts: &[u64]) -> (sled::Db, Vec<sled::Tree
             for i in 0..n {
                 tree.insert(raw_key(i), v.as_bytes()).expect("fill raw");
             }
+            crate::harness::progress();
             tree
         })
         .collect();
@@ -243,6 +245,9 @@ fn namespaces(ctx: &Ctx, report: &mut Report) -> Vec<Series> {
                 wx(&filler.store, &format!("user-{j}"))
                     .set_storage_sync("k", v.as_str())
                     .expect("fill");
+                if j % 1000 == 0 {
+                    crate::harness::progress();
+                }
             }
             filler.close();
             dir

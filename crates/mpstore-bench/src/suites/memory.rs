@@ -8,7 +8,7 @@ use crate::machine::peak_rss_kib;
 use crate::peers::{full_stack, key, key_provider, raw_sled, value, Filler, CACHE_BYTES};
 use crate::report::{Report, Row, Section, Target, Value};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use storage_api::{KvItem, Mpstore, Wx};
 use storage_core::{JsValue, Scope};
 use storage_sled::Durability;
@@ -65,6 +65,7 @@ pub fn child(args: &[String]) -> Result<(), String> {
                         chunk.iter().map(|&i| KvItem::new(key(i), v.as_str())),
                     )
                     .map_err(|e| format!("fill: {e:?}"))?;
+                    crate::harness::progress();
                 }
             }
             filler.close();
@@ -77,6 +78,7 @@ pub fn child(args: &[String]) -> Result<(), String> {
                     .get_storage_sync(key(i))
                     .map_err(|e| format!("read: {e:?}"))?;
                 found += u64::from(matches!(&got, JsValue::String(s) if s.len() == VALUE_LEN));
+                crate::harness::progress();
             }
             if found != n {
                 return Err(format!("read {found} of {n} values"));
@@ -87,6 +89,7 @@ pub fn child(args: &[String]) -> Result<(), String> {
             let v = value(VALUE_LEN);
             for i in 0..n {
                 db.insert(key(i), v.as_bytes()).map_err(|e| e.to_string())?;
+                crate::harness::progress();
             }
             db.flush().map_err(|e| e.to_string())?;
         }
@@ -96,6 +99,7 @@ pub fn child(args: &[String]) -> Result<(), String> {
             for i in 0..n {
                 let got = db.get(key(i)).map_err(|e| e.to_string())?;
                 found += u64::from(got.is_some_and(|v| v.len() == VALUE_LEN));
+                crate::harness::progress();
             }
             if found != n {
                 return Err(format!("read {found} of {n} raw values"));
@@ -117,11 +121,23 @@ pub fn child(args: &[String]) -> Result<(), String> {
 /// Runs one child and returns its peak RSS in KiB.
 fn run_child(args: &[&str]) -> u64 {
     let exe = std::env::current_exe().expect("this binary");
-    let out = Command::new(exe)
+    let mut child = Command::new(exe)
         .arg("--memory-child")
         .args(args)
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("spawn the memory child");
+    // The child has a watchdog of its own; while it runs, the parent is making progress.
+    while child
+        .try_wait()
+        .expect("wait for the memory child")
+        .is_none()
+    {
+        crate::harness::progress();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let out = child.wait_with_output().expect("the memory child's output");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

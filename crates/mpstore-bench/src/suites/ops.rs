@@ -3,7 +3,7 @@
 //! fsync floor.
 
 use super::{size_label, Ctx};
-use crate::harness::{interleave, Contender, Samples};
+use crate::harness::{interleave, Contender, Plan, Samples};
 use crate::peers::{full_stack, key, raw_sled, spread, value, FsyncFloor, Sqlite, Stamped};
 use crate::report::{Report, Row, Section, Target, Value};
 use storage_api::Wx;
@@ -68,6 +68,18 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
     }
     raw.flush().expect("flush raw");
     let k = |i: u64| keys[spread(i, n) as usize].as_str();
+    // Large values write a lot of bytes per slice; shorter slices keep the volume (and sled's
+    // log garbage collection, which can stall under sustained writes) in check.
+    let writes = |plan: Plan| {
+        if size > 10 * 1024 {
+            Plan {
+                slice: plan.slice / 4,
+                ..plan
+            }
+        } else {
+            plan
+        }
+    };
 
     // get: the mode of the store does not matter to a read; the buffered one is read.
     let samples = interleave(
@@ -113,7 +125,7 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
         Stamped::new(size),
     );
     let samples = interleave(
-        ctx.fast,
+        writes(ctx.fast),
         &mut [
             Contender::new("raw sled insert", |i| {
                 raw.insert(k(i), s0.at(i).as_bytes()).expect("insert");
@@ -157,7 +169,7 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
 
     // durable set
     let samples = interleave(
-        ctx.durable,
+        writes(ctx.durable),
         &mut [
             Contender::new("raw sled insert + flush", |i| {
                 raw.insert(k(i), s0.at(i).as_bytes()).expect("insert");
