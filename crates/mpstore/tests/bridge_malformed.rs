@@ -333,3 +333,56 @@ fn malformed_lines_get_error_responses_and_acknowledged_writes_survive() {
         assert_eq!(&wx.get_storage_sync(key.as_str()).unwrap(), value, "{key}");
     }
 }
+
+/// kill -9 in the middle of a stream of writes: every write the bridge acknowledged is there
+/// when the store is reopened (responses are written only after the durable write returned).
+#[test]
+fn acknowledged_writes_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mpstore"))
+        .args(["bridge", "--data-dir"])
+        .arg(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        for i in 0..5_000 {
+            let line = json!({"id": i, "api": "tt.setStorageSync", "ctx": local(), "args": [format!("k{i}"), i]});
+            // The bridge may be killed while this writes: stop at the first broken pipe.
+            if writeln!(stdin, "{line}").is_err() {
+                return;
+            }
+        }
+    });
+    let mut responses = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut acknowledged = Vec::new();
+    while acknowledged.len() < 300 {
+        let r: Value = serde_json::from_str(&responses.next().unwrap().unwrap()).unwrap();
+        assert_eq!(r["outcome"], "return", "{r}");
+        acknowledged.push(r["id"].as_u64().unwrap());
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // Answers already in the pipe were acknowledged too (a line cut by the kill was not).
+    for line in responses.map_while(Result::ok) {
+        if let Ok(r) = serde_json::from_str::<Value>(&line) {
+            acknowledged.push(r["id"].as_u64().unwrap());
+        }
+    }
+    writer.join().unwrap();
+
+    let store = Mpstore::open_default(dir.path()).unwrap();
+    let tt = store
+        .mini_program("fuzz-user", "fuzz-app", Scope::App)
+        .unwrap()
+        .tt();
+    for i in acknowledged {
+        assert_eq!(
+            tt.get_storage_sync(format!("k{i}")).unwrap(),
+            JsValue::from(i as f64),
+            "k{i}"
+        );
+    }
+}
