@@ -19,9 +19,12 @@ use storage_core::value::{decode, encode, MAX_DEPTH};
 use storage_core::{block_on, Backend, Error, JsValue, Limits, MemoryBackend, Namespace, Op};
 use storage_crypto::{EncryptedBackend, RawKeyProvider};
 
+/// A fuzz harness: any bytes in, a panic only on a bug.
+pub type Harness = fn(&[u8]);
+
 /// Every target: its name (the file name in `fuzz_targets/` and the corpus directory) and its
 /// harness.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Harness)] = &[
     ("bridge_request", bridge_request),
     ("value_decode", value_decode),
     ("namespace_decode", namespace_decode),
@@ -109,8 +112,11 @@ pub fn namespace_decode(data: &[u8]) {
     }
 }
 
+/// A namespace's plaintext entries: (key, value).
+type Entries = &'static [(&'static [u8], &'static [u8])];
+
 /// The plaintext entries the crypto harness writes before damaging the records.
-const PLAIN: &[(&[u8], &[(&[u8], &[u8])])] = &[
+const PLAIN: &[(&[u8], Entries)] = &[
     (
         b"ns-a",
         &[(b"k1", b"value one"), (b"k2", b""), (b"k3", b"three")],
