@@ -55,6 +55,8 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
     let lite_normal = Sqlite::open(&dir.join("normal.sqlite"), Durability::Buffered);
     let lite_full = Sqlite::open(&dir.join("full.sqlite"), Durability::Durable);
     let mut floor = FsyncFloor::create(&dir.join("fsync-floor"));
+    // sled's own log file, to fsync it after sled's flush (which only uses sync_file_range).
+    let sled_log = std::fs::File::open(dir.join("raw").join("db")).expect("sled's log file");
 
     wx_b.batch_set_storage_sync(
         keys.iter()
@@ -157,6 +159,7 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
             ratio_row(&samples, 1, 0).target(Target::AtMost(2.0)),
             ratio_row(&samples, 2, 0),
             ratio_row(&samples, 3, 0),
+            ratio_row(&samples, 4, 0),
             versus(
                 &samples,
                 1,
@@ -168,6 +171,7 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
     });
 
     // durable set
+    let mut s5 = Stamped::new(size);
     let samples = interleave(
         writes(ctx.durable),
         &mut [
@@ -186,6 +190,14 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
                 trees.write(k(i), s4.at(i).as_bytes());
                 raw.flush().expect("flush");
             }),
+            Contender::new(
+                "raw sled insert + flush + fdatasync of sled's log file",
+                |i| {
+                    raw.insert(k(i), s5.at(i).as_bytes()).expect("insert");
+                    raw.flush().expect("flush");
+                    sled_log.sync_data().expect("fdatasync");
+                },
+            ),
         ],
     );
     report.sections.push(Section {
@@ -198,6 +210,8 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
             ratio_row(&samples, 1, 0).target(Target::AtMost(1.25)),
             ratio_row(&samples, 2, 0),
             ratio_row(&samples, 3, 0),
+            ratio_row(&samples, 4, 0),
+            ratio_row(&samples, 5, 0),
             versus(
                 &samples,
                 1,
