@@ -41,27 +41,39 @@ fn fill(s: &SledBackend, ns: &[u8], n: u64) {
         let ops: Vec<Op> = chunk.iter().map(|&k| put(k, 1)).collect();
         block_on(s.apply(ns, &ops, Limits::NONE)).unwrap();
     }
+    // Written out before measuring, so sled's background I/O of the fill is not measured.
+    s.flush().unwrap();
 }
 
-/// Mean time of a write to `ns` (new key, overwrite, delete, in turn), over SAMPLE writes.
+/// Time of a write to `ns` (new key, overwrite, delete, in turn): the median over ROUNDS rounds
+/// of SAMPLE / ROUNDS writes each, so a burst of load from elsewhere on the machine does not
+/// decide the figure.
 fn write_cost(s: &SledBackend, ns: &[u8], base: u64) -> Duration {
+    const ROUNDS: u64 = 9;
     let limits = Limits {
         max_bytes: u64::MAX / 2,
         max_entries: u64::MAX / 2,
     };
-    let start = Instant::now();
-    for i in 0..SAMPLE {
-        let key = base + i / 3;
-        let op = match i % 3 {
-            0 => put(key, 2),
-            1 => put(key, 3),
-            _ => Op::Delete {
-                key: format!("key-{key:08}").into_bytes(),
-            },
-        };
-        block_on(s.apply(ns, &[op], limits)).unwrap();
-    }
-    start.elapsed() / SAMPLE as u32
+    let per_round = SAMPLE / ROUNDS;
+    let mut rounds: Vec<Duration> = (0..ROUNDS)
+        .map(|round| {
+            let start = Instant::now();
+            for i in 0..per_round {
+                let key = base + (round * per_round + i) / 3;
+                let op = match i % 3 {
+                    0 => put(key, 2),
+                    1 => put(key, 3),
+                    _ => Op::Delete {
+                        key: format!("key-{key:08}").into_bytes(),
+                    },
+                };
+                block_on(s.apply(ns, &[op], limits)).unwrap();
+            }
+            start.elapsed() / per_round as u32
+        })
+        .collect();
+    rounds.sort();
+    rounds[rounds.len() / 2]
 }
 
 fn main() {
@@ -82,6 +94,7 @@ fn main() {
             let ns = format!("namespace-{i:08}");
             block_on(s.apply(ns.as_bytes(), &[put(0, 1)], Limits::NONE)).unwrap();
         }
+        s.flush().unwrap();
         let cost = write_cost(&s, b"namespace-00000000", 1);
         println!("  store holding {n:>7} namespaces: {cost:>10.2?} per write");
     }
