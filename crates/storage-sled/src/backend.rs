@@ -284,7 +284,7 @@ fn apply_op(
             };
             entries.insert(ekey, EntryRecord::encode(seq, *charge, value))?;
             meta.usage.bytes = meta.usage.bytes.saturating_add(*charge);
-            meta.usage.entries += 1;
+            meta.usage.entries = meta.usage.entries.saturating_add(1);
         }
         Op::Delete { .. } => {
             if let Some((seq, _)) = old {
