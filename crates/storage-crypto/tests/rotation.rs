@@ -262,3 +262,27 @@ fn an_open_reads_two_records_unless_a_rotation_was_interrupted() {
     drop(open(Arc::clone(&faulty), &key(1)).unwrap());
     assert_eq!(faulty.calls(), 2);
 }
+
+/// A namespace key record that fails authentication stops a rotation before its switch: the
+/// store still opens with the old key, and no namespace is silently left behind.
+#[test]
+fn a_damaged_key_record_stops_rotation_before_the_switch() {
+    let raw: Raw = Arc::default();
+    let store = open(Arc::clone(&raw), &key(1)).unwrap();
+    populate(&store, 5);
+    let keyring = block_on(raw.list(b"k")).unwrap().keys;
+    let wrap = keyring.iter().find(|k| k.starts_with(b"w")).unwrap();
+    let mut record = block_on(raw.get(b"k", wrap)).unwrap().unwrap();
+    record[10] ^= 1;
+    block_on(raw.apply(b"k", &[put(wrap, &record)], Limits::NONE)).unwrap();
+    let err = block_on(store.rotate(&key(2))).unwrap_err();
+    assert!(matches!(err, storage_core::Error::Corrupt(_)), "{err}");
+    drop(store);
+    assert!(open(Arc::clone(&raw), &key(2)).is_err());
+    let reopened = open(Arc::clone(&raw), &key(1)).unwrap();
+    let readable = (0..5)
+        .filter(|&i| block_on(reopened.get(&ns(i), b"a")).is_ok())
+        .count();
+    assert_eq!(readable, 4);
+    assert_eq!(keyring_len(&raw), 1 + 5);
+}
