@@ -60,11 +60,20 @@ fn root() -> PathBuf {
 
 /// Runs a command in the workspace root, failing on a non-zero exit.
 fn run(program: &str, args: &[&str], envs: &[(&str, String)]) -> Result<(), String> {
-    eprintln!("xtask: running {program} {}", args.join(" "));
+    run_in(&root(), program, args, envs)
+}
+
+/// Runs a command in `dir`, failing on a non-zero exit.
+fn run_in(dir: &Path, program: &str, args: &[&str], envs: &[(&str, String)]) -> Result<(), String> {
+    eprintln!(
+        "xtask: running {program} {} in {}",
+        args.join(" "),
+        dir.display()
+    );
     let status = Command::new(program)
         .args(args)
         .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
-        .current_dir(root())
+        .current_dir(dir)
         .status()
         .map_err(|e| format!("cannot start {program}: {e}"))?;
     if status.success() {
@@ -105,7 +114,18 @@ fn test(long: bool) -> Result<(), String> {
         &["doc", "--workspace", "--no-deps", "--all-features"],
         &[("RUSTDOCFLAGS", "-D warnings".into())],
     )?;
-    Ok(())
+    js_tests()
+}
+
+/// The Node package's tests (seed examples, contract edge cases, typings checks) against the
+/// bridge of a freshly built `mpstore`, with its dev-dependencies installed from the lock file.
+fn js_tests() -> Result<(), String> {
+    cargo(&["build", "-p", "mpstore"], &[])?;
+    let js = root().join("js");
+    let bin = root().join("target/debug/mpstore").display().to_string();
+    // Node >= 20 and npm are required; the dev-dependencies come from the lock file.
+    run_in(&js, "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
+    run_in(&js, "node", &["--test"], &[("MPSTORE_BIN", bin)])
 }
 
 fn crash(cycles: Result<u32, String>) -> Result<(), String> {
