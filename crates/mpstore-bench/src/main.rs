@@ -15,7 +15,7 @@
 //!
 //! Options: `--quick` (the default: a few minutes on 2 cores, smaller memory stores), `--full`
 //! (more rounds, longer slices, a 1 GiB store for the memory measurement), `--only
-//! ops,concurrency,growth,cloud,memory` (a subset, for working on one area), `--profile OP SIZE
+//! ops,crypto,concurrency,growth,cloud,memory` (a subset, for working on one area), `--profile OP SIZE
 //! SECONDS` (one operation alone in a loop, to run under `perf record`; see [`profile`]).
 
 mod harness;
@@ -33,7 +33,7 @@ use std::time::Instant;
 use suites::{Ctx, Mode};
 
 /// Every suite, in running order.
-const SUITES: [&str; 5] = ["ops", "concurrency", "growth", "cloud", "memory"];
+const SUITES: [&str; 6] = ["ops", "crypto", "concurrency", "growth", "cloud", "memory"];
 /// The markers around the generated part of `docs/performance.md`.
 const BEGIN: &str = "<!-- bench:begin -->";
 const END: &str = "<!-- bench:end -->";
@@ -128,6 +128,7 @@ fn run(args: &Args) -> Result<(), String> {
         let t = Instant::now();
         match *suite {
             "ops" => suites::ops::run(&ctx, &mut report),
+            "crypto" => suites::crypto::run(&ctx, &mut report),
             "concurrency" => suites::concurrency::run(&ctx, &mut report),
             "growth" => series.extend(suites::growth::run(&ctx, &mut report)),
             "cloud" => suites::cloud::run(&ctx, &mut report),

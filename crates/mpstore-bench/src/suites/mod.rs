@@ -2,6 +2,7 @@
 
 pub mod cloud;
 pub mod concurrency;
+pub mod crypto;
 pub mod growth;
 pub mod memory;
 pub mod ops;
