@@ -89,9 +89,9 @@ impl<B: Backend> EncryptedBackend<B> {
     /// After the key check, if a [`rotate`](Self::rotate) was interrupted, the keyring records it
     /// left behind are removed.
     pub async fn open(inner: B, provider: &dyn KeyProvider) -> Result<Self> {
-        let master = provider.master_key()?;
         let (kek, root) = match inner.get(KEYRING, HEAD).await? {
             Some(record) => {
+                let master = provider.existing_master_key()?;
                 let head = Head::parse(&record).ok_or_else(|| {
                     Error::Corrupt("the store's key check record is damaged".into())
                 })?;
@@ -110,6 +110,7 @@ impl<B: Backend> EncryptedBackend<B> {
                             .into(),
                     ));
                 }
+                let master = provider.master_key()?;
                 let (kek, root) = (Kek::new(&master, 0)?, RootKey::random()?);
                 let head = Op::Put {
                     key: HEAD.to_vec(),
@@ -120,7 +121,6 @@ impl<B: Backend> EncryptedBackend<B> {
                 (kek, root)
             }
         };
-        drop(master);
         let generation = kek.generation;
         let backend = EncryptedBackend {
             inner,

@@ -8,7 +8,7 @@ use storage_core::{Error, Result};
 use zeroize::Zeroizing;
 
 /// A master key kept in a file, created with a fresh random key on first use (the command line's
-/// default).
+/// default) when a store is created or rotated to it; opening an existing store never creates it.
 ///
 /// - The file holds the key as 64 hexadecimal digits and a newline.
 /// - On Unix it is created with mode `0600` (owner read/write only), and a file that group or
@@ -91,6 +91,7 @@ impl KeyFileProvider {
 }
 
 impl KeyProvider for KeyFileProvider {
+    /// The key in the file, after creating the file with a fresh random key if there is none.
     fn master_key(&self) -> Result<MasterKey> {
         if let Some(key) = self.read()? {
             return Ok(key);
@@ -99,6 +100,19 @@ impl KeyProvider for KeyFileProvider {
         self.read()?.ok_or_else(|| {
             Error::Backend(format!(
                 "key file {} vanished right after it was created",
+                self.path.display()
+            ))
+        })
+    }
+
+    /// The key in the file; a missing file is a wrong key (see [`crate::is_wrong_master_key`]),
+    /// and no file is created.
+    fn existing_master_key(&self) -> Result<MasterKey> {
+        self.read()?.ok_or_else(|| {
+            Error::InvalidParam(format!(
+                "{}: key file {} does not exist (a new key cannot open an existing store; \
+                 nothing was created)",
+                crate::WRONG_MASTER_KEY,
                 self.path.display()
             ))
         })

@@ -79,12 +79,23 @@ impl std::fmt::Debug for MasterKey {
 /// - [`master_key`](KeyProvider::master_key) returns the same key every time it is called, or a
 ///   clear error (a missing variable, an unreadable file); it never returns a made-up key
 ///   silently, since a different key would make the store refuse to open.
-/// - It is called when a store opens and when a store rotates to this provider's key; the
-///   returned [`MasterKey`] is dropped (and so wiped) as soon as the keys it wraps are unwrapped.
+/// - [`existing_master_key`](KeyProvider::existing_master_key) is called when an existing store
+///   opens, [`master_key`](KeyProvider::master_key) when a new store is created and when a store
+///   rotates to this provider's key; the returned [`MasterKey`] is dropped (and so wiped) as soon
+///   as the keys it wraps are unwrapped.
 /// - A provider never prints or logs the key, in errors or in `Debug`.
 pub trait KeyProvider: Send + Sync {
-    /// The master key.
+    /// The master key, made first if this provider makes keys (a key file on first use): used
+    /// to create a store and to rotate to this provider's key.
     fn master_key(&self) -> Result<MasterKey>;
+
+    /// The master key of a store that already exists: like
+    /// [`master_key`](KeyProvider::master_key), except that a provider that makes keys must not
+    /// make one here (a new key cannot open an existing store), and fails instead. By default,
+    /// [`master_key`](KeyProvider::master_key).
+    fn existing_master_key(&self) -> Result<MasterKey> {
+        self.master_key()
+    }
 }
 
 /// A master key held in memory, given by the caller (tests, hosts with their own key store).

@@ -181,7 +181,20 @@ fn a_store_opened_with_a_key_file_reopens_with_it() {
         block_on(store.get(b"ns", b"k")).unwrap(),
         Some(b"v".to_vec())
     );
+    // A key file that does not exist is not created for an existing store: no new key can
+    // open it.
     let other = KeyFileProvider::new(dir.path().join("other.key"));
     let err = block_on(EncryptedBackend::open(Arc::clone(&raw), &other)).unwrap_err();
-    assert!(is_wrong_master_key(&err));
+    assert!(is_wrong_master_key(&err), "{err}");
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    assert!(!dir.path().join("other.key").exists());
+    // Rotating to it creates it.
+    block_on(store.rotate(&other)).unwrap();
+    assert!(dir.path().join("other.key").exists());
+    drop(store);
+    let store = block_on(EncryptedBackend::open(Arc::clone(&raw), &other)).unwrap();
+    assert_eq!(
+        block_on(store.get(b"ns", b"k")).unwrap(),
+        Some(b"v".to_vec())
+    );
 }
