@@ -3,11 +3,11 @@
 
 use super::Ctx;
 use crate::harness::{median, rotate};
-use crate::peers::{full_stack, key, value};
+use crate::peers::{full_stack, key, raw_sled, value};
 use crate::report::{Report, Row, Section, Target, Value};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Barrier;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use storage_api::{Mpstore, Wx};
 use storage_core::Scope;
 use storage_sled::Durability;
@@ -23,29 +23,40 @@ pub fn run(ctx: &Ctx, report: &mut Report) {
         .map(|t| wx(&store, t))
         .collect();
     let v = value(100);
+    let full = |t: usize, i: u64| {
+        writers[t]
+            .set_storage_sync(key(i % 100).as_str(), v.as_str())
+            .expect("set");
+    };
+    let raw = raw_sled(&dir.join("raw"));
+    let raw_op = |t: usize, i: u64| {
+        // New bytes every call: sled skips an insert of the value a key already holds.
+        let mut bytes = v.clone().into_bytes();
+        bytes[..8].copy_from_slice(&i.to_be_bytes());
+        raw.insert(format!("writer-{t}/{}", key(i % 100)), bytes)
+            .expect("insert");
+        raw.flush().expect("flush");
+    };
+    // Both stores in the same rounds, so their scaling is compared under the same load.
+    let mut raw_rates = vec![Vec::new(); THREADS.len()];
     let rates = rotate(ctx.rounds, &THREADS, |&threads| {
-        throughput(&writers[..threads], &v, ctx.window)
+        let i = THREADS.iter().position(|&t| t == threads).expect("listed");
+        raw_rates[i].push(throughput(threads, &raw_op, ctx.window));
+        throughput(threads, &full, ctx.window)
     });
-    let mut rows = vec![Row::plain(label(1), Value::Rate(median(&rates[0])))];
-    for (i, &threads) in THREADS.iter().enumerate().skip(1) {
-        let ratios: Vec<f64> = rates[i].iter().zip(&rates[0]).map(|(a, b)| a / b).collect();
-        let row = Row::ratio(
-            label(threads),
-            Value::Rate(median(&rates[i])),
-            median(&ratios),
-        );
-        rows.push(if threads == 8 {
-            row.target(Target::AtLeast(3.0))
-        } else {
-            row
-        });
-    }
+    let mut rows = rows(&rates, "", Some(Target::AtLeast(3.0)));
+    rows.extend(super::concurrency::rows(
+        &raw_rates,
+        "raw sled insert + flush, ",
+        None,
+    ));
     report.sections.push(Section {
         title: "concurrent durable sets (group commit)".into(),
         baseline: format!(
             "Total acknowledged-durable `wx.setStorageSync` calls per second (100 B values), each \
              thread writing its own namespace, over windows of {} ms; ratios to one writer, \
-             paired per round.",
+             paired per round. Then the same for raw sled `insert` + `flush` from as many \
+             threads, measured in the same rounds: how sled itself scales without transactions.",
             ctx.window.as_millis()
         ),
         rows,
@@ -66,19 +77,19 @@ fn wx(store: &Mpstore, t: usize) -> Wx {
         .wx()
 }
 
-/// Calls per second of `writers` writing together for `window`.
-fn throughput(writers: &[Wx], v: &str, window: std::time::Duration) -> f64 {
+/// Calls per second of `threads` threads calling `op(thread, call)` together for `window`.
+fn throughput(threads: usize, op: &(dyn Fn(usize, u64) + Sync), window: Duration) -> f64 {
     let stop = AtomicBool::new(false);
     let done = AtomicU64::new(0);
-    let start = Barrier::new(writers.len() + 1);
+    let start = Barrier::new(threads + 1);
     let elapsed = std::thread::scope(|s| {
-        for wx in writers {
+        for t in 0..threads {
             let (stop, done, start) = (&stop, &done, &start);
             s.spawn(move || {
                 start.wait();
                 let mut i = 0;
                 while !stop.load(Ordering::Relaxed) {
-                    wx.set_storage_sync(key(i % 100).as_str(), v).expect("set");
+                    op(t, i);
                     i += 1;
                 }
                 done.fetch_add(i, Ordering::Relaxed);
@@ -92,4 +103,25 @@ fn throughput(writers: &[Wx], v: &str, window: std::time::Duration) -> f64 {
     });
     // The writers finish their last call after `stop`; count the time until all have.
     done.load(Ordering::Relaxed) as f64 / elapsed.elapsed().as_secs_f64()
+}
+
+/// Rows of rates per thread count: ratios to one thread, paired per round; `target` on 8.
+fn rows(rates: &[Vec<f64>], prefix: &str, target: Option<Target>) -> Vec<Row> {
+    let mut rows = vec![Row::plain(
+        format!("{prefix}{}", label(1)),
+        Value::Rate(median(&rates[0])),
+    )];
+    for (i, &threads) in THREADS.iter().enumerate().skip(1) {
+        let ratios: Vec<f64> = rates[i].iter().zip(&rates[0]).map(|(a, b)| a / b).collect();
+        let row = Row::ratio(
+            format!("{prefix}{}", label(threads)),
+            Value::Rate(median(&rates[i])),
+            median(&ratios),
+        );
+        rows.push(match target {
+            Some(t) if threads == 8 => row.target(t),
+            _ => row,
+        });
+    }
+    rows
 }
