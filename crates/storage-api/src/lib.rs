@@ -19,7 +19,9 @@
 //!   sled in a directory: the database in `dir/data`, the default key file `dir/master.key`),
 //!   [`Mpstore::in_memory`] for tests, [`Mpstore::with_backend`] for anything else. It also holds
 //!   the host-level operations: [`remove_app`](Mpstore::remove_app),
-//!   [`remove_user`](Mpstore::remove_user), [`namespaces`](Mpstore::namespaces).
+//!   [`remove_user`](Mpstore::remove_user), [`namespaces`](Mpstore::namespaces), and master-key
+//!   rotation: [`rotate_key`](Mpstore::rotate_key), or
+//!   [`rotate_key_file`](Mpstore::rotate_key_file) for the key file of `open_default`.
 //! - [`MiniProgram`] is one (user, app, scope) namespace, scope being the app itself, its
 //!   [web-view](MiniProgram::web_view) or a [plugin](MiniProgram::plugin); each is isolated and
 //!   has its own quota. It hands out [`Wx`], [`My`] and [`Tt`].
@@ -76,6 +78,10 @@
 //! | `wx` | `{errMsg: "setStorage:ok"}`, `{data, errMsg}`, `{keys, currentSize, limitSize, errMsg}`, `{dataList, errMsg}` | [`WxError`] `{errMsg: "<api>:fail <reason>", errno?}` |
 //! | `my` | `{success: true}`, `{data}`, `{keys, currentSize, limitSize}` | [`MyError`] `{error, errorMessage}`; Sync: [`MySyncFailure`] `{success: false, error, errorMessage}` |
 //! | `tt` | as `wx` | [`TtError`] `{errMsg: "<api>:fail <reason>", errNo}` |
+//!
+//! Each failure also keeps the [`storage_core::Error`] it reports (`cause()`, e.g.
+//! [`WxError::cause`]), never serialized and not compared by `==`: the platforms word a corrupt
+//! record and a backend failure alike, a host need not.
 //!
 //! Rust fields are snake_case (`err_msg`, `err_no`, `error_message`, `current_size`); values
 //! keep their exact JavaScript type in Rust ([`storage_core::JsValue`]) and serialize as
@@ -158,7 +164,7 @@ mod wx;
 
 pub use call::{Call, Callbacks, CompleteFn, FailFn, SuccessFn, WithCallbacks};
 pub use mini_program::MiniProgram;
-pub use mpstore::{Mpstore, DATA_DIR, KEY_FILE};
+pub use mpstore::{Mpstore, DATA_DIR, KEY_FILE, NEW_KEY_FILE};
 pub use my::My;
 pub use options::{GetStorageOption, KvItem, SetStorageOption};
 pub use results::{

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use storage_core::{
     block_on, Backend, Error, MemoryBackend, Namespace, NamespaceUsage, Result, Scope, Store,
 };
-use storage_crypto::{EncryptedBackend, KeyFileProvider, KeyProvider};
+use storage_crypto::{is_wrong_master_key, EncryptedBackend, KeyFileProvider, KeyProvider};
 use storage_sled::{SledBackend, SledOptions};
 
 /// The file name of the master key [`Mpstore::open_default`] keeps in the store's directory.
@@ -25,6 +25,16 @@ pub const KEY_FILE: &str = "master.key";
 /// assert!(dir.path().join(storage_api::DATA_DIR).is_dir());
 /// ```
 pub const DATA_DIR: &str = "data";
+/// The file [`Mpstore::rotate_key_file`] writes the new master key to before it becomes
+/// [`KEY_FILE`].
+///
+/// ```
+/// assert_eq!(storage_api::NEW_KEY_FILE, "master.key.new");
+/// ```
+pub const NEW_KEY_FILE: &str = "master.key.new";
+
+/// The encryption layer of a store opened with a master key, kept so its key can be rotated.
+type Keyed = EncryptedBackend<SledBackend>;
 
 /// One store of mini-program data, shared by every user, app and scope of a host.
 ///
@@ -41,6 +51,10 @@ pub const DATA_DIR: &str = "data";
 #[derive(Clone)]
 pub struct Mpstore {
     backend: Arc<dyn Backend>,
+    /// The encryption layer, for stores opened with [`Mpstore::open`] / [`Mpstore::open_with`].
+    keyed: Option<Arc<Keyed>>,
+    /// The directory holding the key files, for stores opened with [`Mpstore::open_default`].
+    key_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Mpstore {
@@ -93,13 +107,18 @@ impl Mpstore {
         options: SledOptions,
     ) -> Result<Mpstore> {
         let sled = SledBackend::open_with(dir.as_ref().join(DATA_DIR), options)?;
-        let encrypted = block_on(EncryptedBackend::open(sled, provider))?;
-        Ok(Mpstore::with_backend(encrypted))
+        let encrypted = Arc::new(block_on(EncryptedBackend::open(sled, provider))?);
+        Ok(Mpstore {
+            backend: encrypted.clone(),
+            keyed: Some(encrypted),
+            key_dir: None,
+        })
     }
 
     /// Opens (or creates) the default store in `dir` in one line, its master key kept in
     /// `dir/master.key` ([`KeyFileProvider`]: created with a random key and mode `0600` on first
-    /// use). Creates `dir` if it does not exist.
+    /// use). Creates `dir` if it does not exist. Finishes a key rotation a crash interrupted
+    /// (see [`rotate_key_file`](Self::rotate_key_file)).
     ///
     /// ```
     /// use storage_api::Mpstore;
@@ -108,6 +127,26 @@ impl Mpstore {
     /// assert!(dir.path().join("mpstore").join("master.key").exists());
     /// ```
     pub fn open_default(dir: impl AsRef<Path>) -> Result<Mpstore> {
+        Mpstore::open_default_with(dir, SledOptions::default())
+    }
+
+    /// Like [`open_default`](Self::open_default), with sled's options (durability mode, cache
+    /// budget).
+    ///
+    /// An interrupted rotation is finished here, by one rule: if `master.key` opens the store,
+    /// the rotation never switched, and a leftover `master.key.new` is not the store's key (it
+    /// is deleted); if `master.key` is refused as the wrong key and `master.key.new` opens the
+    /// store, the rotation switched, and `master.key.new` is renamed over `master.key`. If
+    /// neither opens it, the error is `master.key`'s.
+    ///
+    /// ```
+    /// use storage_api::Mpstore;
+    /// use storage_sled::{Durability, SledOptions};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let options = SledOptions { durability: Durability::Buffered, ..SledOptions::default() };
+    /// let store = Mpstore::open_default_with(dir.path(), options).unwrap();
+    /// ```
+    pub fn open_default_with(dir: impl AsRef<Path>, options: SledOptions) -> Result<Mpstore> {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir).map_err(|e| {
             Error::Backend(format!(
@@ -115,7 +154,26 @@ impl Mpstore {
                 dir.display()
             ))
         })?;
-        Mpstore::open(dir, &KeyFileProvider::new(key_file(dir)))
+        let key = KeyFileProvider::new(dir.join(KEY_FILE));
+        let new_key = dir.join(NEW_KEY_FILE);
+        let store = match Mpstore::open_with(dir, &key, options.clone()) {
+            Ok(store) => {
+                // The store opened with `master.key`: a rotation, if any, never switched.
+                remove_if_present(&new_key)?;
+                store
+            }
+            Err(e) if is_wrong_master_key(&e) && new_key.exists() => {
+                let new = KeyFileProvider::new(&new_key);
+                let store = Mpstore::open_with(dir, &new, options).map_err(|_| e)?;
+                install_new_key(dir)?;
+                store
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Mpstore {
+            key_dir: Some(dir.to_path_buf()),
+            ..store
+        })
     }
 
     /// A store in memory, for tests and examples: nothing survives the process.
@@ -150,7 +208,88 @@ impl Mpstore {
     /// assert!(Arc::ptr_eq(store.backend(), &backend));
     /// ```
     pub fn from_arc(backend: Arc<dyn Backend>) -> Mpstore {
-        Mpstore { backend }
+        Mpstore {
+            backend,
+            keyed: None,
+            key_dir: None,
+        }
+    }
+
+    /// Rotates the master key of a store opened with [`open`](Self::open) /
+    /// [`open_with`](Self::open_with) to `new`'s ([`EncryptedBackend::rotate`]): afterwards only
+    /// `new` opens it. No value is re-encrypted; the store stays usable (other calls wait while
+    /// the rotation runs). Crash-safe: at every moment the store opens with exactly one of the
+    /// two keys. Keeping `new` where the next open finds it is the caller's part; for the key
+    /// file of [`open_default`](Self::open_default) use [`rotate_key_file`](Self::rotate_key_file).
+    ///
+    /// A store made any other way ([`in_memory`](Self::in_memory),
+    /// [`with_backend`](Self::with_backend)) has no master key of its own to rotate: that is an
+    /// error, and changes nothing.
+    ///
+    /// ```
+    /// use storage_api::Mpstore;
+    /// use storage_core::{block_on, Scope};
+    /// use storage_crypto::RawKeyProvider;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let (old, new) = (RawKeyProvider::new([1; 32]), RawKeyProvider::new([2; 32]));
+    /// let store = Mpstore::open(dir.path(), &old).unwrap();
+    /// store.mini_program("u", "app", Scope::App).unwrap().wx().set_storage_sync("k", 1).unwrap();
+    /// block_on(store.rotate_key(&new)).unwrap();
+    /// drop(store);
+    /// assert!(Mpstore::open(dir.path(), &old).is_err());
+    /// let again = Mpstore::open(dir.path(), &new).unwrap();
+    /// assert_eq!(again.mini_program("u", "app", Scope::App).unwrap().wx().get_storage_sync("k").unwrap(), 1.into());
+    /// assert!(block_on(Mpstore::in_memory().rotate_key(&new)).is_err());
+    /// ```
+    pub async fn rotate_key(&self, new: &dyn KeyProvider) -> Result<()> {
+        match &self.keyed {
+            Some(keyed) => keyed.rotate(new).await,
+            None => Err(Error::Backend(
+                "this store has no master key to rotate: it was not opened with Mpstore::open"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Rotates the master key file of a store opened with [`open_default`](Self::open_default)
+    /// to a fresh random key.
+    ///
+    /// The new key is written to `dir/master.key.new` (a new file with mode `0600`, synced, then
+    /// linked into place: [`KeyFileProvider`]); the store is switched to it
+    /// ([`rotate_key`](Self::rotate_key)); then the file is renamed over `dir/master.key` and
+    /// the directory synced. A crash at any step leaves files that
+    /// [`open_default`](Self::open_default) finishes by its rule: before the switch `master.key`
+    /// still opens the store; after it `master.key.new` does and is renamed into place. If the
+    /// rotation itself fails, the files are left for that rule too.
+    ///
+    /// ```
+    /// use storage_api::{Mpstore, KEY_FILE};
+    /// use storage_core::{block_on, Scope};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let store = Mpstore::open_default(dir.path()).unwrap();
+    /// store.mini_program("u", "app", Scope::App).unwrap().tt().set_storage_sync("k", 1).unwrap();
+    /// let before = std::fs::read(dir.path().join(KEY_FILE)).unwrap();
+    /// block_on(store.rotate_key_file()).unwrap();
+    /// assert_ne!(std::fs::read(dir.path().join(KEY_FILE)).unwrap(), before);
+    /// drop(store);
+    /// let again = Mpstore::open_default(dir.path()).unwrap();
+    /// assert_eq!(again.mini_program("u", "app", Scope::App).unwrap().tt().get_storage_sync("k").unwrap(), 1.into());
+    /// ```
+    pub async fn rotate_key_file(&self) -> Result<()> {
+        let Some(dir) = &self.key_dir else {
+            return Err(Error::Backend(
+                "this store has no key file to rotate: it was not opened with Mpstore::open_default"
+                    .into(),
+            ));
+        };
+        let new_key = dir.join(NEW_KEY_FILE);
+        // Any leftover of an interrupted rotation that never switched is not the store's key.
+        remove_if_present(&new_key)?;
+        // The provider creates the file on first use: random key, mode 0600, synced, linked.
+        let new = KeyFileProvider::new(&new_key);
+        new.master_key()?;
+        self.rotate_key(&new).await?;
+        install_new_key(dir)
     }
 
     /// The backend underneath, for other facades (game cloud data) that share this store.
@@ -241,6 +380,33 @@ impl Mpstore {
     }
 }
 
-fn key_file(dir: &Path) -> PathBuf {
-    dir.join(KEY_FILE)
+/// The last step of a rotation: `master.key.new` becomes `master.key`, durably.
+fn install_new_key(dir: &Path) -> Result<()> {
+    std::fs::rename(dir.join(NEW_KEY_FILE), dir.join(KEY_FILE))
+        .map_err(|e| Error::Backend(format!("cannot install the new master key: {e}")))?;
+    sync_dir(dir)
+}
+
+fn remove_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::Backend(format!(
+            "cannot remove {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// A rename is durable only once its directory is.
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> Result<()> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::Backend(format!("cannot sync {}: {e}", dir.display())))
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> Result<()> {
+    Ok(())
 }

@@ -138,8 +138,12 @@ impl GetStorageInfoResult {
 /// let err = WxError::new("setStorage", ApiKind::LocalWrite, &Error::EmptyKey);
 /// assert_eq!(serde_json::to_value(&err).unwrap(), serde_json::json!({"errMsg": "setStorage:fail invalid key", "errno": 800003}));
 /// assert_eq!(err.to_string(), "setStorage:fail invalid key");
+/// assert_eq!(err.cause(), &Error::EmptyKey);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Two errors are equal when a mini-program would see the same object: the
+/// [`cause`](Self::cause) is not compared.
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WxError {
     /// `"<api>:fail <reason>"`.
@@ -147,6 +151,8 @@ pub struct WxError {
     /// The numeric code, where WeChat has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errno: Option<i64>,
+    #[serde(skip)]
+    cause: Error,
 }
 
 impl WxError {
@@ -156,6 +162,7 @@ impl WxError {
         WxError {
             err_msg: fail_msg(api, &e.message),
             errno: e.code,
+            cause: err.clone(),
         }
     }
 }
@@ -168,14 +175,19 @@ impl WxError {
 /// # use storage_core::{codes::ApiKind, Error};
 /// let err = TtError::new("getStorage", ApiKind::LocalRead, &Error::NotFound { key: "k".into() });
 /// assert_eq!(serde_json::to_value(&err).unwrap(), serde_json::json!({"errMsg": "getStorage:fail data not found, key == k", "errNo": 21101}));
+/// assert_eq!(err.cause(), &Error::NotFound { key: "k".into() });
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Equality compares what a mini-program sees, not the [`cause`](Self::cause).
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TtError {
     /// `"<api>:fail <reason>"`.
     pub err_msg: String,
     /// The numeric code.
     pub err_no: i64,
+    #[serde(skip)]
+    cause: Error,
 }
 
 impl TtError {
@@ -186,6 +198,7 @@ impl TtError {
             err_msg: fail_msg(api, &e.message),
             // The table gives every Douyin row a code.
             err_no: e.code.unwrap_or_default(),
+            cause: err.clone(),
         }
     }
 }
@@ -197,14 +210,19 @@ impl TtError {
 /// # use storage_core::{codes::ApiKind, Error};
 /// let err = MyError::new(ApiKind::LocalWrite, &Error::EntryTooLarge { size: 204_801, limit: 204_800 });
 /// assert_eq!(serde_json::to_value(&err).unwrap(), serde_json::json!({"error": 14, "errorMessage": "data长度超限"}));
+/// assert!(matches!(err.cause(), Error::EntryTooLarge { .. }));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Equality compares what a mini-program sees, not the [`cause`](Self::cause).
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MyError {
     /// The numeric code (2, 12, 14, or the project's storage-failure code).
     pub error: i64,
     /// The text.
     pub error_message: String,
+    #[serde(skip)]
+    cause: Error,
 }
 
 impl MyError {
@@ -215,6 +233,7 @@ impl MyError {
             // The table gives every Alipay row a code.
             error: e.code.unwrap_or_default(),
             error_message: e.message,
+            cause: err.clone(),
         }
     }
 }
@@ -259,9 +278,12 @@ pub struct MyData {
 /// # use storage_api::MySyncFailure;
 /// # use storage_core::{codes::ApiKind, Error};
 /// let f = MySyncFailure::new(ApiKind::LocalWrite, &Error::EmptyKey);
+/// assert_eq!(f.cause(), &Error::EmptyKey);
 /// assert_eq!(serde_json::to_value(f).unwrap(), serde_json::json!({"success": false, "error": 2, "errorMessage": "必填参数为空"}));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Equality compares what a mini-program sees, not the [`cause`](Self::cause).
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MySyncFailure {
     /// Always `false`.
@@ -270,6 +292,8 @@ pub struct MySyncFailure {
     pub error: i64,
     /// The text, as [`MyError::error_message`].
     pub error_message: String,
+    #[serde(skip)]
+    cause: Error,
 }
 
 impl MySyncFailure {
@@ -278,11 +302,13 @@ impl MySyncFailure {
         let MyError {
             error,
             error_message,
+            cause,
         } = MyError::new(kind, err);
         MySyncFailure {
             success: false,
             error,
             error_message,
+            cause,
         }
     }
 }
@@ -346,6 +372,35 @@ macro_rules! display_error {
 }
 
 display_error!(WxError => err_msg, TtError => err_msg, MyError => error_message, MySyncFailure => error_message);
+
+/// Each platform error keeps the [`Error`] it was made from ([`cause`](WxError::cause)), so a
+/// host can tell a corrupt record from a backend failure where the platforms word them alike.
+/// Equality is the platform's view: the shown fields only.
+macro_rules! keeps_cause {
+    ($($ty:ty => $($field:ident),+);* $(;)?) => {$(
+        impl $ty {
+            /// The storage error this failure reports (never serialized: the JSON is the
+            /// platform's).
+            pub fn cause(&self) -> &Error {
+                &self.cause
+            }
+        }
+        impl PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                $(self.$field == other.$field)&&+
+            }
+        }
+        impl Eq for $ty {}
+    )*};
+}
+pub(crate) use keeps_cause;
+
+keeps_cause!(
+    WxError => err_msg, errno;
+    TtError => err_msg, err_no;
+    MyError => error, error_message;
+    MySyncFailure => success, error, error_message;
+);
 
 fn ok_msg(api: &str) -> String {
     format!("{api}:ok")

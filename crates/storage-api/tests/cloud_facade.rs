@@ -8,7 +8,7 @@ use storage_api::cloud::{
     GameContext, HostKind, KeyListOption, KvData, MiniGame, SetUserCloudStorageOption,
 };
 use storage_api::Mpstore;
-use storage_core::{block_on, Backend, Limits, Namespace, Op};
+use storage_core::{block_on, Backend, CloudRule, Error, Limits, Namespace, Op};
 
 const GAME: &str = "game";
 
@@ -277,6 +277,13 @@ fn a_storage_failure_is_999993_internal_error() {
         to_json(block_on(g.wx().get_user_cloud_storage(["k"]))),
         json!({"errMsg": "getUserCloudStorage:fail internal error"})
     );
+    // Both keep the storage error they report: a corrupt record, not a backend failure.
+    let tt = block_on(g.tt().get_user_cloud_storage(["k"])).unwrap_err();
+    assert!(matches!(tt.cause(), Error::Corrupt(_)), "{tt:?}");
+    let wx = block_on(g.wx().get_user_cloud_storage(["k"])).unwrap_err();
+    assert!(matches!(wx.cause(), Error::Corrupt(_)), "{wx:?}");
+    let rule = block_on(g.tt().set_user_cloud_storage(&[])).unwrap_err();
+    assert_eq!(rule.cause(), &Error::Cloud(CloudRule::ListEmpty));
 }
 
 /// Which callbacks ran, in order, with what.

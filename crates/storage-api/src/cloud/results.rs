@@ -103,8 +103,11 @@ pub struct RelationDataResult {
 ///     serde_json::to_value(&err).unwrap(),
 ///     serde_json::json!({"errMsg": "setUserCloudStorage:fail get session id failed", "errorCode": 999998})
 /// );
+/// assert_eq!(err.cause(), &Error::Cloud(CloudRule::NotLoggedIn));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Equality compares what a mini-game sees, not the [`cause`](Self::cause).
+#[derive(Debug, Clone, Serialize)]
 pub struct TtCloudError {
     /// `"<api>:fail <reason>"`.
     #[serde(rename = "errMsg")]
@@ -112,6 +115,8 @@ pub struct TtCloudError {
     /// The seed's code: 999998, 999999, 999987 or 999993.
     #[serde(rename = "errorCode")]
     pub error_code: i64,
+    #[serde(skip)]
+    cause: Error,
 }
 
 impl TtCloudError {
@@ -122,9 +127,12 @@ impl TtCloudError {
             err_msg: format!("{api}:fail {}", e.message),
             // The table gives every Douyin cloud row a code.
             error_code: e.code.unwrap_or_default(),
+            cause: err.clone(),
         }
     }
 }
+
+crate::results::keeps_cause!(TtCloudError => err_msg, error_code);
 
 impl fmt::Display for TtCloudError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

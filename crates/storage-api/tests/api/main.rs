@@ -4,6 +4,7 @@ mod common;
 
 mod batch;
 mod callbacks;
+mod causes;
 mod concurrency;
 mod failures;
 mod isolation;
@@ -12,5 +13,6 @@ mod model;
 mod parameters;
 mod persistence;
 mod results;
+mod rotation;
 mod seeds;
 mod types;
