@@ -220,6 +220,7 @@ fn keys(ctx: &Ctx, report: &mut Report) -> Vec<Series> {
         Series::new("get vs keys in the namespace", points(&gets, &KEYS)),
         Series::new("set vs keys in the namespace", points(&sets, &KEYS)),
         Series::new("getStorageInfo vs keys", points(&infos, &INFO_KEYS)),
+        Series::new("raw sled get vs entries (reference)", points(&raw, &KEYS)),
     ]
 }
 
