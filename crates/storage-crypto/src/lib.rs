@@ -13,6 +13,16 @@
 //! `0600` on first use). All key material is wiped from memory when dropped.
 //!
 //! The threat model, cipher choices and key hierarchy are in `docs/security.md`.
+//!
+//! **Invariants.** No plaintext key name, value or namespace byte is ever handed to the inner
+//! backend. The decorator owns the inner backend's whole namespace space (a keyring and one
+//! opaque namespace per namespace), so the inner store holds nothing else. Charges pass through
+//! unchanged. Only standard constructions are used: AES-SIV, HMAC-SHA256, HKDF-SHA256.
+//!
+//! Code map: `backend.rs` (the decorator and its `Backend` impl), `rotate.rs` (rotation),
+//! `keys.rs` (the key hierarchy: derivation, wrapping, the head record), `records.rs` (sealing
+//! key names and values), `layout.rs` (the inner namespace space), `provider.rs` and
+//! `keyfile.rs` (where the master key comes from).
 
 #![warn(missing_docs)]
 
