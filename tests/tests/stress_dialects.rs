@@ -4,7 +4,8 @@
 //!
 //! Each namespace is filled with ballast to just under its quota, then worked on by six workers,
 //! one per door: `wx`, `my` and `tt`, each in its Sync form on an OS thread and in its async form
-//! as a tokio task. A worker owns its keys (no other worker writes them), so its own model says
+//! as a tokio task (a third of whose calls go through `success` / `fail` / `complete` callbacks
+//! in a task of their own, checked to run exactly once each, in order, with the same payload). A worker owns its keys (no other worker writes them), so its own model says
 //! exactly what each of its reads must return, in its dialect's shape, and which of its keys
 //! `getStorageInfo` must list; whether a write is stored or refused for the quota depends on the
 //! other workers, so the model takes the outcome the store reports and checks everything after
@@ -27,7 +28,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use storage_api::{
-    GetStorageOption, KvItem, MiniProgram, Mpstore, MyError, MySyncFailure, SetStorageOption,
+    Call, GetStorageOption, KvItem, MiniProgram, Mpstore, MyError, MySyncFailure, SetStorageOption,
     TtError, WxError,
 };
 use storage_core::codes::ApiKind;
@@ -148,13 +149,18 @@ impl Door {
     }
 
     /// `setStorage` (with `encrypt`, which only the async WeChat door passes).
-    async fn set(self, mp: &MiniProgram, key: &str, value: JsValue, encrypt: bool) -> Write {
+    async fn set(
+        self,
+        mp: &MiniProgram,
+        key: &str,
+        value: JsValue,
+        encrypt: bool,
+        callbacks: bool,
+    ) -> Write {
         let option = SetStorageOption::new(key, value.clone()).encrypt(encrypt);
         let result = match self {
             Door::WxSync => mp.wx().set_storage_sync(key, value).map_err(json),
-            Door::WxAsync => mp
-                .wx()
-                .set_storage_with(option)
+            Door::WxAsync => settle(mp.wx().set_storage_with(option), callbacks)
                 .await
                 .map(drop)
                 .map_err(json),
@@ -164,16 +170,12 @@ impl Door {
                 .into_result()
                 .map(drop)
                 .map_err(json),
-            Door::MyAsync => mp
-                .my()
-                .set_storage(key, value)
+            Door::MyAsync => settle(mp.my().set_storage(key, value), callbacks)
                 .await
                 .map(drop)
                 .map_err(json),
             Door::TtSync => mp.tt().set_storage_sync(key, value).map_err(json),
-            Door::TtAsync => mp
-                .tt()
-                .set_storage(key, value)
+            Door::TtAsync => settle(mp.tt().set_storage(key, value), callbacks)
                 .await
                 .map(drop)
                 .map_err(json),
@@ -238,7 +240,7 @@ impl Door {
 
     /// `getStorage`, read as each dialect reports a missing key. Stored values are never `""`
     /// or `null`, which some forms cannot tell from a missing key.
-    async fn get(self, mp: &MiniProgram, key: &str, encrypt: bool) -> Read {
+    async fn get(self, mp: &MiniProgram, key: &str, encrypt: bool, callbacks: bool) -> Read {
         let missing = |v: JsValue| match v {
             JsValue::String(s) if s.is_empty() => Read::Missing,
             JsValue::Null => Read::Missing,
@@ -248,8 +250,7 @@ impl Door {
             Door::WxSync => mp.wx().get_storage_sync(key).map(missing).map_err(json),
             Door::WxAsync => {
                 let option = GetStorageOption::new(key).encrypt(encrypt);
-                mp.wx()
-                    .get_storage_with(option)
+                settle(mp.wx().get_storage_with(option), callbacks)
                     .await
                     .map(|r| Read::Found(r.data))
                     .map_err(json)
@@ -260,16 +261,12 @@ impl Door {
                 .into_result()
                 .map(|r| missing(r.data))
                 .map_err(json),
-            Door::MyAsync => mp
-                .my()
-                .get_storage(key)
+            Door::MyAsync => settle(mp.my().get_storage(key), callbacks)
                 .await
                 .map(|r| missing(r.data))
                 .map_err(json),
             Door::TtSync => mp.tt().get_storage_sync(key).map(missing).map_err(json),
-            Door::TtAsync => mp
-                .tt()
-                .get_storage(key)
+            Door::TtAsync => settle(mp.tt().get_storage(key), callbacks)
                 .await
                 .map(|r| Read::Found(r.data))
                 .map_err(json),
@@ -328,6 +325,54 @@ impl Door {
                 .map_err(json),
         };
         shown.unwrap_or_else(|e| panic!("{self:?} getStorageInfo failed: {e}"))
+    }
+}
+
+/// Awaits `call` through its callbacks, in a task of its own on the runtime, and checks the
+/// platforms' rule: exactly one of `success` and `fail` runs, then `complete`, with the same
+/// payload. Returns what the Promise form would have.
+async fn through_callbacks<S, F>(call: Call<S, F>) -> Result<S, F>
+where
+    S: Clone + PartialEq + std::fmt::Debug + Send + 'static,
+    F: Clone + PartialEq + std::fmt::Debug + Send + 'static,
+{
+    #[derive(Debug)]
+    enum Event<S, F> {
+        Success(S),
+        Fail(F),
+        Complete(Result<S, F>),
+    }
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let (a, b, c) = (log.clone(), log.clone(), log.clone());
+    let pending = call
+        .success(move |s| a.lock().unwrap().push(Event::Success(s)))
+        .fail(move |f| b.lock().unwrap().push(Event::Fail(f)))
+        .complete(move |r| c.lock().unwrap().push(Event::Complete(r)));
+    tokio::spawn(pending)
+        .await
+        .expect("the callback task panicked");
+    let events = std::mem::take(&mut *log.lock().unwrap());
+    CALLBACK_CALLS.fetch_add(1, Ordering::Relaxed);
+    match <[Event<S, F>; 2]>::try_from(events) {
+        Ok([Event::Success(s), Event::Complete(Ok(again))]) if s == again => Ok(s),
+        Ok([Event::Fail(f), Event::Complete(Err(again))]) if f == again => Err(f),
+        other => panic!("callbacks broke the exactly-once rule: {other:?}"),
+    }
+}
+
+/// Calls made through callbacks, for the figures.
+static CALLBACK_CALLS: AtomicU64 = AtomicU64::new(0);
+
+/// Awaits `call` as a Promise or, when `callbacks`, through its callbacks.
+async fn settle<S, F>(call: Call<S, F>, callbacks: bool) -> Result<S, F>
+where
+    S: Clone + PartialEq + std::fmt::Debug + Send + 'static,
+    F: Clone + PartialEq + std::fmt::Debug + Send + 'static,
+{
+    if callbacks {
+        through_callbacks(call).await
+    } else {
+        call.await
     }
 }
 
@@ -440,7 +485,12 @@ impl Worker {
                     let value = value(&mut rng, &format!("{}:{round}:{i}", self.id));
                     let charge = self.charge(&key, &value, encrypt);
                     shared.record(&key, &value, encrypt);
-                    match self.door.set(&self.mp, &key, value.clone(), encrypt).await {
+                    let callbacks = self.door.is_async() && rng.below(3) == 0;
+                    match self
+                        .door
+                        .set(&self.mp, &key, value.clone(), encrypt, callbacks)
+                        .await
+                    {
                         Write::Stored => self.model.set(Entry {
                             key,
                             value,
@@ -490,7 +540,8 @@ impl Worker {
                 50..=74 => {
                     let expected = self.model.get(&key).cloned();
                     let encrypt = expected.as_ref().is_some_and(|e| e.encrypt);
-                    let read = self.door.get(&self.mp, &key, encrypt).await;
+                    let callbacks = self.door.is_async() && rng.below(3) == 0;
+                    let read = self.door.get(&self.mp, &key, encrypt, callbacks).await;
                     let want = match expected {
                         None => Read::Missing,
                         Some(e) if e.encrypt && self.door != Door::WxAsync => Read::Mismatch,
@@ -500,7 +551,7 @@ impl Worker {
                 }
                 75..=84 if !self.neighbours.is_empty() => {
                     let other = &self.neighbours[rng.below(self.neighbours.len() as u64) as usize];
-                    let read = self.door.get(&self.mp, other, false).await;
+                    let read = self.door.get(&self.mp, other, false, false).await;
                     let written = shared
                         .written
                         .lock()
@@ -545,7 +596,7 @@ impl Worker {
                     let private = self.mp.plugin(format!("private-{}", self.id)).unwrap();
                     let v = value(&mut rng, "private");
                     assert_eq!(
-                        self.door.set(&private, "p", v, false).await,
+                        self.door.set(&private, "p", v, false, false).await,
                         Write::Stored,
                         "{context}"
                     );
@@ -678,7 +729,7 @@ fn verify(
             w.id
         );
         for e in &w.model.entries {
-            let read = block_on(Door::WxAsync.get(mp, &e.key, e.encrypt));
+            let read = block_on(Door::WxAsync.get(mp, &e.key, e.encrypt, false));
             assert_eq!(read, Read::Found(e.value.clone()), "{context}: {:?}", e.key);
             bytes += e.charge;
         }
@@ -801,10 +852,11 @@ fn every_dialect_at_once_near_the_quota_matches_the_model() {
         }
     }
     println!(
-        "stress: {} operations ({} refused by the quota, {} reads of other workers' keys), {} instants checked, seed {seed}",
+        "stress: {} operations ({} refused by the quota, {} reads of other workers' keys, {} through callbacks), {} instants checked, seed {seed}",
         shared.ops.load(Ordering::Relaxed),
         shared.refused.load(Ordering::Relaxed),
         shared.foreign_reads.load(Ordering::Relaxed),
+        CALLBACK_CALLS.load(Ordering::Relaxed),
         watched,
     );
     assert!(
