@@ -754,3 +754,68 @@ fn the_wrapper_with_no_fault_is_a_conforming_backend() {
     // Whatever the tests above see under a fault is the fault's doing, not the wrapper's.
     storage_core::testkit::conformance(|| Faulty::new(MemoryBackend::new()));
 }
+
+#[test]
+fn a_host_removal_failing_part_way_leaves_each_namespace_whole_and_can_be_retried() {
+    // `remove_user` drops the user's namespaces one by one: a failure part way is reported, each
+    // namespace is either untouched or entirely gone, nothing of anyone else changes, and a
+    // retry once the fault clears finishes the job.
+    let shown = |mp: &MiniProgram| {
+        let wx = mp.wx();
+        let keys = wx.get_storage_info_sync().unwrap().keys;
+        let values: Vec<Value> = keys
+            .iter()
+            .map(|k| match wx.get_storage_sync(k.as_str()) {
+                Ok(v) => serde_json::to_value(v).unwrap(),
+                Err(e) => json!(e.err_msg),
+            })
+            .collect();
+        json!({"keys": keys, "values": values})
+    };
+    let empty = json!({"keys": [], "values": []});
+    let mut partial = 0;
+    for layout in [Layout::Plain, Layout::Encrypted] {
+        for n in 0.. {
+            let stack = Stack::new(layout);
+            let web_view = stack.app().web_view();
+            web_view.tt().set_storage_sync("w", "web").unwrap();
+            let stranger = stack
+                .store
+                .mini_program("stranger", "app", Scope::App)
+                .unwrap();
+            stranger.wx().set_storage_sync("s", 1).unwrap();
+            let spaces = [stack.app(), stack.other(), web_view];
+            let before: Vec<Value> = spaces.iter().map(shown).collect();
+            let (stranger_before, cloud_before) = (shown(&stranger), stack.visible()[2].clone());
+            stack.faulty.set(Plan {
+                on: Vec::new(),
+                fail_call: Some(n),
+            });
+            let outcome = block_on(stack.store.remove_user("user"));
+            stack.faulty.heal();
+            let context = format!("{layout:?}, inner call {n} failing");
+            assert_eq!(shown(&stranger), stranger_before, "{context}");
+            assert_eq!(stack.visible()[2], cloud_before, "{context}: game data");
+            match outcome {
+                Ok(removed) => {
+                    assert_eq!(removed, 3, "{context}");
+                    assert!(spaces.iter().all(|mp| shown(mp) == empty), "{context}");
+                    break;
+                }
+                Err(e) => {
+                    assert!(matches!(e, Error::Backend(_)), "{context}: {e}");
+                    let now: Vec<Value> = spaces.iter().map(shown).collect();
+                    for (was, is) in before.iter().zip(&now) {
+                        assert!(is == was || *is == empty, "{context}: {was} became {is}");
+                    }
+                    partial += usize::from(now.iter().any(|v| *v == empty));
+                    block_on(stack.store.remove_user("user")).unwrap();
+                    assert!(spaces.iter().all(|mp| shown(mp) == empty), "{context}");
+                    assert_eq!(shown(&stranger), stranger_before, "{context}");
+                }
+            }
+        }
+    }
+    eprintln!("host removals that failed part way, with some namespaces already gone: {partial}");
+    report("a_host_removal_failing_part_way_leaves_each_namespace_whole_and_can_be_retried");
+}
