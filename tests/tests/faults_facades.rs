@@ -808,7 +808,7 @@ fn a_host_removal_failing_part_way_leaves_each_namespace_whole_and_can_be_retrie
                     for (was, is) in before.iter().zip(&now) {
                         assert!(is == was || *is == empty, "{context}: {was} became {is}");
                     }
-                    partial += usize::from(now.iter().any(|v| *v == empty));
+                    partial += usize::from(now.contains(&empty));
                     block_on(stack.store.remove_user("user")).unwrap();
                     assert!(spaces.iter().all(|mp| shown(mp) == empty), "{context}");
                     assert_eq!(shown(&stranger), stranger_before, "{context}");
