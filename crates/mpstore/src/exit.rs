@@ -8,11 +8,12 @@
 //! | 3 | not found: a `get` of a key (local or cloud) that holds nothing |
 //! | 4 | a limit was hit: entry too large, the 10 MB quota, the 128 pairs of a game, a cloud key or key + value too long |
 //! | 5 | invalid input: empty or non-string key, a value that is not JSON, a bad id, a rule of the platform's parameters |
-//! | 6 | corrupt: the store or a record failed to decode or authenticate (damaged, or moved between slots), when opening or in a host command; storage commands report a corrupt record as the platforms do, like a backend failure (1) |
+//! | 6 | corrupt: the store or a record failed to decode or authenticate (damaged, or moved between slots): when opening, in a host command, or a record read by a storage command (whose printed JSON is the platform's "internal error", as for a backend failure, which exits 1) |
 //! | 7 | the store cannot be opened: wrong master key, unreadable key file, or the directory is in use |
 //!
 //! The platform-shaped result or error is printed as JSON on stdout either way; the exit code
-//! only classifies it.
+//! classifies it, from the storage error the facade reported ([`code_of`] of the failure's
+//! cause), so it tells apart what the platforms word alike.
 
 use storage_core::{CloudRule, Error};
 
@@ -42,7 +43,7 @@ Exit codes:
   3  not found (get of a key that holds nothing)
   4  a limit was hit (entry too large, 10 MB quota, 128 pairs, cloud key or key+value too long)
   5  invalid input (empty or non-string key, value that is not JSON, bad id, bad parameter)
-  6  corrupt store or record (opening, host commands)
+  6  corrupt store or record (opening, host and storage commands)
   7  the store cannot be opened (wrong master key, unreadable key file, directory in use)";
 
 /// The exit code of a storage failure.

@@ -5,7 +5,8 @@
 //! has the outcome the platform documents (`success`, `fail`, a Sync return or throw). A step
 //! that ends otherwise is marked `UNEXPECTED` and the tour exits 1; otherwise it exits 0.
 
-use crate::bridge::outcome::Outcome;
+use crate::bridge::outcome::{Ending, Outcome};
+use crate::bridge::request::ProtocolError;
 use crate::bridge::{cloud, host, local};
 use crate::cli::store;
 use crate::exit;
@@ -200,8 +201,7 @@ impl Tour {
         method: &str,
         call_args: Value,
     ) -> Outcome {
-        local::call(mp, dialect, method, Ok(args(call_args)))
-            .unwrap_or_else(|e| Outcome::Fail(json!({"bridge error": e.message})))
+        local::call(mp, dialect, method, Ok(args(call_args))).unwrap_or_else(bridge_error)
     }
 
     fn step(
@@ -237,7 +237,7 @@ impl Tour {
                 return;
             }
         }
-        self.show(call, Outcome::Success(json!("never refused")), "fail");
+        self.show(call, Outcome::success(json!("never refused")), "fail");
     }
 
     fn alipay(&mut self) {
@@ -547,7 +547,7 @@ impl Tour {
                 json!([{"type": "friend", "keyList": ["xxx"], "extra": {"sortKey": "xxx"}}]),
             )),
         )
-        .unwrap_or_else(|e| Outcome::Fail(json!({"bridge error": e.message})));
+        .unwrap_or_else(bridge_error);
         let summary = ranking_summary(ranked.result());
         self.show("(open data context) tt.getCloudStorageByRelation({type: 'friend', keyList: ['xxx'], extra: {sortKey: 'xxx'}})",
             ranked, "success");
@@ -622,8 +622,19 @@ impl Tour {
         a: Value,
         expect: &str,
     ) {
-        let outcome = cloud::call(game, Dialect::Tt, method, Ok(args(a)))
-            .unwrap_or_else(|e| Outcome::Fail(json!({"bridge error": e.message})));
+        let outcome =
+            cloud::call(game, Dialect::Tt, method, Ok(args(a))).unwrap_or_else(bridge_error);
         self.show(call, outcome, expect);
     }
+}
+
+/// A request the bridge refused, shown as a failed step (the tour's own requests are well formed,
+/// so this only shows if the tour itself is wrong).
+fn bridge_error(e: ProtocolError) -> Outcome {
+    let payload = json!({"bridge error": e.message});
+    Outcome::failure(
+        Ending::Fail,
+        payload,
+        storage_core::Error::InvalidParam(e.message),
+    )
 }

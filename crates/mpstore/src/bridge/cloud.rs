@@ -1,7 +1,7 @@
 //! The game cloud-data APIs over the bridge: each request becomes one call of storage-api's
 //! `tt` / `wx` mini-game facade, as the caller described by the request's game context.
 
-use super::outcome::{no_values as none, settle, shaped, Outcome};
+use super::outcome::{failed, no_values as none, settle, Ending, Outcome};
 use super::request::{prop, unknown_api, Args, ProtocolError};
 use crate::tagged::TagError;
 use storage_api::cloud::{
@@ -150,7 +150,7 @@ fn relation(o: &storage_core::JsObject) -> GetCloudStorageByRelationOption {
 /// the facade's own error types.
 pub(crate) fn failure(dialect: Dialect, method: &str, err: &Error) -> Outcome {
     match dialect {
-        Dialect::Tt => Outcome::Fail(shaped(&TtCloudError::new(method, err), &[])),
-        _ => Outcome::Fail(shaped(&WxError::new(method, ApiKind::Cloud, err), &[])),
+        Dialect::Tt => failed(Ending::Fail, &TtCloudError::new(method, err)),
+        _ => failed(Ending::Fail, &WxError::new(method, ApiKind::Cloud, err)),
     }
 }

@@ -39,7 +39,7 @@ pub fn call(
         )),
     };
     let done = |r: Result<Value>| {
-        r.map(Outcome::Return)
+        r.map(Outcome::returned)
             .map_err(|e| ProtocolError::new("host_error", e.to_string()))
     };
     let relations = || cloud.stored_relations();

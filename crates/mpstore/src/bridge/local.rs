@@ -5,7 +5,9 @@
 //! arguments as a JS runtime would (a missing argument is `undefined`, an options argument that
 //! is not an object has no properties) and hands them to the facade.
 
-use super::outcome::{no_values as none, settle, shaped, sync, undefined, value, Outcome};
+use super::outcome::{
+    failed, no_values as none, settle, shaped, sync, undefined, value, Ending, Outcome,
+};
 use super::request::{flag, prop, unknown_api, Args, ProtocolError};
 use crate::tagged::TagError;
 use serde_json::Value;
@@ -83,12 +85,12 @@ pub(crate) fn failure(dialect: Dialect, method: &str, err: &Error) -> Outcome {
     let kind = kind_of(method);
     let is_sync = method.ends_with("Sync");
     match (dialect, is_sync) {
-        (Dialect::Wx, false) => Outcome::Fail(shaped(&WxError::new(method, kind, err), &[])),
-        (Dialect::Wx, true) => Outcome::Throw(shaped(&WxError::new(method, kind, err), &[])),
-        (Dialect::Tt, false) => Outcome::Fail(shaped(&TtError::new(method, kind, err), &[])),
-        (Dialect::Tt, true) => Outcome::Throw(shaped(&TtError::new(method, kind, err), &[])),
-        (Dialect::My, false) => Outcome::Fail(shaped(&MyError::new(kind, err), &[])),
-        (Dialect::My, true) => Outcome::Return(shaped(&MySyncFailure::new(kind, err), &[])),
+        (Dialect::Wx, false) => failed(Ending::Fail, &WxError::new(method, kind, err)),
+        (Dialect::Wx, true) => failed(Ending::Throw, &WxError::new(method, kind, err)),
+        (Dialect::Tt, false) => failed(Ending::Fail, &TtError::new(method, kind, err)),
+        (Dialect::Tt, true) => failed(Ending::Throw, &TtError::new(method, kind, err)),
+        (Dialect::My, false) => failed(Ending::Fail, &MyError::new(kind, err)),
+        (Dialect::My, true) => failed(Ending::Return, &MySyncFailure::new(kind, err)),
     }
 }
 
@@ -207,11 +209,10 @@ fn my_sync<T: serde::Serialize>(
     result: MySync<T>,
     values: impl FnOnce(&T) -> Vec<(&'static str, Value)>,
 ) -> Outcome {
-    let values = match &result {
-        MySync::Ok(t) => values(t),
-        MySync::Fail(_) => Vec::new(),
-    };
-    Outcome::Return(shaped(&result, &values))
+    match &result {
+        MySync::Ok(t) => Outcome::returned(shaped(&result, &values(t))),
+        MySync::Fail(f) => failed(Ending::Return, f),
+    }
 }
 
 fn my(mp: &MiniProgram, method: &str, args: &Args) -> Outcome {

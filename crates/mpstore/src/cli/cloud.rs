@@ -2,24 +2,30 @@
 //! game configuration (leaderboard keys, friendships).
 
 use super::args::{CallContext, Cli, CloudArgs, CloudOp, Platform, RelationType};
-use super::{fail, print, store};
+use super::{fail, open_code, outcome_code, print, store};
 use crate::bridge::{cloud, host};
 use crate::exit;
 use serde_json::json;
-use storage_core::{CloudRule, Dialect, Error, JsObject, JsValue};
+use storage_api::Mpstore;
+use storage_core::{Dialect, JsObject, JsValue};
+
+/// The dialect of a cloud command, or the exit code refusing it.
+fn cloud_dialect(platform: Platform) -> Result<Dialect, i32> {
+    match platform {
+        Platform::Tt => Ok(Dialect::Tt),
+        Platform::Wx => Ok(Dialect::Wx),
+        Platform::My => Err(fail(
+            exit::INVALID,
+            "Alipay (my) has no game cloud data: use --platform tt or wx",
+        )),
+    }
+}
 
 /// Runs one cloud command; returns the exit code.
 pub fn run(cli: &Cli, args: &CloudArgs) -> i32 {
-    let dialect = match cli.select.platform {
-        Platform::Tt => Dialect::Tt,
-        Platform::Wx => Dialect::Wx,
-        Platform::My => {
-            return fail(
-                exit::INVALID,
-                "Alipay (my) has no game cloud data: use --platform tt or wx",
-            )
-        }
-    };
+    if let Err(code) = cloud_dialect(cli.select.platform) {
+        return code;
+    }
     let Some(dir) = cli.store.data_dir.clone().or_else(store::default_data_dir) else {
         return fail(
             exit::FAILURE,
@@ -30,10 +36,19 @@ pub fn run(cli: &Cli, args: &CloudArgs) -> i32 {
         Ok(s) => s,
         Err(e) => {
             return fail(
-                exit::CANNOT_OPEN,
+                open_code(&e),
                 &format!("cannot open the store in {}: {e}", dir.display()),
             )
         }
+    };
+    run_on(cli, args, &mpstore)
+}
+
+/// Runs one cloud command on an already open store; returns the exit code.
+pub fn run_on(cli: &Cli, args: &CloudArgs, mpstore: &Mpstore) -> i32 {
+    let dialect = match cloud_dialect(cli.select.platform) {
+        Ok(d) => d,
+        Err(code) => return code,
     };
     let cloud_host = mpstore.cloud();
     let strings = |items: &[String]| {
@@ -47,7 +62,7 @@ pub fn run(cli: &Cli, args: &CloudArgs) -> i32 {
         // Host configuration: not a mini-game API.
         CloudOp::Leaderboards { keys } => {
             let r = host::call(
-                &mpstore,
+                mpstore,
                 &cloud_host,
                 "setLeaderboardKeys",
                 vec![args.game.as_str().into(), strings(keys)],
@@ -67,7 +82,7 @@ pub fn run(cli: &Cli, args: &CloudArgs) -> i32 {
                     me.as_str().into(),
                     other.as_str().into(),
                 ];
-                if let Err(e) = host::call(&mpstore, &cloud_host, "addFriendship", call_args) {
+                if let Err(e) = host::call(mpstore, &cloud_host, "addFriendship", call_args) {
                     return fail(exit::INVALID, &e.message);
                 }
             }
@@ -149,13 +164,8 @@ pub fn run(cli: &Cli, args: &CloudArgs) -> i32 {
     );
     match cloud::call(&cloud_host.mini_game(ctx), dialect, method, Ok(call_args)) {
         Ok(outcome) => {
-            let code = if outcome.is_failure() {
-                classify(dialect, method, outcome.result())
-            } else {
-                exit::OK
-            };
             print(cli, outcome.result());
-            code
+            outcome_code(&outcome)
         }
         Err(e) => fail(exit::INVALID, &e.message),
     }
@@ -169,30 +179,4 @@ fn host_done(
         Ok(_) => print(cli, &json!({"ok": true})),
         Err(e) => fail(exit::INVALID, &e.message),
     }
-}
-
-/// The exit code of a failed cloud call, by asking the facade's shaping which rule it reports.
-fn classify(dialect: Dialect, method: &str, payload: &serde_json::Value) -> i32 {
-    use CloudRule::*;
-    let rules = [
-        ListNotArray,
-        ListEmpty,
-        InvalidItem,
-        KeyTooLong,
-        KeyValueTooLong,
-        TooManyPairs,
-        InvalidLeaderboardValue,
-        InvalidKeyList,
-        InvalidRelationType,
-        GroupNeedsSortKeyAndGroupId,
-        GroupNeedsShareTicket,
-        NotOpenDataContext,
-        NotLoggedIn,
-        NotAGame,
-    ];
-    rules
-        .into_iter()
-        .map(Error::Cloud)
-        .find(|e| cloud::failure(dialect, method, e).result() == payload)
-        .map_or(exit::FAILURE, |e| exit::code_of(&e))
 }

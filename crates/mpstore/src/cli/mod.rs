@@ -16,7 +16,8 @@ use args::{BatchOp, Cli, Command};
 use serde_json::{json, Value};
 use std::io::{self, Write};
 use std::path::PathBuf;
-use storage_core::{block_on, Dialect, Error, JsObject, JsValue, Scope};
+use storage_api::Mpstore;
+use storage_core::{block_on, Error, JsObject, JsValue, Scope};
 
 /// Runs the command line and returns the process's exit code.
 pub fn run(cli: Cli) -> i32 {
@@ -31,12 +32,6 @@ pub fn run(cli: Cli) -> i32 {
             "no user data directory is known here: pass --data-dir",
         );
     };
-    if let Command::RotateKey = cli.command {
-        return match store::rotate(&dir) {
-            Ok(()) => print(&cli, &json!({"rotated": true})),
-            Err(e) => fail(open_code(&e), &format!("cannot rotate the master key: {e}")),
-        };
-    }
     let buffered = matches!(cli.command, Command::Bridge { buffered: true, .. });
     let mpstore = match store::open(&dir, buffered) {
         Ok(s) => s,
@@ -47,7 +42,31 @@ pub fn run(cli: Cli) -> i32 {
             )
         }
     };
+    run_on(&cli, mpstore)
+}
+
+/// Runs one command (any but `tour` and `cloud`) on an already open store and returns the exit
+/// code: what [`run`] does once it has opened the store in the data directory. `rotate-key`
+/// needs a store opened with its key file ([`store::open`]).
+///
+/// ```
+/// use clap::Parser;
+/// use mpstore::cli::{args::Cli, run_on};
+/// use storage_api::Mpstore;
+/// let store = Mpstore::in_memory();
+/// let cli = |args: &[&str]| Cli::parse_from(std::iter::once("mpstore").chain(args.iter().copied()));
+/// assert_eq!(run_on(&cli(&["set", "k", "1"]), store.clone()), mpstore::exit::OK);
+/// assert_eq!(run_on(&cli(&["get", "nothing"]), store), mpstore::exit::NOT_FOUND);
+/// ```
+pub fn run_on(cli: &Cli, mpstore: Mpstore) -> i32 {
     match &cli.command {
+        Command::RotateKey => match block_on(mpstore.rotate_key_file()) {
+            Ok(()) => print(cli, &json!({"rotated": true})),
+            Err(e) => fail(
+                exit::code_of(&e),
+                &format!("cannot rotate the master key: {e}"),
+            ),
+        },
         Command::Bridge { max_line_bytes, .. } => {
             let bridge = Bridge::new(mpstore).max_line_bytes(*max_line_bytes);
             let (stdin, stdout) = (io::stdin().lock(), io::stdout().lock());
@@ -58,17 +77,14 @@ pub fn run(cli: Cli) -> i32 {
                 Err(e) => fail(exit::FAILURE, &format!("bridge I/O failed: {e}")),
             }
         }
-        Command::Namespaces => host(
-            &cli,
-            block_on(mpstore.namespaces()).map(namespaces::listing),
-        ),
+        Command::Namespaces => host(cli, block_on(mpstore.namespaces()).map(namespaces::listing)),
         Command::PurgeApp => host(
-            &cli,
+            cli,
             block_on(mpstore.remove_app(&cli.select.user, &cli.select.app))
                 .map(|n| json!({"removed": n})),
         ),
         Command::PurgeUser => host(
-            &cli,
+            cli,
             block_on(mpstore.remove_user(&cli.select.user)).map(|n| json!({"removed": n})),
         ),
         command => {
@@ -87,20 +103,15 @@ pub fn run(cli: Cli) -> i32 {
                 Ok(mp) => mp,
                 Err(e) => return fail(exit::INVALID, &e.to_string()),
             };
-            let (method, args, key) = match local_request(command) {
+            let (method, args) = match local_request(command) {
                 Ok(r) => r,
                 Err(e) => return fail(exit::INVALID, &e),
             };
             let dialect = cli.select.platform.dialect();
             match local::call(&mp, dialect, method, Ok(args)) {
                 Ok(outcome) => {
-                    let code = if outcome.is_failure() {
-                        classify(dialect, method, key.as_deref(), outcome.result())
-                    } else {
-                        exit::OK
-                    };
-                    print(&cli, outcome.result());
-                    code
+                    print(cli, outcome.result());
+                    outcome_code(&outcome)
                 }
                 Err(e) => fail(
                     exit::INVALID,
@@ -115,10 +126,8 @@ fn data_dir(cli: &Cli) -> Option<PathBuf> {
     cli.store.data_dir.clone().or_else(store::default_data_dir)
 }
 
-/// The API call a local command makes: method, arguments, and the key it names.
-fn local_request(
-    command: &Command,
-) -> Result<(&'static str, Vec<JsValue>, Option<String>), String> {
+/// The API call a local command makes: method and arguments.
+fn local_request(command: &Command) -> Result<(&'static str, Vec<JsValue>), String> {
     let options = |entries: Vec<(&str, JsValue)>| {
         vec![JsValue::Object(entries.into_iter().collect::<JsObject>())]
     };
@@ -143,22 +152,18 @@ fn local_request(
             if *encrypt {
                 entries.push(("encrypt", true.into()));
             }
-            ("setStorage", options(entries), Some(key.clone()))
+            ("setStorage", options(entries))
         }
         Command::Get { key, encrypt } => {
             let mut entries = vec![("key", JsValue::from(key.as_str()))];
             if *encrypt {
                 entries.push(("encrypt", true.into()));
             }
-            ("getStorage", options(entries), Some(key.clone()))
+            ("getStorage", options(entries))
         }
-        Command::Remove { key } => (
-            "removeStorage",
-            options(vec![("key", key.as_str().into())]),
-            Some(key.clone()),
-        ),
-        Command::Clear => ("clearStorage", vec![], None),
-        Command::Info => ("getStorageInfo", vec![], None),
+        Command::Remove { key } => ("removeStorage", options(vec![("key", key.as_str().into())])),
+        Command::Clear => ("clearStorage", vec![]),
+        Command::Info => ("getStorageInfo", vec![]),
         Command::Batch {
             op: BatchOp::Set { kv_list },
         } => {
@@ -170,7 +175,6 @@ fn local_request(
             (
                 "batchSetStorage",
                 options(vec![("kvList", parse_value(&text)?)]),
-                None,
             )
         }
         Command::Batch {
@@ -180,11 +184,7 @@ fn local_request(
                 .iter()
                 .map(|k| JsValue::from(k.as_str()))
                 .collect::<Vec<_>>();
-            (
-                "batchGetStorage",
-                options(vec![("keyList", keys.into())]),
-                None,
-            )
+            ("batchGetStorage", options(vec![("keyList", keys.into())]))
         }
         _ => return Err("not a local-storage command".into()),
     })
@@ -198,29 +198,13 @@ pub fn parse_value(text: &str) -> Result<JsValue, String> {
     from_tagged(&json).map_err(|e| format!("the value is not valid tagged JSON: {e}"))
 }
 
-/// The exit code of a failed local call, found by asking the facade's own error shaping which
-/// failure it is (the facades report platform-shaped errors, not the underlying kind).
-///
-/// The platforms word a corrupt record and a backend failure alike ("internal error"), so both
-/// give [`exit::FAILURE`] here.
-fn classify(dialect: Dialect, method: &str, key: Option<&str>, payload: &Value) -> i32 {
-    let candidates = [
-        Error::NotFound {
-            key: key.unwrap_or_default().to_owned(),
-        },
-        Error::EntryTooLarge { size: 0, limit: 0 },
-        Error::QuotaExceeded { after: 0, limit: 0 },
-        Error::EmptyKey,
-        Error::EncryptMismatch,
-        Error::Backend(String::new()),
-    ];
-    candidates
-        .iter()
-        .find(|c| local::failure(dialect, method, c).result() == payload)
-        .map_or(exit::INVALID, exit::code_of)
+/// The exit code of a call's outcome: 0, or the code of the storage error behind its failure.
+pub(crate) fn outcome_code(outcome: &crate::bridge::outcome::Outcome) -> i32 {
+    outcome.cause().map_or(exit::OK, exit::code_of)
 }
 
-fn open_code(e: &Error) -> i32 {
+/// The exit code of a store that cannot be opened: corrupt, or any other reason.
+pub(crate) fn open_code(e: &Error) -> i32 {
     match e {
         Error::Corrupt(_) => exit::CORRUPT,
         _ => exit::CANNOT_OPEN,
