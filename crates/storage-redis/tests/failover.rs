@@ -9,9 +9,8 @@
 
 mod common;
 
+use common::local::{cli, cluster_nodes, wait_until, LocalCluster, DEADLINE};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use storage_core::{block_on, Backend, Error, Limits, Op};
@@ -24,116 +23,6 @@ const NAMESPACES_PER_WRITER: usize = 8;
 const WARM_UP: usize = 40;
 /// Successful writes each namespace needs after the failover before the writers stop.
 const AFTER: usize = 3;
-/// How long the cluster may take for each step (failover, rejoin): generous, never waited out
-/// when things work.
-const DEADLINE: Duration = Duration::from_secs(30);
-
-fn script(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scripts/redis-cluster")
-        .join(name)
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn cli(port: u16, args: &[&str]) -> Option<String> {
-    let out = Command::new("redis-cli")
-        .arg("-p")
-        .arg(port.to_string())
-        .args(args)
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// The test's own cluster, stopped (and its data deleted) when dropped, even on a panic.
-struct Cluster;
-
-impl Cluster {
-    fn start() -> (Cluster, Vec<String>) {
-        // A cluster left over by an interrupted run would hold the ports.
-        run(Command::new(script("stop")).args(["--port", &BASE.to_string()]));
-        let out = run(Command::new(script("start")).args([
-            "--port",
-            &BASE.to_string(),
-            "--replicas",
-            "1",
-            "--node-timeout",
-            "1000",
-        ]));
-        let line = out.lines().last().unwrap_or_default();
-        let nodes = line
-            .strip_prefix("MPSTORE_REDIS_CLUSTER=")
-            .unwrap_or_else(|| panic!("start printed no node list: {out}"))
-            .split(',')
-            .map(str::to_owned)
-            .collect();
-        (Cluster, nodes)
-    }
-
-    fn node(&self, action: &str, port: u16) {
-        run(Command::new(script("node")).args([
-            "--port",
-            &BASE.to_string(),
-            action,
-            &port.to_string(),
-        ]));
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = Command::new(script("stop"))
-            .args(["--port", &BASE.to_string()])
-            .status();
-    }
-}
-
-/// A node of `CLUSTER NODES`: its port, id, whether it is a master, and its master's id.
-struct Node {
-    port: u16,
-    id: String,
-    master: bool,
-    master_id: String,
-}
-
-fn cluster_nodes(port: u16) -> Vec<Node> {
-    let text = cli(port, &["cluster", "nodes"]).expect("cluster nodes");
-    text.lines()
-        .filter_map(|line| {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            let port = f.get(1)?.split(['@', ':']).nth(1)?.parse().ok()?;
-            Some(Node {
-                port,
-                id: f[0].to_owned(),
-                master: f.get(2)?.contains("master"),
-                master_id: f.get(3)?.to_string(),
-            })
-        })
-        .collect()
-}
-
-/// Polls `ready` until it holds, or panics after `DEADLINE` naming `what`.
-fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 fn role(port: u16) -> String {
     cli(port, &["role"]).unwrap_or_default()
@@ -144,7 +33,8 @@ fn acknowledged_writes_survive_a_master_failover() {
     if common::skipped("failover") {
         return;
     }
-    let (cluster, nodes) = Cluster::start();
+    let cluster = LocalCluster::start(BASE, 1);
+    let nodes = cluster.nodes.clone();
     let options = RedisOptions {
         prefix: common::unique_prefix("failover").into_bytes(),
         replica_acks: 1,

@@ -1,6 +1,8 @@
 //! Finding the test cluster: `MPSTORE_REDIS_CLUSTER`, or an explicit opt-out.
 #![allow(dead_code)] // each test binary uses its own part of this
 
+pub mod local;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 use storage_core::block_on;
