@@ -74,6 +74,10 @@ pub enum Error {
     /// The backend failed (I/O, a full disk, a closed store…); nothing was changed.
     #[error("backend failure: {0}")]
     Backend(String),
+    /// A store was opened with a master key that is not its own; nothing was changed, and the
+    /// right key still opens it.
+    #[error("wrong master key: {0}")]
+    WrongMasterKey(String),
     /// The backend is unreachable for now (a network partition, a failover); retrying later may
     /// succeed. Nothing was changed.
     #[error("backend unavailable, retry later: {0}")]

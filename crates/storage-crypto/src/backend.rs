@@ -10,14 +10,10 @@ use std::sync::{Arc, RwLock as SyncRwLock};
 use storage_core::{Backend, Error, Limits, Listing, Op, Result, Usage};
 use tokio::sync::{Mutex, RwLock};
 
-/// The start of the message of the error [`EncryptedBackend::open`] returns for a wrong master
-/// key (see [`is_wrong_master_key`]).
-pub const WRONG_MASTER_KEY: &str = "wrong master key";
-
 /// Whether `err` is [`EncryptedBackend::open`]'s report of a wrong master key (as opposed to a
 /// damaged store or a failing backend).
 pub fn is_wrong_master_key(err: &Error) -> bool {
-    matches!(err, Error::InvalidParam(msg) if msg.starts_with(WRONG_MASTER_KEY))
+    matches!(err, Error::WrongMasterKey(_))
 }
 
 /// Encryption at rest for any [`Backend`]: a backend that seals every key name and value before
@@ -83,7 +79,7 @@ impl<B: Backend> EncryptedBackend<B> {
     /// if `inner` is empty.
     ///
     /// A wrong master key fails here, before anything is written, with an
-    /// [`Error::InvalidParam`] that [`is_wrong_master_key`] recognizes. A store whose key record
+    /// [`Error::WrongMasterKey`] (see [`is_wrong_master_key`]). A store whose key record
     /// is missing while `inner` holds data, or is damaged, fails with [`Error::Corrupt`].
     ///
     /// After the key check, if a [`rotate`](Self::rotate) was interrupted, the keyring records it
@@ -96,10 +92,11 @@ impl<B: Backend> EncryptedBackend<B> {
                     Error::Corrupt("the store's key check record is damaged".into())
                 })?;
                 head.open(&master).ok_or_else(|| {
-                    Error::InvalidParam(format!(
-                        "{WRONG_MASTER_KEY}: this key does not open the store \
-                         (its key check failed; nothing was changed)"
-                    ))
+                    Error::WrongMasterKey(
+                        "this key does not open the store (its key check failed; nothing was \
+                         changed)"
+                            .into(),
+                    )
                 })?
             }
             None => {

@@ -109,10 +109,9 @@ impl KeyProvider for KeyFileProvider {
     /// and no file is created.
     fn existing_master_key(&self) -> Result<MasterKey> {
         self.read()?.ok_or_else(|| {
-            Error::InvalidParam(format!(
-                "{}: key file {} does not exist (a new key cannot open an existing store; \
-                 nothing was created)",
-                crate::WRONG_MASTER_KEY,
+            Error::WrongMasterKey(format!(
+                "key file {} does not exist (a new key cannot open an existing store; nothing \
+                 was created)",
                 self.path.display()
             ))
         })

@@ -35,7 +35,7 @@ mod provider;
 mod records;
 mod rotate;
 
-pub use backend::{is_wrong_master_key, EncryptedBackend, WRONG_MASTER_KEY};
+pub use backend::{is_wrong_master_key, EncryptedBackend};
 pub use keyfile::KeyFileProvider;
 pub use provider::{
     EnvKeyProvider, KeyProvider, MasterKey, RawKeyProvider, DEFAULT_KEY_VAR, MASTER_KEY_LEN,
