@@ -185,12 +185,15 @@ impl<B: Backend> Store<B> {
 
     /// Removes one app's local data for one user, every scope of it (the mini-program was
     /// deleted). Returns how many namespaces were dropped.
+    ///
+    /// Namespaces are dropped one at a time, each whole: after an error some may be gone and
+    /// others untouched, never one half-dropped. Calling again finishes the job.
     pub async fn remove_app(&self, user: &str, app: &str) -> Result<usize> {
         self.drop_local_where(|u, a, _| u == user && a == app).await
     }
 
     /// Removes all local data of one user (logout or uninstall). Returns how many namespaces
-    /// were dropped.
+    /// were dropped. Like [`remove_app`](Self::remove_app), safe to call again after an error.
     pub async fn remove_user(&self, user: &str) -> Result<usize> {
         self.drop_local_where(|u, _, _| u == user).await
     }

@@ -19,8 +19,12 @@ pub use object::JsObject;
 
 /// How deep values may nest (arrays and objects inside each other) before they are refused.
 ///
-/// The limit keeps every recursive walk (measuring, encoding, decoding, dropping) far from the
-/// stack's end, whatever the input. A value nested deeper is a parameter error, never a crash.
+/// The limit keeps every recursive walk (measuring, encoding, decoding) far from the stack's
+/// end, whatever the input: a value nested deeper is a parameter error, never a crash, and
+/// decoding refuses it before building it. Like `serde_json::Value`, a `JsValue` is dropped
+/// recursively, so a Rust caller that builds one tens of thousands of levels deep itself can
+/// exhaust the stack dropping it; every door that parses outside input (JSON, the bridge,
+/// stored records) stops far earlier.
 pub const MAX_DEPTH: usize = 100;
 
 /// A JavaScript value of one of the eight storable types.
