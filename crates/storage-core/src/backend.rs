@@ -86,7 +86,8 @@ pub struct Listing {
 ///
 /// # Contract
 ///
-/// Every implementation must keep all of these; [`crate::testkit`] checks them.
+/// Every implementation must keep all of these; the conformance kit (`storage_core::testkit`,
+/// feature `testkit`) checks them.
 ///
 /// - **Isolation.** Each namespace is a separate keyspace. No operation on one namespace reads,
 ///   changes, counts or lists anything of another, whatever bytes either name holds (one may be a

@@ -7,7 +7,7 @@
 //! ([`MemoryBackend`]).
 //!
 //! This crate does no I/O and needs no async runtime: its futures complete under [`block_on`].
-//! With the `testkit` feature it also ships the conformance kit ([`testkit`]) that every backend
+//! With the `testkit` feature it also ships the conformance kit (`testkit`) that every backend
 //! runs in one line.
 //!
 //! ```
