@@ -150,6 +150,10 @@ fn each_cloud_failure_exits_with_its_code() {
         assert_eq!(code(&mem, &strs(&cloud(&["set", "notapair"]))), INVALID, "{p}");
         assert_eq!(code(&one_corrupt_cloud_record(), &strs(&cloud(&["get", "k"]))), CORRUPT, "{p}");
         assert_eq!(code(&broken(), &strs(&cloud(&["get", "k"]))), FAILURE, "{p}");
+        // The host's game configuration, too.
+        assert_eq!(code(&mem, &strs(&cloud(&["leaderboards", "level"]))), OK, "{p}");
+        assert_eq!(code(&broken(), &strs(&cloud(&["leaderboards", "level"]))), FAILURE, "{p}");
+        assert_eq!(code(&all_corrupt(), &strs(&cloud(&["friends", "bob"]))), CORRUPT, "{p}");
     }
 }
 

@@ -3,11 +3,11 @@
 
 use super::args::{CallContext, Cli, CloudArgs, CloudOp, Platform, RelationType};
 use super::{fail, open_code, outcome_code, print, store};
-use crate::bridge::{cloud, host};
+use crate::bridge::cloud;
 use crate::exit;
 use serde_json::json;
 use storage_api::Mpstore;
-use storage_core::{Dialect, JsObject, JsValue};
+use storage_core::{block_on, Dialect, Error, JsObject, JsValue};
 
 /// The dialect of a cloud command, or the exit code refusing it.
 fn cloud_dialect(platform: Platform) -> Result<Dialect, i32> {
@@ -61,12 +61,7 @@ pub fn run_on(cli: &Cli, args: &CloudArgs, mpstore: &Mpstore) -> i32 {
     let (method, call_args) = match &args.op {
         // Host configuration: not a mini-game API.
         CloudOp::Leaderboards { keys } => {
-            let r = host::call(
-                mpstore,
-                &cloud_host,
-                "setLeaderboardKeys",
-                vec![args.game.as_str().into(), strings(keys)],
-            );
+            let r = block_on(cloud_host.set_leaderboard_keys(&args.game, keys));
             return host_done(cli, r);
         }
         CloudOp::Friends { openids } => {
@@ -76,17 +71,13 @@ pub fn run_on(cli: &Cli, args: &CloudArgs, mpstore: &Mpstore) -> i32 {
                     "cloud friends needs --openid (whose friends they are)",
                 );
             };
+            let relations = cloud_host.stored_relations();
             for other in openids {
-                let call_args = vec![
-                    args.game.as_str().into(),
-                    me.as_str().into(),
-                    other.as_str().into(),
-                ];
-                if let Err(e) = host::call(mpstore, &cloud_host, "addFriendship", call_args) {
-                    return fail(exit::INVALID, &e.message);
+                if let Err(e) = block_on(relations.add_friendship(&args.game, me, other)) {
+                    return host_done(cli, Err(e));
                 }
             }
-            return print(cli, &json!({"ok": true}));
+            return host_done(cli, Ok(()));
         }
         CloudOp::Set { pairs } => {
             let mut list = Vec::new();
@@ -171,12 +162,10 @@ pub fn run_on(cli: &Cli, args: &CloudArgs, mpstore: &Mpstore) -> i32 {
     }
 }
 
-fn host_done(
-    cli: &Cli,
-    r: Result<crate::bridge::outcome::Outcome, crate::bridge::request::ProtocolError>,
-) -> i32 {
+/// The end of a host-configuration command: `{"ok": true}`, or the code of its storage error.
+fn host_done(cli: &Cli, r: Result<(), Error>) -> i32 {
     match r {
-        Ok(_) => print(cli, &json!({"ok": true})),
-        Err(e) => fail(exit::INVALID, &e.message),
+        Ok(()) => print(cli, &json!({"ok": true})),
+        Err(e) => fail(exit::code_of(&e), &e.to_string()),
     }
 }

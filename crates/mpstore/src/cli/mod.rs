@@ -101,7 +101,7 @@ pub fn run_on(cli: &Cli, mpstore: Mpstore) -> i32 {
                 scope,
             ) {
                 Ok(mp) => mp,
-                Err(e) => return fail(exit::INVALID, &e.to_string()),
+                Err(e) => return fail(exit::code_of(&e), &e.to_string()),
             };
             let (method, args) = match local_request(command) {
                 Ok(r) => r,
