@@ -156,10 +156,7 @@ fn run(args: &Args) -> Result<(), String> {
              builds raise absolute figures; ratios are paired per round)",
             machine::load_average()
         ),
-        format!(
-            "run finished (UTC, seconds since the epoch): {}",
-            unix_now()
-        ),
+        format!("run finished: {}", utc(unix_now())),
     ];
     let markdown = report.to_markdown();
     println!("{markdown}");
