@@ -3,7 +3,7 @@
 use crate::local::Local;
 use crate::mini_program::MiniProgram;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use storage_core::{
     block_on, Backend, Error, MemoryBackend, Namespace, NamespaceUsage, Result, Scope, Store,
 };
@@ -55,6 +55,37 @@ pub struct Mpstore {
     keyed: Option<Arc<Keyed>>,
     /// The directory holding the key files, for stores opened with [`Mpstore::open_default`].
     key_dir: Option<PathBuf>,
+    /// Where this store's key-file rotation stands (shared by clones).
+    rotation: Arc<Mutex<Rotation>>,
+}
+
+/// Where a store's key-file rotation stands, so two rotations never interleave and a rotation
+/// that stopped half-way is not mistaken for a leftover.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+enum Rotation {
+    #[default]
+    Idle,
+    Running,
+    /// A rotation wrote `master.key.new` and stopped before renaming it (an error, or its future
+    /// was dropped): the store may already use that key, so only a reopen may settle the files.
+    Unsettled,
+}
+
+/// Marks a running rotation unsettled unless it reaches its end.
+struct RotationGuard<'a> {
+    state: &'a Mutex<Rotation>,
+    done: bool,
+}
+
+impl Drop for RotationGuard<'_> {
+    fn drop(&mut self) {
+        let next = if self.done {
+            Rotation::Idle
+        } else {
+            Rotation::Unsettled
+        };
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = next;
+    }
 }
 
 impl std::fmt::Debug for Mpstore {
@@ -112,6 +143,7 @@ impl Mpstore {
             backend: encrypted.clone(),
             keyed: Some(encrypted),
             key_dir: None,
+            rotation: Arc::default(),
         })
     }
 
@@ -212,6 +244,7 @@ impl Mpstore {
             backend,
             keyed: None,
             key_dir: None,
+            rotation: Arc::default(),
         }
     }
 
@@ -260,7 +293,9 @@ impl Mpstore {
     /// the directory synced. A crash at any step leaves files that
     /// [`open_default`](Self::open_default) finishes by its rule: before the switch `master.key`
     /// still opens the store; after it `master.key.new` does and is renamed into place. If the
-    /// rotation itself fails, the files are left for that rule too.
+    /// rotation fails (or its future is dropped) once it has begun writing the new file, the
+    /// files are left for that rule too, and this store refuses further key-file rotations until it is
+    /// reopened. One rotation runs at a time: a second, concurrent one is refused.
     ///
     /// ```
     /// use storage_api::{Mpstore, KEY_FILE};
@@ -282,14 +317,43 @@ impl Mpstore {
                     .into(),
             ));
         };
+        {
+            let mut state = self.rotation.lock().unwrap_or_else(|e| e.into_inner());
+            match *state {
+                Rotation::Idle => *state = Rotation::Running,
+                Rotation::Running => {
+                    return Err(Error::Backend(
+                        "a rotation of this store's key file is already running".into(),
+                    ))
+                }
+                Rotation::Unsettled => {
+                    return Err(Error::Backend(
+                        "an earlier rotation of this store's key file did not finish: \
+                         reopen the store (Mpstore::open_default) to settle it"
+                            .into(),
+                    ))
+                }
+            }
+        }
+        let mut guard = RotationGuard {
+            state: &self.rotation,
+            done: false,
+        };
         let new_key = dir.join(NEW_KEY_FILE);
-        // Any leftover of an interrupted rotation that never switched is not the store's key.
-        remove_if_present(&new_key)?;
+        // The store opened with `master.key` and no rotation of it stopped half-way, so any
+        // `master.key.new` is a leftover that never became the store's key.
+        if let Err(e) = remove_if_present(&new_key) {
+            // Nothing was written: the store's key files are as they were.
+            guard.done = true;
+            return Err(e);
+        }
         // The provider creates the file on first use: random key, mode 0600, synced, linked.
         let new = KeyFileProvider::new(&new_key);
         new.master_key()?;
         self.rotate_key(&new).await?;
-        install_new_key(dir)
+        install_new_key(dir)?;
+        guard.done = true;
+        Ok(())
     }
 
     /// The backend underneath, for other facades (game cloud data) that share this store.

@@ -124,3 +124,31 @@ fn a_store_neither_key_opens_reports_the_wrong_key() {
     assert!(is_wrong_master_key(&err), "{err}");
     assert!(new_key.exists(), "nothing is renamed or removed");
 }
+
+#[test]
+fn a_rotation_that_fails_before_its_rename_is_settled_by_the_next_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = filled(dir.path());
+    let (key, new_key) = (dir.path().join(KEY_FILE), dir.path().join(NEW_KEY_FILE));
+    // `master.key` becomes a non-empty directory, so the final rename fails after the switch.
+    std::fs::remove_file(&key).unwrap();
+    std::fs::create_dir(&key).unwrap();
+    std::fs::write(key.join("blocker"), "").unwrap();
+    assert!(block_on(store.rotate_key_file()).is_err());
+    // The store switched to the new key and keeps working, but will not rotate again: the
+    // leftover file is its key now, not a leftover.
+    let mp = store.mini_program("u", "app", Scope::App).unwrap();
+    assert_eq!(get_sync(&mp, Wx, "k"), json!({"return": "v"}));
+    let live = key_bytes(&new_key);
+    assert!(block_on(store.clone().rotate_key_file()).is_err());
+    assert_eq!(key_bytes(&new_key), live, "the live key is left alone");
+    drop((mp, store));
+    std::fs::remove_dir_all(&key).unwrap();
+    // The next open finds no usable `master.key` (a fresh one is refused), opens with the new
+    // key and installs it.
+    let store = intact(dir.path());
+    assert!(!new_key.exists());
+    block_on(store.rotate_key_file()).unwrap();
+    drop(store);
+    drop(intact(dir.path()));
+}
