@@ -226,17 +226,26 @@ impl<B: Backend> EncryptedBackend<B> {
         Ok(keys)
     }
 
-    /// Checks that a namespace without keys holds nothing: records there could only be a dropped
-    /// namespace's, restored, and must read as corrupt rather than as absent.
-    async fn check_keyless(&self, tag: &Tag) -> Result<()> {
+    /// The keys of the namespace with `tag` for a call that does not create them: `None` when it
+    /// has none and holds nothing.
+    ///
+    /// Records without a key could only be a dropped namespace's, restored: they read as corrupt
+    /// rather than as absent. But a namespace's first write stores its key before its data, so
+    /// records found after "no key" may be a first write that landed in between: look again.
+    async fn keys_if_any(&self, kek: &Kek, tag: &Tag) -> Result<Option<Arc<NamespaceKeys>>> {
+        if let Some(keys) = self.keys(kek, tag).await? {
+            return Ok(Some(keys));
+        }
         if self.inner.list(&data_ns(tag)).await?.keys.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::Corrupt(
+            return Ok(None);
+        }
+        match self.keys(kek, tag).await? {
+            Some(keys) => Ok(Some(keys)),
+            None => Err(Error::Corrupt(
                 "the namespace holds records but has no key (it was dropped, so they cannot be \
                  decrypted)"
                     .into(),
-            ))
+            )),
         }
     }
 }
@@ -247,8 +256,7 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
     async fn get(&self, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>> {
         let kek = self.state.read().await;
         let tag = self.tagger.tag(ns);
-        let Some(keys) = self.keys(&kek, &tag).await? else {
-            self.check_keyless(&tag).await?;
+        let Some(keys) = self.keys_if_any(&kek, &tag).await? else {
             return Ok(None);
         };
         match self
@@ -267,14 +275,11 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
         let keys = if ops.iter().any(|op| matches!(op, Op::Put { .. })) {
             Some(self.keys_or_create(&kek, &tag, ns).await?)
         } else {
-            self.keys(&kek, &tag).await?
+            self.keys_if_any(&kek, &tag).await?
         };
         let sealed = match keys {
             // Only deletes, in a namespace that holds nothing: they change nothing.
-            None => {
-                self.check_keyless(&tag).await?;
-                Vec::new()
-            }
+            None => Vec::new(),
             Some(keys) => ops
                 .iter()
                 .map(|op| match op {
@@ -295,8 +300,7 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
     async fn list(&self, ns: &[u8]) -> Result<Listing> {
         let kek = self.state.read().await;
         let tag = self.tagger.tag(ns);
-        let Some(keys) = self.keys(&kek, &tag).await? else {
-            self.check_keyless(&tag).await?;
+        let Some(keys) = self.keys_if_any(&kek, &tag).await? else {
             return Ok(Listing::default());
         };
         let listing = self.inner.list(&data_ns(&tag)).await?;
