@@ -88,7 +88,7 @@ fn cargo(args: &[&str], envs: &[(&str, String)]) -> Result<(), String> {
 }
 
 fn test(long: bool) -> Result<(), String> {
-    let envs: Vec<(&str, String)> = if long {
+    let mut envs: Vec<(&str, String)> = if long {
         vec![
             ("MPSTORE_TESTKIT_CASES", "4096".into()),
             ("MPSTORE_CRASH_CYCLES", "500".into()),
@@ -109,12 +109,57 @@ fn test(long: bool) -> Result<(), String> {
         ],
         &[],
     )?;
-    cargo(&["test", "--workspace", "--all-features"], &envs)?;
+    if std::env::var("MPSTORE_SKIP_REDIS").is_ok_and(|v| v == "1") {
+        cargo(&["test", "--workspace", "--all-features"], &envs)?;
+    } else {
+        with_redis_cluster(|cluster| {
+            envs.push(("MPSTORE_REDIS_CLUSTER", cluster));
+            cargo(&["test", "--workspace", "--all-features"], &envs)
+        })?;
+    }
     cargo(
         &["doc", "--workspace", "--no-deps", "--all-features"],
         &[("RUSTDOCFLAGS", "-D warnings".into())],
     )?;
     js_tests()
+}
+
+/// Runs `f` with a local Redis Cluster (three masters on loopback, `scripts/redis-cluster/`)
+/// for the `storage-redis` tests, handing it the node list; stops the cluster afterwards, also
+/// when `f` fails. Installs Debian's `redis-server` first if the machine lacks it.
+fn with_redis_cluster(f: impl FnOnce(String) -> Result<(), String>) -> Result<(), String> {
+    let has_redis = Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !has_redis {
+        run("apt-get", &["update", "-qq"], &[])?;
+        run("apt-get", &["install", "-y", "-qq", "redis-server"], &[])?;
+    }
+    let scripts = root().join("scripts/redis-cluster");
+    let stop = || run(&scripts.join("stop").display().to_string(), &[], &[]);
+    stop()?;
+    let out = Command::new(scripts.join("start"))
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot start the Redis Cluster: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let cluster = stdout
+        .lines()
+        .last()
+        .and_then(|l| l.strip_prefix("MPSTORE_REDIS_CLUSTER="))
+        .filter(|_| out.status.success())
+        .map(str::to_owned);
+    let Some(cluster) = cluster else {
+        stop()?;
+        return Err(format!(
+            "the Redis Cluster did not start:\n{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    };
+    let result = f(cluster);
+    stop()?;
+    result
 }
 
 /// The Node package's tests (seed examples, contract edge cases, typings checks) against the
