@@ -33,6 +33,7 @@
 //! failure; all from the one table, [`storage_core::codes`].
 
 mod options;
+mod player;
 mod results;
 mod tt;
 mod wx;

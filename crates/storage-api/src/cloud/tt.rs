@@ -1,7 +1,8 @@
 //! [`TtGame`]: Douyin's `tt.setUserCloudStorage` family.
 
 use super::options::{GetCloudStorageByRelationOption, KeyListOption, SetUserCloudStorageOption};
-use super::results::{ok_msg, GetUserCloudStorageResult, RelationDataResult, TtCloudError};
+use super::player::Player;
+use super::results::{GetUserCloudStorageResult, RelationDataResult, TtCloudError};
 use super::Engine;
 use crate::{Call, GeneralResult};
 use cloud_kv::{Caller, KvData};
@@ -11,17 +12,14 @@ use cloud_kv::{Caller, KvData};
 /// [`TtCloudError`]s, `{errMsg, errorCode}`.
 #[derive(Debug, Clone)]
 pub struct TtGame {
-    engine: Engine,
-    caller: Caller,
+    player: Player<TtCloudError>,
 }
 
 impl TtGame {
     pub(crate) fn new(engine: Engine, caller: Caller) -> Self {
-        TtGame { engine, caller }
-    }
-
-    fn parts(&self) -> (Engine, Caller) {
-        (self.engine.clone(), self.caller.clone())
+        TtGame {
+            player: Player::new(engine, caller, TtCloudError::new),
+        }
     }
 
     /// `tt.setUserCloudStorage({KVDataList})` with typed pairs: success
@@ -45,15 +43,7 @@ impl TtGame {
         &self,
         option: SetUserCloudStorageOption,
     ) -> Call<GeneralResult, TtCloudError> {
-        const API: &str = "setUserCloudStorage";
-        let (engine, caller) = self.parts();
-        Call::new(async move {
-            engine
-                .set_user_cloud_storage(&caller, &option.kv_data_list)
-                .await
-                .map(|()| GeneralResult::ok(API))
-                .map_err(|e| TtCloudError::new(API, &e))
-        })
+        self.player.set(option)
     }
 
     /// `tt.getUserCloudStorage({keyList})` with typed keys: success
@@ -70,19 +60,8 @@ impl TtGame {
         &self,
         option: KeyListOption,
     ) -> Call<GetUserCloudStorageResult, TtCloudError> {
-        const API: &str = "getUserCloudStorage";
-        let (engine, caller) = self.parts();
-        Call::new(async move {
-            engine
-                .get_user_cloud_storage(&caller, &option.key_list)
-                .await
-                .map(|pairs| GetUserCloudStorageResult {
-                    data: Some(pairs.clone()),
-                    kv_data_list: pairs,
-                    err_msg: ok_msg(API),
-                })
-                .map_err(|e| TtCloudError::new(API, &e))
-        })
+        // Douyin also lists the pairs under the older `data` field.
+        self.player.get(option, true)
     }
 
     /// `tt.removeUserCloudStorage({keyList})` with typed keys: success
@@ -99,15 +78,7 @@ impl TtGame {
         &self,
         option: KeyListOption,
     ) -> Call<GeneralResult, TtCloudError> {
-        const API: &str = "removeUserCloudStorage";
-        let (engine, caller) = self.parts();
-        Call::new(async move {
-            engine
-                .remove_user_cloud_storage(&caller, &option.key_list)
-                .await
-                .map(|()| GeneralResult::ok(API))
-                .map_err(|e| TtCloudError::new(API, &e))
-        })
+        self.player.remove(option)
     }
 
     /// `tt.getCloudStorageByRelation({type, keyList, extra})`: success
@@ -117,9 +88,7 @@ impl TtGame {
         &self,
         option: GetCloudStorageByRelationOption,
     ) -> Call<RelationDataResult, TtCloudError> {
-        const API: &str = "getCloudStorageByRelation";
-        let (engine, caller) = self.parts();
-        Call::new(async move {
+        let op = |engine: Engine, caller| async move {
             engine
                 .get_cloud_storage_by_relation(
                     &caller,
@@ -128,11 +97,7 @@ impl TtGame {
                     &option.extra,
                 )
                 .await
-                .map(|data| RelationDataResult {
-                    data,
-                    err_msg: ok_msg(API),
-                })
-                .map_err(|e| TtCloudError::new(API, &e))
-        })
+        };
+        self.player.relation_read("getCloudStorageByRelation", op)
     }
 }

@@ -1,6 +1,7 @@
 //! [`WxGame`]: WeChat's mini-game `wx.setUserCloudStorage` family.
 
 use super::options::{GetGroupCloudStorageOption, KeyListOption, SetUserCloudStorageOption};
+use super::player::Player;
 use super::results::{
     ok_msg, GetUserCloudStorageKeysResult, GetUserCloudStorageResult, RelationDataResult,
 };
@@ -14,8 +15,7 @@ use storage_core::codes::ApiKind;
 /// [`WxError`]s, `{errMsg}`.
 #[derive(Debug, Clone)]
 pub struct WxGame {
-    engine: Engine,
-    caller: Caller,
+    player: Player<WxError>,
 }
 
 fn fail(api: &str, e: &storage_core::Error) -> WxError {
@@ -24,11 +24,9 @@ fn fail(api: &str, e: &storage_core::Error) -> WxError {
 
 impl WxGame {
     pub(crate) fn new(engine: Engine, caller: Caller) -> Self {
-        WxGame { engine, caller }
-    }
-
-    fn parts(&self) -> (Engine, Caller) {
-        (self.engine.clone(), self.caller.clone())
+        WxGame {
+            player: Player::new(engine, caller, fail),
+        }
     }
 
     /// `wx.setUserCloudStorage({KVDataList})` with typed pairs: success
@@ -51,15 +49,7 @@ impl WxGame {
         &self,
         option: SetUserCloudStorageOption,
     ) -> Call<GeneralResult, WxError> {
-        const API: &str = "setUserCloudStorage";
-        let (engine, caller) = self.parts();
-        Call::new(async move {
-            engine
-                .set_user_cloud_storage(&caller, &option.kv_data_list)
-                .await
-                .map(|()| GeneralResult::ok(API))
-                .map_err(|e| fail(API, &e))
-        })
+        self.player.set(option)
     }
 
     /// `wx.getUserCloudStorage({keyList})` with typed keys: success
@@ -76,19 +66,8 @@ impl WxGame {
         &self,
         option: KeyListOption,
     ) -> Call<GetUserCloudStorageResult, WxError> {
-        const API: &str = "getUserCloudStorage";
-        let (engine, caller) = self.parts();
-        Call::new(async move {
-            engine
-                .get_user_cloud_storage(&caller, &option.key_list)
-                .await
-                .map(|kv_data_list| GetUserCloudStorageResult {
-                    kv_data_list,
-                    data: None,
-                    err_msg: ok_msg(API),
-                })
-                .map_err(|e| fail(API, &e))
-        })
+        // WeChat has no `data` field.
+        self.player.get(option, false)
     }
 
     /// `wx.removeUserCloudStorage({keyList})` with typed keys: success
@@ -105,32 +84,21 @@ impl WxGame {
         &self,
         option: KeyListOption,
     ) -> Call<GeneralResult, WxError> {
-        const API: &str = "removeUserCloudStorage";
-        let (engine, caller) = self.parts();
-        Call::new(async move {
-            engine
-                .remove_user_cloud_storage(&caller, &option.key_list)
-                .await
-                .map(|()| GeneralResult::ok(API))
-                .map_err(|e| fail(API, &e))
-        })
+        self.player.remove(option)
     }
 
     /// `wx.getUserCloudStorageKeys()`: success `{keys, errMsg: "getUserCloudStorageKeys:ok"}`,
     /// keys in insertion order (open data context only).
     pub fn get_user_cloud_storage_keys(&self) -> Call<GetUserCloudStorageKeysResult, WxError> {
         const API: &str = "getUserCloudStorageKeys";
-        let (engine, caller) = self.parts();
-        Call::new(async move {
-            engine
-                .get_user_cloud_storage_keys(&caller)
-                .await
-                .map(|keys| GetUserCloudStorageKeysResult {
-                    keys,
-                    err_msg: ok_msg(API),
-                })
-                .map_err(|e| fail(API, &e))
-        })
+        let op = |engine: Engine, caller| async move {
+            engine.get_user_cloud_storage_keys(&caller).await
+        };
+        self.player
+            .call(API, op, |keys| GetUserCloudStorageKeysResult {
+                keys,
+                err_msg: ok_msg(API),
+            })
     }
 
     /// `wx.getFriendCloudStorage({keyList})` with typed keys: success
@@ -148,18 +116,12 @@ impl WxGame {
         &self,
         option: KeyListOption,
     ) -> Call<RelationDataResult, WxError> {
-        const API: &str = "getFriendCloudStorage";
-        let (engine, caller) = self.parts();
-        Call::new(async move {
+        let op = |engine: Engine, caller| async move {
             engine
                 .get_friend_cloud_storage(&caller, &option.key_list)
                 .await
-                .map(|data| RelationDataResult {
-                    data,
-                    err_msg: ok_msg(API),
-                })
-                .map_err(|e| fail(API, &e))
-        })
+        };
+        self.player.relation_read("getFriendCloudStorage", op)
     }
 
     /// `wx.getGroupCloudStorage({shareTicket, groupid, keyList})`: success
@@ -169,9 +131,7 @@ impl WxGame {
         &self,
         option: GetGroupCloudStorageOption,
     ) -> Call<RelationDataResult, WxError> {
-        const API: &str = "getGroupCloudStorage";
-        let (engine, caller) = self.parts();
-        Call::new(async move {
+        let op = |engine: Engine, caller| async move {
             engine
                 .get_group_cloud_storage(
                     &caller,
@@ -180,11 +140,7 @@ impl WxGame {
                     &option.key_list,
                 )
                 .await
-                .map(|data| RelationDataResult {
-                    data,
-                    err_msg: ok_msg(API),
-                })
-                .map_err(|e| fail(API, &e))
-        })
+        };
+        self.player.relation_read("getGroupCloudStorage", op)
     }
 }
