@@ -161,6 +161,7 @@ mod options;
 mod results;
 mod tt;
 mod wx;
+mod wx_tt;
 
 pub use call::{Call, Callbacks, CompleteFn, FailFn, SuccessFn, WithCallbacks};
 pub use mini_program::MiniProgram;

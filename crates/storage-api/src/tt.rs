@@ -1,10 +1,10 @@
 //! [`Tt`]: Douyin's `tt.*` local-storage APIs (contract §4, Douyin column).
 
 use crate::call::Call;
-use crate::local::{or_empty_string, sync, Local};
+use crate::local::Local;
 use crate::options::{GetStorageOption, SetStorageOption};
 use crate::results::{GeneralResult, GetStorageInfoResult, GetStorageResult, StorageInfo, TtError};
-use storage_core::codes::ApiKind;
+use crate::wx_tt;
 use storage_core::{JsValue, Policy};
 
 const POLICY: &Policy = &Policy::TT;
@@ -69,13 +69,12 @@ impl Tt {
     /// assert_eq!((err.err_msg.as_str(), err.err_no), ("setStorage:fail invalid param", 20001));
     /// ```
     pub fn set_storage_with(&self, option: SetStorageOption) -> Call<GeneralResult, TtError> {
-        const API: &str = "setStorage";
-        self.local.call(
-            API,
-            ApiKind::LocalWrite,
-            move |l| async move { l.set(POLICY, &option.key, option.data, false).await },
-            |()| GeneralResult::ok(API),
-        )
+        // Douyin has no `encrypt`.
+        let option = SetStorageOption {
+            encrypt: false,
+            ..option
+        };
+        wx_tt::set_storage(&self.local, POLICY, option)
     }
 
     /// `tt.getStorage({key})`: success `{data, errMsg: "getStorage:ok"}`; a missing key fails
@@ -102,16 +101,11 @@ impl Tt {
     /// assert_eq!(err.err_no, 20001);
     /// ```
     pub fn get_storage_with(&self, option: GetStorageOption) -> Call<GetStorageResult, TtError> {
-        const API: &str = "getStorage";
-        self.local.call(
-            API,
-            ApiKind::LocalRead,
-            move |l| async move { l.get_found(&option.key, false).await },
-            |data| GetStorageResult {
-                data,
-                err_msg: GeneralResult::ok(API).err_msg,
-            },
-        )
+        let option = GetStorageOption {
+            encrypt: false,
+            ..option
+        };
+        wx_tt::get_storage(&self.local, option)
     }
 
     /// `tt.removeStorage({key})`: removing a missing key succeeds.
@@ -123,14 +117,7 @@ impl Tt {
     /// assert_eq!(block_on(tt.remove_storage("missing")).unwrap().err_msg, "removeStorage:ok");
     /// ```
     pub fn remove_storage(&self, key: impl Into<JsValue>) -> Call<GeneralResult, TtError> {
-        const API: &str = "removeStorage";
-        let key = key.into();
-        self.local.call(
-            API,
-            ApiKind::LocalWrite,
-            move |l| async move { l.remove(&key).await },
-            |()| GeneralResult::ok(API),
-        )
+        wx_tt::remove_storage(&self.local, key.into())
     }
 
     /// `tt.clearStorage()`: empties this namespace only.
@@ -142,13 +129,7 @@ impl Tt {
     /// assert_eq!(block_on(tt.clear_storage()).unwrap().err_msg, "clearStorage:ok");
     /// ```
     pub fn clear_storage(&self) -> Call<GeneralResult, TtError> {
-        const API: &str = "clearStorage";
-        self.local.call(
-            API,
-            ApiKind::LocalWrite,
-            |l| async move { l.clear().await },
-            |()| GeneralResult::ok(API),
-        )
+        wx_tt::clear_storage(&self.local)
     }
 
     /// `tt.getStorageInfo()`: `{keys, currentSize, limitSize, errMsg}`, sizes in KB (of UTF-8).
@@ -160,13 +141,7 @@ impl Tt {
     /// assert_eq!(block_on(tt.get_storage_info()).unwrap().err_msg, "getStorageInfo:ok");
     /// ```
     pub fn get_storage_info(&self) -> Call<GetStorageInfoResult, TtError> {
-        const API: &str = "getStorageInfo";
-        self.local.call(
-            API,
-            ApiKind::LocalRead,
-            |l| async move { l.info(POLICY).await },
-            |info| GetStorageInfoResult::ok(info, API),
-        )
+        wx_tt::get_storage_info(&self.local, POLICY)
     }
 
     /// `tt.setStorageSync(key, data)`.
@@ -200,11 +175,7 @@ impl Tt {
         &self,
         option: SetStorageOption,
     ) -> std::result::Result<(), TtError> {
-        sync(
-            "setStorageSync",
-            ApiKind::LocalWrite,
-            self.local.set(POLICY, &option.key, option.data, false),
-        )
+        wx_tt::set_storage_sync(&self.local, POLICY, option)
     }
 
     /// `tt.getStorageSync(key)`: the value, or `""` for a missing key.
@@ -219,10 +190,7 @@ impl Tt {
         &self,
         key: impl Into<JsValue>,
     ) -> std::result::Result<JsValue, TtError> {
-        let key = key.into();
-        sync("getStorageSync", ApiKind::LocalRead, async {
-            self.local.get(&key, false).await.map(or_empty_string)
-        })
+        wx_tt::get_storage_sync(&self.local, key.into())
     }
 
     /// `tt.removeStorageSync(key)`.
@@ -234,12 +202,7 @@ impl Tt {
     /// tt.remove_storage_sync("missing").unwrap();
     /// ```
     pub fn remove_storage_sync(&self, key: impl Into<JsValue>) -> std::result::Result<(), TtError> {
-        let key = key.into();
-        sync(
-            "removeStorageSync",
-            ApiKind::LocalWrite,
-            self.local.remove(&key),
-        )
+        wx_tt::remove_storage_sync(&self.local, key.into())
     }
 
     /// `tt.clearStorageSync()`.
@@ -251,7 +214,7 @@ impl Tt {
     /// tt.clear_storage_sync().unwrap();
     /// ```
     pub fn clear_storage_sync(&self) -> std::result::Result<(), TtError> {
-        sync("clearStorageSync", ApiKind::LocalWrite, self.local.clear())
+        wx_tt::clear_storage_sync(&self.local)
     }
 
     /// `tt.getStorageInfoSync()`: `{keys, currentSize, limitSize}`.
@@ -264,10 +227,6 @@ impl Tt {
     /// assert_eq!(tt.get_storage_info_sync().unwrap().current_size, 1);
     /// ```
     pub fn get_storage_info_sync(&self) -> std::result::Result<StorageInfo, TtError> {
-        sync(
-            "getStorageInfoSync",
-            ApiKind::LocalRead,
-            self.local.info(POLICY),
-        )
+        wx_tt::get_storage_info_sync(&self.local, POLICY)
     }
 }

@@ -1,12 +1,13 @@
 //! [`Wx`]: WeChat's `wx.*` local-storage APIs (contract §4, WeChat column).
 
 use crate::call::Call;
-use crate::local::{or_empty_string, sync, Local};
+use crate::local::{sync, Local};
 use crate::options::{GetStorageOption, KvItem, SetStorageOption};
 use crate::results::{
     BatchGetStorageResult, GeneralResult, GetStorageInfoResult, GetStorageResult, StorageInfo,
     WxError,
 };
+use crate::wx_tt;
 use storage_core::codes::ApiKind;
 use storage_core::{JsValue, Policy};
 
@@ -75,16 +76,7 @@ impl Wx {
     /// assert_eq!(err.err_msg, "getStorage:fail encrypt mismatch");
     /// ```
     pub fn set_storage_with(&self, option: SetStorageOption) -> Call<GeneralResult, WxError> {
-        const API: &str = "setStorage";
-        self.local.call(
-            API,
-            ApiKind::LocalWrite,
-            move |l| async move {
-                l.set(POLICY, &option.key, option.data, option.encrypt)
-                    .await
-            },
-            |()| GeneralResult::ok(API),
-        )
+        wx_tt::set_storage(&self.local, POLICY, option)
     }
 
     /// `wx.getStorage({key})`: success `{data, errMsg: "getStorage:ok"}`; a missing key fails
@@ -111,16 +103,7 @@ impl Wx {
     /// assert_eq!(err.err_msg, "getStorage:fail parameter error: parameter.key should be String instead of Number");
     /// ```
     pub fn get_storage_with(&self, option: GetStorageOption) -> Call<GetStorageResult, WxError> {
-        const API: &str = "getStorage";
-        self.local.call(
-            API,
-            ApiKind::LocalRead,
-            move |l| async move { l.get_found(&option.key, option.encrypt).await },
-            |data| GetStorageResult {
-                data,
-                err_msg: GeneralResult::ok(API).err_msg,
-            },
-        )
+        wx_tt::get_storage(&self.local, option)
     }
 
     /// `wx.removeStorage({key})`: removing a missing key succeeds.
@@ -132,14 +115,7 @@ impl Wx {
     /// assert_eq!(block_on(wx.remove_storage("missing")).unwrap().err_msg, "removeStorage:ok");
     /// ```
     pub fn remove_storage(&self, key: impl Into<JsValue>) -> Call<GeneralResult, WxError> {
-        const API: &str = "removeStorage";
-        let key = key.into();
-        self.local.call(
-            API,
-            ApiKind::LocalWrite,
-            move |l| async move { l.remove(&key).await },
-            |()| GeneralResult::ok(API),
-        )
+        wx_tt::remove_storage(&self.local, key.into())
     }
 
     /// `wx.clearStorage()`: empties this namespace only.
@@ -151,13 +127,7 @@ impl Wx {
     /// assert_eq!(block_on(wx.clear_storage()).unwrap().err_msg, "clearStorage:ok");
     /// ```
     pub fn clear_storage(&self) -> Call<GeneralResult, WxError> {
-        const API: &str = "clearStorage";
-        self.local.call(
-            API,
-            ApiKind::LocalWrite,
-            |l| async move { l.clear().await },
-            |()| GeneralResult::ok(API),
-        )
+        wx_tt::clear_storage(&self.local)
     }
 
     /// `wx.getStorageInfo()`: `{keys, currentSize, limitSize, errMsg}`, sizes in KB.
@@ -170,13 +140,7 @@ impl Wx {
     /// assert_eq!((info.current_size, info.limit_size), (0, 10240));
     /// ```
     pub fn get_storage_info(&self) -> Call<GetStorageInfoResult, WxError> {
-        const API: &str = "getStorageInfo";
-        self.local.call(
-            API,
-            ApiKind::LocalRead,
-            |l| async move { l.info(POLICY).await },
-            |info| GetStorageInfoResult::ok(info, API),
-        )
+        wx_tt::get_storage_info(&self.local, POLICY)
     }
 
     /// `wx.batchSetStorage({kvList})`: all items or none.
@@ -261,11 +225,7 @@ impl Wx {
         &self,
         option: SetStorageOption,
     ) -> std::result::Result<(), WxError> {
-        sync(
-            "setStorageSync",
-            ApiKind::LocalWrite,
-            self.local.set(POLICY, &option.key, option.data, false),
-        )
+        wx_tt::set_storage_sync(&self.local, POLICY, option)
     }
 
     /// `wx.getStorageSync(key)`: the value, or `""` for a missing key.
@@ -280,10 +240,7 @@ impl Wx {
         &self,
         key: impl Into<JsValue>,
     ) -> std::result::Result<JsValue, WxError> {
-        let key = key.into();
-        sync("getStorageSync", ApiKind::LocalRead, async {
-            self.local.get(&key, false).await.map(or_empty_string)
-        })
+        wx_tt::get_storage_sync(&self.local, key.into())
     }
 
     /// `wx.removeStorageSync(key)`.
@@ -297,12 +254,7 @@ impl Wx {
     /// assert_eq!(wx.get_storage_sync("k").unwrap(), "".into());
     /// ```
     pub fn remove_storage_sync(&self, key: impl Into<JsValue>) -> std::result::Result<(), WxError> {
-        let key = key.into();
-        sync(
-            "removeStorageSync",
-            ApiKind::LocalWrite,
-            self.local.remove(&key),
-        )
+        wx_tt::remove_storage_sync(&self.local, key.into())
     }
 
     /// `wx.clearStorageSync()`.
@@ -316,7 +268,7 @@ impl Wx {
     /// assert!(wx.get_storage_info_sync().unwrap().keys.is_empty());
     /// ```
     pub fn clear_storage_sync(&self) -> std::result::Result<(), WxError> {
-        sync("clearStorageSync", ApiKind::LocalWrite, self.local.clear())
+        wx_tt::clear_storage_sync(&self.local)
     }
 
     /// `wx.getStorageInfoSync()`: `{keys, currentSize, limitSize}`.
@@ -330,11 +282,7 @@ impl Wx {
     /// assert_eq!((info.keys, info.current_size, info.limit_size), (vec!["k".to_string()], 1, 10240));
     /// ```
     pub fn get_storage_info_sync(&self) -> std::result::Result<StorageInfo, WxError> {
-        sync(
-            "getStorageInfoSync",
-            ApiKind::LocalRead,
-            self.local.info(POLICY),
-        )
+        wx_tt::get_storage_info_sync(&self.local, POLICY)
     }
 
     /// `wx.batchSetStorageSync(kvList)`: all items or none.
