@@ -68,6 +68,14 @@ impl Io {
             )
             .await
             .map_err(from_redis)?;
+        // A node refuses WAIT once it stopped being the slot's master (a failover demoted it):
+        // the write may not survive, and asking again later reaches the new master.
+        if let Value::ServerError(refusal) = &reply {
+            return Err(Error::Unavailable(format!(
+                "redis cluster: the node holding the write refused to confirm it ({refusal:?}); \
+                 its slot is failing over"
+            )));
+        }
         let acks = crate::errors::count("WAIT", &reply)?;
         if acks < u64::from(self.replica_acks) {
             return Err(Error::Unavailable(format!(
