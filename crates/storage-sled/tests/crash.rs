@@ -27,6 +27,9 @@ use storage_core::testkit::model::BackendModel;
 use storage_core::{block_on, Backend, Error, Limits, Op};
 use storage_sled::{Durability, SledBackend, SledOptions};
 
+mod common;
+use common::selected;
+
 const CHILD_DIR: &str = "MPSTORE_CRASH_CHILD_DIR";
 const CHILD_SEED: &str = "MPSTORE_CRASH_CHILD_SEED";
 const CHILD_BUFFERED: &str = "MPSTORE_CRASH_CHILD_BUFFERED";
@@ -46,30 +49,6 @@ fn main() {
         None if selected("crash_cycles") => parent(),
         None => {}
     }
-}
-
-/// Whether the libtest-style arguments cargo passes select the test `name`: `--list` lists it
-/// and runs nothing, `--ignored` runs nothing (this test is never ignored), and positional
-/// filters must match part of the name, as with `cargo test -p storage-sled FILTER`.
-fn selected(name: &str) -> bool {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--list") {
-        println!("{name}: test");
-        return false;
-    }
-    if args.iter().any(|a| a == "--ignored") {
-        return false;
-    }
-    let exact = args.iter().any(|a| a == "--exact");
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-    filters.is_empty()
-        || filters.iter().any(|f| {
-            if exact {
-                f.as_str() == name
-            } else {
-                name.contains(f.as_str())
-            }
-        })
 }
 
 /// splitmix64: a tiny, good-enough deterministic generator.

@@ -23,6 +23,9 @@ use std::process::{Command, Stdio};
 use storage_core::{block_on, Backend, Error, Limits, Op};
 use storage_sled::SledBackend;
 
+mod common;
+use common::selected;
+
 const CHILD: &str = "MPSTORE_FAULT_CHILD";
 const CHILD_DIR: &str = "MPSTORE_FAULT_DIR";
 const CHILD_EXTRA_BYTES: &str = "MPSTORE_FAULT_EXTRA_BYTES";
@@ -44,30 +47,6 @@ fn main() {
         }
         None => {}
     }
-}
-
-/// Whether the libtest-style arguments cargo passes select the test `name`: `--list` lists it
-/// and runs nothing, `--ignored` runs nothing (this test is never ignored), and positional
-/// filters must match part of the name, as with `cargo test -p storage-sled FILTER`.
-fn selected(name: &str) -> bool {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--list") {
-        println!("{name}: test");
-        return false;
-    }
-    if args.iter().any(|a| a == "--ignored") {
-        return false;
-    }
-    let exact = args.iter().any(|a| a == "--exact");
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-    filters.is_empty()
-        || filters.iter().any(|f| {
-            if exact {
-                f.as_str() == name
-            } else {
-                name.contains(f.as_str())
-            }
-        })
 }
 
 /// Write number `i`: a put of a new key with a value only it has; one in 8 is large enough to
