@@ -25,6 +25,7 @@
 //! or `MPSTORE_CRASH_CYCLES` (`cargo xtask crash --cycles N`); seed: random and printed, or
 //! `MPSTORE_CRASH_SEED` to replay.
 
+use mpstore_tests::rng::Rng;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -48,27 +49,6 @@ const KEYS: u64 = 8;
 const ROTATE_EVERY: u64 = 15;
 /// Room left under thread 0's quota by its ballast, in UTF-16 units.
 const HEADROOM: u64 = 50_000;
-
-/// splitmix64.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64, stream: u64) -> Self {
-        let mut r = Rng(seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F));
-        r.next();
-        r
-    }
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// The master key of generation `n`: every rotation moves to the next one.
 fn key(n: u64) -> RawKeyProvider {
@@ -475,7 +455,7 @@ fn whole_stack_survives_kill_9_with_batches_and_key_rotation() {
     let mut plan = Rng::new(base_seed, u64::MAX);
     let (mut acks, mut refused, mut rotations, mut in_flight_kept) = (0u64, 0u64, 0u64, 0u64);
     for cycle in 0..cycles {
-        let seed = Rng::new(base_seed, cycle).next();
+        let seed = Rng::new(base_seed, cycle).next_u64();
         let buffered = cycle % 5 == 4;
         let kill_after = match plan.below(10) {
             0 => 0,

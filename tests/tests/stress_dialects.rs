@@ -21,6 +21,7 @@
 //! Short by default (a few seconds); `MPSTORE_STRESS_ROUNDS` and `MPSTORE_STRESS_OPS` (per worker
 //! per round) make it longer; `MPSTORE_STRESS_SEED` replays a run's choices.
 
+use mpstore_tests::rng::Rng;
 use serde_json::Value;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
@@ -51,27 +52,6 @@ fn env_or(name: &str, default: u64) -> u64 {
 const HEADROOM: u64 = 60_000;
 /// Keys each worker owns.
 const OWN_KEYS: u64 = 5;
-
-/// splitmix64.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64, stream: u64) -> Self {
-        let mut r = Rng(seed ^ stream.wrapping_mul(0xA076_1D64_78BD_642F));
-        r.next();
-        r
-    }
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 // ---- the doors: one dialect in one calling form ----
 
