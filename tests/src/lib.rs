@@ -3,4 +3,5 @@
 //!
 //! The library holds the helpers several of those test files share.
 
+pub mod encrypted_sled;
 pub mod rng;

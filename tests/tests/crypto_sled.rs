@@ -1,31 +1,14 @@
 //! storage-crypto over storage-sled: the conformance suite, no plaintext in any file, tamper and
 //! shredding on disk, a wrong key at open. (Kills during rotation: `crypto_sled_crash.rs`.)
 
+use mpstore_tests::encrypted_sled::{key, open_encrypted, put};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use storage_core::{
-    block_on, Backend, Error, JsObject, JsValue, Limits, Namespace, Op, Policy, Scope, SetOptions,
+    block_on, Backend, Error, JsObject, JsValue, Limits, Namespace, Policy, Scope, SetOptions,
     Store,
 };
-use storage_crypto::{is_wrong_master_key, EncryptedBackend, RawKeyProvider};
+use storage_crypto::{is_wrong_master_key, EncryptedBackend};
 use storage_sled::SledBackend;
-
-fn key(b: u8) -> RawKeyProvider {
-    RawKeyProvider::new([b; 32])
-}
-
-fn open_encrypted(path: &Path, k: u8) -> storage_core::Result<EncryptedBackend<Arc<SledBackend>>> {
-    let sled = Arc::new(SledBackend::open(path)?);
-    block_on(EncryptedBackend::open(sled, &key(k)))
-}
-
-fn put(k: &[u8], v: &[u8]) -> Op {
-    Op::Put {
-        key: k.to_vec(),
-        value: v.to_vec(),
-        charge: (k.len() + v.len()) as u64,
-    }
-}
 
 #[test]
 fn encrypted_sled_keeps_the_backend_contract() {

@@ -7,31 +7,15 @@
 //! spawns children (a child inherits open descriptors, and with them sled's file locks, for the
 //! instant between fork and exec).
 
+use mpstore_tests::encrypted_sled::{key, open_encrypted, put};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
-use storage_core::{block_on, Backend, Limits, Op};
-use storage_crypto::{is_wrong_master_key, EncryptedBackend, RawKeyProvider};
+use storage_core::{block_on, Backend, Limits};
+use storage_crypto::{is_wrong_master_key, EncryptedBackend};
 use storage_sled::SledBackend;
-
-fn key(b: u8) -> RawKeyProvider {
-    RawKeyProvider::new([b; 32])
-}
-
-fn open_encrypted(path: &Path, k: u8) -> storage_core::Result<EncryptedBackend<Arc<SledBackend>>> {
-    let sled = Arc::new(SledBackend::open(path)?);
-    block_on(EncryptedBackend::open(sled, &key(k)))
-}
-
-fn put(k: &[u8], v: &[u8]) -> Op {
-    Op::Put {
-        key: k.to_vec(),
-        value: v.to_vec(),
-        charge: (k.len() + v.len()) as u64,
-    }
-}
 
 const CHILD_DIR: &str = "MPSTORE_CRYPTO_ROTATION_CHILD_DIR";
 /// The keys the child rotates through, in order, forever.
