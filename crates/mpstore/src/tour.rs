@@ -217,6 +217,19 @@ impl Tour {
         self.show(call, outcome, expect);
     }
 
+    /// Runs `rows` in order on `mp`, each a step: (the call as shown, method, arguments,
+    /// expected outcome).
+    fn steps<const N: usize>(
+        &mut self,
+        mp: &MiniProgram,
+        dialect: Dialect,
+        rows: [(&str, &str, Value, &str); N],
+    ) {
+        for (call, method, a, expect) in rows {
+            self.step(mp, dialect, call, method, a, expect);
+        }
+    }
+
     /// Fills `mp` with `size`-unit strings until the platform refuses one; shows the count and
     /// the refusal.
     fn fill(&mut self, mp: &MiniProgram, dialect: Dialect, call: &str, size: usize) {
@@ -328,103 +341,28 @@ impl Tour {
             return;
         };
         let d = Dialect::Wx;
-        self.step(
+        self.steps(
             &wx,
             d,
-            "wx.setStorage({key: 'key', data: 'value'})",
-            "setStorage",
-            json!([{"key": "key", "data": "value"}]),
-            "success",
-        );
-        self.step(
-            &wx,
-            d,
-            "wx.setStorageSync('key', 'value')",
-            "setStorageSync",
-            json!(["key", "value"]),
-            "return",
-        );
-        self.step(
-            &wx,
-            d,
-            "wx.getStorage({key: 'key'})",
-            "getStorage",
-            json!([{"key": "key"}]),
-            "success",
-        );
-        self.step(
-            &wx,
-            d,
-            "wx.getStorageSync('key')",
-            "getStorageSync",
-            json!(["key"]),
-            "return",
-        );
-        self.step(
-            &wx,
-            d,
-            "wx.getStorageInfo()",
-            "getStorageInfo",
-            json!([{}]),
-            "success",
-        );
-        self.step(
-            &wx,
-            d,
-            "wx.removeStorage({key: 'key'})",
-            "removeStorage",
-            json!([{"key": "key"}]),
-            "success",
-        );
-        self.step(
-            &wx,
-            d,
-            "wx.getStorageSync('key')",
-            "getStorageSync",
-            json!(["key"]),
-            "return",
-        );
-        self.step(
-            &wx,
-            d,
-            "wx.getStorage({key: 'key'})",
-            "getStorage",
-            json!([{"key": "key"}]),
-            "fail",
-        );
-        self.step(
-            &wx,
-            d,
-            "wx.setStorageSync('', 'value')",
-            "setStorageSync",
-            json!(["", "value"]),
-            "throw",
-        );
-        self.step(&wx, d, "wx.setStorage({key: 'big', data: <1,048,574 characters>})  (3 + 1,048,574 > 1,048,576)",
-            "setStorage", json!([{"key": "big", "data": "x".repeat(1_048_574)}]), "fail");
-        self.step(
-            &wx,
-            d,
-            "wx.setStorage({key: 'secret', data: 's', encrypt: true})",
-            "setStorage",
-            json!([{"key": "secret", "data": "s", "encrypt": true}]),
-            "success",
-        );
-        self.step(
-            &wx,
-            d,
-            "wx.getStorageSync('secret')",
-            "getStorageSync",
-            json!(["secret"]),
-            "throw",
-        );
-        self.step(
-            &wx,
-            d,
-            "wx.getStorage({key: 'secret', encrypt: true})",
-            "getStorage",
-            json!([{"key": "secret", "encrypt": true}]),
-            "success",
+            [
+                ("wx.setStorage({key: 'key', data: 'value'})",
+                    "setStorage", json!([{"key": "key", "data": "value"}]), "success"),
+                ("wx.setStorageSync('key', 'value')", "setStorageSync", json!(["key", "value"]), "return"),
+                ("wx.getStorage({key: 'key'})", "getStorage", json!([{"key": "key"}]), "success"),
+                ("wx.getStorageSync('key')", "getStorageSync", json!(["key"]), "return"),
+                ("wx.getStorageInfo()", "getStorageInfo", json!([{}]), "success"),
+                ("wx.removeStorage({key: 'key'})", "removeStorage", json!([{"key": "key"}]), "success"),
+                ("wx.getStorageSync('key')", "getStorageSync", json!(["key"]), "return"),
+                ("wx.getStorage({key: 'key'})", "getStorage", json!([{"key": "key"}]), "fail"),
+                ("wx.setStorageSync('', 'value')", "setStorageSync", json!(["", "value"]), "throw"),
+                ("wx.setStorage({key: 'big', data: <1,048,574 characters>})  (3 + 1,048,574 > 1,048,576)",
+                    "setStorage", json!([{"key": "big", "data": "x".repeat(1_048_574)}]), "fail"),
+                ("wx.setStorage({key: 'secret', data: 's', encrypt: true})",
+                    "setStorage", json!([{"key": "secret", "data": "s", "encrypt": true}]), "success"),
+                ("wx.getStorageSync('secret')", "getStorageSync", json!(["secret"]), "throw"),
+                ("wx.getStorage({key: 'secret', encrypt: true})",
+                    "getStorage", json!([{"key": "secret", "encrypt": true}]), "success"),
+            ],
         );
         self.fill(
             &wx,
