@@ -3,5 +3,6 @@
 //!
 //! The library holds the helpers several of those test files share.
 
+pub mod bridge_lines;
 pub mod encrypted_sled;
 pub mod rng;

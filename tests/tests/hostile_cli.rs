@@ -15,6 +15,7 @@
 
 use clap::Parser;
 use mpstore::exit;
+use mpstore_tests::bridge_lines::{kinds, responses};
 use serde_json::{json, Value};
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
@@ -293,21 +294,9 @@ fn command_line_refuses_hostile_input_and_loses_nothing() {
         &stream,
     );
     assert_eq!(ran.code, exit::OK, "{ran:?}");
-    let lines: Vec<Value> = ran
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let kinds: Vec<&str> = lines
-        .iter()
-        .map(|r| {
-            r["error"]["kind"]
-                .as_str()
-                .unwrap_or_else(|| r["outcome"].as_str().unwrap())
-        })
-        .collect();
+    let lines = responses(&ran.stdout);
     assert_eq!(
-        kinds,
+        kinds(&lines),
         [
             "bad_json",
             "bad_json",
