@@ -6,7 +6,7 @@
 
 use crate::backend::{Backend, Op, Usage};
 use crate::error::{Error, Result};
-use crate::namespace::{Namespace, Scope};
+use crate::namespace::Namespace;
 use crate::policy::{check_key, Policy};
 use crate::value::{self, JsValue};
 
@@ -189,20 +189,20 @@ impl<B: Backend> Store<B> {
     /// Namespaces are dropped one at a time, each whole: after an error some may be gone and
     /// others untouched, never one half-dropped. Calling again finishes the job.
     pub async fn remove_app(&self, user: &str, app: &str) -> Result<usize> {
-        self.drop_local_where(|u, a, _| u == user && a == app).await
+        self.drop_local_where(|u, a| u == user && a == app).await
     }
 
     /// Removes all local data of one user (logout or uninstall). Returns how many namespaces
     /// were dropped. Like [`remove_app`](Self::remove_app), safe to call again after an error.
     pub async fn remove_user(&self, user: &str) -> Result<usize> {
-        self.drop_local_where(|u, _, _| u == user).await
+        self.drop_local_where(|u, _| u == user).await
     }
 
-    async fn drop_local_where(&self, pick: impl Fn(&str, &str, &Scope) -> bool) -> Result<usize> {
+    async fn drop_local_where(&self, pick: impl Fn(&str, &str) -> bool) -> Result<usize> {
         let mut dropped = 0;
         for entry in self.namespaces().await? {
-            if let Namespace::Local { user, app, scope } = &entry.namespace {
-                if pick(user, app, scope) {
+            if let Namespace::Local { user, app, .. } = &entry.namespace {
+                if pick(user, app) {
                     self.drop_namespace(&entry.namespace).await?;
                     dropped += 1;
                 }

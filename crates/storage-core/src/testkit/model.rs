@@ -133,13 +133,6 @@ pub struct StoreModel {
     pub spaces: BTreeMap<Namespace, Vec<ModelEntry>>,
 }
 
-fn units(policy: &Policy, size: Size) -> u64 {
-    match policy.unit {
-        crate::policy::Unit::Utf16 => size.utf16,
-        crate::policy::Unit::Utf8 => size.utf8,
-    }
-}
-
 fn times_factor(policy: &Policy, n: u64, encrypt: bool) -> u64 {
     match policy.encrypt_factor {
         Some((num, den)) if encrypt => (n * num).div_ceil(den),
@@ -164,8 +157,8 @@ impl StoreModel {
         if value.depth() > MAX_DEPTH {
             return Err(Error::InvalidParam(String::new()));
         }
-        let k = units(policy, Size::of_str(key));
-        let v = units(policy, value.serialized_size());
+        let k = policy.unit.of(Size::of_str(key));
+        let v = policy.unit.of(value.serialized_size());
         let measured = match policy.entry_measure {
             EntryMeasure::KeyAndValue => k + v,
             EntryMeasure::ValueOnly => v,
