@@ -39,6 +39,25 @@ fn board(score: usize) -> String {
     format!(r#"{{"ttgame":{{"score":{score},"update_time":1}}}}"#)
 }
 
+fn player(id: &str) -> Caller {
+    Caller::new(Platform::Tt, GAME).logged_in(id)
+}
+
+/// Cloud data in `backend` with the relation-read fixture: "me" and 50 friends, each holding a
+/// leaderboard score.
+fn with_friends<B: Backend + Clone + 'static>(backend: B) -> CloudKv<B> {
+    let relations = Arc::new(StoredRelations::new(backend.clone()));
+    let cloud = CloudKv::with_relations(backend, relations.clone());
+    block_on(cloud.set_leaderboard_keys(GAME, &[BOARD])).expect("leaderboard keys");
+    for f in 0..FRIENDS {
+        let friend = format!("friend-{f}");
+        block_on(relations.add_friendship(GAME, "me", &friend)).expect("friendship");
+        block_on(cloud.set_pairs(&player(&friend), &[KvData::new(BOARD, board(f))]))
+            .expect("score");
+    }
+    cloud
+}
+
 /// Runs `op(thread, i)` `total` times over `threads` threads; returns (ops/s, p50, p99).
 fn measure(
     threads: usize,
@@ -134,16 +153,7 @@ fn calls_per_operation() {
     });
     let key = redis_support::key();
     let backend = Arc::new(block_on(EncryptedBackend::open(counter.clone(), &key)).expect("open"));
-    let relations = Arc::new(StoredRelations::new(backend.clone()));
-    let cloud = CloudKv::with_relations(backend, relations.clone());
-    block_on(cloud.set_leaderboard_keys(GAME, &[BOARD])).expect("leaderboard keys");
-    let player = |id: &str| Caller::new(Platform::Tt, GAME).logged_in(id);
-    for f in 0..FRIENDS {
-        let friend = format!("friend-{f}");
-        block_on(relations.add_friendship(GAME, "me", &friend)).expect("friendship");
-        block_on(cloud.set_pairs(&player(&friend), &[KvData::new(BOARD, board(f))]))
-            .expect("score");
-    }
+    let cloud = with_friends(backend);
     let me = player("me");
     let first = calls_during(&counter, || {
         block_on(cloud.set_pairs(&me, &[KvData::new(BOARD, board(7))])).expect("set");
@@ -165,18 +175,7 @@ fn calls_per_operation() {
 
 /// Measures one backend and prints its rows.
 fn bench<B: Backend + Clone + 'static>(name: &str, backend: B) {
-    let relations = Arc::new(StoredRelations::new(backend.clone()));
-    let cloud = CloudKv::with_relations(backend, relations.clone());
-    block_on(cloud.set_leaderboard_keys(GAME, &[BOARD])).expect("leaderboard keys");
-    let player = |id: &str| Caller::new(Platform::Tt, GAME).logged_in(id);
-
-    // The relation-read fixture: "me" and 50 friends, each with a score.
-    for f in 0..FRIENDS {
-        let friend = format!("friend-{f}");
-        block_on(relations.add_friendship(GAME, "me", &friend)).expect("friendship");
-        block_on(cloud.set_pairs(&player(&friend), &[KvData::new(BOARD, board(f))]))
-            .expect("score");
-    }
+    let cloud = with_friends(backend);
     block_on(cloud.set_pairs(&player("me"), &[KvData::new(BOARD, board(7))])).expect("score");
 
     let n = ops();
