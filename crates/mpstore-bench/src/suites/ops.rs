@@ -100,6 +100,12 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
             Contender::new("SQLite get", |i| {
                 std::hint::black_box(lite_normal.get(k(i)));
             }),
+            // A raw get hands out sled's cached buffer without reading it; any API that returns
+            // an owned value (a JavaScript String) must at least copy it once.
+            Contender::new("raw sled get + copy of the value", |i| {
+                let bytes = raw.get(k(i)).expect("get").expect("present");
+                std::hint::black_box(bytes.to_vec());
+            }),
         ],
     );
     let small = size <= 1024;
@@ -114,6 +120,7 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
             ratio_row(&samples, 1, 0).target(Target::AtMost(2.0)),
             ratio_row(&samples, 2, 0),
             ratio_row(&samples, 3, 0),
+            ratio_row(&samples, 4, 0),
             versus(&samples, 1, 3, "full stack ÷ SQLite", None),
         ],
     });
