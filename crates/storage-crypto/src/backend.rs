@@ -1,12 +1,12 @@
 //! [`EncryptedBackend`]: the decorator itself.
 
+use crate::cache::Bounded;
 use crate::keys::{DataKey, Head, Kek, RootKey, Tag, Tagger};
 use crate::layout::{self, data_ns, parse_data_ns, wrap_key, HEAD, KEYRING, ROTATING};
 use crate::provider::KeyProvider;
 use crate::records::NamespaceKeys;
 use async_trait::async_trait;
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock as SyncRwLock};
+use std::sync::Arc;
 use storage_core::{Backend, Error, Limits, Listing, Op, Result, Usage};
 use tokio::sync::{Mutex, RwLock};
 
@@ -59,8 +59,14 @@ pub struct EncryptedBackend<B> {
     /// The current generation's key. Every call reads it; only `drop_namespace` and `rotate`
     /// write it (the latter to replace it), which also keeps them exclusive of every other call.
     pub(crate) state: RwLock<Kek>,
-    /// Unwrapped namespace keys, by tag.
-    cache: SyncRwLock<HashMap<Tag, Arc<NamespaceKeys>>>,
+    /// Unwrapped namespace keys (with their tag), by plaintext namespace: at most
+    /// [`NAMESPACES_CACHED`].
+    spaces: Bounded<Vec<u8>, Arc<NamespaceKeys>>,
+    /// Sealed key names, by tag ‖ plaintext name: at most [`NAMES_CACHED`], of names at most
+    /// [`MAX_CACHED_NAME`] bytes long. Sealing is deterministic, so a cached name is exactly
+    /// what sealing it again would give, as long as the namespace keeps its key: every entry of
+    /// a namespace goes when it is dropped.
+    names: Bounded<Box<[u8]>, Arc<[u8]>>,
     /// Serializes the creation of namespace keys, so two first writes agree on one key.
     creating: Mutex<()>,
 }
@@ -73,6 +79,23 @@ impl<B> std::fmt::Debug for EncryptedBackend<B> {
 
 /// How many keyring records one atomic write of rotation or cleanup carries.
 pub(crate) const BATCH: usize = 256;
+
+/// How many namespaces keep their unwrapped keys in memory (about 1.5 KiB each with their
+/// expanded ciphers, plus the namespace's bytes): beyond it, the least recently used are
+/// unwrapped again when next used.
+pub const NAMESPACES_CACHED: usize = NAMESPACE_SHARDS * NAMESPACES_PER_SHARD;
+const NAMESPACE_SHARDS: usize = 16;
+const NAMESPACES_PER_SHARD: usize = 256;
+
+/// How many sealed key names are kept in memory, so that a lookup need not seal the name again
+/// (at most about 250 bytes each: the tag, the name and its sealed form).
+pub const NAMES_CACHED: usize = NAME_SHARDS * NAMES_PER_SHARD;
+const NAME_SHARDS: usize = 64;
+const NAMES_PER_SHARD: usize = 1024;
+
+/// The longest key name (in bytes) whose sealed form is cached; longer names are sealed on every
+/// call.
+pub const MAX_CACHED_NAME: usize = 64;
 
 impl<B: Backend> EncryptedBackend<B> {
     /// Opens the encrypted store kept in `inner` with the master key of `provider`, creating it
@@ -124,7 +147,8 @@ impl<B: Backend> EncryptedBackend<B> {
             tagger: root.tagger(),
             root,
             state: RwLock::new(kek),
-            cache: SyncRwLock::new(HashMap::new()),
+            spaces: Bounded::new(NAMESPACE_SHARDS, NAMESPACES_PER_SHARD),
+            names: Bounded::new(NAME_SHARDS, NAMES_PER_SHARD),
             creating: Mutex::new(()),
         };
         if backend.inner.get(KEYRING, ROTATING).await?.is_some() {
@@ -165,28 +189,9 @@ impl<B: Backend> EncryptedBackend<B> {
         Ok(())
     }
 
-    fn cached(&self, tag: &Tag) -> Option<Arc<NamespaceKeys>> {
-        // Nothing panics while holding these locks, so a poisoned map is still consistent.
-        let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
-        cache.get(tag).cloned()
-    }
-
-    fn remember(&self, tag: Tag, keys: &Arc<NamespaceKeys>) {
-        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
-        cache.insert(tag, Arc::clone(keys));
-    }
-
-    fn forget(&self, tag: &Tag) {
-        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
-        cache.remove(tag);
-    }
-
-    /// The keys of the namespace with `tag`, or `None` if it has none (never written, or
-    /// dropped).
-    async fn keys(&self, kek: &Kek, tag: &Tag) -> Result<Option<Arc<NamespaceKeys>>> {
-        if let Some(keys) = self.cached(tag) {
-            return Ok(Some(keys));
-        }
+    /// The data key and plaintext bytes of the namespace with `tag`, unwrapped from the keyring,
+    /// or `None` if it has none (never written, or dropped).
+    async fn unwrap(&self, kek: &Kek, tag: &Tag) -> Result<Option<(DataKey, Vec<u8>)>> {
         let Some(record) = self
             .inner
             .get(KEYRING, &wrap_key(kek.generation, tag))
@@ -200,53 +205,107 @@ impl<B: Backend> EncryptedBackend<B> {
                 "a namespace key record belongs to another namespace".into(),
             ));
         }
-        let keys = Arc::new(NamespaceKeys::new(ns, *tag, &data));
-        self.remember(*tag, &keys);
-        Ok(Some(keys))
+        Ok(Some((data, ns)))
+    }
+
+    /// The keys of `ns` (whose tag is `tag`), from memory or from the keyring, or `None` if it
+    /// has none.
+    async fn keys(&self, kek: &Kek, ns: &[u8], tag: &Tag) -> Result<Option<Arc<NamespaceKeys>>> {
+        if let Some(keys) = self.spaces.get(ns) {
+            return Ok(Some(keys));
+        }
+        let Some((data, _)) = self.unwrap(kek, tag).await? else {
+            return Ok(None);
+        };
+        Ok(Some(self.remember(ns, *tag, &data)))
+    }
+
+    fn remember(&self, ns: &[u8], tag: Tag, data: &DataKey) -> Arc<NamespaceKeys> {
+        let keys = Arc::new(NamespaceKeys::new(tag, data));
+        self.spaces.insert(ns.to_vec(), Arc::clone(&keys));
+        keys
     }
 
     /// The keys of `ns`, made and stored (wrapped) if it has none yet.
-    async fn keys_or_create(&self, kek: &Kek, tag: &Tag, ns: &[u8]) -> Result<Arc<NamespaceKeys>> {
-        if let Some(keys) = self.keys(kek, tag).await? {
+    async fn keys_or_create(&self, kek: &Kek, ns: &[u8]) -> Result<Arc<NamespaceKeys>> {
+        if let Some(keys) = self.spaces.get(ns) {
+            return Ok(keys);
+        }
+        let tag = self.tagger.tag(ns);
+        if let Some(keys) = self.keys(kek, ns, &tag).await? {
             return Ok(keys);
         }
         let _one_at_a_time = self.creating.lock().await;
-        if let Some(keys) = self.keys(kek, tag).await? {
+        if let Some(keys) = self.keys(kek, ns, &tag).await? {
             return Ok(keys);
         }
         let data = DataKey::random()?;
         let wrapped = Op::Put {
-            key: wrap_key(kek.generation, tag),
-            value: kek.wrap(tag, &data, ns)?,
+            key: wrap_key(kek.generation, &tag),
+            value: kek.wrap(&tag, &data, ns)?,
             charge: 0,
         };
         self.inner.apply(KEYRING, &[wrapped], Limits::NONE).await?;
-        let keys = Arc::new(NamespaceKeys::new(ns.to_vec(), *tag, &data));
-        self.remember(*tag, &keys);
-        Ok(keys)
+        Ok(self.remember(ns, tag, &data))
     }
 
-    /// The keys of the namespace with `tag` for a call that does not create them: `None` when it
-    /// has none and holds nothing.
+    /// The tag of `ns` and its keys, for a call that does not create them: no keys when it has
+    /// none and holds nothing.
     ///
     /// Records without a key could only be a dropped namespace's, restored: they read as corrupt
     /// rather than as absent. But a namespace's first write stores its key before its data, so
     /// records found after "no key" may be a first write that landed in between: look again.
-    async fn keys_if_any(&self, kek: &Kek, tag: &Tag) -> Result<Option<Arc<NamespaceKeys>>> {
-        if let Some(keys) = self.keys(kek, tag).await? {
-            return Ok(Some(keys));
+    async fn keys_if_any(&self, kek: &Kek, ns: &[u8]) -> Result<(Tag, Option<Arc<NamespaceKeys>>)> {
+        if let Some(keys) = self.spaces.get(ns) {
+            return Ok((keys.tag, Some(keys)));
         }
-        if self.inner.list(&data_ns(tag)).await?.keys.is_empty() {
-            return Ok(None);
+        let tag = self.tagger.tag(ns);
+        if let Some(keys) = self.keys(kek, ns, &tag).await? {
+            return Ok((tag, Some(keys)));
         }
-        match self.keys(kek, tag).await? {
-            Some(keys) => Ok(Some(keys)),
+        if self.inner.list(&data_ns(&tag)).await?.keys.is_empty() {
+            return Ok((tag, None));
+        }
+        match self.keys(kek, ns, &tag).await? {
+            Some(keys) => Ok((tag, Some(keys))),
             None => Err(Error::Corrupt(
                 "the namespace holds records but has no key (it was dropped, so they cannot be \
                  decrypted)"
                     .into(),
             )),
         }
+    }
+
+    /// The tag of `ns`: from memory when its keys are there.
+    fn tag(&self, ns: &[u8]) -> Tag {
+        match self.spaces.get(ns) {
+            Some(keys) => keys.tag,
+            None => self.tagger.tag(ns),
+        }
+    }
+
+    /// `key` as the namespace of `keys` stores it, sealed, from memory when it was sealed before.
+    fn sealed_name(&self, keys: &NamespaceKeys, key: &[u8]) -> Result<Arc<[u8]>> {
+        if key.len() > MAX_CACHED_NAME {
+            return keys.seal_name(key).map(Arc::from);
+        }
+        let mut buf = [0u8; 32 + MAX_CACHED_NAME];
+        buf[..32].copy_from_slice(&keys.tag);
+        buf[32..32 + key.len()].copy_from_slice(key);
+        let id = &buf[..32 + key.len()];
+        if let Some(sealed) = self.names.get(id) {
+            return Ok(sealed);
+        }
+        let sealed: Arc<[u8]> = keys.seal_name(key)?.into();
+        self.names.insert(id.into(), Arc::clone(&sealed));
+        Ok(sealed)
+    }
+
+    /// Forgets everything held in memory for the namespace `ns` with `tag`: its keys and its
+    /// sealed names (dropped, so wiped).
+    fn forget(&self, ns: &[u8], tag: &Tag) {
+        self.spaces.remove(ns);
+        self.names.retain(|id| !id.starts_with(tag));
     }
 }
 
@@ -255,15 +314,11 @@ impl<B: Backend> EncryptedBackend<B> {
 impl<B: Backend> Backend for EncryptedBackend<B> {
     async fn get(&self, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>> {
         let kek = self.state.read().await;
-        let tag = self.tagger.tag(ns);
-        let Some(keys) = self.keys_if_any(&kek, &tag).await? else {
+        let Some(keys) = self.keys_if_any(&kek, ns).await?.1 else {
             return Ok(None);
         };
-        match self
-            .inner
-            .get(&data_ns(&tag), &keys.seal_name(key)?)
-            .await?
-        {
+        let name = self.sealed_name(&keys, key)?;
+        match self.inner.get(&keys.data_ns, &name).await? {
             None => Ok(None),
             Some(sealed) => keys.open_value(key, &sealed).map(Some),
         }
@@ -271,39 +326,38 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
 
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         let kek = self.state.read().await;
-        let tag = self.tagger.tag(ns);
-        let keys = if ops.iter().any(|op| matches!(op, Op::Put { .. })) {
-            Some(self.keys_or_create(&kek, &tag, ns).await?)
+        let (tag, keys) = if ops.iter().any(|op| matches!(op, Op::Put { .. })) {
+            let keys = self.keys_or_create(&kek, ns).await?;
+            (keys.tag, Some(keys))
         } else {
-            self.keys_if_any(&kek, &tag).await?
+            self.keys_if_any(&kek, ns).await?
         };
-        let sealed = match keys {
+        let Some(keys) = keys else {
             // Only deletes, in a namespace that holds nothing: they change nothing.
-            None => Vec::new(),
-            Some(keys) => ops
-                .iter()
-                .map(|op| match op {
-                    Op::Put { key, value, charge } => Ok(Op::Put {
-                        key: keys.seal_name(key)?,
-                        value: keys.seal_value(key, value)?,
-                        charge: *charge,
-                    }),
-                    Op::Delete { key } => Ok(Op::Delete {
-                        key: keys.seal_name(key)?,
-                    }),
-                })
-                .collect::<Result<Vec<_>>>()?,
+            return self.inner.apply(&data_ns(&tag), &[], limits).await;
         };
-        self.inner.apply(&data_ns(&tag), &sealed, limits).await
+        let sealed = ops
+            .iter()
+            .map(|op| match op {
+                Op::Put { key, value, charge } => Ok(Op::Put {
+                    key: self.sealed_name(&keys, key)?.to_vec(),
+                    value: keys.seal_value(key, value)?,
+                    charge: *charge,
+                }),
+                Op::Delete { key } => Ok(Op::Delete {
+                    key: self.sealed_name(&keys, key)?.to_vec(),
+                }),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.inner.apply(&keys.data_ns, &sealed, limits).await
     }
 
     async fn list(&self, ns: &[u8]) -> Result<Listing> {
         let kek = self.state.read().await;
-        let tag = self.tagger.tag(ns);
-        let Some(keys) = self.keys_if_any(&kek, &tag).await? else {
+        let Some(keys) = self.keys_if_any(&kek, ns).await?.1 else {
             return Ok(Listing::default());
         };
-        let listing = self.inner.list(&data_ns(&tag)).await?;
+        let listing = self.inner.list(&keys.data_ns).await?;
         Ok(Listing {
             keys: listing
                 .keys
@@ -317,13 +371,13 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
     async fn clear(&self, ns: &[u8]) -> Result<()> {
         let _kek = self.state.read().await;
         // The namespace keeps its key: it may be written again at once.
-        self.inner.clear(&data_ns(&self.tagger.tag(ns))).await
+        self.inner.clear(&data_ns(&self.tag(ns))).await
     }
 
     async fn drop_namespace(&self, ns: &[u8]) -> Result<()> {
         // Exclusive: no write may land under a key while it is being destroyed.
         let kek = self.state.write().await;
-        let tag = self.tagger.tag(ns);
+        let tag = self.tag(ns);
         // Data first: if destroying the key then fails, the namespace is empty, not unreadable.
         self.inner.drop_namespace(&data_ns(&tag)).await?;
         // Crypto-shredding: every wrap of the key, including one an interrupted rotation may
@@ -337,7 +391,7 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
             })
             .collect();
         self.inner.apply(KEYRING, &shred, Limits::NONE).await?;
-        self.forget(&tag);
+        self.forget(ns, &tag);
         Ok(())
     }
 
@@ -353,8 +407,8 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
             })?;
             // A data namespace without a key holds a dropped namespace's restored records: they
             // cannot be decrypted or even named, so they are not listed.
-            if let Some(keys) = self.keys(&kek, &tag).await? {
-                out.push((keys.ns.clone(), usage));
+            if let Some((_, ns)) = self.unwrap(&kek, &tag).await? {
+                out.push((ns, usage));
             }
         }
         Ok(out)

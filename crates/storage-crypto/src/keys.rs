@@ -5,13 +5,15 @@
 //! Every secret here lives in a [`Zeroizing`] buffer or a cipher that wipes itself on drop.
 
 use crate::provider::MasterKey;
+use aes_siv::aead::inout::InOutBuf;
 use aes_siv::siv::Aes256Siv;
 use aes_siv::KeyInit;
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use std::sync::Mutex;
 use storage_core::{Error, Result};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// An AES-256-SIV key: 512 bits (one half for S2V/CMAC, one for CTR).
 pub(crate) const SIV_KEY_LEN: usize = 64;
@@ -62,6 +64,72 @@ impl SivKey {
             .decrypt(headers, sealed)
             .ok()
             .map(Zeroizing::new)
+    }
+}
+
+/// An AES-SIV key with its cipher expanded once: the keys used on every call (a namespace's
+/// name and value keys), so that no call pays for AES key expansion or for copying the key.
+pub(crate) struct SivCipher {
+    key: SivKey,
+    /// `Aes256Siv` takes `&mut self` (it keeps CMAC state between the pieces of one S2V), so one
+    /// call at a time uses it; a call that finds it busy (another thread on the same namespace)
+    /// expands a cipher of its own rather than wait.
+    ready: Mutex<Aes256Siv>,
+}
+
+impl SivCipher {
+    pub(crate) fn new(key: SivKey) -> Self {
+        let ready = Mutex::new(key.cipher());
+        SivCipher { key, ready }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Aes256Siv) -> R) -> R {
+        match self.ready.try_lock() {
+            Ok(mut cipher) => f(&mut cipher),
+            // Busy; or poisoned, i.e. a panic left it in an unknown state: never used again.
+            Err(_) => f(&mut self.key.cipher()),
+        }
+    }
+
+    /// AES-SIV (RFC 5297) of `plaintext` with `headers` as associated data: the SIV tag followed
+    /// by the ciphertext, as [`SivKey::seal`] makes it.
+    pub(crate) fn seal(&self, headers: &[&[u8]], plaintext: &[u8]) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(SIV_TAG_LEN + plaintext.len());
+        out.extend_from_slice(&[0; SIV_TAG_LEN]);
+        out.extend_from_slice(plaintext);
+        self.seal_in_place(headers, &mut out)?;
+        Ok(out)
+    }
+
+    /// Seals in place: `buf` is a [`SIV_TAG_LEN`]-byte space for the tag followed by the
+    /// plaintext, and becomes the tag followed by the ciphertext (so a caller can put its own
+    /// prefix in front without another copy).
+    pub(crate) fn seal_in_place(&self, headers: &[&[u8]], buf: &mut [u8]) -> Result<()> {
+        let (tag, text) = buf
+            .split_at_mut_checked(SIV_TAG_LEN)
+            .ok_or_else(|| Error::Backend("no room for the AES-SIV tag".into()))?;
+        let siv = self
+            .with(|c| c.encrypt_inout_detached(headers, text.into()))
+            .map_err(|_| Error::Backend("AES-SIV refused to encrypt".into()))?;
+        tag.copy_from_slice(&siv);
+        Ok(())
+    }
+
+    /// The plaintext of `sealed` (tag followed by ciphertext), or `None` when it fails
+    /// authentication with `headers`. Decrypts straight from `sealed` into the result; what a
+    /// failed check decrypted is wiped before it is dropped.
+    pub(crate) fn open(&self, headers: &[&[u8]], sealed: &[u8]) -> Option<Vec<u8>> {
+        let (tag, text) = sealed.split_at_checked(SIV_TAG_LEN)?;
+        let tag = aes_siv::Tag::try_from(tag).ok()?;
+        let mut out = vec![0; text.len()];
+        let io = InOutBuf::new(text, &mut out).ok()?;
+        match self.with(|c| c.decrypt_inout_detached(headers, io, &tag)) {
+            Ok(()) => Some(out),
+            Err(_) => {
+                out.zeroize();
+                None
+            }
+        }
     }
 }
 
@@ -226,12 +294,13 @@ impl DataKey {
         SivKey::random().map(DataKey)
     }
 
-    /// The two keys of a namespace: one seals key names, the other values.
-    pub(crate) fn split(&self) -> (SivKey, SivKey) {
+    /// The two keys of a namespace, their ciphers expanded: one seals key names, the other
+    /// values.
+    pub(crate) fn split(&self) -> (SivCipher, SivCipher) {
         let ikm = &self.0 .0[..];
         (
-            SivKey::derive(ikm, None, label::NAMES),
-            SivKey::derive(ikm, None, label::VALUES),
+            SivCipher::new(SivKey::derive(ikm, None, label::NAMES)),
+            SivCipher::new(SivKey::derive(ikm, None, label::VALUES)),
         )
     }
 }
@@ -282,6 +351,33 @@ mod tests {
         assert!(other_gen.unwrap(&[9; 32], &record).is_err());
         assert!(kek.unwrap(&[9; 32], &record[..10]).is_err());
         assert!(kek.unwrap(&[9; 32], &[]).is_err());
+    }
+
+    #[test]
+    fn a_kept_cipher_seals_and_opens_as_a_fresh_one_does() {
+        let key = || SivKey::derive(b"ikm", None, b"test");
+        let cipher = SivCipher::new(key());
+        for text in [&b""[..], b"a", &[7; 16], &[9; 100], &[1; 1000]] {
+            let headers: &[&[u8]] = &[b"label", &text[..text.len().min(3)]];
+            let sealed = key().seal(headers, text).unwrap();
+            for busy in [false, true] {
+                // Held: the call finds the kept cipher busy and expands its own.
+                let _held = busy.then(|| cipher.ready.lock().unwrap());
+                assert_eq!(cipher.seal(headers, text).unwrap(), sealed, "busy {busy}");
+                assert_eq!(cipher.open(headers, &sealed).as_deref(), Some(text));
+                assert!(cipher.open(&[b"other"], &sealed).is_none());
+                for i in 0..sealed.len() {
+                    let mut bad = sealed.clone();
+                    bad[i] ^= 0x80;
+                    assert!(cipher.open(headers, &bad).is_none(), "byte {i}");
+                }
+                for cut in 0..sealed.len() {
+                    assert!(cipher.open(headers, &sealed[..cut]).is_none(), "cut {cut}");
+                }
+            }
+        }
+        let mut no_room = [0u8; SIV_TAG_LEN - 1];
+        assert!(cipher.seal_in_place(&[], &mut no_room).is_err());
     }
 
     #[test]

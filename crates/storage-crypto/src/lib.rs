@@ -19,7 +19,8 @@
 //! opaque namespace per namespace), so the inner store holds nothing else. Charges pass through
 //! unchanged. Only standard constructions are used: AES-SIV, HMAC-SHA256, HKDF-SHA256.
 //!
-//! Code map: `backend.rs` (the decorator and its `Backend` impl), `rotate.rs` (rotation),
+//! Code map: `backend.rs` (the decorator and its `Backend` impl), `cache.rs` (the bounded
+//! caches of namespace keys and sealed names it keeps in memory), `rotate.rs` (rotation),
 //! `keys.rs` (the key hierarchy: derivation, wrapping, the head record), `records.rs` (sealing
 //! key names and values), `layout.rs` (the inner namespace space), `provider.rs` and
 //! `keyfile.rs` (where the master key comes from).
@@ -27,6 +28,7 @@
 #![warn(missing_docs)]
 
 mod backend;
+mod cache;
 mod hex;
 mod keyfile;
 mod keys;
@@ -35,7 +37,9 @@ mod provider;
 mod records;
 mod rotate;
 
-pub use backend::{is_wrong_master_key, EncryptedBackend};
+pub use backend::{
+    is_wrong_master_key, EncryptedBackend, MAX_CACHED_NAME, NAMESPACES_CACHED, NAMES_CACHED,
+};
 pub use keyfile::KeyFileProvider;
 pub use provider::{
     EnvKeyProvider, KeyProvider, MasterKey, RawKeyProvider, DEFAULT_KEY_VAR, MASTER_KEY_LEN,

@@ -1,28 +1,30 @@
 //! What a namespace's keys seal: key names (deterministically, so lookups work) and values
 //! (with a fresh random nonce), each bound to where it belongs.
 
-use crate::keys::{fill_random, DataKey, SivKey, Tag, FORMAT_V1, SIV_TAG_LEN};
+use crate::keys::{fill_random, DataKey, SivCipher, Tag, FORMAT_V1, SIV_TAG_LEN};
+use crate::layout::data_ns;
 use storage_core::{Error, Result};
 
 const NAME_LABEL: &[u8] = b"mpstore storage-crypto v1: key name";
 const VALUE_LABEL: &[u8] = b"mpstore storage-crypto v1: value";
 const NONCE_LEN: usize = 16;
 
-/// The keys of one namespace, unwrapped, and the namespace's plaintext bytes.
+/// The keys of one namespace, unwrapped, their ciphers expanded, and its names in the inner
+/// backend.
 pub(crate) struct NamespaceKeys {
-    /// The namespace as the caller names it.
-    pub(crate) ns: Vec<u8>,
-    tag: Tag,
-    names: SivKey,
-    values: SivKey,
+    pub(crate) tag: Tag,
+    /// The inner namespace holding its data ([`data_ns`] of its tag).
+    pub(crate) data_ns: Vec<u8>,
+    names: SivCipher,
+    values: SivCipher,
 }
 
 impl NamespaceKeys {
-    pub(crate) fn new(ns: Vec<u8>, tag: Tag, data: &DataKey) -> Self {
+    pub(crate) fn new(tag: Tag, data: &DataKey) -> Self {
         let (names, values) = data.split();
         NamespaceKeys {
-            ns,
             tag,
+            data_ns: data_ns(&tag),
             names,
             values,
         }
@@ -39,7 +41,6 @@ impl NamespaceKeys {
     pub(crate) fn open_name(&self, stored: &[u8]) -> Result<Vec<u8>> {
         self.names
             .open(&[NAME_LABEL, &self.tag], stored)
-            .map(|plain| plain.to_vec())
             .ok_or_else(|| Error::Corrupt("a key name failed authentication".into()))
     }
 
@@ -48,13 +49,16 @@ impl NamespaceKeys {
     pub(crate) fn seal_value(&self, key: &[u8], value: &[u8]) -> Result<Vec<u8>> {
         let mut nonce = [0u8; NONCE_LEN];
         fill_random(&mut nonce)?;
-        let sealed = self
-            .values
-            .seal(&[VALUE_LABEL, &self.tag, key, &nonce], value)?;
-        let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
+        // One buffer, sealed in place behind its prefix.
+        let mut out = Vec::with_capacity(1 + NONCE_LEN + SIV_TAG_LEN + value.len());
         out.push(FORMAT_V1);
         out.extend_from_slice(&nonce);
-        out.extend_from_slice(&sealed);
+        out.extend_from_slice(&[0; SIV_TAG_LEN]);
+        out.extend_from_slice(value);
+        self.values.seal_in_place(
+            &[VALUE_LABEL, &self.tag, key, &nonce],
+            &mut out[1 + NONCE_LEN..],
+        )?;
         Ok(out)
     }
 
@@ -66,7 +70,6 @@ impl NamespaceKeys {
                 let (nonce, sealed) = rest.split_at(NONCE_LEN);
                 self.values
                     .open(&[VALUE_LABEL, &self.tag, key, nonce], sealed)
-                    .map(|plain| plain.to_vec())
                     .ok_or_else(|| {
                         Error::Corrupt("a value failed authentication (altered or moved)".into())
                     })
@@ -83,13 +86,13 @@ impl NamespaceKeys {
 mod tests {
     use super::*;
 
-    fn keys(ns: &[u8], tag: u8) -> NamespaceKeys {
-        NamespaceKeys::new(ns.to_vec(), [tag; 32], &DataKey::random().unwrap())
+    fn keys(tag: u8) -> NamespaceKeys {
+        NamespaceKeys::new([tag; 32], &DataKey::random().unwrap())
     }
 
     #[test]
     fn names_are_deterministic_and_values_are_not() {
-        let k = keys(b"ns", 1);
+        let k = keys(1);
         assert_eq!(k.seal_name(b"a").unwrap(), k.seal_name(b"a").unwrap());
         assert_ne!(k.seal_name(b"a").unwrap(), k.seal_name(b"b").unwrap());
         assert_eq!(k.open_name(&k.seal_name(b"").unwrap()).unwrap(), b"");
@@ -104,7 +107,7 @@ mod tests {
 
     #[test]
     fn records_are_bound_to_key_and_namespace() {
-        let (k, other) = (keys(b"ns", 1), keys(b"ns2", 2));
+        let (k, other) = (keys(1), keys(2));
         let value = k.seal_value(b"a", b"v").unwrap();
         assert!(matches!(k.open_value(b"b", &value), Err(Error::Corrupt(_))));
         assert!(matches!(
