@@ -1,13 +1,13 @@
-//! [`SledBackend`]: the [`Backend`] contract on sled's trees.
+//! [`SledBackend`]: the [`Backend`] contract on sled's entries tree.
 
 use crate::group_commit::GroupCommit;
-use crate::layout::{entry_key, ns_prefix, order_key, seq_of_order_key, EntryRecord, MetaRecord};
+use crate::layout::{after_prefix, entry_key, ns_prefix, split_entry_key, EntryRecord};
+use crate::ns_state::{headers, NsState, NsStates};
 use crate::open::{self, sled_error, Registration};
 use crate::options::{Durability, SledOptions};
 use async_trait::async_trait;
-use sled::transaction::{abort, ConflictableTransactionError, TransactionError, TransactionalTree};
-use sled::Transactional;
 use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -15,6 +15,10 @@ use storage_core::{Backend, Error, Limits, Listing, Op, Result, Usage};
 
 /// Locks striping the namespaces: enough that unrelated namespaces rarely share one.
 const STRIPES: usize = 64;
+
+/// How many namespace states one stripe keeps in memory by default (so at most
+/// `STRIPES * STATES_PER_STRIPE` = 16,384 namespaces' states, a few MiB at most).
+const STATES_PER_STRIPE: usize = 256;
 
 /// A durable [`Backend`] on sled 0.34; see the [crate docs](crate) for the durability modes,
 /// the on-disk layout and the format version.
@@ -27,15 +31,16 @@ pub struct SledBackend {
     // reopenable only once sled has let go of it), then the temporary directory.
     db: sled::Db,
     entries: sled::Tree,
-    order: sled::Tree,
-    meta: sled::Tree,
     registration: Registration,
     _temporary: Option<tempfile::TempDir>,
     durability: Durability,
     commit: GroupCommit,
     /// Serialize each namespace's `apply`, `list`, `clear` and `drop_namespace`, so a listing is
-    /// read at one instant; `get` needs none (one key is read atomically).
-    stripes: Vec<Mutex<()>>,
+    /// read at one instant, and guard the namespaces' in-memory states; `get` needs none (one key
+    /// is read atomically).
+    stripes: Vec<Mutex<NsStates>>,
+    /// How many namespace states one stripe keeps.
+    states_per_stripe: usize,
 }
 
 impl std::fmt::Debug for SledBackend {
@@ -47,10 +52,12 @@ impl std::fmt::Debug for SledBackend {
     }
 }
 
-/// Why a write transaction stopped.
-enum Stop {
-    Refused { before: Usage, after: Usage },
-    Failed(Error),
+/// What a write did.
+enum Wrote {
+    /// Nothing changed (no ops, or deletes of absent keys): nothing to make durable.
+    Nothing(Usage),
+    /// sled accepted the write.
+    Changed(Usage),
 }
 
 impl SledBackend {
@@ -59,7 +66,8 @@ impl SledBackend {
     ///
     /// Fails, changing nothing, if `path` is not a store (a file, or a directory holding other
     /// things), records a format version this build cannot read, is already open in this
-    /// process, or is locked by another process.
+    /// process, or is locked by another process. A store of format version 1 is migrated (see
+    /// the [crate docs](crate#on-disk-layout-format-version-2)).
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         Self::open_with(path, SledOptions::default())
     }
@@ -101,14 +109,30 @@ impl SledBackend {
         Ok(Self {
             db: opened.db,
             entries: opened.entries,
-            order: opened.order,
-            meta: opened.meta,
             registration: opened.registration,
             _temporary: temporary,
             durability: options.durability,
             commit: GroupCommit::default(),
-            stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
+            stripes: (0..STRIPES).map(|_| Mutex::default()).collect(),
+            states_per_stripe: STATES_PER_STRIPE,
         })
+    }
+
+    /// Keeps at most `n` namespace states per stripe (tests use a tiny bound to exercise
+    /// eviction).
+    #[cfg(test)]
+    pub(crate) fn with_states_per_stripe(mut self, n: usize) -> Self {
+        self.states_per_stripe = n;
+        self
+    }
+
+    /// How many namespace states are in memory (for tests).
+    #[cfg(test)]
+    pub(crate) fn states_held(&self) -> usize {
+        self.stripes
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).len())
+            .sum()
     }
 
     /// The mode this store was opened in.
@@ -172,132 +196,145 @@ impl SledBackend {
         }
     }
 
-    fn stripe(&self, ns: &[u8]) -> MutexGuard<'_, ()> {
+    fn stripe(&self, ns: &[u8]) -> MutexGuard<'_, NsStates> {
         let mut h = DefaultHasher::new();
         ns.hash(&mut h);
         let i = (h.finish() % STRIPES as u64) as usize;
-        // Nothing panics while holding a stripe: the guarded data lives in sled.
+        // Nothing panics while holding a stripe, and states change only after sled accepted a
+        // write, so a poisoned stripe still holds true states.
         self.stripes[i].lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn read_meta(&self, ns: &[u8]) -> Result<MetaRecord> {
+    /// The state of the namespace whose range starts with `prefix`, read from its entries.
+    fn scan_state(
+        &self,
+        prefix: &[u8],
+        sled_error: impl Fn(sled::Error) -> Error,
+    ) -> Result<NsState> {
+        NsState::of(headers(self.entries.scan_prefix(prefix), sled_error))
+    }
+
+    /// The `(seq, charge)` header of the entry stored under `ekey`, if any. A write calls it:
+    /// sled failing here stops the store, as a failure inside a sled transaction did.
+    fn header(&self, ekey: &[u8]) -> Result<Option<(u64, u64)>> {
         match self
-            .meta
-            .get(ns)
-            .map_err(|e| sled_error("cannot read usage", e))?
+            .entries
+            .get(ekey)
+            .map_err(|e| self.stop("cannot read the entry", e))?
         {
-            Some(bytes) => MetaRecord::decode(&bytes),
-            None => Ok(MetaRecord::default()),
+            Some(bytes) => Ok(Some(EntryRecord::decode_header(&bytes)?)),
+            None => Ok(None),
         }
     }
 
-    /// The `(seq, key)` pairs of `ns` in insertion order. Reads only that namespace's range.
-    fn ordered_keys(&self, prefix: &[u8]) -> Result<Vec<(u64, Vec<u8>)>> {
-        self.order
-            .scan_prefix(prefix)
-            .map(|item| {
-                let (k, v) = item.map_err(|e| sled_error("cannot list keys", e))?;
-                Ok((seq_of_order_key(prefix, &k)?, v.to_vec()))
-            })
-            .collect()
+    /// Applies `ops` to `ns` under its stripe: checks the limits against the in-memory usage,
+    /// writes (one plain insert or remove for a single op, one atomic batch for several), and
+    /// only then updates the state.
+    fn write(&self, ns: &[u8], prefix: &[u8], ops: &[Op], limits: Limits) -> Result<Wrote> {
+        let mut stripe = self.stripe(ns);
+        let state = stripe.get_or_load(ns, self.states_per_stripe, || {
+            self.scan_state(prefix, |e| self.stop("cannot read the namespace", e))
+        })?;
+        let before = *state;
+        let refused = |after: NsState| Error::LimitExceeded {
+            before: before.usage,
+            after: after.usage,
+            limits,
+        };
+        if let [op] = ops {
+            let ekey = entry_key(prefix, op.key());
+            let old = self.header(&ekey)?;
+            let (after, seq) = before.after(old, op)?;
+            if limits.refuses(before.usage, after.usage) {
+                return Err(refused(after));
+            }
+            match (op, seq) {
+                (Op::Put { value, charge, .. }, Some(seq)) => {
+                    let record = EntryRecord::encode(seq, *charge, value);
+                    self.entries
+                        .insert(ekey, record)
+                        .map_err(|e| self.stop("cannot write", e))?;
+                }
+                _ if old.is_some() => {
+                    self.entries
+                        .remove(ekey)
+                        .map_err(|e| self.stop("cannot write", e))?;
+                }
+                _ => return Ok(Wrote::Nothing(after.usage)),
+            }
+            *state = after;
+            return Ok(Wrote::Changed(after.usage));
+        }
+        // Several ops: what each key holds as the batch goes (absent: as stored).
+        let mut pending: HashMap<&[u8], Option<(u64, u64)>> = HashMap::new();
+        let mut batch = sled::Batch::default();
+        let mut changed = false;
+        let mut after = before;
+        for op in ops {
+            let old = match pending.get(op.key()) {
+                Some(header) => *header,
+                None => self.header(&entry_key(prefix, op.key()))?,
+            };
+            let (next, seq) = after.after(old, op)?;
+            after = next;
+            let ekey = entry_key(prefix, op.key());
+            match (op, seq) {
+                (Op::Put { value, charge, .. }, Some(seq)) => {
+                    batch.insert(ekey, EntryRecord::encode(seq, *charge, value));
+                    pending.insert(op.key(), Some((seq, *charge)));
+                    changed = true;
+                }
+                _ => {
+                    if old.is_some() {
+                        batch.remove(ekey);
+                        changed = true;
+                    }
+                    pending.insert(op.key(), None);
+                }
+            }
+        }
+        if limits.refuses(before.usage, after.usage) {
+            return Err(refused(after));
+        }
+        if !changed {
+            return Ok(Wrote::Nothing(after.usage));
+        }
+        self.entries
+            .apply_batch(batch)
+            .map_err(|e| self.stop("cannot write", e))?;
+        *state = after;
+        Ok(Wrote::Changed(after.usage))
     }
 
-    /// The raw sled keys of `tree` in the range of `prefix`.
-    fn raw_keys(tree: &sled::Tree, prefix: &[u8]) -> Result<Vec<sled::IVec>> {
-        tree.scan_prefix(prefix)
-            .keys()
-            .map(|k| k.map_err(|e| sled_error("cannot list keys", e)))
-            .collect()
-    }
-
-    /// Removes every entry of `ns` and its usage record, in one transaction.
+    /// Removes every entry of `ns` in one atomic batch, and forgets its state.
     ///
-    /// Every record in the namespace's ranges goes, without being decoded, so clearing also
-    /// gets rid of records damaged on disk.
+    /// Every record in the namespace's range goes, without being decoded, so clearing also gets
+    /// rid of records damaged on disk.
     fn remove_all(&self, ns: &[u8]) -> Result<()> {
         self.check_healthy()?;
         let prefix = ns_prefix(ns)?;
         let (wrote, generation) = self.commit.commit(|| -> Result<bool> {
-            let _guard = self.stripe(ns);
-            let entry_keys = Self::raw_keys(&self.entries, &prefix)?;
-            let order_keys = Self::raw_keys(&self.order, &prefix)?;
-            let had_meta = self
-                .meta
-                .contains_key(ns)
-                .map_err(|e| sled_error("cannot read usage", e))?;
-            if entry_keys.is_empty() && order_keys.is_empty() && !had_meta {
-                return Ok(false);
+            let mut stripe = self.stripe(ns);
+            let mut batch = sled::Batch::default();
+            let mut any = false;
+            for key in self.entries.scan_prefix(&prefix).keys() {
+                batch.remove(key.map_err(|e| sled_error("cannot list keys", e))?);
+                any = true;
             }
-            (&self.entries, &self.order, &self.meta)
-                .transaction(|(entries, order, meta)| {
-                    for key in &entry_keys {
-                        entries.remove(key)?;
-                    }
-                    for key in &order_keys {
-                        order.remove(key)?;
-                    }
-                    meta.remove(ns)?;
-                    Ok::<_, ConflictableTransactionError<Error>>(())
-                })
-                .map_err(|e| match e {
-                    TransactionError::Abort(e) => e,
-                    TransactionError::Storage(e) => self.stop("cannot clear the namespace", e),
-                })?;
-            Ok(true)
+            if any {
+                self.entries
+                    .apply_batch(batch)
+                    .map_err(|e| self.stop("cannot clear the namespace", e))?;
+            }
+            // An empty namespace needs no state: it is rebuilt (empty) on next use.
+            stripe.forget(ns);
+            Ok(any)
         });
         if wrote? {
             self.acknowledge(generation)?;
         }
         Ok(())
     }
-}
-
-/// The effect of one op inside the write transaction.
-fn apply_op(
-    entries: &TransactionalTree,
-    order: &TransactionalTree,
-    prefix: &[u8],
-    meta: &mut MetaRecord,
-    op: &Op,
-) -> std::result::Result<(), ConflictableTransactionError<Stop>> {
-    let ekey = entry_key(prefix, op.key());
-    let old = match entries.get(&ekey)? {
-        Some(bytes) => Some(EntryRecord::decode_header(&bytes).map_err(fail)?),
-        None => None,
-    };
-    if let Some((_, charge)) = old {
-        meta.usage.bytes = meta.usage.bytes.saturating_sub(charge);
-        meta.usage.entries = meta.usage.entries.saturating_sub(1);
-    }
-    match op {
-        Op::Put { key, value, charge } => {
-            let seq = match old {
-                Some((seq, _)) => seq,
-                None => {
-                    let seq = meta.next_seq;
-                    meta.next_seq = seq.checked_add(1).ok_or_else(|| {
-                        fail(Error::Backend("insertion sequence exhausted".into()))
-                    })?;
-                    order.insert(order_key(prefix, seq), key.as_slice())?;
-                    seq
-                }
-            };
-            entries.insert(ekey, EntryRecord::encode(seq, *charge, value))?;
-            meta.usage.bytes = meta.usage.bytes.saturating_add(*charge);
-            meta.usage.entries = meta.usage.entries.saturating_add(1);
-        }
-        Op::Delete { .. } => {
-            if let Some((seq, _)) = old {
-                entries.remove(ekey)?;
-                order.remove(order_key(prefix, seq))?;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn fail(e: Error) -> ConflictableTransactionError<Stop> {
-    ConflictableTransactionError::Abort(Stop::Failed(e))
 }
 
 #[async_trait]
@@ -318,62 +355,37 @@ impl Backend for SledBackend {
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         self.check_healthy()?;
         let prefix = ns_prefix(ns)?;
-        if ops.is_empty() {
-            return Ok(self.read_meta(ns)?.usage);
-        }
-        let (outcome, generation) = self.commit.commit(|| {
-            let _guard = self.stripe(ns);
-            (&self.entries, &self.order, &self.meta).transaction(|(entries, order, meta_tree)| {
-                let mut meta = match meta_tree.get(ns)? {
-                    Some(bytes) => MetaRecord::decode(&bytes).map_err(fail)?,
-                    None => MetaRecord::default(),
-                };
-                let before = meta.usage;
-                for op in ops {
-                    apply_op(entries, order, &prefix, &mut meta, op)?;
-                }
-                if limits.refuses(before, meta.usage) {
-                    return abort(Stop::Refused {
-                        before,
-                        after: meta.usage,
-                    });
-                }
-                if meta.usage.entries == 0 {
-                    // An empty namespace keeps nothing, not even its sequence counter (it has
-                    // no places to keep), so `namespaces` lists only those holding data.
-                    meta_tree.remove(ns)?;
-                } else {
-                    meta_tree.insert(ns, &meta.encode())?;
-                }
-                Ok(meta.usage)
-            })
-        });
-        match outcome {
-            Ok(usage) => {
+        let (outcome, generation) = self.commit.commit(|| self.write(ns, &prefix, ops, limits));
+        match outcome? {
+            Wrote::Nothing(usage) => Ok(usage),
+            Wrote::Changed(usage) => {
                 self.acknowledge(generation)?;
                 Ok(usage)
             }
-            Err(TransactionError::Abort(Stop::Refused { before, after })) => {
-                Err(Error::LimitExceeded {
-                    before,
-                    after,
-                    limits,
-                })
-            }
-            Err(TransactionError::Abort(Stop::Failed(e))) => Err(e),
-            Err(TransactionError::Storage(e)) => Err(self.stop("cannot write", e)),
         }
     }
 
     async fn list(&self, ns: &[u8]) -> Result<Listing> {
         self.check_healthy()?;
         let prefix = ns_prefix(ns)?;
-        let _guard = self.stripe(ns);
-        let keys = self.ordered_keys(&prefix)?;
-        let usage = self.read_meta(ns)?.usage;
+        let mut stripe = self.stripe(ns);
+        let mut entries = Vec::new();
+        for item in self.entries.scan_prefix(&prefix) {
+            let (k, v) = item.map_err(|e| sled_error("cannot list keys", e))?;
+            let (seq, charge) = EntryRecord::decode_header(&v)?;
+            entries.push((seq, charge, k));
+        }
+        let state = NsState::of(entries.iter().map(|&(seq, charge, _)| Ok((seq, charge))))?;
+        // The listing read the whole range: keep what it learned (it equals any state held).
+        *stripe.get_or_load(ns, self.states_per_stripe, || Ok(state))? = state;
+        drop(stripe);
+        entries.sort_unstable_by_key(|&(seq, _, _)| seq);
         Ok(Listing {
-            keys: keys.into_iter().map(|(_, k)| k).collect(),
-            usage,
+            keys: entries
+                .into_iter()
+                .map(|(_, _, k)| k[prefix.len()..].to_vec())
+                .collect(),
+            usage: state.usage,
         })
     }
 
@@ -382,18 +394,119 @@ impl Backend for SledBackend {
     }
 
     async fn drop_namespace(&self, ns: &[u8]) -> Result<()> {
-        // Nothing of a namespace outlives its entries (see `apply`), so dropping is clearing.
+        // Nothing of a namespace is stored outside its entries, so dropping is clearing.
         self.remove_all(ns)
     }
 
+    /// Walks the whole entries tree: its cost grows with the store (every entry's header is
+    /// read, except in namespaces whose state is in memory, which are skipped). A host or admin
+    /// call, not one for the hot path.
     async fn namespaces(&self) -> Result<Vec<(Vec<u8>, Usage)>> {
         self.check_healthy()?;
-        self.meta
-            .iter()
-            .map(|item| {
-                let (ns, v) = item.map_err(|e| sled_error("cannot list namespaces", e))?;
-                Ok((ns.to_vec(), MetaRecord::decode(&v)?.usage))
+        let mut out = Vec::new();
+        let mut from: Vec<u8> = Vec::new();
+        loop {
+            let first = self
+                .entries
+                .range(from.as_slice()..)
+                .keys()
+                .next()
+                .transpose()
+                .map_err(|e| sled_error("cannot list namespaces", e))?;
+            let Some(first) = first else { break };
+            let (ns, prefix) = split_entry_key(&first)?;
+            let usage = {
+                // Read the namespace at one instant, under its stripe.
+                let stripe = self.stripe(ns);
+                match stripe.cached(ns) {
+                    Some(state) => state.usage,
+                    None => {
+                        self.scan_state(prefix, |e| sled_error("cannot list namespaces", e))?
+                            .usage
+                    }
+                }
+            };
+            if usage.entries > 0 {
+                out.push((ns.to_vec(), usage));
+            }
+            match after_prefix(prefix) {
+                Some(next) => from = next,
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use storage_core::block_on;
+
+    fn put(key: &str, charge: u64) -> Op {
+        Op::Put {
+            key: key.into(),
+            value: key.into(),
+            charge,
+        }
+    }
+
+    /// The contract holds when a store keeps only one namespace state per stripe: every state
+    /// is evicted and rebuilt from the entries again and again.
+    #[test]
+    fn conformance_with_one_state_per_stripe() {
+        storage_core::testkit::conformance(|| {
+            SledBackend::temporary_with(SledOptions {
+                durability: Durability::Buffered,
+                ..SledOptions::default()
             })
-            .collect()
+            .expect("temporary store")
+            .with_states_per_stripe(1)
+        });
+    }
+
+    #[test]
+    fn evicted_states_are_rebuilt_from_the_entries() {
+        let s = SledBackend::temporary().unwrap().with_states_per_stripe(1);
+        let names: Vec<Vec<u8>> = (0..500u32).map(|i| i.to_be_bytes().to_vec()).collect();
+        for (i, ns) in names.iter().enumerate() {
+            let ops = [put("a", i as u64), put("b", 1)];
+            block_on(s.apply(ns, &ops, Limits::NONE)).unwrap();
+        }
+        assert!(
+            s.states_held() <= STRIPES,
+            "{} states held",
+            s.states_held()
+        );
+        for (i, ns) in names.iter().enumerate() {
+            // Limits see the rebuilt usage: one more entry than the two held is refused.
+            let limits = Limits {
+                max_bytes: u64::MAX,
+                max_entries: 2,
+            };
+            let refused = block_on(s.apply(ns, &[put("c", 0)], limits)).unwrap_err();
+            let expected = Usage {
+                bytes: i as u64 + 1,
+                entries: 2,
+            };
+            assert!(
+                matches!(refused, Error::LimitExceeded { before, .. } if before == expected),
+                "{refused:?}"
+            );
+            block_on(s.apply(ns, &[Op::Delete { key: "a".into() }], Limits::NONE)).unwrap();
+            block_on(s.apply(ns, &[put("a", 3)], Limits::NONE)).unwrap();
+            let listing = block_on(s.list(ns)).unwrap();
+            assert_eq!(listing.keys, [b"b".to_vec(), b"a".to_vec()], "{i}");
+            assert_eq!(
+                listing.usage,
+                Usage {
+                    bytes: 4,
+                    entries: 2
+                }
+            );
+        }
+        assert!(s.states_held() <= STRIPES);
+        let spaces = block_on(s.namespaces()).unwrap();
+        assert_eq!(spaces.len(), names.len());
     }
 }

@@ -1,29 +1,26 @@
 //! Group commit: concurrent writers share one flush instead of paying one each.
 //!
-//! A writer commits its transaction through [`GroupCommit::commit`], which hands it the next
-//! *generation* number, then waits in [`GroupCommit::wait_durable`] until a flush that started
-//! after its commit has finished. The first waiter finding no flush running becomes the leader:
-//! it closes the *commit gate*, notes the newest generation handed out, flushes (which covers
-//! every write committed so far), reopens the gate, marks everything up to that generation
-//! durable and wakes the others.
+//! A writer makes its write through [`GroupCommit::commit`], which hands it the next
+//! *generation* number once the write is done, then waits in [`GroupCommit::wait_durable`] until
+//! a flush that started after its write has finished. The first waiter finding no flush running
+//! becomes the leader: it notes the newest generation handed out, flushes (sled's flush covers
+//! every write completed before it starts, so every generation up to the noted one), marks
+//! everything up to that generation durable and wakes the others. A waiter whose generation a
+//! running flush already covers simply waits for it.
 //!
-//! The gate is what makes the groups large. sled itself lets no transaction commit while a flush
-//! runs, so writers arriving during a flush queue up; when it ends they all pass the gate and
-//! commit, and the next leader's request to close the gate waits for every writer already inside
-//! (a waiting writer of the lock holds back new readers), so its flush covers the whole queue
-//! rather than only its own write. No thread of its own, no timer: it runs on the writers'
-//! threads and completes under any executor.
+//! Writers are never held back while a flush runs (sled's plain inserts and the flush run
+//! concurrently): they go on writing, and queue up behind the running flush; when it ends, one of
+//! them leads the next flush for all of them. So the slower the flush, the larger the groups. No
+//! thread of its own, no timer: it runs on the writers' threads and completes under any
+//! executor.
 
-use std::sync::{Condvar, Mutex, MutexGuard, RwLock};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Shared flush state of one store.
 #[derive(Debug, Default)]
 pub(crate) struct GroupCommit {
     state: Mutex<State>,
     done: Condvar,
-    /// Writers commit holding it shared; a leader holds it exclusively while it flushes, so the
-    /// generation it notes covers exactly the writes committed before its flush.
-    gate: RwLock<()>,
 }
 
 #[derive(Debug, Default)]
@@ -46,10 +43,11 @@ impl GroupCommit {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs `write` (a transaction) inside the gate, and returns its result with the generation
-    /// to wait for to make it durable.
+    /// Runs `write`, and returns its result with the generation to wait for to make it durable.
+    ///
+    /// The generation is handed out after `write` returns, so a leader that notes generation
+    /// `g` before it flushes knows every write numbered up to `g` was complete by then.
     pub(crate) fn commit<T>(&self, write: impl FnOnce() -> T) -> (T, u64) {
-        let _gate = self.gate.read().unwrap_or_else(|e| e.into_inner());
         let out = write();
         let mut s = self.lock();
         s.requested += 1;
@@ -81,13 +79,10 @@ impl GroupCommit {
                 s = self.done.wait(s).unwrap_or_else(|e| e.into_inner());
                 continue;
             }
+            let target = s.requested;
             s.flushing = true;
             drop(s);
-            let (result, target) = {
-                let _gate = self.gate.write().unwrap_or_else(|e| e.into_inner());
-                let target = self.lock().requested;
-                (flush(), target)
-            };
+            let result = flush();
             s = self.lock();
             s.flushing = false;
             s.flushes += 1;
@@ -151,8 +146,8 @@ mod tests {
             .unwrap();
     }
 
-    /// Writers that commit while a leader's flush is held open (queued at the gate), and then
-    /// all wait, are covered by exactly one more flush.
+    /// Writers that commit while a leader's flush is held open, and then all wait, are covered
+    /// by exactly one more flush.
     #[test]
     fn writers_arriving_during_a_flush_share_the_next_one() {
         const WAITERS: usize = 6;
@@ -169,7 +164,7 @@ mod tests {
                     Ok(())
                 })
             });
-            started_rx.recv().unwrap(); // the leader is inside its flush, the gate closed
+            started_rx.recv().unwrap(); // the leader is inside its flush
             let waiters: Vec<_> = (0..WAITERS)
                 .map(|_| {
                     s.spawn(|| {

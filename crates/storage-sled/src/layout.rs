@@ -1,31 +1,39 @@
-//! The on-disk layout: how namespaces, entries, order and usage are laid out in sled's trees,
-//! and how each record is encoded and (defensively) decoded.
+//! The on-disk layout (format version 2): how namespaces and entries are laid out in sled, and
+//! how each record is encoded and (defensively) decoded.
 //!
-//! Three trees, written together in one sled transaction by every write:
+//! One tree holds everything:
 //!
 //! | tree      | key                          | value                                        |
 //! |-----------|------------------------------|----------------------------------------------|
 //! | `entries` | `prefix(ns) ‖ key`           | `seq: u64 BE ‖ charge: u64 BE ‖ value bytes` |
-//! | `order`   | `prefix(ns) ‖ seq: u64 BE`   | `key`                                        |
-//! | `meta`    | `ns`                         | `bytes: u64 BE ‖ entries: u64 BE ‖ next_seq: u64 BE` |
 //!
 //! `prefix(ns)` is `len(ns): u32 BE ‖ ns`, so no namespace's keys can ever share a prefix with
 //! another namespace's (a namespace that is a byte prefix of another still has a different
-//! length), and one namespace's entries or order records are a contiguous range: listing reads
-//! that range and nothing else.
+//! length), and one namespace's entries are a contiguous range: listing reads that range and
+//! nothing else.
+//!
+//! Each record carries what a single write needs to keep the contract without touching another
+//! record: `seq`, the key's place in its namespace's insertion order (listing sorts the range by
+//! it), and `charge`, what it counts toward usage. A namespace's usage and the `seq` its next new
+//! key takes are not stored: they are derived from its range (see `crate::ns_state`), so they can
+//! never disagree with the entries.
+//!
+//! Format version 1 kept two more trees, `mpstore/order/v1` (`prefix ‖ seq → key`) and
+//! `mpstore/meta/v1` (`ns → usage ‖ next_seq`), written in one transaction with the entry. Its
+//! entries are exactly version 2's, so opening a version 1 store only drops those two trees (see
+//! `crate::open`).
 
-use storage_core::{Error, Result, Usage};
+use storage_core::{Error, Result};
 
-/// Name of the tree holding entries.
+/// Name of the tree holding entries (the same in format versions 1 and 2).
 pub(crate) const ENTRIES: &str = "mpstore/entries/v1";
-/// Name of the tree holding the insertion order.
-pub(crate) const ORDER: &str = "mpstore/order/v1";
-/// Name of the tree holding each namespace's usage and sequence counter.
-pub(crate) const META: &str = "mpstore/meta/v1";
+/// Trees of format version 1 that version 2 no longer keeps (the insertion order, and each
+/// namespace's usage and sequence counter); opening a store drops them if they are present.
+pub(crate) const LEGACY_TREES: [&str; 2] = ["mpstore/order/v1", "mpstore/meta/v1"];
 /// Key, in sled's default tree, of the format version record.
 pub(crate) const FORMAT_KEY: &[u8] = b"mpstore/format";
 
-/// The prefix every record of `ns` starts with in `entries` and `order`.
+/// The prefix every record of `ns` starts with in `entries`.
 pub(crate) fn ns_prefix(ns: &[u8]) -> Result<Vec<u8>> {
     let len = u32::try_from(ns.len())
         .map_err(|_| Error::InvalidParam(format!("namespace of {} bytes is too long", ns.len())))?;
@@ -40,9 +48,29 @@ pub(crate) fn entry_key(prefix: &[u8], key: &[u8]) -> Vec<u8> {
     [prefix, key].concat()
 }
 
-/// Key of an order record: `prefix ‖ seq`.
-pub(crate) fn order_key(prefix: &[u8], seq: u64) -> Vec<u8> {
-    [prefix, &seq.to_be_bytes()].concat()
+/// The namespace an entry's key belongs to, and the whole prefix of its range; a key too short
+/// for its own length field is [`Error::Corrupt`].
+pub(crate) fn split_entry_key(key: &[u8]) -> Result<(&[u8], &[u8])> {
+    let damaged = || corrupt("entry key", key.len());
+    let (len, rest) = key.split_first_chunk::<4>().ok_or_else(damaged)?;
+    let len = usize::try_from(u32::from_be_bytes(*len)).map_err(|_| damaged())?;
+    if rest.len() < len {
+        return Err(damaged());
+    }
+    Ok((&rest[..len], &key[..4 + len]))
+}
+
+/// The smallest key after every key starting with `prefix` (`None`: no key is), so that
+/// `range(after_prefix(p)..)` skips a namespace's whole range.
+pub(crate) fn after_prefix(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
 }
 
 /// A stored entry: `seq ‖ charge ‖ value` (see the module docs).
@@ -75,51 +103,6 @@ impl EntryRecord {
     }
 }
 
-/// A namespace's usage and the sequence number its next new key takes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct MetaRecord {
-    /// The namespace's usage.
-    pub usage: Usage,
-    /// The next insertion sequence number.
-    pub next_seq: u64,
-}
-
-impl MetaRecord {
-    /// The stored form (24 bytes).
-    pub(crate) fn encode(&self) -> [u8; 24] {
-        let mut out = [0u8; 24];
-        out[..8].copy_from_slice(&self.usage.bytes.to_be_bytes());
-        out[8..16].copy_from_slice(&self.usage.entries.to_be_bytes());
-        out[16..].copy_from_slice(&self.next_seq.to_be_bytes());
-        out
-    }
-
-    /// Reads a stored record; anything but exactly 24 bytes is [`Error::Corrupt`].
-    pub(crate) fn decode(bytes: &[u8]) -> Result<Self> {
-        if bytes.len() != 24 {
-            return Err(corrupt("usage", bytes.len()));
-        }
-        let (b, rest) = take_u64(bytes, "usage")?;
-        let (e, rest) = take_u64(rest, "usage")?;
-        let (next_seq, _) = take_u64(rest, "usage")?;
-        Ok(Self {
-            usage: Usage {
-                bytes: b,
-                entries: e,
-            },
-            next_seq,
-        })
-    }
-}
-
-/// The sequence number at the end of an order key of `prefix`.
-pub(crate) fn seq_of_order_key(prefix: &[u8], key: &[u8]) -> Result<u64> {
-    match key.strip_prefix(prefix) {
-        Some(rest) if rest.len() == 8 => Ok(take_u64(rest, "order")?.0),
-        _ => Err(corrupt("order", key.len())),
-    }
-}
-
 fn take_u64<'a>(bytes: &'a [u8], what: &str) -> Result<(u64, &'a [u8])> {
     match bytes.split_first_chunk::<8>() {
         Some((head, rest)) => Ok((u64::from_be_bytes(*head), rest)),
@@ -140,12 +123,10 @@ mod tests {
         /// Whatever bytes come back from disk, decoding gives a value or `Corrupt`, never a panic.
         #[test]
         fn any_bytes_decode_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
-            let p = ns_prefix(b"ns").unwrap();
             for r in [
                 EntryRecord::decode_header(&bytes).map(drop),
                 EntryRecord::decode_value(&bytes).map(drop),
-                MetaRecord::decode(&bytes).map(drop),
-                seq_of_order_key(&p, &bytes).map(drop),
+                split_entry_key(&bytes).map(drop),
             ] {
                 prop_assert!(matches!(r, Ok(()) | Err(Error::Corrupt(_))));
             }
@@ -186,13 +167,31 @@ mod tests {
     }
 
     #[test]
-    fn meta_round_trips() {
-        for (bytes, entries, next_seq) in [(0, 0, 0), (5, 1, 9), (u64::MAX, u64::MAX, u64::MAX)] {
-            let rec = MetaRecord {
-                usage: Usage { bytes, entries },
-                next_seq,
-            };
-            assert_eq!(MetaRecord::decode(&rec.encode()).unwrap(), rec);
+    fn entry_keys_split_into_namespace_and_prefix() {
+        for (ns, key) in [
+            (&b""[..], &b""[..]),
+            (b"ns", b"k"),
+            (b"a\x00b", b""),
+            (b"x", b"\xff\xff"),
+        ] {
+            let prefix = ns_prefix(ns).unwrap();
+            let full = entry_key(&prefix, key);
+            assert_eq!(split_entry_key(&full).unwrap(), (ns, &prefix[..]));
+        }
+    }
+
+    #[test]
+    fn after_prefix_bounds_exactly_the_prefix_range() {
+        // (prefix, the bound)
+        let cases: &[(&[u8], Option<&[u8]>)] = &[
+            (b"\x00\x00\x00\x02ns", Some(b"\x00\x00\x00\x02nt")),
+            (b"\x00\x00\x00\x01\xff", Some(b"\x00\x00\x00\x02")),
+            (b"\x00\x00\x00\x00", Some(b"\x00\x00\x00\x01")),
+            (b"\xff\xff", None),
+            (b"", None),
+        ];
+        for (prefix, bound) in cases {
+            assert_eq!(after_prefix(prefix).as_deref(), *bound, "{prefix:?}");
         }
     }
 
@@ -209,20 +208,13 @@ mod tests {
                 Err(Error::Corrupt(_))
             ));
         }
-        for len in [0, 8, 23, 25] {
-            assert!(matches!(
-                MetaRecord::decode(&vec![1u8; len]),
-                Err(Error::Corrupt(_))
-            ));
-        }
-        let p = ns_prefix(b"ns").unwrap();
         for key in [
             &b""[..],
-            b"\x00\x00\x00\x02ns\x01",
-            b"\x00\x00\x00\x02ns123456789",
+            b"\x00\x00\x00",
+            b"\x00\x00\x00\x03ns",
+            b"\xff\xff\xff\xffns",
         ] {
-            assert!(matches!(seq_of_order_key(&p, key), Err(Error::Corrupt(_))));
+            assert!(matches!(split_entry_key(key), Err(Error::Corrupt(_))));
         }
-        assert_eq!(seq_of_order_key(&p, &order_key(&p, 42)).unwrap(), 42);
     }
 }

@@ -34,12 +34,15 @@
 //!   closing the store (dropping the backend) writes everything out too, though an error there
 //!   cannot be reported: call `flush` first where that matters.
 //!
-//! In both modes a crash of the process leaves a consistent store: every write is one sled
-//! transaction (entry, order and usage together), recovered whole or not at all, so there is
-//! never a torn value, half a batch, or usage that disagrees with the entries. After a crash the
-//! store holds the effect of a prefix of the writes in the order they were made: in durable mode
-//! every acknowledged write, and possibly writes that were in flight (never acknowledged) when
-//! the process died. The crash test (`tests/crash.rs`) checks exactly this under SIGKILL.
+//! In both modes a crash of the process leaves a consistent store: a single write (one set or
+//! remove) is one atomic sled insert or remove of one record, which carries the entry's place in
+//! the insertion order and its charge; a batch, a clear or a drop is one atomic sled batch on
+//! that one tree. Each is recovered whole or not at all, so there is never a torn value or half a
+//! batch; and usage is not stored but derived from the entries (see *Cost* below), so it can
+//! never disagree with them. After a crash the store holds the effect of a prefix of the writes
+//! in the order they were made: in durable mode every acknowledged write, and possibly writes
+//! that were in flight (never acknowledged) when the process died. The crash test
+//! (`tests/crash.rs`) checks exactly this under SIGKILL.
 //!
 //! **Power cuts and OS crashes** are beyond what sled 0.34 promises, and so beyond this crate:
 //! sled pushes its log to the device with `sync_file_range` (which flushes neither the drive's
@@ -86,42 +89,57 @@
 //! (at most 10 s) until sled's last background I/O has let go of the files, so the same path can
 //! be reopened at once.
 //!
-//! ## On-disk layout, format version 1
+//! ## On-disk layout, format version 2
 //!
 //! A store is a directory holding sled's files (`conf`, `db`, `blobs/`, `snap.*`) and the
-//! format record file `MPSTORE_FORMAT`, whose whole content is `mpstore-sled format 1\n`
+//! format record file `MPSTORE_FORMAT`, whose whole content is `mpstore-sled format 2\n`
 //! (written atomically when the store is created, and checked before sled is opened). sled's
 //! default tree repeats the version under the key `mpstore/format` (4 bytes, big-endian).
 //!
-//! Three sled trees hold the data; every write changes them together in one transaction:
+//! One sled tree holds the data:
 //!
 //! | tree                  | key                         | value                                             |
 //! |-----------------------|-----------------------------|---------------------------------------------------|
 //! | `mpstore/entries/v1`  | `len(ns) ‖ ns ‖ key`        | `seq ‖ charge ‖ value bytes`                      |
-//! | `mpstore/order/v1`    | `len(ns) ‖ ns ‖ seq`        | `key`                                             |
-//! | `mpstore/meta/v1`     | `ns`                        | `usage.bytes ‖ usage.entries ‖ next_seq`          |
 //!
-//! `len(ns)` is a big-endian `u32`, and `seq`, `charge`, `usage.*` and `next_seq` big-endian
-//! `u64`s. `seq` is the key's place in its namespace's insertion order: a new key takes the
-//! namespace's `next_seq`; overwriting keeps it. A namespace with no entries has no `meta`
-//! record. Prefixing with the namespace's length keeps every namespace's records a contiguous
-//! range of its own, even when one namespace's bytes are a prefix of another's.
+//! `len(ns)` is a big-endian `u32`, and `seq` and `charge` big-endian `u64`s. `seq` is the key's
+//! place in its namespace's insertion order: a new key takes one more than the largest `seq` in
+//! its namespace; overwriting keeps it. Prefixing with the namespace's length keeps every
+//! namespace's records a contiguous range of its own, even when one namespace's bytes are a
+//! prefix of another's. Nothing else is stored per namespace: a namespace with no entries leaves
+//! no trace.
+//!
+//! **Format version 1** kept two more trees, `mpstore/order/v1` (`len(ns) ‖ ns ‖ seq → key`) and
+//! `mpstore/meta/v1` (`ns → usage ‖ next_seq`), and wrote all three in one sled transaction per
+//! write. Its entries are version 2's, so [`SledBackend::open`] migrates such a store in place:
+//! it records version 2 inside sled, then in the format file, then drops the two old trees. Each
+//! step can be interrupted by a crash; the store still opens with all its data, and the next open
+//! finishes the migration (`tests/migration.rs` opens every state a crash can leave). A version 1
+//! build refuses a store once its migration has begun.
 //!
 //! ## Cost
 //!
-//! A write reads and writes a handful of records by key (the usage record, and per op the entry
-//! and one order record): its cost grows with the logarithm of the store's size, not with the
-//! number of keys or namespaces, and it scans nothing. `list`, `clear` and `drop_namespace` read
-//! the range of that one namespace; `namespaces` reads the `meta` tree (one record per namespace
-//! holding data). Each namespace's writes, listings and clears are serialized by a lock (one of
-//! 64, chosen by hashing the namespace), so a listing is read at one instant; sled serializes the
-//! transactions themselves.
+//! Each namespace's usage and next `seq` live in memory, rebuilt from its range of entries (their
+//! headers) the first time the namespace is used after opening. A set or remove then reads the
+//! old record by key and writes one record: its cost grows with the logarithm of the store's
+//! size, not with the number of keys or namespaces, and it scans nothing. The first use of a
+//! namespace reads its range once. At most 16,384 namespaces' states are kept (256 in each of 64
+//! lock stripes, the least recently used evicted first), so that memory is bounded whatever the
+//! store holds; an evicted state is rebuilt on next use.
+//!
+//! `list` reads the namespace's range and sorts it by `seq`; `clear` and `drop_namespace` read
+//! the range's keys. [`Backend::namespaces`](storage_core::Backend::namespaces) walks the whole
+//! store (one range per namespace holding data, every entry's header read unless the namespace's
+//! state is in memory): a host or admin call whose cost grows with the store, not one for a hot
+//! path. Each namespace's writes, listings and clears are serialized by its stripe's lock, so a
+//! listing is read at one instant; sled orders the writes themselves.
 
 #![warn(missing_docs)]
 
 mod backend;
 mod group_commit;
 mod layout;
+mod ns_state;
 mod open;
 mod options;
 

@@ -3,8 +3,24 @@
 //!
 //! Every check that can refuse a path runs before sled touches it, so a refused open changes
 //! nothing on disk.
+//!
+//! ## Migrating format version 1
+//!
+//! A version 1 store's entries are already version 2's; only its `order` and `meta` trees are
+//! left over. Opening one runs three steps, each safe to interrupt, since every state a crash can
+//! leave opens and holds every entry:
+//!
+//! 1. the format record inside sled becomes 2 (flushed): from here on a version 1 build refuses
+//!    the store rather than writing it without its order and usage records;
+//! 2. the format file becomes 2 (atomically: temporary file, fsync, rename);
+//! 3. the leftover trees are dropped and the drop flushed. This step runs at every open where
+//!    they are still present, so an interrupted drop is finished by the next open.
+//!
+//! A format file saying 1 with a record saying 2 inside (a crash between steps 1 and 2) is a
+//! store in the middle of its migration, and opens; a format file saying 2 with a record saying
+//! 1 cannot arise from these steps and is refused.
 
-use crate::layout::{ENTRIES, FORMAT_KEY, META, ORDER};
+use crate::layout::{ENTRIES, FORMAT_KEY, LEGACY_TREES};
 use crate::options::SledOptions;
 use std::collections::BTreeSet;
 use std::fs;
@@ -18,7 +34,10 @@ use std::time::{Duration, Instant};
 use storage_core::{Error, Result};
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The older format version this build opens, migrating it to [`FORMAT_VERSION`].
+const MIGRATES_FROM: u32 = 1;
 
 /// Name of the format record file in a store's directory.
 pub const FORMAT_FILE: &str = "MPSTORE_FORMAT";
@@ -107,8 +126,6 @@ fn wait_for_sled_to_let_go(store: &Path) {
 pub(crate) struct Opened {
     pub db: sled::Db,
     pub entries: sled::Tree,
-    pub order: sled::Tree,
-    pub meta: sled::Tree,
     /// Must be dropped after the handles above (it is, being the struct's field after them in
     /// `SledBackend`), so that the path is reopenable only once sled has let go of it.
     pub registration: Registration,
@@ -141,8 +158,8 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
         .canonicalize()
         .map_err(|e| io_error(&format!("cannot resolve {}", path.display()), &e))?;
     let mut registration = Registration::take(canonical)?;
-    let fresh = check_format_file(path)?;
-    if fresh {
+    let found = check_format_file(path)?;
+    if found == Found::Fresh {
         write_format_file(path)?;
     }
     let db = sled::Config::new()
@@ -163,23 +180,51 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
             e => sled_error(&format!("cannot open the store at {}", path.display()), e),
         })?;
     registration.sled_opened = true;
-    check_format_record(&db, path)?;
-    let tree = |name: &str| {
-        db.open_tree(name)
-            .map_err(|e| sled_error(&format!("cannot open tree {name}"), e))
-    };
+    check_format_record(&db, path, found)?;
+    if found == Found::Version(MIGRATES_FROM) {
+        write_format_file(path)?;
+    }
+    drop_legacy_trees(&db)?;
+    let entries = db
+        .open_tree(ENTRIES)
+        .map_err(|e| sled_error(&format!("cannot open tree {ENTRIES}"), e))?;
     Ok(Opened {
-        entries: tree(ENTRIES)?,
-        order: tree(ORDER)?,
-        meta: tree(META)?,
+        entries,
         db,
         registration,
     })
 }
 
-/// Whether `path` is a new store (no format file, nothing else there); an error if it holds
-/// something that is not a store of this format.
-fn check_format_file(path: &Path) -> Result<bool> {
+/// What the format file says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// No store yet: one is created.
+    Fresh,
+    /// A store of this version ([`FORMAT_VERSION`] or [`MIGRATES_FROM`]).
+    Version(u32),
+}
+
+/// Step 3 of the migration (see the module docs): drops format version 1's trees if present.
+fn drop_legacy_trees(db: &sled::Db) -> Result<()> {
+    let names = db.tree_names();
+    let mut dropped = false;
+    for name in LEGACY_TREES {
+        if names.iter().any(|n| n.as_ref() == name.as_bytes()) {
+            db.drop_tree(name)
+                .map_err(|e| sled_error(&format!("cannot drop the old tree {name}"), e))?;
+            dropped = true;
+        }
+    }
+    if dropped {
+        db.flush()
+            .map_err(|e| sled_error("cannot finish migrating the store", e))?;
+    }
+    Ok(())
+}
+
+/// Whether `path` is a new store (no format file, nothing else there) or which version of store
+/// it is; an error if it holds something that is not a store of a format this build opens.
+fn check_format_file(path: &Path) -> Result<Found> {
     let file = path.join(FORMAT_FILE);
     match fs::read(&file) {
         Ok(bytes) => {
@@ -189,10 +234,10 @@ fn check_format_file(path: &Path) -> Result<bool> {
                 .and_then(|s| s.strip_suffix('\n'))
                 .and_then(|s| s.parse::<u32>().ok());
             match version {
-                Some(FORMAT_VERSION) => Ok(false),
+                Some(v @ (FORMAT_VERSION | MIGRATES_FROM)) => Ok(Found::Version(v)),
                 Some(v) => Err(Error::Backend(format!(
                     "the store at {} has format version {v}, which this build cannot read \
-                     (it reads version {FORMAT_VERSION})",
+                     (it reads versions {MIGRATES_FROM} and {FORMAT_VERSION})",
                     path.display()
                 ))),
                 None => Err(not_a_store(
@@ -216,7 +261,7 @@ fn check_format_file(path: &Path) -> Result<bool> {
                     &format!("the directory is not empty and has no {FORMAT_FILE}"),
                 ));
             }
-            Ok(true)
+            Ok(Found::Fresh)
         }
         Err(e) => Err(io_error(&format!("cannot read {}", file.display()), &e)),
     }
@@ -239,27 +284,34 @@ fn write_format_file(path: &Path) -> Result<()> {
     })
 }
 
-/// Checks (or, in a new store, writes) the format record inside sled.
-fn check_format_record(db: &sled::Db, path: &Path) -> Result<()> {
+/// Checks (or, in a new store or one being migrated, writes) the format record inside sled;
+/// `found` is what the format file says.
+fn check_format_record(db: &sled::Db, path: &Path, found: Found) -> Result<()> {
     let stored = db
         .get(FORMAT_KEY)
         .map_err(|e| sled_error("cannot read the format record", e))?;
+    let stored = stored.as_ref().map(|v| v.as_ref());
+    let current = FORMAT_VERSION.to_be_bytes();
+    let old = MIGRATES_FROM.to_be_bytes();
     match stored {
-        Some(v) if v.as_ref() == FORMAT_VERSION.to_be_bytes() => Ok(()),
+        Some(v) if v == current => Ok(()),
+        // Not yet written (a creation interrupted before it), or step 1 of a migration.
+        None => write_format_record(db),
+        Some(v) if v == old && found == Found::Version(MIGRATES_FROM) => write_format_record(db),
         Some(v) => Err(Error::Backend(format!(
-            "the store at {} records format {:?} inside, which this build cannot read \
+            "the store at {} records format {v:?} inside, which this build cannot read \
              (it reads version {FORMAT_VERSION})",
             path.display(),
-            v.as_ref()
         ))),
-        None => {
-            db.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())
-                .map_err(|e| sled_error("cannot write the format record", e))?;
-            db.flush()
-                .map_err(|e| sled_error("cannot write the format record", e))?;
-            Ok(())
-        }
     }
+}
+
+fn write_format_record(db: &sled::Db) -> Result<()> {
+    db.insert(FORMAT_KEY, &FORMAT_VERSION.to_be_bytes())
+        .map_err(|e| sled_error("cannot write the format record", e))?;
+    db.flush()
+        .map_err(|e| sled_error("cannot write the format record", e))?;
+    Ok(())
 }
 
 fn not_a_store(path: &Path, why: &str) -> Error {

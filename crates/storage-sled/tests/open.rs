@@ -65,7 +65,8 @@ fn paths_that_are_not_stores_are_refused_unchanged() {
         },
         "not empty",
     );
-    check_refused(format_file("mpstore-sled format 2\n"), "format version 2");
+    check_refused(format_file("mpstore-sled format 3\n"), "format version 3");
+    check_refused(format_file("mpstore-sled format 0\n"), "format version 0");
     check_refused(
         format_file("mpstore-sled format 99999\n"),
         "format version 99999",
@@ -131,7 +132,7 @@ fn new_stores_are_created_in_missing_or_empty_directories() {
         drop(SledBackend::open(&path).unwrap());
         assert_eq!(
             fs::read_to_string(path.join(FORMAT_FILE)).unwrap(),
-            "mpstore-sled format 1\n"
+            "mpstore-sled format 2\n"
         );
         SledBackend::open(&path).expect("a created store reopens");
     }
@@ -227,21 +228,28 @@ fn damaged_records_read_as_corrupt() {
     let get = |s: &SledBackend| block_on(s.get(b"ns", b"k")).unwrap_err();
     let list = |s: &SledBackend| block_on(s.list(b"ns")).unwrap_err();
     let spaces = |s: &SledBackend| block_on(s.namespaces()).unwrap_err();
-    check_damaged("mpstore/entries/v1", entry, b"short", get);
-    check_damaged("mpstore/entries/v1", entry, b"short", write);
-    check_damaged("mpstore/meta/v1", b"ns", b"not 24 bytes", write);
-    check_damaged("mpstore/meta/v1", b"ns", b"not 24 bytes", list);
-    check_damaged("mpstore/meta/v1", b"ns", b"", spaces);
-    check_damaged("mpstore/order/v1", b"\x00\x00\x00\x02ns?", b"k", list);
+    let other = b"\x00\x00\x00\x02nsz";
+    // A damaged entry spoils reading it, and anything that derives usage from it.
+    for (key, read) in [
+        (entry, &get as &dyn Fn(&SledBackend) -> Error),
+        (entry, &write),
+        (entry, &list),
+        (entry, &spaces),
+        (other, &write),
+        (other, &list),
+        (other, &spaces),
+    ] {
+        check_damaged("mpstore/entries/v1", key, b"short", read);
+    }
+    // An entry key too short for its own namespace length cannot be placed in any namespace.
+    check_damaged("mpstore/entries/v1", b"\x00\x00\x00\x09ns", b"", spaces);
 }
 
 #[test]
 fn clearing_gets_rid_of_damaged_records() {
-    let entry = b"\x00\x00\x00\x02nsk";
     for (tree, key) in [
-        ("mpstore/entries/v1", &entry[..]),
-        ("mpstore/meta/v1", b"ns"),
-        ("mpstore/order/v1", b"\x00\x00\x00\x02ns?"),
+        ("mpstore/entries/v1", &b"\x00\x00\x00\x02nsk"[..]),
+        ("mpstore/entries/v1", b"\x00\x00\x00\x02ns?"),
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("store");

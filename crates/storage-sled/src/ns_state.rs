@@ -1,0 +1,256 @@
+//! Each namespace's usage and next insertion sequence number, kept in memory and derived from its
+//! entries.
+//!
+//! Nothing of this is stored: the first time a namespace is used after opening (or after its
+//! state was evicted), its state is rebuilt by reading the headers of its range of entries. So
+//! usage always agrees with the entries on disk, whatever a crash left there.
+//!
+//! States live in the backend's lock stripes ([`NsStates`], one per stripe), so the lock that
+//! serializes a namespace's writes also guards its state. A stripe keeps at most a bounded number
+//! of states and evicts the least recently used one to make room; an evicted state is rebuilt on
+//! the namespace's next use.
+
+use crate::layout::EntryRecord;
+use std::collections::HashMap;
+use storage_core::{Error, Op, Result, Usage};
+
+/// What a namespace's writes need to know about it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct NsState {
+    /// The sum of the charges of its entries, and their number.
+    pub usage: Usage,
+    /// The sequence number its next new key takes: one more than the largest it holds (or 0);
+    /// `None` once the largest is `u64::MAX` (a new key then cannot be placed).
+    pub next_seq: Option<u64>,
+}
+
+impl NsState {
+    /// The state of an empty namespace.
+    pub(crate) const EMPTY: NsState = NsState {
+        usage: Usage {
+            bytes: 0,
+            entries: 0,
+        },
+        next_seq: Some(0),
+    };
+
+    /// The state of a namespace holding the entries whose `(seq, charge)` headers `headers`
+    /// yields.
+    pub(crate) fn of(headers: impl IntoIterator<Item = Result<(u64, u64)>>) -> Result<Self> {
+        let mut state = Self::EMPTY;
+        for header in headers {
+            let (seq, charge) = header?;
+            state.usage.bytes = state.usage.bytes.saturating_add(charge);
+            state.usage.entries += 1;
+            if let Some(next) = state.next_seq {
+                if seq >= next {
+                    state.next_seq = seq.checked_add(1);
+                }
+            }
+        }
+        Ok(state)
+    }
+
+    /// The state after `op`, given the `(seq, charge)` header of the entry it replaces or
+    /// removes; and, for a put, the `seq` its record stores (an overwrite keeps the old one).
+    pub(crate) fn after(&self, old: Option<(u64, u64)>, op: &Op) -> Result<(Self, Option<u64>)> {
+        let mut next = *self;
+        if let Some((_, charge)) = old {
+            next.usage.bytes = next.usage.bytes.saturating_sub(charge);
+            next.usage.entries = next.usage.entries.saturating_sub(1);
+        }
+        match op {
+            Op::Put { charge, .. } => {
+                let seq = match old {
+                    Some((seq, _)) => seq,
+                    None => {
+                        let seq = next.next_seq.ok_or_else(|| {
+                            Error::Backend("the namespace's insertion sequence is exhausted".into())
+                        })?;
+                        next.next_seq = seq.checked_add(1);
+                        seq
+                    }
+                };
+                next.usage.bytes = next.usage.bytes.saturating_add(*charge);
+                next.usage.entries = next.usage.entries.saturating_add(1);
+                Ok((next, Some(seq)))
+            }
+            Op::Delete { .. } => Ok((next, None)),
+        }
+    }
+}
+
+/// The `(seq, charge)` headers of the entries in a range (values as sled returns them); sled's
+/// errors become what `sled_error` makes of them.
+pub(crate) fn headers<'a>(
+    range: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>> + 'a,
+    sled_error: impl Fn(sled::Error) -> Error + 'a,
+) -> impl Iterator<Item = Result<(u64, u64)>> + 'a {
+    range.map(move |item| {
+        let (_, value) = item.map_err(&sled_error)?;
+        EntryRecord::decode_header(&value)
+    })
+}
+
+/// The states of the namespaces of one lock stripe, at most `bound` of them.
+#[derive(Debug, Default)]
+pub(crate) struct NsStates {
+    slots: HashMap<Vec<u8>, Slot>,
+    /// Counts uses, to find the least recently used slot.
+    clock: u64,
+}
+
+#[derive(Debug)]
+struct Slot {
+    state: NsState,
+    used: u64,
+}
+
+impl NsStates {
+    /// The state of `ns`, from memory or, if absent, from `load`; making room by evicting the
+    /// least recently used state when `bound` are held. A failed `load` keeps nothing.
+    pub(crate) fn get_or_load(
+        &mut self,
+        ns: &[u8],
+        bound: usize,
+        load: impl FnOnce() -> Result<NsState>,
+    ) -> Result<&mut NsState> {
+        self.clock += 1;
+        let used = self.clock;
+        if !self.slots.contains_key(ns) {
+            let state = load()?;
+            while self.slots.len() >= bound.max(1) {
+                self.evict_one();
+            }
+            self.slots.insert(ns.to_vec(), Slot { state, used });
+        }
+        let slot = self
+            .slots
+            .get_mut(ns)
+            .expect("present: found or inserted above");
+        slot.used = used;
+        Ok(&mut slot.state)
+    }
+
+    /// The state of `ns` if it is in memory (without counting a use).
+    pub(crate) fn cached(&self, ns: &[u8]) -> Option<NsState> {
+        self.slots.get(ns).map(|s| s.state)
+    }
+
+    /// Forgets the state of `ns` (it is rebuilt on next use).
+    pub(crate) fn forget(&mut self, ns: &[u8]) {
+        self.slots.remove(ns);
+    }
+
+    /// How many states are held.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    fn evict_one(&mut self) {
+        let oldest = self
+            .slots
+            .iter()
+            .min_by_key(|(_, slot)| slot.used)
+            .map(|(ns, _)| ns.clone());
+        if let Some(ns) = oldest {
+            self.slots.remove(&ns);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put(key: &str, charge: u64) -> Op {
+        Op::Put {
+            key: key.into(),
+            value: vec![],
+            charge,
+        }
+    }
+
+    fn del(key: &str) -> Op {
+        Op::Delete { key: key.into() }
+    }
+
+    fn state(bytes: u64, entries: u64, next_seq: Option<u64>) -> NsState {
+        NsState {
+            usage: Usage { bytes, entries },
+            next_seq,
+        }
+    }
+
+    #[test]
+    fn rebuilt_state_sums_charges_and_follows_the_largest_seq() {
+        // (headers, state)
+        let cases: &[(&[(u64, u64)], NsState)] = &[
+            (&[], NsState::EMPTY),
+            (&[(0, 5)], state(5, 1, Some(1))),
+            (&[(7, 1), (2, 2), (4, 3)], state(6, 3, Some(8))),
+            (&[(u64::MAX, 1), (3, 1)], state(2, 2, None)),
+            (&[(1, u64::MAX), (2, 1)], state(u64::MAX, 2, Some(3))),
+        ];
+        for (headers, expected) in cases {
+            let got = NsState::of(headers.iter().map(|h| Ok(*h))).unwrap();
+            assert_eq!(got, *expected, "{headers:?}");
+        }
+        let damaged = [Ok((0, 1)), Err(Error::Corrupt("x".into()))];
+        assert!(matches!(NsState::of(damaged), Err(Error::Corrupt(_))));
+    }
+
+    #[test]
+    fn ops_move_usage_and_place_new_keys_last() {
+        let s = state(10, 2, Some(5));
+        // (old header, op, state after, seq stored)
+        type Case = (Option<(u64, u64)>, Op, NsState, Option<u64>);
+        let cases: &[Case] = &[
+            (None, put("k", 3), state(13, 3, Some(6)), Some(5)),
+            (Some((1, 4)), put("k", 3), state(9, 2, Some(5)), Some(1)),
+            (Some((1, 4)), del("k"), state(6, 1, Some(5)), None),
+            (None, del("k"), s, None),
+        ];
+        for (old, op, after, seq) in cases {
+            assert_eq!(s.after(*old, op).unwrap(), (*after, *seq), "{old:?} {op:?}");
+        }
+        let last = state(0, 0, Some(u64::MAX));
+        assert_eq!(
+            last.after(None, &put("k", 0)).unwrap(),
+            (state(0, 1, None), Some(u64::MAX))
+        );
+        let exhausted = state(0, 1, None);
+        assert!(exhausted.after(None, &put("k", 0)).is_err());
+        assert!(exhausted.after(Some((u64::MAX, 0)), &put("k", 0)).is_ok());
+    }
+
+    #[test]
+    fn a_stripe_keeps_at_most_its_bound_evicting_the_least_recently_used() {
+        let mut states = NsStates::default();
+        let load = |n: u64| move || Ok(state(n, n, Some(n)));
+        states.get_or_load(b"a", 2, load(1)).unwrap();
+        states.get_or_load(b"b", 2, load(2)).unwrap();
+        states.get_or_load(b"a", 2, load(9)).unwrap(); // a use: "b" is now the oldest
+        states.get_or_load(b"c", 2, load(3)).unwrap();
+        assert_eq!(states.len(), 2);
+        assert_eq!(
+            states.cached(b"a"),
+            Some(state(1, 1, Some(1))),
+            "kept, not reloaded"
+        );
+        assert_eq!(states.cached(b"b"), None, "evicted");
+        assert_eq!(states.cached(b"c"), Some(state(3, 3, Some(3))));
+        states.get_or_load(b"a", 2, load(1)).unwrap().usage.bytes = 42;
+        assert_eq!(
+            states.cached(b"a").unwrap().usage.bytes,
+            42,
+            "changes stick"
+        );
+        states.forget(b"a");
+        assert_eq!(states.cached(b"a"), None);
+        let failed = states.get_or_load(b"d", 2, || Err(Error::Corrupt("x".into())));
+        assert!(failed.is_err());
+        assert_eq!((states.len(), states.cached(b"d")), (1, None));
+    }
+}

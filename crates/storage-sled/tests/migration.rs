@@ -1,0 +1,283 @@
+//! Opening a store of format version 1 (three trees: entries, order, meta) migrates it to
+//! version 2 (the entries tree alone), and a crash at any step of the migration leaves a store
+//! that opens and has lost nothing.
+//!
+//! The version 1 stores are built here with sled directly, record by record, in the old layout
+//! (see `src/layout.rs`), including what version 1 left after deletes: gaps in the sequence
+//! numbers and a `next_seq` past the largest one held. Each step of the migration leaves a
+//! distinct state on disk; every one of them is built and opened.
+
+use std::fs;
+use std::path::Path;
+use storage_core::{block_on, Backend, Error, Limits, Op, Usage};
+use storage_sled::{SledBackend, FORMAT_FILE, FORMAT_VERSION};
+
+const ENTRIES: &str = "mpstore/entries/v1";
+const ORDER: &str = "mpstore/order/v1";
+const META: &str = "mpstore/meta/v1";
+const FORMAT_KEY: &[u8] = b"mpstore/format";
+
+/// One namespace of a version 1 store: its entries as `(key, value, charge, seq)` and the
+/// `next_seq` its meta record holds.
+struct OldNamespace {
+    ns: Vec<u8>,
+    entries: Vec<(Vec<u8>, Vec<u8>, u64, u64)>,
+    next_seq: u64,
+}
+
+impl OldNamespace {
+    /// Keys in insertion order (by `seq`).
+    fn keys(&self) -> Vec<Vec<u8>> {
+        let mut sorted: Vec<_> = self.entries.iter().collect();
+        sorted.sort_by_key(|e| e.3);
+        sorted.into_iter().map(|e| e.0.clone()).collect()
+    }
+
+    fn usage(&self) -> Usage {
+        Usage {
+            bytes: self.entries.iter().map(|e| e.2).sum(),
+            entries: self.entries.len() as u64,
+        }
+    }
+}
+
+fn entry(key: &str, value: &str, charge: u64, seq: u64) -> (Vec<u8>, Vec<u8>, u64, u64) {
+    (key.into(), value.into(), charge, seq)
+}
+
+/// What the version 1 stores of these tests hold: related names, gaps left by deletes, and one
+/// namespace large enough to fill many of sled's pages.
+fn old_contents() -> Vec<OldNamespace> {
+    vec![
+        OldNamespace {
+            ns: b"a".to_vec(),
+            entries: vec![
+                entry("k2", "two", 3, 5),
+                entry("k0", "zero", 4, 1),
+                entry("k9", "nine", 4, 7),
+            ],
+            next_seq: 10, // seqs 8 and 9 were deleted
+        },
+        OldNamespace {
+            ns: b"a\x00".to_vec(),
+            entries: vec![entry("", "empty key", 9, 0)],
+            next_seq: 1,
+        },
+        OldNamespace {
+            ns: Vec::new(),
+            entries: vec![entry("x", "", 0, 3)],
+            next_seq: 4,
+        },
+        OldNamespace {
+            ns: b"big".to_vec(),
+            entries: (0..3000u64)
+                .map(|i| (format!("key{i:05}").into_bytes(), vec![b'v'; 200], 7, 2 * i))
+                .collect(),
+            next_seq: 6000,
+        },
+    ]
+}
+
+fn prefix(ns: &[u8]) -> Vec<u8> {
+    [&(ns.len() as u32).to_be_bytes()[..], ns].concat()
+}
+
+fn be(parts: &[u64]) -> Vec<u8> {
+    parts.iter().flat_map(|p| p.to_be_bytes()).collect()
+}
+
+fn open_sled(path: &Path) -> sled::Db {
+    sled::Config::new()
+        .path(path)
+        .mode(sled::Mode::LowSpace)
+        .open()
+        .unwrap()
+}
+
+/// Writes a version 1 store at `path`, exactly as version 1 of this crate laid it out.
+fn write_v1_store(path: &Path, contents: &[OldNamespace]) {
+    fs::create_dir_all(path).unwrap();
+    fs::write(path.join(FORMAT_FILE), "mpstore-sled format 1\n").unwrap();
+    let db = open_sled(path);
+    db.insert(FORMAT_KEY, &1u32.to_be_bytes()).unwrap();
+    let (entries, order, meta) = (
+        db.open_tree(ENTRIES).unwrap(),
+        db.open_tree(ORDER).unwrap(),
+        db.open_tree(META).unwrap(),
+    );
+    for space in contents {
+        let p = prefix(&space.ns);
+        for (key, value, charge, seq) in &space.entries {
+            let record = [be(&[*seq, *charge]), value.clone()].concat();
+            entries.insert([&p[..], key].concat(), record).unwrap();
+            order
+                .insert([p.clone(), be(&[*seq])].concat(), key.as_slice())
+                .unwrap();
+        }
+        let usage = space.usage();
+        meta.insert(
+            space.ns.as_slice(),
+            be(&[usage.bytes, usage.entries, space.next_seq]),
+        )
+        .unwrap();
+    }
+    db.flush().unwrap();
+}
+
+/// The points a migration can be interrupted at, in order (see `src/open.rs`).
+#[derive(Debug, Clone, Copy)]
+enum Interrupted {
+    /// Before it started: a plain version 1 store.
+    BeforeStarting,
+    /// After the format record inside sled became 2.
+    AfterTheRecord,
+    /// As above, while the new format file was being written (its temporary file left behind).
+    WhileWritingTheFile,
+    /// After the format file became 2, before any old tree was dropped.
+    AfterTheFile,
+    /// After one old tree was dropped.
+    AfterOneDrop,
+    /// After both old trees were dropped (the migration is over).
+    AfterBothDrops,
+}
+
+/// Leaves the version 1 store at `path` as a migration interrupted at `at` would have.
+fn interrupt_migration(path: &Path, at: Interrupted) {
+    use Interrupted::*;
+    if matches!(at, BeforeStarting) {
+        return;
+    }
+    let db = open_sled(path);
+    db.insert(FORMAT_KEY, &2u32.to_be_bytes()).unwrap();
+    if matches!(at, AfterOneDrop | AfterBothDrops) {
+        db.drop_tree(ORDER).unwrap();
+    }
+    if matches!(at, AfterBothDrops) {
+        db.drop_tree(META).unwrap();
+    }
+    db.flush().unwrap();
+    drop(db);
+    match at {
+        WhileWritingTheFile => fs::write(path.join("MPSTORE_FORMAT.tmp"), "mpstore-sl").unwrap(),
+        AfterTheFile | AfterOneDrop | AfterBothDrops => {
+            fs::write(path.join(FORMAT_FILE), "mpstore-sled format 2\n").unwrap()
+        }
+        BeforeStarting | AfterTheRecord => {}
+    }
+}
+
+/// `store` holds exactly `contents`: namespaces, keys in order, values and usage.
+fn check_holds(store: &SledBackend, contents: &[OldNamespace], context: &str) {
+    let mut listed = block_on(store.namespaces()).unwrap();
+    listed.sort();
+    let mut expected: Vec<(Vec<u8>, Usage)> =
+        contents.iter().map(|s| (s.ns.clone(), s.usage())).collect();
+    expected.sort();
+    assert_eq!(listed, expected, "{context}: namespaces");
+    for space in contents {
+        let listing = block_on(store.list(&space.ns)).unwrap();
+        assert_eq!(
+            listing.keys,
+            space.keys(),
+            "{context}: order of {:?}",
+            space.ns
+        );
+        assert_eq!(
+            listing.usage,
+            space.usage(),
+            "{context}: usage of {:?}",
+            space.ns
+        );
+        for (key, value, _, _) in &space.entries {
+            let got = block_on(store.get(&space.ns, key)).unwrap();
+            assert_eq!(got.as_ref(), Some(value), "{context}: {key:?}");
+        }
+    }
+}
+
+/// The files and trees say the migration is over.
+fn check_migrated(path: &Path, context: &str) {
+    assert_eq!(
+        fs::read_to_string(path.join(FORMAT_FILE)).unwrap(),
+        format!("mpstore-sled format {FORMAT_VERSION}\n"),
+        "{context}"
+    );
+    let db = open_sled(path);
+    let names = db.tree_names();
+    for old in [ORDER, META] {
+        assert!(
+            !names.iter().any(|n| n.as_ref() == old.as_bytes()),
+            "{context}: {old} is still there"
+        );
+    }
+    assert_eq!(
+        db.get(FORMAT_KEY).unwrap().unwrap().as_ref(),
+        FORMAT_VERSION.to_be_bytes(),
+        "{context}"
+    );
+}
+
+fn put(key: &str, charge: u64) -> Op {
+    Op::Put {
+        key: key.into(),
+        value: key.into(),
+        charge,
+    }
+}
+
+#[test]
+fn a_migration_interrupted_anywhere_opens_with_everything() {
+    use Interrupted::*;
+    for at in [
+        BeforeStarting,
+        AfterTheRecord,
+        WhileWritingTheFile,
+        AfterTheFile,
+        AfterOneDrop,
+        AfterBothDrops,
+    ] {
+        let context = format!("interrupted {at:?}");
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("store");
+        let mut contents = old_contents();
+        write_v1_store(&path, &contents);
+        interrupt_migration(&path, at);
+        {
+            let store = SledBackend::open(&path).unwrap_or_else(|e| panic!("{context}: {e}"));
+            check_holds(&store, &contents, &context);
+            // Usage and places come from the entries now: a new key lists last, a limit sees
+            // the migrated usage.
+            let a = &mut contents[0];
+            let before = a.usage();
+            let limits = Limits {
+                max_bytes: before.bytes,
+                max_entries: u64::MAX,
+            };
+            let refused = block_on(store.apply(&a.ns, &[put("new", 1)], limits)).unwrap_err();
+            assert!(
+                matches!(refused, Error::LimitExceeded { before: b, .. } if b == before),
+                "{context}: {refused:?}"
+            );
+            block_on(store.apply(&a.ns, &[put("new", 1)], Limits::NONE)).unwrap();
+            a.entries.push(entry("new", "new", 1, u64::MAX));
+            check_holds(&store, &contents, &context);
+        }
+        check_migrated(&path, &context);
+        let store = SledBackend::open(&path).unwrap();
+        check_holds(&store, &contents, &format!("{context}, reopened"));
+    }
+}
+
+#[test]
+fn a_version_2_file_over_a_version_1_record_is_refused() {
+    // No step of the migration writes the file before the record, so this is not a store this
+    // build wrote: refuse it rather than guess.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("store");
+    write_v1_store(&path, &old_contents());
+    fs::write(path.join(FORMAT_FILE), "mpstore-sled format 2\n").unwrap();
+    match SledBackend::open(&path) {
+        Err(Error::Backend(msg)) => assert!(msg.contains("records format"), "{msg}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
