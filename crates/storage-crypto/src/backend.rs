@@ -60,9 +60,9 @@ pub struct EncryptedBackend<B> {
     /// write it (the latter to replace it), which also keeps them exclusive of every other call.
     pub(crate) state: RwLock<Kek>,
     /// Unwrapped namespace keys (with their tag), by plaintext namespace: at most
-    /// [`NAMESPACES_CACHED`].
+    /// [`CacheSizes::namespaces`].
     spaces: Bounded<Vec<u8>, Arc<NamespaceKeys>>,
-    /// Sealed key names, by tag ‖ plaintext name: at most [`NAMES_CACHED`], of names at most
+    /// Sealed key names, by tag ‖ plaintext name: at most [`CacheSizes::names`], of names at most
     /// [`MAX_CACHED_NAME`] bytes long. Sealing is deterministic, so a cached name is exactly
     /// what sealing it again would give, as long as the namespace keeps its key: every entry of
     /// a namespace goes when it is dropped.
@@ -80,22 +80,41 @@ impl<B> std::fmt::Debug for EncryptedBackend<B> {
 /// How many keyring records one atomic write of rotation or cleanup carries.
 pub(crate) const BATCH: usize = 256;
 
-/// How many namespaces keep their unwrapped keys in memory (about 1.5 KiB each with their
-/// expanded ciphers, plus the namespace's bytes): beyond it, the least recently used are
-/// unwrapped again when next used.
-pub const NAMESPACES_CACHED: usize = NAMESPACE_SHARDS * NAMESPACES_PER_SHARD;
-const NAMESPACE_SHARDS: usize = 16;
-const NAMESPACES_PER_SHARD: usize = 256;
-
-/// How many sealed key names are kept in memory, so that a lookup need not seal the name again
-/// (at most about 250 bytes each: the tag, the name and its sealed form).
-pub const NAMES_CACHED: usize = NAME_SHARDS * NAMES_PER_SHARD;
-const NAME_SHARDS: usize = 64;
-const NAMES_PER_SHARD: usize = 1024;
-
 /// The longest key name (in bytes) whose sealed form is cached; longer names are sealed on every
 /// call.
 pub const MAX_CACHED_NAME: usize = 64;
+
+/// How much an [`EncryptedBackend`] keeps in memory so that a call on a warm namespace does no
+/// key unwrapping, no HMAC and no sealing of the key name: bounds, in entries, of its two
+/// caches. Each is split into shards with their own locks; a full shard evicts an entry not
+/// used lately. Both are emptied of a namespace when it is dropped.
+///
+/// ```
+/// use storage_crypto::CacheSizes;
+/// let sizes = CacheSizes::default();
+/// assert_eq!((sizes.namespaces, sizes.names), (4096, 65_536));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheSizes {
+    /// Namespaces whose unwrapped keys (with their expanded ciphers) stay in memory: about
+    /// 1.3 KiB each plus the namespace's bytes. Beyond it, a namespace's keys are unwrapped
+    /// again (one read of the keyring) when it is next used. 0 keeps none.
+    pub namespaces: usize,
+    /// Sealed key names kept, by namespace and name, for names of at most
+    /// [`MAX_CACHED_NAME`] bytes: at most about 250 bytes each (the namespace's tag, the name
+    /// and its sealed form, and the map's own overhead). 0 keeps none.
+    pub names: usize,
+}
+
+impl Default for CacheSizes {
+    /// 4,096 namespaces and 65,536 names: at most about 6 MiB + 16 MiB.
+    fn default() -> Self {
+        CacheSizes {
+            namespaces: 4096,
+            names: 65_536,
+        }
+    }
+}
 
 impl<B: Backend> EncryptedBackend<B> {
     /// Opens the encrypted store kept in `inner` with the master key of `provider`, creating it
@@ -108,6 +127,15 @@ impl<B: Backend> EncryptedBackend<B> {
     /// After the key check, if a [`rotate`](Self::rotate) was interrupted, the keyring records it
     /// left behind are removed.
     pub async fn open(inner: B, provider: &dyn KeyProvider) -> Result<Self> {
+        Self::open_with(inner, provider, CacheSizes::default()).await
+    }
+
+    /// [`open`](Self::open), keeping at most `sizes` in memory.
+    pub async fn open_with(
+        inner: B,
+        provider: &dyn KeyProvider,
+        sizes: CacheSizes,
+    ) -> Result<Self> {
         let (kek, root) = match inner.get(KEYRING, HEAD).await? {
             Some(record) => {
                 let master = provider.existing_master_key()?;
@@ -147,8 +175,8 @@ impl<B: Backend> EncryptedBackend<B> {
             tagger: root.tagger(),
             root,
             state: RwLock::new(kek),
-            spaces: Bounded::new(NAMESPACE_SHARDS, NAMESPACES_PER_SHARD),
-            names: Bounded::new(NAME_SHARDS, NAMES_PER_SHARD),
+            spaces: Bounded::with_bound(sizes.namespaces, 16),
+            names: Bounded::with_bound(sizes.names, 64),
             creating: Mutex::new(()),
         };
         if backend.inner.get(KEYRING, ROTATING).await?.is_some() {
@@ -160,6 +188,15 @@ impl<B: Backend> EncryptedBackend<B> {
     /// The backend underneath, which holds only sealed bytes.
     pub fn inner(&self) -> &B {
         &self.inner
+    }
+
+    /// How many entries its caches hold now (never more than the [`CacheSizes`] it was opened
+    /// with).
+    pub fn cached(&self) -> CacheSizes {
+        CacheSizes {
+            namespaces: self.spaces.len(),
+            names: self.names.len(),
+        }
     }
 
     /// Deletes every wrap of a generation other than `current`, then the rotation marker.

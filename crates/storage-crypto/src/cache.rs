@@ -33,15 +33,22 @@ struct Slot<V> {
 }
 
 impl<K: Hash + Eq + Clone, V: Clone> Bounded<K, V> {
-    /// A cache of at most `shards * per_shard` entries (`shards` rounded up to one).
+    /// A cache of at most `shards * per_shard` entries (`shards` rounded up to one); with
+    /// `per_shard` 0 it holds nothing.
     pub(crate) fn new(shards: usize, per_shard: usize) -> Self {
         Bounded {
             shards: (0..shards.max(1))
                 .map(|_| RwLock::new(HashMap::new()))
                 .collect(),
-            per_shard: per_shard.max(1),
+            per_shard,
             hasher: RandomState::new(),
         }
+    }
+
+    /// A cache of at most `bound` entries, over at most `max_shards` shards.
+    pub(crate) fn with_bound(bound: usize, max_shards: usize) -> Self {
+        let shards = max_shards.min(bound).max(1);
+        Self::new(shards, bound / shards)
     }
 
     /// The most entries it ever holds.
@@ -51,7 +58,6 @@ impl<K: Hash + Eq + Clone, V: Clone> Bounded<K, V> {
     }
 
     /// How many entries it holds now.
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         (0..self.shards.len()).map(|i| self.read(i).len()).sum()
     }
@@ -89,6 +95,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Bounded<K, V> {
     /// Caches `value` under `key` (replacing any value there), evicting another entry of the
     /// same shard if it is full.
     pub(crate) fn insert(&self, key: K, value: V) {
+        if self.per_shard == 0 {
+            return;
+        }
         let mut shard = self.write(self.shard_of(&key));
         if shard.len() >= self.per_shard && !shard.contains_key(&key) {
             let victim = shard
@@ -143,6 +152,18 @@ mod tests {
             for i in 0..n {
                 assert!(cache.get(&i).is_none_or(|v| v == i * 10));
             }
+        }
+    }
+
+    #[test]
+    fn with_bound_never_exceeds_the_bound_asked_for() {
+        for (bound, max_shards) in [(0, 4), (1, 4), (3, 4), (10, 4), (4096, 16), (65_536, 64)] {
+            let cache = Bounded::<u32, u32>::with_bound(bound, max_shards);
+            assert!(cache.bound() <= bound && cache.bound() + max_shards > bound);
+            for i in 0..(2 * bound as u32 + 10) {
+                cache.insert(i, i);
+            }
+            assert!(cache.len() <= bound, "{bound}");
         }
     }
 

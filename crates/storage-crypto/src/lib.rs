@@ -37,9 +37,7 @@ mod provider;
 mod records;
 mod rotate;
 
-pub use backend::{
-    is_wrong_master_key, EncryptedBackend, MAX_CACHED_NAME, NAMESPACES_CACHED, NAMES_CACHED,
-};
+pub use backend::{is_wrong_master_key, CacheSizes, EncryptedBackend, MAX_CACHED_NAME};
 pub use keyfile::KeyFileProvider;
 pub use provider::{
     EnvKeyProvider, KeyProvider, MasterKey, RawKeyProvider, DEFAULT_KEY_VAR, MASTER_KEY_LEN,
