@@ -3,8 +3,8 @@
 //! The foundation of mpstore: what a mini-program may store ([`JsValue`]), where it lives
 //! ([`Namespace`]), the rules each platform applies ([`Policy`], [`CloudPolicy`]), how each
 //! platform reports a failure ([`codes`]), the contract every backend keeps ([`Backend`]), the
-//! engine that enforces the rules over any backend ([`Store`]), and a reference backend
-//! ([`MemoryBackend`]).
+//! engine that enforces the rules over any backend ([`Store`]), a reference backend
+//! ([`MemoryBackend`]), and a decorator that serves hot reads from memory ([`ReadCache`]).
 //!
 //! This crate does no I/O and needs no async runtime: its futures complete under [`block_on`].
 //! With the `testkit` feature it also ships the conformance kit (`testkit`) that every backend
@@ -30,6 +30,7 @@ pub mod error;
 mod memory;
 pub mod namespace;
 pub mod policy;
+mod read_cache;
 mod store;
 pub mod value;
 
@@ -42,6 +43,7 @@ pub use error::{CloudRule, Error, Result};
 pub use memory::MemoryBackend;
 pub use namespace::{Namespace, Scope};
 pub use policy::{CloudPolicy, Dialect, EntryMeasure, Policy, Unit};
+pub use read_cache::ReadCache;
 pub use store::{NamespaceUsage, SetOptions, StorageInfo, Store};
 pub use value::{JsDate, JsObject, JsType, JsValue, Size};
 

@@ -1,0 +1,368 @@
+//! [`ReadCache`]: a decorator that serves recently read values from memory, as sled serves hot
+//! pages from its page cache, so a hot read skips everything beneath it (decryption included).
+
+use crate::backend::{Backend, Limits, Listing, Op, Usage};
+use crate::error::Result;
+use async_trait::async_trait;
+use lru::LruCache;
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::sync::{Mutex, MutexGuard};
+
+/// A [`Backend`] decorator that keeps recently read values, and recent misses, in memory.
+///
+/// Every method forwards to the backend underneath; [`get`](Backend::get) answers from memory
+/// when it can. The cache is bounded by a byte capacity: each cached entry counts its namespace,
+/// key and value bytes plus [`ReadCache::ENTRY_OVERHEAD`], and the least recently used entries
+/// are evicted first (per shard: the capacity is split evenly among up to 16 shards of at least
+/// 256 KiB, each with its own lock, so readers of different keys rarely wait for each other; an
+/// entry larger than one shard's part is never cached: 512 KiB with a capacity of 8 MiB). A capacity of 0 disables the cache: every call goes
+/// straight through.
+///
+/// ```
+/// use storage_core::{block_on, Backend, Limits, MemoryBackend, Op, ReadCache};
+/// let cache = ReadCache::new(MemoryBackend::new(), 1 << 20);
+/// let put = Op::Put { key: b"k".to_vec(), value: b"v".to_vec(), charge: 2 };
+/// block_on(cache.apply(b"ns", &[put], Limits::NONE)).unwrap();
+/// assert_eq!(block_on(cache.get(b"ns", b"k")).unwrap(), Some(b"v".to_vec())); // read through
+/// assert_eq!(block_on(cache.get(b"ns", b"k")).unwrap(), Some(b"v".to_vec())); // from memory
+/// assert!(cache.cached_bytes() > 0 && cache.cached_bytes() <= cache.capacity_bytes());
+/// ```
+///
+/// # Contract
+///
+/// - **It must be the only writer of the backend underneath.** A value written to that backend
+///   by anything else (another process, another handle on the same storage) is not seen while an
+///   older one is cached. This holds for a store on an embedded backend opened by one process
+///   (sled refuses a second opener) and shared within it through one `ReadCache`; it does not hold
+///   for a remote backend several processes write (Redis): never put a `ReadCache` over one.
+/// - **Writes invalidate.** [`apply`](Backend::apply) forgets the cached entries of the keys it
+///   touches, [`clear`](Backend::clear) and [`drop_namespace`](Backend::drop_namespace) every
+///   cached entry of the namespace, whether the call succeeds or fails.
+/// - **Never stale.** A read racing a write never leaves an old value cached. Each shard keeps an
+///   epoch and a count of writes in flight: a write bumps the epoch and forgets its keys before it
+///   reaches the backend, and bumps it again when it is done (also when its future is dropped
+///   half-way); a read that misses notes the epoch before it reads the backend and caches what it
+///   read only if the epoch is unchanged and no write to that shard is in flight. So once a
+///   write has returned, every later read sees it or something newer, and a read never sees a
+///   value older than one an earlier read returned: the decorated backend stays serializable.
+/// - **Memory.** The cache holds plaintext (values as the layers above wrote them, before any
+///   encryption beneath) for as long as they stay hot; its bytes count toward the process's
+///   memory together with the backend's own caches (see `docs/security.md`).
+/// - **Cost of a namespace-wide invalidation.** `clear` and `drop_namespace` scan the cached
+///   entries (time proportional to the number of entries cached, not to the store).
+pub struct ReadCache<B> {
+    inner: B,
+    /// Empty when the cache is disabled.
+    shards: Box<[Mutex<Shard>]>,
+    hasher: RandomState,
+    capacity: u64,
+}
+
+/// One part of the cache, with its own lock.
+struct Shard {
+    /// Composite key (see [`composite`]) → the value, or `None` for a key known to be missing.
+    map: LruCache<Box<[u8]>, Option<Box<[u8]>>>,
+    /// What the cached entries count (see [`ReadCache::ENTRY_OVERHEAD`]).
+    bytes: u64,
+    capacity: u64,
+    /// Bumped by every write touching this shard, when it starts and when it ends.
+    epoch: u64,
+    /// Writes touching this shard that have started and not ended: no read may cache meanwhile.
+    writing: u64,
+    /// Reused to build composite keys for lookups, so a hit allocates nothing here.
+    scratch: Vec<u8>,
+}
+
+/// The most shards a cache is split into.
+const MAX_SHARDS: usize = 16;
+/// A shard is never given less than this (unless the whole cache is smaller), so that a value of
+/// a hundred KiB or so stays cacheable.
+const MIN_SHARD_BYTES: u64 = 256 * 1024;
+
+/// See [`ReadCache::ENTRY_OVERHEAD`].
+const ENTRY_OVERHEAD: u64 = 96;
+
+impl<B> ReadCache<B> {
+    /// What each cached entry counts on top of its namespace, key and value bytes: the map slot,
+    /// the list links, the boxes' headers, rounded up.
+    pub const ENTRY_OVERHEAD: u64 = ENTRY_OVERHEAD;
+
+    /// A cache of at most `capacity_bytes` over `inner`; 0 disables it.
+    pub fn new(inner: B, capacity_bytes: u64) -> Self {
+        let shards = if capacity_bytes == 0 {
+            0
+        } else {
+            let wanted = (capacity_bytes / MIN_SHARD_BYTES).clamp(1, MAX_SHARDS as u64) as usize;
+            // A power of two, so a shard is picked with a mask.
+            1usize << wanted.ilog2()
+        };
+        let per_shard = if shards == 0 {
+            0
+        } else {
+            capacity_bytes / shards as u64
+        };
+        ReadCache {
+            inner,
+            shards: (0..shards)
+                .map(|_| {
+                    Mutex::new(Shard {
+                        map: LruCache::unbounded(),
+                        bytes: 0,
+                        capacity: per_shard,
+                        epoch: 0,
+                        writing: 0,
+                        scratch: Vec::new(),
+                    })
+                })
+                .collect(),
+            hasher: RandomState::new(),
+            capacity: capacity_bytes,
+        }
+    }
+
+    /// The backend underneath.
+    pub fn inner(&self) -> &B {
+        &self.inner
+    }
+
+    /// The configured capacity in bytes (0: disabled).
+    pub fn capacity_bytes(&self) -> u64 {
+        self.capacity
+    }
+
+    /// What the cached entries count now; never more than [`capacity_bytes`](Self::capacity_bytes).
+    pub fn cached_bytes(&self) -> u64 {
+        self.shards.iter().map(|s| lock(s).bytes).sum()
+    }
+
+    /// How many entries (values and known misses) are cached now.
+    pub fn cached_entries(&self) -> usize {
+        self.shards.iter().map(|s| lock(s).map.len()).sum()
+    }
+
+    fn shard(&self, ns: &[u8], key: &[u8]) -> &Mutex<Shard> {
+        let hash = self.hasher.hash_one((ns, key));
+        // Fold the high bits in: the low bits alone may be the weakest.
+        let index = ((hash >> 32) ^ hash) as usize & (self.shards.len() - 1);
+        &self.shards[index]
+    }
+}
+
+fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    // No code panics while holding a shard's lock, so a poisoned shard is still consistent.
+    shard.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The cache's key: the namespace's length, the namespace, the key (injective).
+fn composite(out: &mut Vec<u8>, ns: &[u8], key: &[u8]) {
+    out.clear();
+    out.extend_from_slice(&(ns.len() as u64).to_le_bytes());
+    out.extend_from_slice(ns);
+    out.extend_from_slice(key);
+}
+
+fn entry_bytes(key: &[u8], value: Option<&[u8]>) -> u64 {
+    key.len() as u64 + value.map_or(0, |v| v.len() as u64) + ENTRY_OVERHEAD
+}
+
+impl Shard {
+    /// The cached answer for `(ns, key)`, or `None` when nothing is cached (`Some(None)`: known
+    /// missing). Marks the entry recently used.
+    fn lookup(&mut self, ns: &[u8], key: &[u8]) -> Option<Option<Vec<u8>>> {
+        let Shard { map, scratch, .. } = self;
+        composite(scratch, ns, key);
+        map.get(&scratch[..])
+            .map(|value| value.as_deref().map(<[u8]>::to_vec))
+    }
+
+    fn insert(&mut self, ns: &[u8], key: &[u8], value: Option<&[u8]>) {
+        composite(&mut self.scratch, ns, key);
+        let size = entry_bytes(&self.scratch, value);
+        if size > self.capacity {
+            return;
+        }
+        let old = self
+            .map
+            .push(self.scratch.as_slice().into(), value.map(Into::into));
+        if let Some((k, v)) = old {
+            // `push` hands back the entry it replaced (same key) or evicted (none here: unbounded).
+            self.bytes -= entry_bytes(&k, v.as_deref());
+        }
+        self.bytes += size;
+        while self.bytes > self.capacity {
+            match self.map.pop_lru() {
+                Some((k, v)) => self.bytes -= entry_bytes(&k, v.as_deref()),
+                None => break,
+            }
+        }
+    }
+
+    fn forget(&mut self, ns: &[u8], key: &[u8]) {
+        let Shard {
+            map,
+            scratch,
+            bytes,
+            ..
+        } = self;
+        composite(scratch, ns, key);
+        if let Some((k, v)) = map.pop_entry(&scratch[..]) {
+            *bytes -= entry_bytes(&k, v.as_deref());
+        }
+    }
+
+    fn forget_namespace(&mut self, ns: &[u8]) {
+        composite(&mut self.scratch, ns, b"");
+        let prefix = &self.scratch[..];
+        let doomed: Vec<Box<[u8]>> = self
+            .map
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in doomed {
+            if let Some((k, v)) = self.map.pop_entry(&k) {
+                self.bytes -= entry_bytes(&k, v.as_deref());
+            }
+        }
+    }
+
+    /// A write touching this shard starts.
+    fn begin_write(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        self.writing += 1;
+    }
+
+    /// A write touching this shard ends.
+    fn end_write(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        self.writing -= 1;
+    }
+}
+
+/// What a write touches.
+#[derive(Clone, Copy)]
+enum Touched<'a> {
+    Keys(&'a [Op]),
+    Namespace,
+}
+
+/// A write in flight: invalidates when it starts, and again when it ends or its future is
+/// dropped (so a cancelled write never leaves its shards refusing to cache).
+struct Writing<'a, B> {
+    cache: &'a ReadCache<B>,
+    ns: &'a [u8],
+    touched: Touched<'a>,
+}
+
+impl<'a, B> Writing<'a, B> {
+    fn begin(cache: &'a ReadCache<B>, ns: &'a [u8], touched: Touched<'a>) -> Self {
+        let writing = Writing { cache, ns, touched };
+        writing.each_shard(|shard, key| {
+            shard.begin_write();
+            match key {
+                Some(key) => shard.forget(ns, key),
+                None => shard.forget_namespace(ns),
+            }
+        });
+        writing
+    }
+
+    /// Runs `f` on every shard the write touches, once per key (`None`: the whole namespace).
+    fn each_shard(&self, mut f: impl FnMut(&mut Shard, Option<&[u8]>)) {
+        match self.touched {
+            Touched::Keys(ops) => {
+                for op in ops {
+                    f(
+                        &mut lock(self.cache.shard(self.ns, op.key())),
+                        Some(op.key()),
+                    );
+                }
+            }
+            Touched::Namespace => {
+                for shard in self.cache.shards.iter() {
+                    f(&mut lock(shard), None);
+                }
+            }
+        }
+    }
+}
+
+impl<B> Drop for Writing<'_, B> {
+    fn drop(&mut self) {
+        let ns = self.ns;
+        self.each_shard(|shard, key| {
+            shard.end_write();
+            // No read cached anything of this shard meanwhile (`writing` was above zero), so
+            // this is belt and braces; cheap for keys, and skipped for a whole namespace.
+            if let Some(key) = key {
+                shard.forget(ns, key);
+            }
+        });
+    }
+}
+
+#[async_trait]
+#[deny(clippy::missing_trait_methods)]
+impl<B: Backend> Backend for ReadCache<B> {
+    async fn get(&self, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>> {
+        if self.shards.is_empty() {
+            return self.inner.get(ns, key).await;
+        }
+        let shard = self.shard(ns, key);
+        let epoch = {
+            let mut shard = lock(shard);
+            if let Some(hit) = shard.lookup(ns, key) {
+                return Ok(hit);
+            }
+            shard.epoch
+        };
+        let value = self.inner.get(ns, key).await?;
+        let mut shard = lock(shard);
+        if shard.epoch == epoch && shard.writing == 0 {
+            shard.insert(ns, key, value.as_deref());
+        }
+        Ok(value)
+    }
+
+    async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        if self.shards.is_empty() {
+            return self.inner.apply(ns, ops, limits).await;
+        }
+        let _writing = Writing::begin(self, ns, Touched::Keys(ops));
+        self.inner.apply(ns, ops, limits).await
+    }
+
+    async fn list(&self, ns: &[u8]) -> Result<Listing> {
+        self.inner.list(ns).await
+    }
+
+    async fn clear(&self, ns: &[u8]) -> Result<()> {
+        if self.shards.is_empty() {
+            return self.inner.clear(ns).await;
+        }
+        let _writing = Writing::begin(self, ns, Touched::Namespace);
+        self.inner.clear(ns).await
+    }
+
+    async fn drop_namespace(&self, ns: &[u8]) -> Result<()> {
+        if self.shards.is_empty() {
+            return self.inner.drop_namespace(ns).await;
+        }
+        let _writing = Writing::begin(self, ns, Touched::Namespace);
+        self.inner.drop_namespace(ns).await
+    }
+
+    async fn namespaces(&self) -> Result<Vec<(Vec<u8>, Usage)>> {
+        self.inner.namespaces().await
+    }
+}
+
+impl<B> std::fmt::Debug for ReadCache<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadCache")
+            .field("capacity_bytes", &self.capacity)
+            .field("shards", &self.shards.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,572 @@
+//! `ReadCache`: the backend contract still holds, reads are served from memory, writes of any kind
+//! invalidate, no race leaves a stale value cached, and the bytes never pass the capacity.
+
+use async_trait::async_trait;
+use proptest::prelude::*;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::Mutex;
+use std::task::{Context, Poll, Waker};
+use storage_core::{
+    block_on, testkit, Backend, Error, Limits, Listing, MemoryBackend, Op, ReadCache, Result, Usage,
+};
+
+/// Small enough that the kit's stores keep evicting.
+const TINY: u64 = 2 * 1024;
+
+#[test]
+fn passes_the_conformance_kit_while_evicting() {
+    testkit::conformance(|| ReadCache::new(MemoryBackend::new(), TINY));
+}
+
+#[test]
+fn passes_the_conformance_kit_sharded() {
+    testkit::conformance(|| ReadCache::new(MemoryBackend::new(), 1 << 20));
+}
+
+#[test]
+fn passes_the_conformance_kit_disabled() {
+    testkit::conformance(|| ReadCache::new(MemoryBackend::new(), 0));
+}
+
+/// The backend underneath, counting the reads that reach it; optionally yielding inside reads and
+/// writes (to widen race windows), and optionally pending once inside `apply` (to cancel there).
+#[derive(Default)]
+struct Under {
+    memory: MemoryBackend,
+    gets: AtomicUsize,
+    yield_inside: bool,
+    pend_in_apply: AtomicBool,
+    /// In `get`, after reading the value.
+    got: Gate,
+    /// In `apply`, before the write.
+    applying: Gate,
+    /// In `apply`, after the write.
+    applied: Gate,
+}
+
+impl Under {
+    fn racy() -> Self {
+        Under {
+            yield_inside: true,
+            ..Under::default()
+        }
+    }
+
+    fn pause(&self) {
+        if self.yield_inside {
+            for _ in 0..3 {
+                std::thread::yield_now();
+            }
+        }
+    }
+
+    fn gets(&self) -> usize {
+        self.gets.load(Ordering::SeqCst)
+    }
+}
+
+/// A point inside the backend underneath where, once armed, the first thread to arrive stops
+/// until the test lets it go: to run a race in one exact order, without sleeps.
+#[derive(Default)]
+struct Gate {
+    armed: AtomicBool,
+    arrived: Mutex<Option<Sender<()>>>,
+    go: Mutex<Option<Receiver<()>>>,
+}
+
+/// The test's side of an armed [`Gate`].
+struct Held {
+    arrived: Receiver<()>,
+    go: Sender<()>,
+}
+
+impl Held {
+    fn wait(&self) {
+        self.arrived.recv().expect("a thread arrives at the gate");
+    }
+    fn release(&self) {
+        self.go.send(()).expect("the held thread waits");
+    }
+}
+
+impl Gate {
+    fn arm(&self) -> Held {
+        let (arrived_tx, arrived) = channel();
+        let (go, go_rx) = channel();
+        *self.arrived.lock().unwrap() = Some(arrived_tx);
+        *self.go.lock().unwrap() = Some(go_rx);
+        self.armed.store(true, Ordering::SeqCst);
+        Held { arrived, go }
+    }
+
+    fn pass(&self) {
+        if self.armed.swap(false, Ordering::SeqCst) {
+            let arrived = self.arrived.lock().unwrap().take().expect("armed");
+            let go = self.go.lock().unwrap().take().expect("armed");
+            arrived.send(()).expect("the test waits");
+            go.recv().expect("the test releases");
+        }
+    }
+}
+
+/// Pending once, then ready.
+struct PendOnce(bool);
+
+impl Future for PendOnce {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if std::mem::replace(&mut self.0, true) {
+            Poll::Ready(())
+        } else {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+#[async_trait]
+impl Backend for Under {
+    async fn get(&self, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.gets.fetch_add(1, Ordering::SeqCst);
+        let value = self.memory.get(ns, key).await;
+        self.pause();
+        self.got.pass();
+        value
+    }
+    async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        if self.pend_in_apply.swap(false, Ordering::SeqCst) {
+            PendOnce(false).await;
+        }
+        self.pause();
+        self.applying.pass();
+        let usage = self.memory.apply(ns, ops, limits).await;
+        self.applied.pass();
+        self.pause();
+        usage
+    }
+    async fn list(&self, ns: &[u8]) -> Result<Listing> {
+        self.memory.list(ns).await
+    }
+    async fn clear(&self, ns: &[u8]) -> Result<()> {
+        self.memory.clear(ns).await
+    }
+    async fn drop_namespace(&self, ns: &[u8]) -> Result<()> {
+        self.memory.drop_namespace(ns).await
+    }
+    async fn namespaces(&self) -> Result<Vec<(Vec<u8>, Usage)>> {
+        self.memory.namespaces().await
+    }
+}
+
+fn put(key: &[u8], value: &[u8]) -> Op {
+    Op::Put {
+        key: key.to_vec(),
+        value: value.to_vec(),
+        charge: value.len() as u64,
+    }
+}
+
+fn del(key: &[u8]) -> Op {
+    Op::Delete { key: key.to_vec() }
+}
+
+fn get<B: Backend>(b: &B, ns: &[u8], key: &[u8]) -> Option<Vec<u8>> {
+    block_on(b.get(ns, key)).expect("get")
+}
+
+fn apply<B: Backend>(b: &B, ns: &[u8], ops: &[Op]) {
+    block_on(b.apply(ns, ops, Limits::NONE)).expect("apply");
+}
+
+/// After `setup`, reads `ns`/`k` twice with capacity `cap`: checks what the second read answers
+/// and how many reads reached the backend underneath in all.
+fn reads(
+    name: &str,
+    cap: u64,
+    setup: impl Fn(&ReadCache<Under>),
+    value: Option<&[u8]>,
+    under: usize,
+) {
+    let cache = ReadCache::new(Under::default(), cap);
+    setup(&cache);
+    get(&cache, b"ns", b"k");
+    let second = get(&cache, b"ns", b"k");
+    assert_eq!(
+        (second, cache.inner().gets()),
+        (value.map(<[u8]>::to_vec), under),
+        "{name}"
+    );
+}
+
+/// Writes `v` under `ns`/`k`.
+fn set(v: &[u8]) -> impl Fn(&ReadCache<Under>) + '_ {
+    move |c| apply(c, b"ns", &[put(b"k", v)])
+}
+
+#[test]
+fn what_reaches_the_backend_underneath() {
+    let big = &[7u8; 100 * 1024];
+    reads(
+        "a hit is served from memory",
+        1 << 20,
+        set(b"v"),
+        Some(b"v"),
+        1,
+    );
+    reads("a miss is remembered too", 1 << 20, |_| {}, None, 1);
+    reads("capacity 0 disables the cache", 0, set(b"v"), Some(b"v"), 2);
+    reads(
+        "larger than a shard: not cached",
+        64 << 10,
+        set(big),
+        Some(big),
+        2,
+    );
+    reads("100 KiB in 1 MiB: cached", 1 << 20, set(big), Some(big), 1);
+}
+
+/// Caches `ns`/`k` = "old", runs `write`, then checks what a read of `ns`/`k` answers.
+fn after(name: &str, write: impl Fn(&ReadCache<Under>), expected: Option<&[u8]>) {
+    let cache = ReadCache::new(Under::default(), 1 << 20);
+    apply(&cache, b"ns", &[put(b"k", b"old"), put(b"other", b"x")]);
+    assert_eq!(get(&cache, b"ns", b"k"), Some(b"old".to_vec()));
+    assert_eq!(get(&cache, b"ns", b"k"), Some(b"old".to_vec()));
+    assert_eq!(cache.inner().gets(), 1, "{name}: the second read was a hit");
+    write(&cache);
+    assert_eq!(
+        get(&cache, b"ns", b"k"),
+        expected.map(<[u8]>::to_vec),
+        "{name}"
+    );
+}
+
+#[test]
+fn every_write_invalidates() {
+    let ops = |ns: &'static [u8], ops: Vec<Op>| move |c: &ReadCache<Under>| apply(c, ns, &ops);
+    let refused = |c: &ReadCache<Under>| {
+        let none = Limits {
+            max_bytes: 0,
+            max_entries: 0,
+        };
+        let r = block_on(c.apply(b"ns", &[put(b"k", b"too big")], none));
+        assert!(matches!(r, Err(Error::LimitExceeded { .. })), "{r:?}");
+    };
+    let clear = |ns: &'static [u8]| move |c: &ReadCache<Under>| block_on(c.clear(ns)).unwrap();
+    after("put", ops(b"ns", vec![put(b"k", b"new")]), Some(b"new"));
+    after("delete", ops(b"ns", vec![del(b"k")]), None);
+    after(
+        "put among others",
+        ops(b"ns", vec![put(b"a", b"1"), put(b"k", b"new")]),
+        Some(b"new"),
+    );
+    after(
+        "put then delete, one batch",
+        ops(b"ns", vec![put(b"k", b"new"), del(b"k")]),
+        None,
+    );
+    after("a refused write changes nothing", refused, Some(b"old"));
+    after("clear", clear(b"ns"), None);
+    after(
+        "drop_namespace",
+        |c| block_on(c.drop_namespace(b"ns")).unwrap(),
+        None,
+    );
+    after(
+        "another namespace's write",
+        ops(b"ns2", vec![put(b"k", b"new")]),
+        Some(b"old"),
+    );
+    after(
+        "clear of a namespace ns is a prefix of",
+        clear(b"nsx"),
+        Some(b"old"),
+    );
+    after("clear of a prefix of ns", clear(b"n"), Some(b"old"));
+    // Not allowed by the contract (the cache must be the only writer): it stays stale.
+    after(
+        "a write under the cache",
+        |c| apply(c.inner(), b"ns", &[put(b"k", b"new")]),
+        Some(b"old"),
+    );
+}
+
+#[test]
+fn a_write_cancelled_half_way_still_lets_reads_cache() {
+    let cache = ReadCache::new(Under::default(), 1 << 20);
+    apply(&cache, b"ns", &[put(b"k", b"old")]);
+    cache.inner().pend_in_apply.store(true, Ordering::SeqCst);
+    {
+        let ops = [put(b"k", b"new")];
+        let mut write = pin!(cache.apply(b"ns", &ops, Limits::NONE));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(write.as_mut().poll(&mut cx).is_pending());
+    } // dropped before it reached the backend
+    assert_eq!(get(&cache, b"ns", b"k"), Some(b"old".to_vec()));
+    assert_eq!(get(&cache, b"ns", b"k"), Some(b"old".to_vec()));
+    assert_eq!(cache.inner().gets(), 1, "the second read was a hit");
+}
+
+#[test]
+fn cached_bytes_never_pass_the_capacity() {
+    for cap in [1u64, 300, TINY, 64 * 1024, 256 * 1024, 1 << 20] {
+        let cache = ReadCache::new(MemoryBackend::new(), cap);
+        for i in 0..2000u64 {
+            let key = i.to_le_bytes();
+            let len = ((i * 7919) % 3000) as usize;
+            if i % 3 != 0 {
+                apply(&cache, b"ns", &[put(&key, &vec![1; len])]);
+            }
+            get(&cache, b"ns", &key);
+            assert!(
+                cache.cached_bytes() <= cap,
+                "cap {cap}: {} cached",
+                cache.cached_bytes()
+            );
+        }
+        assert_eq!(cache.capacity_bytes(), cap);
+        if cap >= TINY {
+            assert!(
+                cache.cached_entries() > 0,
+                "cap {cap}: something stays cached"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_bytes_counted_are_namespace_key_value_and_overhead() {
+    let cache = ReadCache::new(MemoryBackend::new(), 1 << 20);
+    apply(&cache, b"ns", &[put(b"key", &[0; 100])]);
+    get(&cache, b"ns", b"key");
+    get(&cache, b"ns", b"missing");
+    let overhead = ReadCache::<MemoryBackend>::ENTRY_OVERHEAD;
+    // Each entry: the namespace's length (8 bytes), the namespace, the key, the value.
+    let value = 8 + 2 + 3 + 100 + overhead;
+    let miss = 8 + 2 + 7 + overhead;
+    assert_eq!(cache.cached_bytes(), value + miss);
+    assert_eq!(cache.cached_entries(), 2);
+}
+
+/// One step of the model test.
+#[derive(Debug, Clone)]
+enum Step {
+    Get(usize, u8),
+    Apply(usize, Vec<(u8, Option<usize>)>, bool),
+    Clear(usize),
+    Drop(usize),
+}
+
+/// Namespaces that are prefixes of each other.
+const NAMESPACES: [&[u8]; 3] = [b"", b"a", b"ab"];
+
+fn step() -> impl Strategy<Value = Step> {
+    let ns = 0..NAMESPACES.len();
+    let key = 0u8..6;
+    prop_oneof![
+        6 => (ns.clone(), key.clone()).prop_map(|(n, k)| Step::Get(n, k)),
+        4 => (
+            ns.clone(),
+            prop::collection::vec((key, prop::option::of(0usize..700)), 0..4),
+            any::<bool>()
+        )
+            .prop_map(|(n, ops, tight)| Step::Apply(n, ops, tight)),
+        1 => ns.clone().prop_map(Step::Clear),
+        1 => ns.prop_map(Step::Drop),
+    ]
+}
+
+/// Runs `step` on `b`; the answer, for comparison with the model.
+fn run<B: Backend>(b: &B, step: &Step, version: usize) -> String {
+    match step {
+        Step::Get(n, k) => format!("{:?}", block_on(b.get(NAMESPACES[*n], &[*k]))),
+        Step::Apply(n, ops, tight) => {
+            let ops: Vec<Op> = ops
+                .iter()
+                .map(|(k, v)| match v {
+                    // The version makes every put write new bytes.
+                    Some(len) => put(
+                        &[*k],
+                        &[vec![version as u8; *len], version.to_le_bytes().to_vec()].concat(),
+                    ),
+                    None => del(&[*k]),
+                })
+                .collect();
+            let limits = if *tight {
+                Limits {
+                    max_bytes: 1500,
+                    max_entries: 3,
+                }
+            } else {
+                Limits::NONE
+            };
+            format!("{:?}", block_on(b.apply(NAMESPACES[*n], &ops, limits)))
+        }
+        Step::Clear(n) => format!("{:?}", block_on(b.clear(NAMESPACES[*n]))),
+        Step::Drop(n) => format!("{:?}", block_on(b.drop_namespace(NAMESPACES[*n]))),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(testkit::cases()))]
+
+    #[test]
+    fn answers_as_the_backend_underneath_would(
+        steps in prop::collection::vec(step(), 1..60),
+        cap in prop_oneof![Just(0u64), 1u64..4000, Just(1u64 << 20)],
+    ) {
+        let cache = ReadCache::new(MemoryBackend::new(), cap);
+        let model = MemoryBackend::new();
+        for (i, s) in steps.iter().enumerate() {
+            prop_assert_eq!(run(&cache, s, i), run(&model, s, i), "step {}: {:?}", i, s);
+            prop_assert!(cache.cached_bytes() <= cap);
+        }
+        for ns in NAMESPACES {
+            prop_assert_eq!(block_on(cache.list(ns)).unwrap(), block_on(model.list(ns)).unwrap());
+        }
+    }
+}
+
+/// A read that read the old value before a write, and would cache it after the write has
+/// returned, must not: the next read sees the write.
+#[test]
+fn a_read_overtaken_by_a_whole_write_does_not_cache_what_it_read() {
+    let cache = ReadCache::new(Under::default(), 1 << 20);
+    apply(&cache, b"ns", &[put(b"k", b"old")]);
+    let reader = cache.inner().got.arm();
+    std::thread::scope(|s| {
+        let slow = s.spawn(|| get(&cache, b"ns", b"k"));
+        reader.wait(); // it has read "old" underneath
+        apply(&cache, b"ns", &[put(b"k", b"new")]);
+        reader.release();
+        assert_eq!(
+            slow.join().unwrap(),
+            Some(b"old".to_vec()),
+            "it overlapped the write"
+        );
+    });
+    assert_eq!(get(&cache, b"ns", b"k"), Some(b"new".to_vec()));
+}
+
+/// While a write is in flight, one read may see the new value underneath and another, slower,
+/// the old one; neither may cache: else a later read would go back to "old" after a read saw
+/// "new".
+#[test]
+fn no_read_caches_while_a_write_is_in_flight() {
+    let cache = ReadCache::new(Under::default(), 1 << 20);
+    apply(&cache, b"ns", &[put(b"k", b"old")]);
+    let (writer, reader) = (cache.inner().applying.arm(), cache.inner().got.arm());
+    std::thread::scope(|s| {
+        let write = s.spawn(|| apply(&cache, b"ns", &[put(b"k", b"new")]));
+        writer.wait(); // the write has begun, not yet reached the backend
+        let slow = s.spawn(|| get(&cache, b"ns", b"k"));
+        reader.wait(); // the slow read has read "old" underneath
+        let committed = cache.inner().applied.arm();
+        writer.release();
+        committed.wait(); // "new" is in the backend; the write has not returned
+        let first = get(&cache, b"ns", b"k");
+        reader.release();
+        let slow = slow.join().unwrap();
+        let then = get(&cache, b"ns", b"k");
+        committed.release(); // before asserting, so a failure cannot leave the writer stuck
+        write.join().unwrap();
+        assert_eq!(
+            [first, slow, then],
+            [
+                Some(b"new".to_vec()),
+                Some(b"old".to_vec()),
+                Some(b"new".to_vec())
+            ],
+            "a read went back to old"
+        );
+    });
+    assert_eq!(get(&cache, b"ns", b"k"), Some(b"new".to_vec()));
+}
+
+/// A batch is seen whole: once a read saw one of its keys new, no read sees another of its keys
+/// old, even one that was cached before the batch began.
+#[test]
+fn a_batch_in_flight_is_seen_whole() {
+    let cache = ReadCache::new(Under::default(), 1 << 20);
+    apply(&cache, b"ns", &[put(b"a", b"old"), put(b"b", b"old")]);
+    assert_eq!(get(&cache, b"ns", b"a"), Some(b"old".to_vec())); // "a" is cached, "b" is not
+    let committed = cache.inner().applied.arm();
+    std::thread::scope(|s| {
+        let write = s.spawn(|| apply(&cache, b"ns", &[put(b"a", b"new"), put(b"b", b"new")]));
+        committed.wait(); // both are new underneath; the write has not returned
+        let seen = [get(&cache, b"ns", b"b"), get(&cache, b"ns", b"a")];
+        committed.release(); // before asserting, so a failure cannot leave the writer stuck
+        write.join().unwrap();
+        assert_eq!(
+            seen,
+            [Some(b"new".to_vec()), Some(b"new".to_vec())],
+            "half a batch"
+        );
+    });
+}
+
+const KEYS: usize = 4;
+const WRITES: u64 = 1500;
+
+/// Writers put rising versions; each publishes the last version whose write has returned.
+/// Readers check that no read ever answers older than what was published before it began, nor
+/// older than their own previous read of the key.
+#[test]
+fn no_reader_sees_a_value_older_than_a_completed_write() {
+    for cap in [TINY, 1 << 20] {
+        let cache = ReadCache::new(Under::racy(), cap);
+        let done: Vec<AtomicU64> = (0..KEYS).map(|_| AtomicU64::new(0)).collect();
+        let finished = AtomicBool::new(false);
+        let version = |v: Option<Vec<u8>>| {
+            v.map_or(0, |b| {
+                u64::from_be_bytes(b[..8].try_into().expect("8 bytes"))
+            })
+        };
+        std::thread::scope(|s| {
+            let writers: Vec<_> = (0..2)
+                .map(|w| {
+                    let (cache, done) = (&cache, &done);
+                    s.spawn(move || {
+                        for v in 1..=WRITES {
+                            // Writer `w` owns keys w, w + 2, ...
+                            let k = w + 2 * (v as usize % (KEYS / 2));
+                            let value = [v.to_be_bytes().as_slice(), &[0; 40]].concat();
+                            apply(cache, b"ns", &[put(&[k as u8], &value)]);
+                            done[k].store(v, Ordering::Release);
+                        }
+                    })
+                })
+                .collect();
+            for _ in 0..2 {
+                let (cache, done, finished) = (&cache, &done, &finished);
+                s.spawn(move || {
+                    let mut seen = [0u64; KEYS];
+                    let mut i = 0usize;
+                    while !finished.load(Ordering::Acquire) {
+                        i += 1;
+                        let k = i % KEYS;
+                        let floor = done[k].load(Ordering::Acquire).max(seen[k]);
+                        let got = version(get(cache, b"ns", &[k as u8]));
+                        assert!(
+                            got >= floor,
+                            "cap {cap}: key {k} read version {got} after {floor}"
+                        );
+                        seen[k] = got;
+                    }
+                });
+            }
+            for w in writers {
+                w.join().expect("writer");
+            }
+            finished.store(true, Ordering::Release);
+        });
+        for (k, d) in done.iter().enumerate() {
+            assert_eq!(
+                version(get(&cache, b"ns", &[k as u8])),
+                d.load(Ordering::Acquire)
+            );
+        }
+    }
+}
