@@ -27,6 +27,8 @@ pub fn is_wrong_master_key(err: &Error) -> bool {
 /// - **Namespaces** are named in `B` by a keyed hash (HMAC-SHA256), so no user or app id reaches
 ///   it; their plaintext bytes are kept inside the wrapped data key, so
 ///   [`namespaces`](Backend::namespaces) still answers with them.
+/// - **Memory**: each namespace's keys (with their ciphers expanded) and the sealed forms of
+///   its key names are cached, within [`CacheSizes`]; a dropped namespace leaves nothing there.
 /// - **Sizes** pass through: every [`Op::Put`] keeps its `charge`, so quotas count plaintext
 ///   sizes and usage is exactly what `B` reports.
 /// - **Keys**: each namespace has a random data key, stored in `B` wrapped by a key derived from
@@ -101,13 +103,13 @@ pub struct CacheSizes {
     /// again (one read of the keyring) when it is next used. 0 keeps none.
     pub namespaces: usize,
     /// Sealed key names kept, by namespace and name, for names of at most
-    /// [`MAX_CACHED_NAME`] bytes: at most about 250 bytes each (the namespace's tag, the name
+    /// [`MAX_CACHED_NAME`] bytes: at most about 280 bytes each (the namespace's tag, the name
     /// and its sealed form, and the map's own overhead). 0 keeps none.
     pub names: usize,
 }
 
 impl Default for CacheSizes {
-    /// 4,096 namespaces and 65,536 names: at most about 6 MiB + 16 MiB.
+    /// 4,096 namespaces and 65,536 names: at most about 6 MiB + 18 MiB.
     fn default() -> Self {
         CacheSizes {
             namespaces: 4096,
