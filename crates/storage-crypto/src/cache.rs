@@ -10,9 +10,9 @@
 //! Whatever a value holds is dropped on eviction, removal or [`clear`](Bounded::clear), so
 //! values that wipe themselves on drop (key material) are wiped then.
 
+use hashbrown::HashTable;
 use std::borrow::Borrow;
 use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -21,24 +21,29 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub(crate) struct Bounded<K, V> {
     shards: Box<[RwLock<Shard<K, V>>]>,
     per_shard: usize,
+    /// SipHash with a random key (std's `RandomState`): key names and namespaces come from
+    /// callers, so collisions must not be cheap to make. One hash per call picks the shard and
+    /// finds the entry in it.
     hasher: RandomState,
 }
 
-type Shard<K, V> = HashMap<K, Slot<V>>;
+type Shard<K, V> = HashTable<Slot<K, V>>;
 
-struct Slot<V> {
+struct Slot<K, V> {
+    hash: u64,
+    key: K,
     value: V,
     /// Set by every read, cleared when an eviction passes over the entry.
     used: AtomicBool,
 }
 
-impl<K: Hash + Eq + Clone, V: Clone> Bounded<K, V> {
+impl<K: Hash + Eq, V: Clone> Bounded<K, V> {
     /// A cache of at most `shards * per_shard` entries (`shards` rounded up to one); with
     /// `per_shard` 0 it holds nothing.
     pub(crate) fn new(shards: usize, per_shard: usize) -> Self {
         Bounded {
             shards: (0..shards.max(1))
-                .map(|_| RwLock::new(HashMap::new()))
+                .map(|_| RwLock::new(HashTable::new()))
                 .collect(),
             per_shard,
             hasher: RandomState::new(),
@@ -62,9 +67,13 @@ impl<K: Hash + Eq + Clone, V: Clone> Bounded<K, V> {
         (0..self.shards.len()).map(|i| self.read(i).len()).sum()
     }
 
-    fn shard_of<Q: Hash + ?Sized>(&self, key: &Q) -> usize {
-        // The high bits: the shard's own map buckets by the low bits of another hash anyway.
-        (self.hasher.hash_one(key) >> 32) as usize % self.shards.len()
+    fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    fn shard_of(&self, hash: u64) -> usize {
+        // The high bits: the table buckets by the low ones.
+        (hash >> 32) as usize % self.shards.len()
     }
 
     // Nothing panics while holding these locks, so a poisoned shard is still consistent.
@@ -84,8 +93,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Bounded<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let shard = self.read(self.shard_of(key));
-        let slot = shard.get(key)?;
+        let hash = self.hash(key);
+        let shard = self.read(self.shard_of(hash));
+        let slot = shard.find(hash, |s| s.key.borrow() == key)?;
         if !slot.used.load(Ordering::Relaxed) {
             slot.used.store(true, Ordering::Relaxed);
         }
@@ -98,19 +108,29 @@ impl<K: Hash + Eq + Clone, V: Clone> Bounded<K, V> {
         if self.per_shard == 0 {
             return;
         }
-        let mut shard = self.write(self.shard_of(&key));
-        if shard.len() >= self.per_shard && !shard.contains_key(&key) {
-            let victim = shard
-                .iter()
-                .find(|(_, slot)| !slot.used.swap(false, Ordering::Relaxed))
-                .or_else(|| shard.iter().next())
-                .map(|(k, _)| k.clone());
-            if let Some(victim) = victim {
-                shard.remove(&victim);
+        let hash = self.hash(&key);
+        let mut shard = self.write(self.shard_of(hash));
+        if let Some(slot) = shard.find_mut(hash, |s| s.key == key) {
+            slot.value = value;
+            return;
+        }
+        if shard.len() >= self.per_shard {
+            // Second chance: the first entry not read since an eviction last passed it, clearing
+            // the marks of those passed; if every one was read, the first.
+            let evicted = shard
+                .extract_if(|s| !s.used.swap(false, Ordering::Relaxed))
+                .next();
+            if evicted.is_none() {
+                shard.extract_if(|_| true).next();
             }
         }
-        let used = AtomicBool::new(false);
-        shard.insert(key, Slot { value, used });
+        let slot = Slot {
+            hash,
+            key,
+            value,
+            used: AtomicBool::new(false),
+        };
+        shard.insert_unique(hash, slot, |s| s.hash);
     }
 
     /// Removes the entry under `key`, if any.
@@ -119,13 +139,17 @@ impl<K: Hash + Eq + Clone, V: Clone> Bounded<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.write(self.shard_of(key)).remove(key);
+        let hash = self.hash(key);
+        let mut shard = self.write(self.shard_of(hash));
+        if let Ok(entry) = shard.find_entry(hash, |s| s.key.borrow() == key) {
+            entry.remove();
+        }
     }
 
     /// Removes every entry whose key fails `keep`.
     pub(crate) fn retain(&self, mut keep: impl FnMut(&K) -> bool) {
         for shard in 0..self.shards.len() {
-            self.write(shard).retain(|k, _| keep(k));
+            self.write(shard).retain(|s| keep(&s.key));
         }
     }
 }
