@@ -159,6 +159,7 @@ mod mpstore;
 mod my;
 mod options;
 mod results;
+mod store_options;
 mod tt;
 mod wx;
 mod wx_tt;
@@ -172,5 +173,6 @@ pub use results::{
     BatchGetStorageResult, GeneralResult, GetStorageInfoResult, GetStorageResult, MyData, MyError,
     MySuccess, MySync, MySyncFailure, StorageInfo, TtError, WxError,
 };
+pub use store_options::StoreOptions;
 pub use tt::Tt;
 pub use wx::Wx;

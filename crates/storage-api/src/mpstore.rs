@@ -2,13 +2,15 @@
 
 use crate::local::Local;
 use crate::mini_program::MiniProgram;
+use crate::store_options::StoreOptions;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use storage_core::{
-    block_on, Backend, Error, MemoryBackend, Namespace, NamespaceUsage, Result, Scope, Store,
+    block_on, Backend, Error, MemoryBackend, Namespace, NamespaceUsage, ReadCache, Result, Scope,
+    Store,
 };
 use storage_crypto::{is_wrong_master_key, EncryptedBackend, KeyFileProvider, KeyProvider};
-use storage_sled::{SledBackend, SledOptions};
+use storage_sled::SledBackend;
 
 /// The file name of the master key [`Mpstore::open_default`] keeps in the store's directory.
 ///
@@ -100,7 +102,9 @@ impl Mpstore {
     /// `provider`.
     ///
     /// Every write is durable when its call succeeds (see [`storage_sled::Durability`]); use
-    /// [`open_with`](Self::open_with) for the faster buffered mode. A wrong master key fails here
+    /// [`open_with`](Self::open_with) for the faster buffered mode. Hot values are served from
+    /// an 8 MiB read cache of plaintext above the encryption layer
+    /// ([`StoreOptions::read_cache_bytes`]). A wrong master key fails here
     /// with a clear error ([`storage_crypto::is_wrong_master_key`]) and changes nothing. Blocks
     /// the calling thread while opening; needs no async runtime.
     ///
@@ -118,10 +122,16 @@ impl Mpstore {
     /// assert!(Mpstore::open(dir.path(), &RawKeyProvider::new([8; 32])).is_err());
     /// ```
     pub fn open(dir: impl AsRef<Path>, provider: &dyn KeyProvider) -> Result<Mpstore> {
-        Mpstore::open_with(dir, provider, SledOptions::default())
+        Mpstore::open_with(dir, provider, StoreOptions::default())
     }
 
-    /// Like [`open`](Self::open), with sled's options (durability mode, cache budget).
+    /// Like [`open`](Self::open), with options: sled's (durability mode, page cache budget), or
+    /// [`StoreOptions`] (those and the read cache's budget).
+    ///
+    /// The stack: a [`ReadCache`] (unless `read_cache_bytes` is 0) over an [`EncryptedBackend`]
+    /// over a [`SledBackend`]. The cache is sound because this store is the only writer of its
+    /// sled database; it is never put over a backend others write too (pass such a backend,
+    /// e.g. Redis, to [`with_backend`](Self::with_backend), which adds no cache).
     ///
     /// ```
     /// use storage_api::Mpstore;
@@ -131,16 +141,25 @@ impl Mpstore {
     /// // Faster, but a crash may lose the last moments of writes.
     /// let options = SledOptions { durability: Durability::Buffered, ..SledOptions::default() };
     /// let store = Mpstore::open_with(dir.path(), &RawKeyProvider::new([7; 32]), options).unwrap();
+    /// // No read cache (every read decrypts):
+    /// # drop(store);
+    /// let options = storage_api::StoreOptions { read_cache_bytes: 0, ..Default::default() };
+    /// let store = Mpstore::open_with(dir.path(), &RawKeyProvider::new([7; 32]), options).unwrap();
     /// ```
     pub fn open_with(
         dir: impl AsRef<Path>,
         provider: &dyn KeyProvider,
-        options: SledOptions,
+        options: impl Into<StoreOptions>,
     ) -> Result<Mpstore> {
-        let sled = SledBackend::open_with(dir.as_ref().join(DATA_DIR), options)?;
+        let options = options.into();
+        let sled = SledBackend::open_with(dir.as_ref().join(DATA_DIR), options.sled)?;
         let encrypted = Arc::new(block_on(EncryptedBackend::open(sled, provider))?);
+        let backend: Arc<dyn Backend> = match options.read_cache_bytes {
+            0 => encrypted.clone(),
+            bytes => Arc::new(ReadCache::new(encrypted.clone(), bytes)),
+        };
         Ok(Mpstore {
-            backend: encrypted.clone(),
+            backend,
             keyed: Some(encrypted),
             key_dir: None,
             rotation: Arc::default(),
@@ -159,11 +178,11 @@ impl Mpstore {
     /// assert!(dir.path().join("mpstore").join("master.key").exists());
     /// ```
     pub fn open_default(dir: impl AsRef<Path>) -> Result<Mpstore> {
-        Mpstore::open_default_with(dir, SledOptions::default())
+        Mpstore::open_default_with(dir, StoreOptions::default())
     }
 
-    /// Like [`open_default`](Self::open_default), with sled's options (durability mode, cache
-    /// budget).
+    /// Like [`open_default`](Self::open_default), with options: sled's (durability mode, page
+    /// cache budget), or [`StoreOptions`] (those and the read cache's budget).
     ///
     /// An interrupted rotation is finished here, by one rule: if `master.key` opens the store,
     /// the rotation never switched, and a leftover `master.key.new` is not the store's key (it
@@ -178,8 +197,11 @@ impl Mpstore {
     /// let options = SledOptions { durability: Durability::Buffered, ..SledOptions::default() };
     /// let store = Mpstore::open_default_with(dir.path(), options).unwrap();
     /// ```
-    pub fn open_default_with(dir: impl AsRef<Path>, options: SledOptions) -> Result<Mpstore> {
-        let dir = dir.as_ref();
+    pub fn open_default_with(
+        dir: impl AsRef<Path>,
+        options: impl Into<StoreOptions>,
+    ) -> Result<Mpstore> {
+        let (dir, options) = (dir.as_ref(), options.into());
         std::fs::create_dir_all(dir).map_err(|e| {
             Error::Backend(format!(
                 "cannot create the store directory {}: {e}",
@@ -218,7 +240,9 @@ impl Mpstore {
         Mpstore::with_backend(MemoryBackend::new())
     }
 
-    /// A store over any backend (a decorated one, a remote one, a fault-injecting one).
+    /// A store over any backend (a decorated one, a remote one, a fault-injecting one), used as
+    /// it is: no read cache is added (a remote backend other processes write must not have one;
+    /// wrap a backend this store alone writes in [`ReadCache`] yourself if you want one).
     ///
     /// ```
     /// # use storage_api::Mpstore;

@@ -12,6 +12,7 @@ mod limits;
 mod model;
 mod parameters;
 mod persistence;
+mod read_cache;
 mod results;
 mod rotation;
 mod seeds;
