@@ -14,6 +14,7 @@
 //! thread of its own, no timer: it runs on the writers' threads and completes under any
 //! executor.
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Shared flush state of one store.
@@ -21,12 +22,14 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 pub(crate) struct GroupCommit {
     state: Mutex<State>,
     done: Condvar,
+    /// The newest generation handed to a writer (outside the lock: every write takes one).
+    requested: AtomicU64,
+    /// Whether `State::failed` is set: every call checks it, so reads need no lock.
+    stopped: AtomicBool,
 }
 
 #[derive(Debug, Default)]
 struct State {
-    /// The newest generation handed to a writer.
-    requested: u64,
     /// Every generation up to this one is durable.
     durable: u64,
     /// Whether a leader is flushing now.
@@ -49,14 +52,15 @@ impl GroupCommit {
     /// `g` before it flushes knows every write numbered up to `g` was complete by then.
     pub(crate) fn commit<T>(&self, write: impl FnOnce() -> T) -> (T, u64) {
         let out = write();
-        let mut s = self.lock();
-        s.requested += 1;
-        (out, s.requested)
+        // SeqCst: a leader's load of `requested` sees every generation handed out before it,
+        // each after its write completed.
+        let generation = self.requested.fetch_add(1, Ordering::SeqCst) + 1;
+        (out, generation)
     }
 
     /// The generation of the newest commit: waiting for it covers every write committed so far.
     pub(crate) fn latest(&self) -> u64 {
-        self.lock().requested
+        self.requested.load(Ordering::SeqCst)
     }
 
     /// Waits until `generation` is durable, running `flush` itself if no other writer is. Returns
@@ -79,7 +83,7 @@ impl GroupCommit {
                 s = self.done.wait(s).unwrap_or_else(|e| e.into_inner());
                 continue;
             }
-            let target = s.requested;
+            let target = self.requested.load(Ordering::SeqCst);
             s.flushing = true;
             drop(s);
             let result = flush();
@@ -88,7 +92,10 @@ impl GroupCommit {
             s.flushes += 1;
             match result {
                 Ok(()) => s.durable = s.durable.max(target),
-                Err(e) => s.failed = Some(e),
+                Err(e) => {
+                    s.failed = Some(e);
+                    self.stopped.store(true, Ordering::Release);
+                }
             }
             self.done.notify_all();
         }
@@ -99,11 +106,15 @@ impl GroupCommit {
     pub(crate) fn fail(&self, error: String) {
         let mut s = self.lock();
         s.failed.get_or_insert(error);
+        self.stopped.store(true, Ordering::Release);
         self.done.notify_all();
     }
 
     /// The error of a failed flush or write, if one failed.
     pub(crate) fn failure(&self) -> Option<String> {
+        if !self.stopped.load(Ordering::Acquire) {
+            return None;
+        }
         self.lock().failed.clone()
     }
 
@@ -185,6 +196,60 @@ mod tests {
             2,
             "one flush for the leader, one for all the waiters"
         );
+    }
+
+    /// A writer whose write is already covered by the running flush waits for that flush and
+    /// starts none of its own.
+    #[test]
+    fn a_writer_covered_by_the_running_flush_starts_no_other() {
+        let gc = GroupCommit::default();
+        let ((), first) = gc.commit(|| ());
+        let ((), second) = gc.commit(|| ());
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let (started_tx, started_rx) = mpsc::channel::<()>();
+        let release_rx = Mutex::new(release_rx);
+        std::thread::scope(|s| {
+            let leader = s.spawn(|| {
+                gc.wait_durable(first, || {
+                    started_tx.send(()).unwrap();
+                    release_rx.lock().unwrap().recv().unwrap();
+                    Ok(())
+                })
+            });
+            started_rx.recv().unwrap(); // the leader's flush covers both writes
+            let follower = s.spawn(|| gc.wait_durable(second, || panic!("a second flush")));
+            release_tx.send(()).unwrap();
+            leader.join().unwrap().unwrap();
+            follower.join().unwrap().unwrap();
+        });
+        assert_eq!(gc.flushes(), 1);
+    }
+
+    /// A running flush holds no writer back: a write commits while the flush is still held open.
+    #[test]
+    fn writers_commit_while_a_flush_runs() {
+        let gc = GroupCommit::default();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let (started_tx, started_rx) = mpsc::channel::<()>();
+        let release_rx = Mutex::new(release_rx);
+        std::thread::scope(|s| {
+            let leader = s.spawn(|| {
+                write_and_wait(&gc, || {
+                    started_tx.send(()).unwrap();
+                    release_rx.lock().unwrap().recv().unwrap();
+                    Ok(())
+                })
+            });
+            started_rx.recv().unwrap();
+            // On this thread, while the flush is held open: were commits gated by flushes, this
+            // would never return (and the test would hang instead of passing).
+            let ((), generation) = gc.commit(|| ());
+            assert_eq!(generation, 2);
+            release_tx.send(()).unwrap();
+            leader.join().unwrap().unwrap();
+            gc.wait_durable(generation, || Ok(())).unwrap();
+        });
+        assert_eq!(gc.flushes(), 2);
     }
 
     #[test]
