@@ -197,3 +197,28 @@ fn warm_caches_survive_rotations() {
     let cold = open_sized(&raw, 4, sizes(0, 0));
     assert!((0..3).all(|i| (0..3).all(|j| read(&cold, i, j) == Some(value(i, j)))));
 }
+
+/// Threads sharing one namespace find its kept ciphers and caches busy: each call still seals and
+/// opens exactly (a busy cipher is replaced by a temporary one, never waited for or shared).
+#[test]
+fn threads_sharing_a_namespace_read_and_write_exactly() {
+    let raw: Raw = Arc::default();
+    let store = open_sized(&raw, 1, sizes(2, 8));
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let store = &store;
+            s.spawn(move || {
+                for round in 0..150 {
+                    let j = t * 1000 + round % 12;
+                    write(store, 0, j);
+                    assert_eq!(read(store, 0, j), Some(value(0, j)), "thread {t}");
+                }
+            });
+        }
+    });
+    let cold = open_sized(&raw, 1, sizes(0, 0));
+    let listed = block_on(cold.list(&ns(0))).unwrap().keys;
+    assert_eq!(listed.len(), 4 * 12);
+    assert!((0..4)
+        .all(|t| (0..12).all(|r| read(&cold, 0, t * 1000 + r) == Some(value(0, t * 1000 + r)))));
+}
