@@ -1,5 +1,6 @@
 //! Random sequences of writes, clears, drops, rotations and re-opens (cold caches, keys read back
-//! from the keyring) against the backend model: the store always answers exactly as the model,
+//! from the keyring) against the backend model, with caches of every size from none to the
+//! default: the store always answers exactly as the model, its caches stay within their sizes,
 //! and its keyring never keeps a wrap of another generation or a rotation marker.
 
 mod support;
@@ -10,8 +11,8 @@ use std::sync::Arc;
 use storage_core::testkit::model::BackendModel;
 use storage_core::testkit::strategies::{raw_namespace, raw_op};
 use storage_core::{block_on, Backend, Limits, Op};
-use storage_crypto::EncryptedBackend;
-use support::{key, open, Raw};
+use storage_crypto::{CacheSizes, EncryptedBackend};
+use support::{key, Raw};
 
 #[derive(Debug, Clone)]
 enum Step {
@@ -32,8 +33,21 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
+/// Cache sizes from none (every call unwraps keys and seals names) to the default.
+fn sizes() -> impl Strategy<Value = CacheSizes> {
+    prop_oneof![
+        3 => (0usize..4, 0usize..6).prop_map(|(namespaces, names)| CacheSizes { namespaces, names }),
+        1 => Just(CacheSizes::default()),
+    ]
+}
+
+fn open(raw: &Raw, n: u8, sizes: CacheSizes) -> EncryptedBackend<Raw> {
+    block_on(EncryptedBackend::open_with(Arc::clone(raw), &key(n), sizes)).unwrap()
+}
+
 fn assert_matches(
     store: &EncryptedBackend<Raw>,
+    sizes: CacheSizes,
     model: &BackendModel,
     namespaces: &[Vec<u8>],
 ) -> Result<(), TestCaseError> {
@@ -57,6 +71,8 @@ fn assert_matches(
         .collect();
     prop_assert!(generations.len() <= 1, "{:?}", generations);
     prop_assert!(!keyring.iter().any(|k| k == b"r"));
+    let held = store.cached();
+    prop_assert!(held.namespaces <= sizes.namespaces && held.names <= sizes.names);
     Ok(())
 }
 
@@ -71,11 +87,12 @@ proptest! {
     fn reopened_and_rotated_stores_match_the_model(
         namespaces in btree_set(raw_namespace(), 4..=4),
         steps in vec(step(), 1..25),
+        sizes in sizes(),
     ) {
         let namespaces: Vec<Vec<u8>> = namespaces.into_iter().collect();
         let raw: Raw = Arc::default();
         let mut current = 1;
-        let mut store = open(Arc::clone(&raw), &key(current)).unwrap();
+        let mut store = open(&raw, current, sizes);
         let mut model = BackendModel::default();
         for step in steps {
             match step {
@@ -98,10 +115,10 @@ proptest! {
                 }
                 Step::Reopen => {
                     drop(store);
-                    store = open(Arc::clone(&raw), &key(current)).unwrap();
+                    store = open(&raw, current, sizes);
                 }
             }
-            assert_matches(&store, &model, &namespaces)?;
+            assert_matches(&store, sizes, &model, &namespaces)?;
         }
     }
 }
