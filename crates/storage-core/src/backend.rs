@@ -146,29 +146,48 @@ pub trait Backend: Send + Sync {
     async fn namespaces(&self) -> Result<Vec<(Vec<u8>, Usage)>>;
 }
 
+/// The future an object-safe [`Backend`] method returns (what `#[async_trait]` makes of it).
+type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
 /// Shared and boxed backends are backends too.
+///
+/// Written out rather than with `#[async_trait]`, so a call through an `Arc<dyn Backend>` hands
+/// back the inner backend's future as it is instead of boxing it a second time.
 macro_rules! forward_backend {
     ($($ptr:ty),*) => {$(
-        #[async_trait]
         #[deny(clippy::missing_trait_methods)]
         impl<B: Backend + ?Sized> Backend for $ptr {
-            async fn get(&self, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>> {
-                (**self).get(ns, key).await
+            fn get<'s, 'n, 'k, 'f>(&'s self, ns: &'n [u8], key: &'k [u8])
+                -> BoxFuture<'f, Result<Option<Vec<u8>>>>
+            where 's: 'f, 'n: 'f, 'k: 'f, Self: 'f
+            {
+                (**self).get(ns, key)
             }
-            async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
-                (**self).apply(ns, ops, limits).await
+            fn apply<'s, 'n, 'o, 'f>(&'s self, ns: &'n [u8], ops: &'o [Op], limits: Limits)
+                -> BoxFuture<'f, Result<Usage>>
+            where 's: 'f, 'n: 'f, 'o: 'f, Self: 'f
+            {
+                (**self).apply(ns, ops, limits)
             }
-            async fn list(&self, ns: &[u8]) -> Result<Listing> {
-                (**self).list(ns).await
+            fn list<'s, 'n, 'f>(&'s self, ns: &'n [u8]) -> BoxFuture<'f, Result<Listing>>
+            where 's: 'f, 'n: 'f, Self: 'f
+            {
+                (**self).list(ns)
             }
-            async fn clear(&self, ns: &[u8]) -> Result<()> {
-                (**self).clear(ns).await
+            fn clear<'s, 'n, 'f>(&'s self, ns: &'n [u8]) -> BoxFuture<'f, Result<()>>
+            where 's: 'f, 'n: 'f, Self: 'f
+            {
+                (**self).clear(ns)
             }
-            async fn drop_namespace(&self, ns: &[u8]) -> Result<()> {
-                (**self).drop_namespace(ns).await
+            fn drop_namespace<'s, 'n, 'f>(&'s self, ns: &'n [u8]) -> BoxFuture<'f, Result<()>>
+            where 's: 'f, 'n: 'f, Self: 'f
+            {
+                (**self).drop_namespace(ns)
             }
-            async fn namespaces(&self) -> Result<Vec<(Vec<u8>, Usage)>> {
-                (**self).namespaces().await
+            fn namespaces<'s, 'f>(&'s self) -> BoxFuture<'f, Result<Vec<(Vec<u8>, Usage)>>>
+            where 's: 'f, Self: 'f
+            {
+                (**self).namespaces()
             }
         }
     )*};

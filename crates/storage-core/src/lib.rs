@@ -52,6 +52,75 @@ pub use value::{JsDate, JsObject, JsType, JsValue, Size};
 /// This is the `*Sync` path: backends promise their futures complete under it (see
 /// [`Backend`]), and it does not panic when called from inside a tokio runtime (it blocks that
 /// thread until the future is done).
+///
+/// Each thread keeps one waker for its calls (a nested call makes its own), so a call whose
+/// future is ready at once, as a cached read is, allocates nothing here.
+///
+/// ```
+/// assert_eq!(storage_core::block_on(async { 1 + 1 }), 2);
+/// ```
 pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    pollster::block_on(future)
+    waiting::block_on(future)
+}
+
+mod waiting {
+    use std::cell::Cell;
+    use std::future::Future;
+    use std::pin::pin;
+    use std::sync::{Arc, Condvar, Mutex};
+    use std::task::{Context, Poll, Wake, Waker};
+
+    /// Set by a wake, taken by the waiting thread.
+    #[derive(Default)]
+    struct Signal {
+        woken: Mutex<bool>,
+        cond: Condvar,
+    }
+
+    impl Signal {
+        fn wait(&self) {
+            let mut woken = self.woken.lock().unwrap_or_else(|e| e.into_inner());
+            while !*woken {
+                woken = self.cond.wait(woken).unwrap_or_else(|e| e.into_inner());
+            }
+            *woken = false;
+        }
+    }
+
+    impl Wake for Signal {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            *self.woken.lock().unwrap_or_else(|e| e.into_inner()) = true;
+            self.cond.notify_one();
+        }
+    }
+
+    thread_local! {
+        /// This thread's idle signal and its waker; taken while a call runs, so a nested call
+        /// (a future that itself blocks on another) gets a fresh one and no wake is lost.
+        static IDLE: Cell<Option<(Arc<Signal>, Waker)>> = const { Cell::new(None) };
+    }
+
+    pub(super) fn block_on<F: Future>(future: F) -> F::Output {
+        let mut future = pin!(future);
+        let (signal, waker) = IDLE.try_with(Cell::take).ok().flatten().unwrap_or_else(|| {
+            let signal = Arc::new(Signal::default());
+            let waker = Waker::from(signal.clone());
+            (signal, waker)
+        });
+        let mut cx = Context::from_waker(&waker);
+        let output = loop {
+            match future.as_mut().poll(&mut cx) {
+                Poll::Ready(output) => break output,
+                Poll::Pending => signal.wait(),
+            }
+        };
+        // A wake that comes later (a clone of the waker kept somewhere) at worst makes a later
+        // call poll once more than needed.
+        let _ = IDLE.try_with(|idle| idle.set(Some((signal, waker))));
+        output
+    }
 }

@@ -131,7 +131,19 @@ impl Namespace {
 
     /// The bytes a backend stores for this namespace.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+        // Sized once: this runs on every call of the engine.
+        let ids = match self {
+            Namespace::Local { user, app, scope } => {
+                let plugin = match scope {
+                    Scope::Plugin(p) => 4 + p.len(),
+                    Scope::App | Scope::WebView => 0,
+                };
+                user.len() + app.len() + plugin
+            }
+            Namespace::Cloud { game, openid } => game.len() + openid.len(),
+            Namespace::GameHost { game, subject } => game.len() + subject.len(),
+        };
+        let mut out = Vec::with_capacity(ids + 10);
         match self {
             Namespace::Local { user, app, scope } => {
                 out.push(LOCAL);

@@ -55,7 +55,8 @@ pub struct ReadCache<B> {
     inner: B,
     /// Empty when the cache is disabled.
     shards: Box<[Mutex<Shard>]>,
-    hasher: RandomState,
+    /// Seeds the shard choice, so which keys share a shard differs from process to process.
+    seed: u64,
     capacity: u64,
 }
 
@@ -116,7 +117,7 @@ impl<B> ReadCache<B> {
                     })
                 })
                 .collect(),
-            hasher: RandomState::new(),
+            seed: RandomState::new().hash_one(0x5eed_u64),
             capacity: capacity_bytes,
         }
     }
@@ -142,11 +143,30 @@ impl<B> ReadCache<B> {
     }
 
     fn shard(&self, ns: &[u8], key: &[u8]) -> &Mutex<Shard> {
-        let hash = self.hasher.hash_one((ns, key));
-        // Fold the high bits in: the low bits alone may be the weakest.
-        let index = ((hash >> 32) ^ hash) as usize & (self.shards.len() - 1);
-        &self.shards[index]
+        let hash = spread(self.seed, ns, key);
+        &self.shards[(hash >> 32) as usize & (self.shards.len() - 1)]
     }
+}
+
+/// A quick seeded hash of a namespace and key, to pick a shard: eight bytes at a time, each
+/// mixed in with a multiply (the shard's map hashes the key again, properly, on its own). The
+/// key's length goes in too, so moving bytes between namespace and key moves the hash.
+fn spread(seed: u64, ns: &[u8], key: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = seed ^ (key.len() as u64).wrapping_mul(K);
+    for part in [ns, key] {
+        let mut words = part.chunks_exact(8);
+        for word in &mut words {
+            let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+            h = (h ^ word).wrapping_mul(K).rotate_left(31);
+        }
+        let mut tail = [0u8; 8];
+        tail[..words.remainder().len()].copy_from_slice(words.remainder());
+        h = (h ^ u64::from_le_bytes(tail))
+            .wrapping_mul(K)
+            .rotate_left(31);
+    }
+    h ^ (h >> 29)
 }
 
 fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
