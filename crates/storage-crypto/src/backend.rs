@@ -99,7 +99,7 @@ pub const MAX_CACHED_NAME: usize = 64;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CacheSizes {
     /// Namespaces whose unwrapped keys (with their expanded ciphers) stay in memory: about
-    /// 1.3 KiB each plus the namespace's bytes. Beyond it, a namespace's keys are unwrapped
+    /// 1.5 KiB each plus the namespace's bytes. Beyond it, a namespace's keys are unwrapped
     /// again (one read of the keyring) when it is next used. 0 keeps none.
     pub namespaces: usize,
     /// Sealed key names kept, by namespace and name, for names of at most
