@@ -82,11 +82,13 @@ const MAX_SHARDS: usize = 16;
 const MIN_SHARD_BYTES: u64 = 256 * 1024;
 
 /// See [`ReadCache::ENTRY_OVERHEAD`].
-const ENTRY_OVERHEAD: u64 = 96;
+const ENTRY_OVERHEAD: u64 = 128;
 
 impl<B> ReadCache<B> {
-    /// What each cached entry counts on top of its namespace, key and value bytes: the map slot,
-    /// the list links, the boxes' headers, rounded up.
+    /// What each cached entry counts on top of its namespace, key and value bytes: the list node
+    /// (two boxes and two links, in an allocation of its own: about 64 bytes), the map's slot
+    /// (16 bytes, at most 8/7 of them in use), and the allocator's headers and rounding of the
+    /// key's and the value's boxes (about 24 bytes each).
     pub const ENTRY_OVERHEAD: u64 = ENTRY_OVERHEAD;
 
     /// A cache of at most `capacity_bytes` over `inner`; 0 disables it.
