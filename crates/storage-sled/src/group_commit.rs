@@ -21,7 +21,10 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 #[derive(Debug, Default)]
 pub(crate) struct GroupCommit {
     state: Mutex<State>,
-    done: Condvar,
+    /// Where writers wait for a flush, by the parity of its number: a writer waits only for the
+    /// flush that covers it (the running one, or the next), so the end of a flush wakes the
+    /// writers it made durable and one leader for the next flush, not every waiting writer.
+    done: [Condvar; 2],
     /// The newest generation handed to a writer (outside the lock: every write takes one).
     requested: AtomicU64,
     /// Whether `State::failed` is set: every call checks it, so reads need no lock.
@@ -34,6 +37,10 @@ struct State {
     durable: u64,
     /// Whether a leader is flushing now.
     flushing: bool,
+    /// The number of the running flush, or of the last one.
+    flush_no: u64,
+    /// The generation the running flush makes durable.
+    target: u64,
     /// Set when a flush or a write failed: nothing after it can be promised durable.
     failed: Option<String>,
     /// Flushes run so far (for tests and diagnostics).
@@ -80,24 +87,47 @@ impl GroupCommit {
                 return Ok(());
             }
             if s.flushing {
-                s = self.done.wait(s).unwrap_or_else(|e| e.into_inner());
+                // A waiter whose write ended before the running flush started is covered by
+                // it; a later one by the next.
+                let covering = if generation <= s.target {
+                    s.flush_no
+                } else {
+                    s.flush_no + 1
+                };
+                s = self.done[(covering % 2) as usize]
+                    .wait(s)
+                    .unwrap_or_else(|e| e.into_inner());
                 continue;
             }
-            let target = self.requested.load(Ordering::SeqCst);
             s.flushing = true;
+            s.flush_no += 1;
+            s.target = self.requested.load(Ordering::SeqCst);
+            let (no, target) = (s.flush_no, s.target);
             drop(s);
             let result = flush();
             s = self.lock();
             s.flushing = false;
             s.flushes += 1;
             match result {
-                Ok(()) => s.durable = s.durable.max(target),
+                Ok(()) => {
+                    s.durable = s.durable.max(target);
+                    // Everyone this flush covered; and one writer waiting for the next flush,
+                    // to lead it (the rest sleep until it ends).
+                    self.done[(no % 2) as usize].notify_all();
+                    self.done[((no + 1) % 2) as usize].notify_one();
+                }
                 Err(e) => {
                     s.failed = Some(e);
                     self.stopped.store(true, Ordering::Release);
+                    self.wake_all();
                 }
             }
-            self.done.notify_all();
+        }
+    }
+
+    fn wake_all(&self) {
+        for waiting in &self.done {
+            waiting.notify_all();
         }
     }
 
@@ -107,7 +137,7 @@ impl GroupCommit {
         let mut s = self.lock();
         s.failed.get_or_insert(error);
         self.stopped.store(true, Ordering::Release);
-        self.done.notify_all();
+        self.wake_all();
     }
 
     /// The error of a failed flush or write, if one failed.
