@@ -214,8 +214,9 @@ impl SledBackend {
         NsState::of(headers(self.entries.scan_prefix(prefix), sled_error))
     }
 
-    /// The `(seq, charge)` header of the entry stored under `ekey`, if any. A write calls it:
-    /// sled failing here stops the store, as a failure inside a sled transaction did.
+    /// The `(seq, charge)` header of the entry stored under `ekey`, if any. Only writes call it,
+    /// and sled failing here stops the store like a failed write: sled reports a failed write of
+    /// its own buffers (say, a full disk) to every later call, reads included.
     fn header(&self, ekey: &[u8]) -> Result<Option<(u64, u64)>> {
         match self
             .entries
