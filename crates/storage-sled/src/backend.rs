@@ -1,7 +1,11 @@
 //! [`SledBackend`]: the [`Backend`] contract on sled's entries tree.
 
+use crate::chunks;
 use crate::group_commit::GroupCommit;
-use crate::layout::{after_prefix, entry_key, ns_prefix, split_entry_key, EntryRecord};
+use crate::layout::{
+    after_prefix, chunk_range, entry_key, ns_prefix, split_entry_key, EntryRecord, Header, Stored,
+    CHUNK, CHUNK_SPACE,
+};
 use crate::ns_state::{headers, NsState, NsStates};
 use crate::open::{self, sled_error, Registration};
 use crate::options::{Durability, SledOptions};
@@ -36,8 +40,9 @@ pub struct SledBackend {
     durability: Durability,
     commit: GroupCommit,
     /// Serialize each namespace's `apply`, `list`, `clear` and `drop_namespace`, so a listing is
-    /// read at one instant, and guard the namespaces' in-memory states; `get` needs none (one key
-    /// is read atomically).
+    /// read at one instant, and guard the namespaces' in-memory states. `get` of an inline value
+    /// needs none (one key is read atomically); `get` of a chunked value reads under it, so its
+    /// record and chunks are of one write.
     stripes: Vec<Mutex<NsStates>>,
     /// How many namespace states one stripe keeps.
     states_per_stripe: usize,
@@ -124,6 +129,12 @@ impl SledBackend {
     pub(crate) fn with_states_per_stripe(mut self, n: usize) -> Self {
         self.states_per_stripe = n;
         self
+    }
+
+    /// sled's entries tree itself (for tests that check what is stored).
+    #[cfg(test)]
+    pub(crate) fn raw_entries(&self) -> &sled::Tree {
+        &self.entries
     }
 
     /// How many namespace states are in memory (for tests).
@@ -214,10 +225,10 @@ impl SledBackend {
         NsState::of(headers(self.entries.scan_prefix(prefix), sled_error))
     }
 
-    /// The `(seq, charge)` header of the entry stored under `ekey`, if any. Only writes call it,
-    /// and sled failing here stops the store like a failed write: sled reports a failed write of
-    /// its own buffers (say, a full disk) to every later call, reads included.
-    fn header(&self, ekey: &[u8]) -> Result<Option<(u64, u64)>> {
+    /// The header of the entry stored under `ekey`, if any. Only writes call it, and sled
+    /// failing here stops the store like a failed write: sled reports a failed write of its own
+    /// buffers (say, a full disk) to every later call, reads included.
+    fn header(&self, ekey: &[u8]) -> Result<Option<Header>> {
         match self
             .entries
             .get(ekey)
@@ -229,8 +240,8 @@ impl SledBackend {
     }
 
     /// Applies `ops` to `ns` under its stripe: checks the limits against the in-memory usage,
-    /// writes (one plain insert or remove for a single op, one atomic batch for several), and
-    /// only then updates the state.
+    /// writes (one plain insert or remove for a single op on inline values, one atomic batch for
+    /// several ops or when chunks are written or removed), and only then updates the state.
     fn write(&self, ns: &[u8], prefix: &[u8], ops: &[Op], limits: Limits) -> Result<Wrote> {
         let mut stripe = self.stripe(ns);
         let state = stripe.get_or_load(ns, self.states_per_stripe, || {
@@ -245,54 +256,60 @@ impl SledBackend {
         if let [op] = ops {
             let ekey = entry_key(prefix, op.key());
             let old = self.header(&ekey)?;
-            let (after, seq) = before.after(old, op)?;
+            let (after, seq) = before.after(old.map(|h| (h.seq, h.charge)), op)?;
             if limits.refuses(before.usage, after.usage) {
                 return Err(refused(after));
             }
-            match (op, seq) {
-                (Op::Put { value, charge, .. }, Some(seq)) => {
-                    let record = EntryRecord::encode(seq, *charge, value);
+            let new = replacement(op, seq);
+            let old_chunks = old.map_or(0, |h| h.chunks);
+            match new {
+                None if old.is_none() => return Ok(Wrote::Nothing(after.usage)),
+                // Inline values, old and new: one plain insert or remove.
+                Some((seq, charge, value)) if old_chunks == 0 && value.len() <= CHUNK => {
                     self.entries
-                        .insert(ekey, record)
+                        .insert(ekey, EntryRecord::encode(seq, charge, value))
                         .map_err(|e| self.stop("cannot write", e))?;
                 }
-                _ if old.is_some() => {
+                None if old_chunks == 0 => {
                     self.entries
                         .remove(ekey)
                         .map_err(|e| self.stop("cannot write", e))?;
                 }
-                _ => return Ok(Wrote::Nothing(after.usage)),
+                // Chunks written or removed: the record and its chunks in one atomic batch.
+                _ => {
+                    let mut batch = sled::Batch::default();
+                    chunks::stage(&mut batch, &ekey, old_chunks, new)?;
+                    self.entries
+                        .apply_batch(batch)
+                        .map_err(|e| self.stop("cannot write", e))?;
+                }
             }
             *state = after;
             return Ok(Wrote::Changed(after.usage));
         }
         // Several ops: what each key holds as the batch goes (absent: as stored).
-        let mut pending: HashMap<&[u8], Option<(u64, u64)>> = HashMap::new();
+        let mut pending: HashMap<&[u8], Option<Header>> = HashMap::new();
         let mut batch = sled::Batch::default();
         let mut changed = false;
         let mut after = before;
         for op in ops {
+            let ekey = entry_key(prefix, op.key());
             let old = match pending.get(op.key()) {
                 Some(header) => *header,
-                None => self.header(&entry_key(prefix, op.key()))?,
+                None => self.header(&ekey)?,
             };
-            let (next, seq) = after.after(old, op)?;
+            let (next, seq) = after.after(old.map(|h| (h.seq, h.charge)), op)?;
             after = next;
-            let ekey = entry_key(prefix, op.key());
-            match (op, seq) {
-                (Op::Put { value, charge, .. }, Some(seq)) => {
-                    batch.insert(ekey, EntryRecord::encode(seq, *charge, value));
-                    pending.insert(op.key(), Some((seq, *charge)));
-                    changed = true;
-                }
-                _ => {
-                    if old.is_some() {
-                        batch.remove(ekey);
-                        changed = true;
-                    }
-                    pending.insert(op.key(), None);
-                }
+            let new = replacement(op, seq);
+            if new.is_none() && old.is_none() {
+                pending.insert(op.key(), None);
+                continue;
             }
+            // Each op removes the chunks of the version before it (on disk or earlier in the
+            // batch) beyond its own, so the batch leaves exactly the last version's chunks.
+            let header = chunks::stage(&mut batch, &ekey, old.map_or(0, |h| h.chunks), new)?;
+            pending.insert(op.key(), header);
+            changed = true;
         }
         if limits.refuses(before.usage, after.usage) {
             return Err(refused(after));
@@ -309,8 +326,8 @@ impl SledBackend {
 
     /// Removes every entry of `ns` in one atomic batch, and forgets its state.
     ///
-    /// Every record in the namespace's range goes, without being decoded, so clearing also gets
-    /// rid of records damaged on disk.
+    /// Every record in the namespace's range goes, without being decoded, and every chunk in its
+    /// chunk range, so clearing also gets rid of records and chunks damaged on disk.
     fn remove_all(&self, ns: &[u8]) -> Result<()> {
         self.check_healthy()?;
         let prefix = ns_prefix(ns)?;
@@ -318,7 +335,10 @@ impl SledBackend {
             let mut stripe = self.stripe(ns);
             let mut batch = sled::Batch::default();
             let mut any = false;
-            for key in self.entries.scan_prefix(&prefix).keys() {
+            let chunks = chunk_range(&prefix);
+            for key in (self.entries.scan_prefix(&prefix).keys())
+                .chain(self.entries.scan_prefix(&chunks).keys())
+            {
                 batch.remove(key.map_err(|e| sled_error("cannot list keys", e))?);
                 any = true;
             }
@@ -338,17 +358,32 @@ impl SledBackend {
     }
 }
 
+/// What `op` stores, given the `seq` its state change placed it at: `(seq, charge, value)` for
+/// a put, `None` for a delete.
+fn replacement(op: &Op, seq: Option<u64>) -> Option<(u64, u64, &[u8])> {
+    match (op, seq) {
+        (Op::Put { value, charge, .. }, Some(seq)) => Some((seq, *charge, value.as_slice())),
+        _ => None,
+    }
+}
+
 #[async_trait]
 impl Backend for SledBackend {
     async fn get(&self, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.check_healthy()?;
         let ekey = entry_key(&ns_prefix(ns)?, key);
-        match self
-            .entries
-            .get(ekey)
-            .map_err(|e| sled_error("cannot read the entry", e))?
-        {
-            Some(bytes) => Ok(Some(EntryRecord::decode_value(&bytes)?.to_vec())),
+        let read = |e| sled_error("cannot read the entry", e);
+        let Some(record) = self.entries.get(&ekey).map_err(read)? else {
+            return Ok(None);
+        };
+        if let (_, _, Stored::Inline(value)) = EntryRecord::decode(&record)? {
+            return Ok(Some(value.to_vec()));
+        }
+        // A chunked value: read its record again and its chunks under the namespace's stripe,
+        // which every write of the namespace holds, so they are all of one write.
+        let _stripe = self.stripe(ns);
+        match self.entries.get(&ekey).map_err(read)? {
+            Some(record) => chunks::read_value(&self.entries, &ekey, &record, read).map(Some),
             None => Ok(None),
         }
     }
@@ -373,7 +408,7 @@ impl Backend for SledBackend {
         let mut entries = Vec::new();
         for item in self.entries.scan_prefix(&prefix) {
             let (k, v) = item.map_err(|e| sled_error("cannot list keys", e))?;
-            let (seq, charge) = EntryRecord::decode_header(&v)?;
+            let (seq, charge) = EntryRecord::decode_seq_charge(&v)?;
             entries.push((seq, charge, k));
         }
         let state = NsState::of(entries.iter().map(|&(seq, charge, _)| Ok((seq, charge))))?;
@@ -406,10 +441,11 @@ impl Backend for SledBackend {
         self.check_healthy()?;
         let mut out = Vec::new();
         let mut from: Vec<u8> = Vec::new();
-        loop {
+        // Namespace ranges end where the chunk space begins.
+        while from.as_slice() < &CHUNK_SPACE[..] {
             let first = self
                 .entries
-                .range(from.as_slice()..)
+                .range(from.clone()..CHUNK_SPACE.to_vec())
                 .keys()
                 .next()
                 .transpose()

@@ -1,11 +1,13 @@
-//! The on-disk layout (format version 2): how namespaces and entries are laid out in sled, and
+//! The on-disk layout (format version 3): how namespaces and entries are laid out in sled, and
 //! how each record is encoded and (defensively) decoded.
 //!
 //! One tree holds everything:
 //!
-//! | tree      | key                          | value                                        |
-//! |-----------|------------------------------|----------------------------------------------|
-//! | `entries` | `prefix(ns) ‖ key`           | `seq: u64 BE ‖ charge: u64 BE ‖ value bytes` |
+//! | tree      | key                                | value                                             |
+//! |-----------|------------------------------------|---------------------------------------------------|
+//! | `entries` | `prefix(ns) ‖ key`                 | `seq: u64 BE ‖ charge: u64 BE ‖ value bytes`      |
+//! | `entries` | `prefix(ns) ‖ key` (chunked value) | `seq \| 1<<63: u64 BE ‖ charge ‖ len: u64 BE ‖ n: u32 BE` |
+//! | `entries` | `FF FF FF FF ‖ prefix(ns) ‖ key ‖ i: u32 BE` | chunk `i` of the value: its bytes `4096·i ..` |
 //!
 //! `prefix(ns)` is `len(ns): u32 BE ‖ ns`, so no namespace's keys can ever share a prefix with
 //! another namespace's (a namespace that is a byte prefix of another still has a different
@@ -17,6 +19,27 @@
 //! it), and `charge`, what it counts toward usage. A namespace's usage and the `seq` its next new
 //! key takes are not stored: they are derived from its range (see `crate::ns_state`), so they can
 //! never disagree with the entries.
+//!
+//! ## Chunked values (format 3)
+//!
+//! A value longer than [`CHUNK`] bytes is not stored in its record: the record's `seq` field has
+//! its top bit set ([`CHUNKED`]; a `seq` itself never exceeds [`MAX_SEQ`]) and holds the value's
+//! length and chunk count instead, and the value is stored as `n` chunks of [`CHUNK`] bytes (the
+//! last one shorter or equal) under keys of their own in the *chunk space*, the keys starting
+//! with `FF FF FF FF`. No namespace prefix starts so (a namespace of `u32::MAX` bytes is refused),
+//! so namespace ranges, and so the scans that rebuild usage, list keys and walk namespaces, never
+//! read chunk data; and each namespace's chunks are one contiguous range too
+//! (`FF FF FF FF ‖ prefix(ns)`), which clearing removes.
+//!
+//! Why: sled 0.34's page cache counts a page written to a blob file (any page above about
+//! 128 KiB, which a leaf of up to 17 values of 100 KiB is) as about 20 bytes, so such pages are
+//! never evicted and reading a store of large values keeps all of it in memory. Chunks of
+//! 4096 bytes keep every leaf, at up to 17 entries, under that threshold (for keys up to about
+//! 3 KiB), so the cache bound holds.
+//!
+//! Format version 2 had inline values only, with `seq` below 2^63: its records are version 3's
+//! inline records, so opening it only rewrites the format records (see `crate::open`); its large
+//! values stay inline until they are next written.
 //!
 //! Format version 1 kept two more trees, `mpstore/order/v1` (`prefix ‖ seq → key`) and
 //! `mpstore/meta/v1` (`ns → usage ‖ next_seq`), written in one transaction with the entry. Its
@@ -33,10 +56,31 @@ pub(crate) const LEGACY_TREES: [&str; 2] = ["mpstore/order/v1", "mpstore/meta/v1
 /// Key, in sled's default tree, of the format version record.
 pub(crate) const FORMAT_KEY: &[u8] = b"mpstore/format";
 
-/// The prefix every record of `ns` starts with in `entries`.
+/// Values longer than this are stored in chunks of this size (see the module docs).
+pub(crate) const CHUNK: usize = 4096;
+
+/// The first bytes of every chunk's key: a prefix no namespace's prefix can take.
+pub(crate) const CHUNK_SPACE: [u8; 4] = [0xff; 4];
+
+/// The bit of a record's `seq` field marking a chunked value.
+pub(crate) const CHUNKED: u64 = 1 << 63;
+
+/// The largest `seq` a record can hold (the bit above marks chunked values).
+pub(crate) const MAX_SEQ: u64 = CHUNKED - 1;
+
+/// The prefix every record of `ns` starts with in `entries`; a namespace of `u32::MAX` bytes or
+/// more is [`Error::InvalidParam`] (its prefix would enter the chunk space).
 pub(crate) fn ns_prefix(ns: &[u8]) -> Result<Vec<u8>> {
     let len = u32::try_from(ns.len())
-        .map_err(|_| Error::InvalidParam(format!("namespace of {} bytes is too long", ns.len())))?;
+        .ok()
+        .filter(|&len| len < u32::MAX)
+        .ok_or_else(|| {
+            Error::InvalidParam(format!(
+                "namespace of {} bytes is too long (at most {} bytes)",
+                ns.len(),
+                u32::MAX - 1
+            ))
+        })?;
     let mut out = Vec::with_capacity(4 + ns.len());
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(ns);
@@ -46,6 +90,30 @@ pub(crate) fn ns_prefix(ns: &[u8]) -> Result<Vec<u8>> {
 /// Key of an entry: `prefix ‖ key`.
 pub(crate) fn entry_key(prefix: &[u8], key: &[u8]) -> Vec<u8> {
     [prefix, key].concat()
+}
+
+/// Key of chunk `i` of the value of the entry whose key is `ekey`.
+pub(crate) fn chunk_key(ekey: &[u8], i: u32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(CHUNK_SPACE.len() + ekey.len() + 4);
+    out.extend_from_slice(&CHUNK_SPACE);
+    out.extend_from_slice(ekey);
+    out.extend_from_slice(&i.to_be_bytes());
+    out
+}
+
+/// The prefix of the chunk keys of every entry of the namespace whose prefix is `prefix`.
+pub(crate) fn chunk_range(prefix: &[u8]) -> Vec<u8> {
+    [&CHUNK_SPACE[..], prefix].concat()
+}
+
+/// How many chunks a value of `len` bytes takes (0: stored inline); a value too long to count
+/// its chunks in a `u32` (16 TiB) is [`Error::InvalidParam`].
+pub(crate) fn chunk_count(len: usize) -> Result<u32> {
+    if len <= CHUNK {
+        return Ok(0);
+    }
+    u32::try_from(len.div_ceil(CHUNK))
+        .map_err(|_| Error::InvalidParam(format!("a value of {len} bytes is too long")))
 }
 
 /// The namespace an entry's key belongs to, and the whole prefix of its range; a key too short
@@ -73,12 +141,39 @@ pub(crate) fn after_prefix(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
-/// A stored entry: `seq ‖ charge ‖ value` (see the module docs).
+/// What a record says about its entry: enough for a write to replace it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Header {
+    /// Its place in the namespace's insertion order.
+    pub seq: u64,
+    /// What it counts toward usage.
+    pub charge: u64,
+    /// How many chunks hold its value (0: the value is inline).
+    pub chunks: u32,
+}
+
+/// Where a record's value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stored<'a> {
+    /// In the record itself.
+    Inline(&'a [u8]),
+    /// In `chunks` chunks holding `len` bytes in all.
+    Chunked {
+        /// The value's length.
+        len: u64,
+        /// How many chunks hold it.
+        chunks: u32,
+    },
+}
+
+/// A stored entry: `seq ‖ charge ‖ value`, or `seq | CHUNKED ‖ charge ‖ len ‖ n` (see the
+/// module docs).
 pub(crate) struct EntryRecord;
 
 impl EntryRecord {
-    /// The stored form.
+    /// The stored form of an entry whose value is inline.
     pub(crate) fn encode(seq: u64, charge: u64, value: &[u8]) -> Vec<u8> {
+        debug_assert!(seq <= MAX_SEQ);
         let mut out = Vec::with_capacity(16 + value.len());
         out.extend_from_slice(&seq.to_be_bytes());
         out.extend_from_slice(&charge.to_be_bytes());
@@ -86,20 +181,63 @@ impl EntryRecord {
         out
     }
 
-    /// The sequence and charge of a stored entry, without copying the value (the write path
-    /// needs no more); damaged bytes give [`Error::Corrupt`], never a panic.
-    pub(crate) fn decode_header(bytes: &[u8]) -> Result<(u64, u64)> {
-        let (seq, rest) = take_u64(bytes, "entry")?;
-        let (charge, _) = take_u64(rest, "entry")?;
-        Ok((seq, charge))
+    /// The stored form of an entry whose value of `len` bytes is in `chunks` chunks.
+    pub(crate) fn encode_chunked(seq: u64, charge: u64, len: u64, chunks: u32) -> Vec<u8> {
+        debug_assert!(seq <= MAX_SEQ);
+        let mut out = Vec::with_capacity(28);
+        out.extend_from_slice(&(seq | CHUNKED).to_be_bytes());
+        out.extend_from_slice(&charge.to_be_bytes());
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&chunks.to_be_bytes());
+        out
     }
 
-    /// The value of a stored entry; damaged bytes give [`Error::Corrupt`].
-    pub(crate) fn decode_value(bytes: &[u8]) -> Result<&[u8]> {
-        if bytes.len() < 16 {
-            return Err(corrupt("entry", bytes.len()));
+    /// The sequence and charge of a stored entry, reading nothing else (the scans that rebuild
+    /// usage need no more); damaged bytes give [`Error::Corrupt`], never a panic.
+    pub(crate) fn decode_seq_charge(bytes: &[u8]) -> Result<(u64, u64)> {
+        let (seq, rest) = take_u64(bytes, "entry")?;
+        let (charge, _) = take_u64(rest, "entry")?;
+        Ok((seq & MAX_SEQ, charge))
+    }
+
+    /// The header of a stored entry; damaged bytes give [`Error::Corrupt`].
+    pub(crate) fn decode_header(bytes: &[u8]) -> Result<Header> {
+        let (seq, charge, stored) = Self::decode(bytes)?;
+        let chunks = match stored {
+            Stored::Inline(_) => 0,
+            Stored::Chunked { chunks, .. } => chunks,
+        };
+        Ok(Header {
+            seq,
+            charge,
+            chunks,
+        })
+    }
+
+    /// The sequence, charge and value (or where its chunks are) of a stored entry; damaged
+    /// bytes give [`Error::Corrupt`]: a chunked record must say exactly `len ‖ n`, with `n`
+    /// the number of [`CHUNK`]-byte chunks `len` bytes fill.
+    pub(crate) fn decode(bytes: &[u8]) -> Result<(u64, u64, Stored<'_>)> {
+        let (raw_seq, rest) = take_u64(bytes, "entry")?;
+        let (charge, rest) = take_u64(rest, "entry")?;
+        if raw_seq & CHUNKED == 0 {
+            return Ok((raw_seq, charge, Stored::Inline(rest)));
         }
-        Ok(&bytes[16..])
+        let (len, tail) = take_u64(rest, "chunked entry")?;
+        let chunks = match tail {
+            [a, b, c, d] => u32::from_be_bytes([*a, *b, *c, *d]),
+            _ => return Err(corrupt("chunked entry", bytes.len())),
+        };
+        let fits = usize::try_from(len)
+            .ok()
+            .and_then(|len| chunk_count(len).ok())
+            .is_some_and(|n| n == chunks && n > 0);
+        if !fits {
+            return Err(Error::Corrupt(format!(
+                "sled chunked entry record says {len} bytes in {chunks} chunks"
+            )));
+        }
+        Ok((raw_seq & MAX_SEQ, charge, Stored::Chunked { len, chunks }))
     }
 }
 
@@ -124,8 +262,9 @@ mod tests {
         #[test]
         fn any_bytes_decode_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
             for r in [
+                EntryRecord::decode_seq_charge(&bytes).map(drop),
                 EntryRecord::decode_header(&bytes).map(drop),
-                EntryRecord::decode_value(&bytes).map(drop),
+                EntryRecord::decode(&bytes).map(drop),
                 split_entry_key(&bytes).map(drop),
             ] {
                 prop_assert!(matches!(r, Ok(()) | Err(Error::Corrupt(_))));
@@ -158,11 +297,74 @@ mod tests {
         for (seq, charge, value) in [
             (0, 0, &b""[..]),
             (1, 2, b"v"),
-            (u64::MAX, u64::MAX, &[0xff; 300][..]),
+            (MAX_SEQ, u64::MAX, &[0xff; 300][..]),
         ] {
             let bytes = EntryRecord::encode(seq, charge, value);
-            assert_eq!(EntryRecord::decode_header(&bytes).unwrap(), (seq, charge));
-            assert_eq!(EntryRecord::decode_value(&bytes).unwrap(), value);
+            assert_eq!(
+                EntryRecord::decode_seq_charge(&bytes).unwrap(),
+                (seq, charge)
+            );
+            let header = EntryRecord::decode_header(&bytes).unwrap();
+            assert_eq!((header.seq, header.charge, header.chunks), (seq, charge, 0));
+            let decoded = EntryRecord::decode(&bytes).unwrap();
+            assert_eq!(decoded, (seq, charge, Stored::Inline(value)));
+        }
+        // (seq, charge, len, chunks)
+        for (seq, charge, len, chunks) in [
+            (0, 0, 4097, 2),
+            (7, 9, 8192, 2),
+            (MAX_SEQ, u64::MAX, 100 << 10, 25),
+        ] {
+            let bytes = EntryRecord::encode_chunked(seq, charge, len, chunks);
+            assert_eq!(
+                EntryRecord::decode_seq_charge(&bytes).unwrap(),
+                (seq, charge)
+            );
+            let header = EntryRecord::decode_header(&bytes).unwrap();
+            assert_eq!(
+                (header.seq, header.charge, header.chunks),
+                (seq, charge, chunks)
+            );
+            let stored = Stored::Chunked { len, chunks };
+            assert_eq!(EntryRecord::decode(&bytes).unwrap(), (seq, charge, stored));
+        }
+    }
+
+    #[test]
+    fn values_above_the_threshold_take_whole_chunks() {
+        // (value length, chunks)
+        let cases = [
+            (0, 0),
+            (1, 0),
+            (4095, 0),
+            (4096, 0),
+            (4097, 2),
+            (8192, 2),
+            (8193, 3),
+            (100 << 10, 25),
+        ];
+        for (len, chunks) in cases {
+            assert_eq!(chunk_count(len).unwrap(), chunks, "{len}");
+        }
+    }
+
+    #[test]
+    fn a_namespace_whose_prefix_would_enter_the_chunk_space_is_refused() {
+        // Zeroed and never written: the allocator maps it lazily, so this costs no memory.
+        let huge = vec![0u8; u32::MAX as usize];
+        assert!(matches!(ns_prefix(&huge), Err(Error::InvalidParam(_))));
+    }
+
+    #[test]
+    fn chunk_keys_lie_outside_every_namespace_range() {
+        for ns in [&b""[..], b"a", b"\xff\xff\xff\xff", &[0xff; 300][..]] {
+            let prefix = ns_prefix(ns).unwrap();
+            let ekey = entry_key(&prefix, b"\xff");
+            let chunk = chunk_key(&ekey, u32::MAX);
+            assert!(!chunk.starts_with(&prefix), "{ns:?}");
+            assert!(chunk.starts_with(&chunk_range(&prefix)), "{ns:?}");
+            assert!(prefix.as_slice() < &CHUNK_SPACE[..], "{ns:?}");
+            assert!(chunk_key(&ekey, 0) < chunk_key(&ekey, 1));
         }
     }
 
@@ -200,13 +402,30 @@ mod tests {
         for len in [0, 1, 7, 8, 15] {
             let bytes = vec![7u8; len];
             assert!(matches!(
-                EntryRecord::decode_header(&bytes),
+                EntryRecord::decode_seq_charge(&bytes),
                 Err(Error::Corrupt(_))
             ));
             assert!(matches!(
-                EntryRecord::decode_value(&bytes),
+                EntryRecord::decode(&bytes),
                 Err(Error::Corrupt(_))
             ));
+        }
+        // Chunked records whose length and chunk count disagree, or are cut short.
+        let chunked = |len: u64, chunks: u32| EntryRecord::encode_chunked(1, 1, len, chunks);
+        let damaged = [
+            chunked(4097, 1),
+            chunked(4097, 3),
+            chunked(0, 0),
+            chunked(4096, 1),
+            chunked(u64::MAX, u32::MAX),
+            chunked(8192, 2)[..27].to_vec(),
+            [chunked(8192, 2), vec![0]].concat(),
+        ];
+        for bytes in damaged {
+            assert!(
+                matches!(EntryRecord::decode(&bytes), Err(Error::Corrupt(_))),
+                "{bytes:?}"
+            );
         }
         for key in [
             &b""[..],

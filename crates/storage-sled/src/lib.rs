@@ -137,6 +137,7 @@
 #![warn(missing_docs)]
 
 mod backend;
+mod chunks;
 mod group_commit;
 mod layout;
 mod ns_state;

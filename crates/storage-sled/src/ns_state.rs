@@ -10,7 +10,7 @@
 //! of states and evicts the least recently used one to make room; an evicted state is rebuilt on
 //! the namespace's next use.
 
-use crate::layout::EntryRecord;
+use crate::layout::{EntryRecord, MAX_SEQ};
 use std::collections::HashMap;
 use storage_core::{Error, Op, Result, Usage};
 
@@ -20,7 +20,7 @@ pub(crate) struct NsState {
     /// The sum of the charges of its entries, and their number.
     pub usage: Usage,
     /// The sequence number its next new key takes: one more than the largest it holds (or 0);
-    /// `None` once the largest is `u64::MAX` (a new key then cannot be placed).
+    /// `None` once the largest is [`MAX_SEQ`] (a new key then cannot be placed).
     pub next_seq: Option<u64>,
 }
 
@@ -44,7 +44,7 @@ impl NsState {
             state.usage.entries += 1;
             if let Some(next) = state.next_seq {
                 if seq >= next {
-                    state.next_seq = seq.checked_add(1);
+                    state.next_seq = after(seq);
                 }
             }
         }
@@ -67,7 +67,7 @@ impl NsState {
                         let seq = next.next_seq.ok_or_else(|| {
                             Error::Backend("the namespace's insertion sequence is exhausted".into())
                         })?;
-                        next.next_seq = seq.checked_add(1);
+                        next.next_seq = after(seq);
                         seq
                     }
                 };
@@ -80,6 +80,11 @@ impl NsState {
     }
 }
 
+/// The sequence number after `seq`, if a record can hold it.
+fn after(seq: u64) -> Option<u64> {
+    (seq < MAX_SEQ).then(|| seq + 1)
+}
+
 /// The `(seq, charge)` headers of the entries in a range (values as sled returns them); sled's
 /// errors become what `sled_error` makes of them.
 pub(crate) fn headers<'a>(
@@ -88,7 +93,7 @@ pub(crate) fn headers<'a>(
 ) -> impl Iterator<Item = Result<(u64, u64)>> + 'a {
     range.map(move |item| {
         let (_, value) = item.map_err(&sled_error)?;
-        EntryRecord::decode_header(&value)
+        EntryRecord::decode_seq_charge(&value)
     })
 }
 
@@ -190,7 +195,7 @@ mod tests {
             (&[], NsState::EMPTY),
             (&[(0, 5)], state(5, 1, Some(1))),
             (&[(7, 1), (2, 2), (4, 3)], state(6, 3, Some(8))),
-            (&[(u64::MAX, 1), (3, 1)], state(2, 2, None)),
+            (&[(MAX_SEQ, 1), (3, 1)], state(2, 2, None)),
             (&[(1, u64::MAX), (2, 1)], state(u64::MAX, 2, Some(3))),
         ];
         for (headers, expected) in cases {
@@ -215,14 +220,14 @@ mod tests {
         for (old, op, after, seq) in cases {
             assert_eq!(s.after(*old, op).unwrap(), (*after, *seq), "{old:?} {op:?}");
         }
-        let last = state(0, 0, Some(u64::MAX));
+        let last = state(0, 0, Some(MAX_SEQ));
         assert_eq!(
             last.after(None, &put("k", 0)).unwrap(),
-            (state(0, 1, None), Some(u64::MAX))
+            (state(0, 1, None), Some(MAX_SEQ))
         );
         let exhausted = state(0, 1, None);
         assert!(exhausted.after(None, &put("k", 0)).is_err());
-        assert!(exhausted.after(Some((u64::MAX, 0)), &put("k", 0)).is_ok());
+        assert!(exhausted.after(Some((MAX_SEQ, 0)), &put("k", 0)).is_ok());
     }
 
     #[test]

@@ -4,21 +4,24 @@
 //! Every check that can refuse a path runs before sled touches it, so a refused open changes
 //! nothing on disk.
 //!
-//! ## Migrating format version 1
+//! ## Migrating format versions 1 and 2
 //!
-//! A version 1 store's entries are already version 2's; only its `order` and `meta` trees are
-//! left over. Opening one runs three steps, each safe to interrupt, since every state a crash can
-//! leave opens and holds every entry:
+//! A version 2 store's records are version 3's inline records (see `crate::layout`), and a
+//! version 1 store's entries are version 2's, with its `order` and `meta` trees left over.
+//! Opening either runs three steps, each safe to interrupt, since every state a crash can leave
+//! opens and holds every entry:
 //!
-//! 1. the format record inside sled becomes 2 (flushed): from here on a version 1 build refuses
-//!    the store rather than writing it without its order and usage records;
-//! 2. the format file becomes 2 (atomically: temporary file, fsync, rename);
-//! 3. the leftover trees are dropped and the drop flushed. This step runs at every open where
-//!    they are still present, so an interrupted drop is finished by the next open.
+//! 1. the format record inside sled becomes 3 (flushed): from here on an older build refuses
+//!    the store (a version 2 build would misread chunked records, a version 1 build would write
+//!    without its order and usage records);
+//! 2. the format file becomes 3 (atomically: temporary file, fsync, rename);
+//! 3. version 1's leftover trees are dropped and the drop flushed. This step runs at every open
+//!    where they are still present, so an interrupted drop is finished by the next open.
 //!
-//! A format file saying 1 with a record saying 2 inside (a crash between steps 1 and 2) is a
-//! store in the middle of its migration, and opens; a format file saying 2 with a record saying
-//! 1 cannot arise from these steps and is refused.
+//! The record inside is always written before the file, so a record newer than the file (a crash
+//! between steps 1 and 2, here or in a version 2 build migrating from 1) is a store in the middle
+//! of its migration, and opens; a file newer than the record cannot arise from these steps and
+//! is refused.
 
 use crate::layout::{ENTRIES, FORMAT_KEY, LEGACY_TREES};
 use crate::options::SledOptions;
@@ -34,10 +37,10 @@ use std::time::{Duration, Instant};
 use storage_core::{Error, Result};
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
-/// The older format version this build opens, migrating it to [`FORMAT_VERSION`].
-const MIGRATES_FROM: u32 = 1;
+/// The older format versions this build opens, migrating them to [`FORMAT_VERSION`].
+const MIGRATES_FROM: [u32; 2] = [1, 2];
 
 /// Name of the format record file in a store's directory.
 pub const FORMAT_FILE: &str = "MPSTORE_FORMAT";
@@ -181,7 +184,7 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
         })?;
     registration.sled_opened = true;
     check_format_record(&db, path, found)?;
-    if found == Found::Version(MIGRATES_FROM) {
+    if matches!(found, Found::Version(v) if v != FORMAT_VERSION) {
         write_format_file(path)?;
     }
     drop_legacy_trees(&db)?;
@@ -200,7 +203,7 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
 enum Found {
     /// No store yet: one is created.
     Fresh,
-    /// A store of this version ([`FORMAT_VERSION`] or [`MIGRATES_FROM`]).
+    /// A store of this version ([`FORMAT_VERSION`] or one of [`MIGRATES_FROM`]).
     Version(u32),
 }
 
@@ -234,10 +237,12 @@ fn check_format_file(path: &Path) -> Result<Found> {
                 .and_then(|s| s.strip_suffix('\n'))
                 .and_then(|s| s.parse::<u32>().ok());
             match version {
-                Some(v @ (FORMAT_VERSION | MIGRATES_FROM)) => Ok(Found::Version(v)),
+                Some(v) if v == FORMAT_VERSION || MIGRATES_FROM.contains(&v) => {
+                    Ok(Found::Version(v))
+                }
                 Some(v) => Err(Error::Backend(format!(
                     "the store at {} has format version {v}, which this build cannot read \
-                     (it reads versions {MIGRATES_FROM} and {FORMAT_VERSION})",
+                     (it reads versions {MIGRATES_FROM:?} and {FORMAT_VERSION})",
                     path.display()
                 ))),
                 None => Err(not_a_store(
@@ -291,14 +296,20 @@ fn check_format_record(db: &sled::Db, path: &Path, found: Found) -> Result<()> {
         .get(FORMAT_KEY)
         .map_err(|e| sled_error("cannot read the format record", e))?;
     let stored = stored.as_ref().map(|v| v.as_ref());
-    let current = FORMAT_VERSION.to_be_bytes();
-    let old = MIGRATES_FROM.to_be_bytes();
-    match stored {
-        Some(v) if v == current => Ok(()),
-        // Not yet written (a creation interrupted before it), or step 1 of a migration.
-        None => write_format_record(db),
-        Some(v) if v == old && found == Found::Version(MIGRATES_FROM) => write_format_record(db),
-        Some(v) => Err(Error::Backend(format!(
+    let version = stored
+        .and_then(|v| <[u8; 4]>::try_from(v).ok())
+        .map(u32::from_be_bytes);
+    match (stored, version) {
+        (Some(_), Some(FORMAT_VERSION)) => Ok(()),
+        // Not yet written (a creation interrupted before it).
+        (None, _) => write_format_record(db),
+        // Step 1 of a migration: the record is never older than the file.
+        (Some(_), Some(v))
+            if MIGRATES_FROM.contains(&v) && matches!(found, Found::Version(f) if f <= v) =>
+        {
+            write_format_record(db)
+        }
+        (Some(v), _) => Err(Error::Backend(format!(
             "the store at {} records format {v:?} inside, which this build cannot read \
              (it reads version {FORMAT_VERSION})",
             path.display(),

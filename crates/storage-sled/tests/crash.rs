@@ -4,9 +4,11 @@
 //! The child (this binary, re-executed with [`CHILD_DIR`] set) runs [`THREADS`] writer threads,
 //! each owning two namespaces whose bytes are prefixes of other threads' (isolation under
 //! crashes). Each thread runs a deterministic sequence of steps generated from the cycle's seed
-//! (single puts and deletes, batches of 2 to 6 ops, clears; values up to 40 KB, some large
-//! enough to live in sled's blob files) against small quotas that refuse writes constantly, and
-//! prints `ACK <thread> <step> ok|refused` after each call returns.
+//! (single puts and deletes, batches of 2 to 6 ops, clears; values up to 40 KB, one in ten
+//! between 4 KB and 40 KB, around and above the 4096-byte threshold past which a value is stored
+//! in chunks, whose record and chunks must come back together or not at all) against small
+//! quotas that refuse writes constantly, and prints `ACK <thread> <step> ok|refused` after each
+//! call returns.
 //!
 //! The parent regenerates the same steps, so after a kill it knows, per thread, the acknowledged
 //! steps `0..m` and the one step `m` that may have been in flight. The reopened store must hold,
@@ -95,7 +97,7 @@ fn step(seed: u64, t: usize, i: u64) -> Step {
                 return Op::Delete { key };
             }
             let len = match r.below(10) {
-                0 => 8_000 + r.below(32_000),
+                0 => 4_000 + r.below(36_000),
                 _ => r.below(600),
             } as usize;
             // A value no other write produces, so a torn or misplaced one cannot pass.

@@ -1,11 +1,12 @@
-//! Opening a store of format version 1 (three trees: entries, order, meta) migrates it to
-//! version 2 (the entries tree alone), and a crash at any step of the migration leaves a store
-//! that opens and has lost nothing.
+//! Opening a store of format version 1 (three trees: entries, order, meta) or 2 (the entries
+//! tree alone, values inline) migrates it to version 3 (values above 4096 bytes in chunks), and a
+//! crash at any step of the migration leaves a store that opens and has lost nothing.
 //!
-//! The version 1 stores are built here with sled directly, record by record, in the old layout
-//! (see `src/layout.rs`), including what version 1 left after deletes: gaps in the sequence
-//! numbers and a `next_seq` past the largest one held. Each step of the migration leaves a
-//! distinct state on disk; every one of them is built and opened.
+//! The version 1 and 2 stores are built here with sled directly, record by record, in the old
+//! layouts (see `src/layout.rs`), including what version 1 left after deletes: gaps in the
+//! sequence numbers and a `next_seq` past the largest one held, and large values stored inline.
+//! Each step of the migration leaves a distinct state on disk; every one of them is built and
+//! opened, for a migration by this build and, from version 1, one by a version 2 build.
 
 use std::fs;
 use std::path::Path;
@@ -75,6 +76,15 @@ fn old_contents() -> Vec<OldNamespace> {
                 .collect(),
             next_seq: 6000,
         },
+        OldNamespace {
+            ns: b"large".to_vec(),
+            entries: vec![
+                (b"100k".to_vec(), vec![b'L'; 100 << 10], 11, 0),
+                (b"5000".to_vec(), vec![b'M'; 5000], 12, 1),
+                (b"4097".to_vec(), vec![b'N'; 4097], 13, 2),
+            ],
+            next_seq: 3,
+        },
     ]
 }
 
@@ -92,6 +102,23 @@ fn open_sled(path: &Path) -> sled::Db {
         .mode(sled::Mode::LowSpace)
         .open()
         .unwrap()
+}
+
+/// Writes a version 2 store at `path`, exactly as version 2 of this crate laid it out.
+fn write_v2_store(path: &Path, contents: &[OldNamespace]) {
+    fs::create_dir_all(path).unwrap();
+    fs::write(path.join(FORMAT_FILE), "mpstore-sled format 2\n").unwrap();
+    let db = open_sled(path);
+    db.insert(FORMAT_KEY, &2u32.to_be_bytes()).unwrap();
+    let entries = db.open_tree(ENTRIES).unwrap();
+    for space in contents {
+        let p = prefix(&space.ns);
+        for (key, value, charge, seq) in &space.entries {
+            let record = [be(&[*seq, *charge]), value.clone()].concat();
+            entries.insert([&p[..], key].concat(), record).unwrap();
+        }
+    }
+    db.flush().unwrap();
 }
 
 /// Writes a version 1 store at `path`, exactly as version 1 of this crate laid it out.
@@ -127,13 +154,13 @@ fn write_v1_store(path: &Path, contents: &[OldNamespace]) {
 /// The points a migration can be interrupted at, in order (see `src/open.rs`).
 #[derive(Debug, Clone, Copy)]
 enum Interrupted {
-    /// Before it started: a plain version 1 store.
+    /// Before it started: a plain old store.
     BeforeStarting,
-    /// After the format record inside sled became 2.
+    /// After the format record inside sled became the new version.
     AfterTheRecord,
     /// As above, while the new format file was being written (its temporary file left behind).
     WhileWritingTheFile,
-    /// After the format file became 2, before any old tree was dropped.
+    /// After the format file became the new version, before any old tree was dropped.
     AfterTheFile,
     /// After one old tree was dropped.
     AfterOneDrop,
@@ -141,14 +168,15 @@ enum Interrupted {
     AfterBothDrops,
 }
 
-/// Leaves the version 1 store at `path` as a migration interrupted at `at` would have.
-fn interrupt_migration(path: &Path, at: Interrupted) {
+/// Leaves the old store at `path` as a migration to version `to` interrupted at `at` would have
+/// (the drops happen in migrations from version 1 only).
+fn interrupt_migration(path: &Path, at: Interrupted, to: u32) {
     use Interrupted::*;
     if matches!(at, BeforeStarting) {
         return;
     }
     let db = open_sled(path);
-    db.insert(FORMAT_KEY, &2u32.to_be_bytes()).unwrap();
+    db.insert(FORMAT_KEY, &to.to_be_bytes()).unwrap();
     if matches!(at, AfterOneDrop | AfterBothDrops) {
         db.drop_tree(ORDER).unwrap();
     }
@@ -159,9 +187,11 @@ fn interrupt_migration(path: &Path, at: Interrupted) {
     drop(db);
     match at {
         WhileWritingTheFile => fs::write(path.join("MPSTORE_FORMAT.tmp"), "mpstore-sl").unwrap(),
-        AfterTheFile | AfterOneDrop | AfterBothDrops => {
-            fs::write(path.join(FORMAT_FILE), "mpstore-sled format 2\n").unwrap()
-        }
+        AfterTheFile | AfterOneDrop | AfterBothDrops => fs::write(
+            path.join(FORMAT_FILE),
+            format!("mpstore-sled format {to}\n"),
+        )
+        .unwrap(),
         BeforeStarting | AfterTheRecord => {}
     }
 }
@@ -195,7 +225,7 @@ fn check_holds(store: &SledBackend, contents: &[OldNamespace], context: &str) {
     }
 }
 
-/// The files and trees say the migration is over.
+/// The files and trees say the migration is over, and large values written since are chunked.
 fn check_migrated(path: &Path, context: &str) {
     assert_eq!(
         fs::read_to_string(path.join(FORMAT_FILE)).unwrap(),
@@ -215,6 +245,14 @@ fn check_migrated(path: &Path, context: &str) {
         FORMAT_VERSION.to_be_bytes(),
         "{context}"
     );
+    // The one value written large after the migration (90,000 bytes) is in 22 chunks of
+    // 4096 bytes, under keys outside every namespace.
+    let chunks = db
+        .open_tree(ENTRIES)
+        .unwrap()
+        .scan_prefix([0xff; 4])
+        .count();
+    assert_eq!(chunks, 22, "{context}");
 }
 
 fn put(key: &str, charge: u64) -> Op {
@@ -225,59 +263,118 @@ fn put(key: &str, charge: u64) -> Op {
     }
 }
 
+/// Opens the old store at `path` holding `contents`, checks it holds them, writes to it (a new
+/// key lists last, a limit sees the migrated usage; large values written again go to chunks),
+/// and checks the migration is over and everything survives a reopen.
+fn open_migrated(path: &Path, mut contents: Vec<OldNamespace>, context: &str) {
+    {
+        let store = SledBackend::open(path).unwrap_or_else(|e| panic!("{context}: {e}"));
+        check_holds(&store, &contents, context);
+        let a = &mut contents[0];
+        let before = a.usage();
+        let limits = Limits {
+            max_bytes: before.bytes,
+            max_entries: u64::MAX,
+        };
+        let refused = block_on(store.apply(&a.ns, &[put("new", 1)], limits)).unwrap_err();
+        assert!(
+            matches!(refused, Error::LimitExceeded { before: b, .. } if b == before),
+            "{context}: {refused:?}"
+        );
+        block_on(store.apply(&a.ns, &[put("new", 1)], Limits::NONE)).unwrap();
+        a.entries.push(entry("new", "new", 1, u64::MAX));
+        // Large values stored inline by the old format: one rewritten (now in chunks), one
+        // shrunk, one deleted; the old record of each is replaced whole.
+        let large = contents.iter_mut().find(|s| s.ns == b"large").unwrap();
+        let ops = [
+            Op::Put {
+                key: b"100k".to_vec(),
+                value: vec![b'l'; 90_000],
+                charge: 11,
+            },
+            Op::Put {
+                key: b"5000".to_vec(),
+                value: vec![b'm'; 10],
+                charge: 12,
+            },
+            Op::Delete {
+                key: b"4097".to_vec(),
+            },
+        ];
+        block_on(store.apply(&large.ns, &ops, Limits::NONE)).unwrap();
+        large.entries[0].1 = vec![b'l'; 90_000];
+        large.entries[1].1 = vec![b'm'; 10];
+        large.entries.pop();
+        check_holds(&store, &contents, context);
+    }
+    check_migrated(path, context);
+    let store = SledBackend::open(path).unwrap();
+    check_holds(&store, &contents, &format!("{context}, reopened"));
+}
+
 #[test]
-fn a_migration_interrupted_anywhere_opens_with_everything() {
+fn a_migration_from_version_1_interrupted_anywhere_opens_with_everything() {
+    use Interrupted::*;
+    // `to`: 3 is this build's migration; 2 is one a version 2 build began.
+    for to in [3, 2] {
+        for at in [
+            BeforeStarting,
+            AfterTheRecord,
+            WhileWritingTheFile,
+            AfterTheFile,
+            AfterOneDrop,
+            AfterBothDrops,
+        ] {
+            let context = format!("1 -> {to}, interrupted {at:?}");
+            let tmp = tempfile::tempdir().unwrap();
+            let path = tmp.path().join("store");
+            let contents = old_contents();
+            write_v1_store(&path, &contents);
+            interrupt_migration(&path, at, to);
+            open_migrated(&path, contents, &context);
+        }
+    }
+}
+
+#[test]
+fn a_migration_from_version_2_interrupted_anywhere_opens_with_everything() {
     use Interrupted::*;
     for at in [
         BeforeStarting,
         AfterTheRecord,
         WhileWritingTheFile,
         AfterTheFile,
-        AfterOneDrop,
-        AfterBothDrops,
     ] {
-        let context = format!("interrupted {at:?}");
+        let context = format!("2 -> 3, interrupted {at:?}");
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("store");
-        let mut contents = old_contents();
-        write_v1_store(&path, &contents);
-        interrupt_migration(&path, at);
-        {
-            let store = SledBackend::open(&path).unwrap_or_else(|e| panic!("{context}: {e}"));
-            check_holds(&store, &contents, &context);
-            // Usage and places come from the entries now: a new key lists last, a limit sees
-            // the migrated usage.
-            let a = &mut contents[0];
-            let before = a.usage();
-            let limits = Limits {
-                max_bytes: before.bytes,
-                max_entries: u64::MAX,
-            };
-            let refused = block_on(store.apply(&a.ns, &[put("new", 1)], limits)).unwrap_err();
-            assert!(
-                matches!(refused, Error::LimitExceeded { before: b, .. } if b == before),
-                "{context}: {refused:?}"
-            );
-            block_on(store.apply(&a.ns, &[put("new", 1)], Limits::NONE)).unwrap();
-            a.entries.push(entry("new", "new", 1, u64::MAX));
-            check_holds(&store, &contents, &context);
-        }
-        check_migrated(&path, &context);
-        let store = SledBackend::open(&path).unwrap();
-        check_holds(&store, &contents, &format!("{context}, reopened"));
+        let contents = old_contents();
+        write_v2_store(&path, &contents);
+        interrupt_migration(&path, at, 3);
+        open_migrated(&path, contents, &context);
     }
 }
 
 #[test]
-fn a_version_2_file_over_a_version_1_record_is_refused() {
-    // No step of the migration writes the file before the record, so this is not a store this
-    // build wrote: refuse it rather than guess.
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("store");
-    write_v1_store(&path, &old_contents());
-    fs::write(path.join(FORMAT_FILE), "mpstore-sled format 2\n").unwrap();
-    match SledBackend::open(&path) {
-        Err(Error::Backend(msg)) => assert!(msg.contains("records format"), "{msg}"),
-        other => panic!("expected a refusal, got {other:?}"),
+fn a_format_file_newer_than_the_record_inside_is_refused() {
+    // No step of a migration writes the file before the record, so these are not stores this
+    // crate wrote: refuse them rather than guess. (file, record)
+    for (file, record) in [(2u32, 1u32), (3, 1), (3, 2)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("store");
+        write_v1_store(&path, &old_contents());
+        let db = open_sled(&path);
+        db.insert(FORMAT_KEY, &record.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+        drop(db);
+        fs::write(
+            path.join(FORMAT_FILE),
+            format!("mpstore-sled format {file}\n"),
+        )
+        .unwrap();
+        match SledBackend::open(&path) {
+            Err(Error::Backend(msg)) => assert!(msg.contains("records format"), "{msg}"),
+            other => panic!("file {file}, record {record}: expected a refusal, got {other:?}"),
+        }
     }
 }

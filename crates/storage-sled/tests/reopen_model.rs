@@ -3,6 +3,8 @@
 //! what the model holds: the same namespaces, keys in the same order, values and usage. Usage
 //! and insertion places are not stored but rebuilt from the entries after each reopen, so every
 //! write's result (usage, or the limit refusal with its usage before and after) is compared too.
+//! Values include some above the chunk threshold (4096 bytes), around it and far above, so
+//! chunked values are written over, shrunk, grown, deleted, cleared and reopened too.
 
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -29,6 +31,23 @@ enum Step {
     },
 }
 
+/// A put of a value stored in chunks, or just inline at the threshold.
+fn large_put() -> impl Strategy<Value = Op> {
+    let len = prop_oneof![4090usize..4100, 8190usize..8200, 9000usize..40_000];
+    (raw_key(), len, any::<u8>(), 0u64..50).prop_map(|(key, len, seed, charge)| Op::Put {
+        key,
+        value: (0..len)
+            .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+            .collect(),
+        charge,
+    })
+}
+
+/// An op of the conformance kit, or a put of a large value.
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![4 => raw_op(), 1 => large_put()]
+}
+
 fn step() -> impl Strategy<Value = Step> {
     let limits = prop_oneof![
         Just(Limits::NONE),
@@ -39,7 +58,7 @@ fn step() -> impl Strategy<Value = Step> {
     ];
     let durability = prop_oneof![Just(Durability::Durable), Just(Durability::Buffered)];
     prop_oneof![
-        8 => (0usize..4, vec(raw_op(), 0..6), limits)
+        8 => (0usize..4, vec(op(), 0..6), limits)
             .prop_map(|(ns, ops, limits)| Step::Apply { ns, ops, limits }),
         1 => (0usize..4).prop_map(|ns| Step::Clear { ns }),
         1 => (0usize..4).prop_map(|ns| Step::Drop { ns }),
