@@ -7,7 +7,7 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
 use storage_api::{Mpstore, DATA_DIR};
-use storage_core::block_on;
+use storage_core::{block_on, Backend, Limits, Op};
 use storage_crypto::{EncryptedBackend, RawKeyProvider};
 use storage_sled::{Durability, SledBackend, SledOptions};
 
@@ -98,6 +98,59 @@ impl Filler {
     /// Makes everything durable and closes the store.
     pub fn close(self) {
         self.sled.flush().expect("flush sled");
+    }
+}
+
+/// The full stack's lower layers alone, for the breakdown rows of a set: storage-sled's
+/// `SledBackend` by itself, and storage-crypto's `EncryptedBackend` over it, each writing one
+/// `Op::Put` per call as the full stack does (charged like a WeChat string of the same length).
+pub struct Layers {
+    sled: SledBackend,
+    encrypted: EncryptedBackend<SledBackend>,
+}
+
+impl Layers {
+    /// Both layers in `dir`, with the full stack's sled options and `durability`.
+    pub fn open(dir: &Path, durability: Durability) -> Layers {
+        let options = SledOptions {
+            durability,
+            ..SledOptions::default()
+        };
+        let open = |name: &str| {
+            SledBackend::open_with(dir.join(name), options.clone()).expect("open sled")
+        };
+        let encrypted = block_on(EncryptedBackend::open(open("encrypted"), &key_provider()))
+            .expect("open crypto");
+        Layers {
+            sled: open("sled"),
+            encrypted,
+        }
+    }
+
+    fn put(key: &str, value: &[u8]) -> [Op; 1] {
+        [Op::Put {
+            key: key.as_bytes().to_vec(),
+            value: value.to_vec(),
+            charge: (key.len() + 2 * value.len()) as u64,
+        }]
+    }
+
+    /// One put through storage-sled alone.
+    pub fn sled_set(&self, key: &str, value: &[u8]) {
+        block_on(
+            self.sled
+                .apply(b"bench", &Self::put(key, value), Limits::NONE),
+        )
+        .expect("set");
+    }
+
+    /// One put through storage-crypto over storage-sled.
+    pub fn encrypted_set(&self, key: &str, value: &[u8]) {
+        block_on(
+            self.encrypted
+                .apply(b"bench", &Self::put(key, value), Limits::NONE),
+        )
+        .expect("set");
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::{size_label, Ctx};
 use crate::harness::{interleave, Contender, Plan, Samples};
-use crate::peers::{full_stack, key, raw_sled, spread, value, FsyncFloor, Sqlite, Stamped};
+use crate::peers::{full_stack, key, raw_sled, spread, value, FsyncFloor, Layers, Sqlite, Stamped};
 use crate::report::{Report, Row, Section, Target, Value};
 use storage_api::Wx;
 use storage_core::Scope;
@@ -51,7 +51,8 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
     let wx_d = wx_of(&durable);
     let raw = raw_sled(&dir.join("raw"));
     let raw_json = raw.open_tree("json").expect("tree");
-    let trees = RawTransaction::open(&raw);
+    let layers_b = Layers::open(&dir.join("layers-buffered"), Durability::Buffered);
+    let layers_d = Layers::open(&dir.join("layers-durable"), Durability::Durable);
     let lite_normal = Sqlite::open(&dir.join("normal.sqlite"), Durability::Buffered);
     let lite_full = Sqlite::open(&dir.join("full.sqlite"), Durability::Durable);
     let mut floor = FsyncFloor::create(&dir.join("fsync-floor"));
@@ -126,13 +127,7 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
     });
 
     // buffered set: every call writes new bytes (see `Stamped`).
-    let (mut s0, mut s1, mut s2, mut s3, mut s4) = (
-        Stamped::new(size),
-        Stamped::new(size),
-        Stamped::new(size),
-        Stamped::new(size),
-        Stamped::new(size),
-    );
+    let [mut s0, mut s1, mut s2, mut s3, mut s4, mut s6] = [0; 6].map(|_| Stamped::new(size));
     let samples = interleave(
         writes(ctx.fast),
         &mut [
@@ -150,8 +145,11 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
             Contender::new("SQLite set, synchronous=NORMAL", |i| {
                 lite_normal.set(k(i), s3.at(i).as_bytes());
             }),
-            Contender::new(RawTransaction::LABEL, |i| {
-                trees.write(k(i), s4.at(i).as_bytes());
+            Contender::new("storage-sled alone (SledBackend::apply of one put)", |i| {
+                layers_b.sled_set(k(i), s4.at(i).as_bytes());
+            }),
+            Contender::new("storage-crypto over storage-sled", |i| {
+                layers_b.encrypted_set(k(i), s6.at(i).as_bytes());
             }),
         ],
     );
@@ -167,6 +165,7 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
             ratio_row(&samples, 2, 0),
             ratio_row(&samples, 3, 0),
             ratio_row(&samples, 4, 0),
+            ratio_row(&samples, 5, 0),
             versus(
                 &samples,
                 1,
@@ -193,9 +192,11 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
                 lite_full.set(k(i), s3.at(i).as_bytes());
             }),
             Contender::new("fsync floor: 4 KiB pwrite + fdatasync", |i| floor.write(i)),
-            Contender::new(format!("{} + flush", RawTransaction::LABEL), |i| {
-                trees.write(k(i), s4.at(i).as_bytes());
-                raw.flush().expect("flush");
+            Contender::new("storage-sled alone, durable", |i| {
+                layers_d.sled_set(k(i), s4.at(i).as_bytes());
+            }),
+            Contender::new("storage-crypto over storage-sled, durable", |i| {
+                layers_d.encrypted_set(k(i), s6.at(i).as_bytes());
             }),
             Contender::new(
                 "raw sled insert + flush + fdatasync of sled's log file",
@@ -219,6 +220,7 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
             ratio_row(&samples, 3, 0),
             ratio_row(&samples, 4, 0),
             ratio_row(&samples, 5, 0),
+            ratio_row(&samples, 6, 0),
             versus(
                 &samples,
                 1,
@@ -228,43 +230,6 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
             ),
         ],
     });
-}
-
-/// A write shaped like storage-sled's: one sled transaction over three trees (entry, order
-/// record, usage record), to show what sled's transactions cost by themselves.
-struct RawTransaction {
-    entries: sled::Tree,
-    order: sled::Tree,
-    meta: sled::Tree,
-}
-
-impl RawTransaction {
-    const LABEL: &str = "raw sled transaction over 3 trees (storage-sled's write shape)";
-
-    fn open(db: &sled::Db) -> RawTransaction {
-        let tree = |name: &str| db.open_tree(name).expect("tree");
-        RawTransaction {
-            entries: tree("tx-entries"),
-            order: tree("tx-order"),
-            meta: tree("tx-meta"),
-        }
-    }
-
-    fn write(&self, key: &str, value: &[u8]) {
-        use sled::transaction::ConflictableTransactionResult;
-        use sled::Transactional;
-        let seq = value.len().to_be_bytes();
-        (&self.entries, &self.order, &self.meta)
-            .transaction(
-                |(entries, order, meta)| -> ConflictableTransactionResult<(), ()> {
-                    entries.insert(key.as_bytes(), value)?;
-                    order.insert(&seq[..], key.as_bytes())?;
-                    meta.insert(&b"ns"[..], &value[..8])?;
-                    Ok(())
-                },
-            )
-            .expect("transaction");
-    }
 }
 
 /// The baseline's row: its time, ratio 1.
