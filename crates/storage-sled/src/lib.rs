@@ -35,9 +35,10 @@
 //!   cannot be reported: call `flush` first where that matters.
 //!
 //! In both modes a crash of the process leaves a consistent store: a single write (one set or
-//! remove) is one atomic sled insert or remove of one record, which carries the entry's place in
-//! the insertion order and its charge; a batch, a clear or a drop is one atomic sled batch on
-//! that one tree. Each is recovered whole or not at all, so there is never a torn value or half a
+//! remove) of a value of at most 4096 bytes is one atomic sled insert or remove of one record,
+//! which carries the entry's place in the insertion order and its charge; a write of a larger
+//! value (its record and all its chunks, see *On-disk layout*), a batch, a clear or a drop is
+//! one atomic sled batch on that one tree. Each is recovered whole or not at all, so there is never a torn value or half a
 //! batch; and usage is not stored but derived from the entries (see *Cost* below), so it can
 //! never disagree with them. After a crash the store holds the effect of a prefix of the writes
 //! in the order they were made: in durable mode every acknowledged write, and possibly writes
@@ -76,6 +77,20 @@
 //! sled's page cache is bounded by [`SledOptions::cache_capacity_bytes`], 32 MiB by default
 //! ([`SledOptions::DEFAULT_CACHE_CAPACITY_BYTES`]) rather than sled's own 1 GiB.
 //!
+//! That bound holds only because values above 4096 bytes are stored in chunks of 4096 bytes
+//! (format 3). sled 0.34 writes any page above about 128 KiB (a quarter of its 512 KiB segment)
+//! to a blob file and then counts it in its cache as about 20 bytes, and a leaf holds up to 17
+//! entries whatever their size: with whole values of 100 KiB every leaf is such a page, none is
+//! ever evicted, and reading a 1 GiB store peaked at about 1 GiB of RSS. With chunks every leaf
+//! stays under the threshold (for keys up to about 3 KiB), and reading every value of a store
+//! peaks at about the cache plus 45 MiB whatever the store's size (measured: 75 MiB for a
+//! 256 MiB store, against 262 MiB for raw sled storing whole values). A store migrated from
+//! format 2 keeps its large values whole until they are written again.
+//!
+//! sled's cache is also sharded 256 ways with a batched LRU, so its floor is a few hundred pages
+//! whatever `cache_capacity_bytes` says: with small values read at random that floor, not the
+//! configured cache, sets the peak (about 130 MiB for a 1 GiB store of 1 KiB values).
+//!
 //! ## Opening
 //!
 //! [`SledBackend::open`] creates the store if the path does not exist or is an empty directory.
@@ -89,39 +104,61 @@
 //! (at most 10 s) until sled's last background I/O has let go of the files, so the same path can
 //! be reopened at once.
 //!
-//! ## On-disk layout, format version 2
+//! ## On-disk layout, format version 3
 //!
 //! A store is a directory holding sled's files (`conf`, `db`, `blobs/`, `snap.*`) and the
-//! format record file `MPSTORE_FORMAT`, whose whole content is `mpstore-sled format 2\n`
+//! format record file `MPSTORE_FORMAT`, whose whole content is `mpstore-sled format 3\n`
 //! (written atomically when the store is created, and checked before sled is opened). sled's
 //! default tree repeats the version under the key `mpstore/format` (4 bytes, big-endian).
 //!
 //! One sled tree holds the data:
 //!
-//! | tree                  | key                         | value                                             |
-//! |-----------------------|-----------------------------|---------------------------------------------------|
-//! | `mpstore/entries/v1`  | `len(ns) ‖ ns ‖ key`        | `seq ‖ charge ‖ value bytes`                      |
+//! | tree                  | key                                   | value                                  |
+//! |-----------------------|---------------------------------------|----------------------------------------|
+//! | `mpstore/entries/v1`  | `len(ns) ‖ ns ‖ key`                  | `seq ‖ charge ‖ value bytes`           |
+//! | `mpstore/entries/v1`  | `len(ns) ‖ ns ‖ key` (value > 4 KiB)  | `seq + 2⁶³ ‖ charge ‖ len ‖ n`         |
+//! | `mpstore/entries/v1`  | `FF FF FF FF ‖ len(ns) ‖ ns ‖ key ‖ i`| chunk `i` of the value (4096 bytes; the last one the rest) |
 //!
-//! `len(ns)` is a big-endian `u32`, and `seq` and `charge` big-endian `u64`s. `seq` is the key's
-//! place in its namespace's insertion order: a new key takes one more than the largest `seq` in
-//! its namespace; overwriting keeps it. Prefixing with the namespace's length keeps every
-//! namespace's records a contiguous range of its own, even when one namespace's bytes are a
-//! prefix of another's. Nothing else is stored per namespace: a namespace with no entries leaves
-//! no trace.
+//! `len(ns)`, `n` and `i` are big-endian `u32`s, and `seq`, `charge` and `len` big-endian
+//! `u64`s. `seq` is the key's place in its namespace's insertion order: a new key takes one more
+//! than the largest `seq` in its namespace; overwriting keeps it. Prefixing with the namespace's
+//! length keeps every namespace's records a contiguous range of its own, even when one
+//! namespace's bytes are a prefix of another's. Nothing else is stored per namespace: a
+//! namespace with no entries leaves no trace.
+//!
+//! A value longer than 4096 bytes is stored in `n` chunks (see *Memory* for why): its record's
+//! `seq` has the top bit set and holds the value's length and chunk count instead of the value,
+//! and the chunks live under keys starting with `FF FF FF FF`, which no namespace's range can
+//! reach (a namespace name of `u32::MAX` bytes or more is refused with
+//! [`storage_core::Error::InvalidParam`]). So rebuilding usage, listing and walking namespaces
+//! read records only, never chunk data. A write puts the record and all its chunks, and removes
+//! the old value's chunks beyond the new count, in one atomic sled batch; clearing a namespace
+//! removes its range of chunks (`FF FF FF FF ‖ len(ns) ‖ ns`) in the same batch as its records.
+//! Reading a chunked value takes one sled `get` per chunk, under the namespace's lock stripe,
+//! which every write to the namespace holds while it writes (never while it waits for its
+//! flush), so a read never mixes two writes' chunks. A missing chunk, or one of the wrong length,
+//! is [`storage_core::Error::Corrupt`].
+//!
+//! **Format version 2** stored every value inline, with `seq` below 2⁶³: its records are version
+//! 3's inline records. [`SledBackend::open`] migrates such a store by recording version 3 inside
+//! sled (flushed), then in the format file; a crash between the two leaves a store that still
+//! opens and finishes the migration. From the first step on, a version 2 build refuses the store
+//! (it would read a chunked record as a value), since it reads only version 2 in both places.
 //!
 //! **Format version 1** kept two more trees, `mpstore/order/v1` (`len(ns) ‖ ns ‖ seq → key`) and
 //! `mpstore/meta/v1` (`ns → usage ‖ next_seq`), and wrote all three in one sled transaction per
 //! write. Its entries are version 2's, so [`SledBackend::open`] migrates such a store in place:
-//! it records version 2 inside sled, then in the format file, then drops the two old trees. Each
+//! it records version 3 inside sled, then in the format file, then drops the two old trees. Each
 //! step can be interrupted by a crash; the store still opens with all its data, and the next open
-//! finishes the migration (`tests/migration.rs` opens every state a crash can leave). A version 1
+//! finishes the migration (`tests/migration.rs` opens every state a crash can leave, from version
+//! 1 and from version 2, including a version 2 build's interrupted migration from 1). A version 1
 //! build refuses a store once its migration has begun.
 //!
 //! ## Cost
 //!
 //! Each namespace's usage and next `seq` live in memory, rebuilt from its range of entries (their
 //! headers) the first time the namespace is used after opening. A set or remove then reads the
-//! old record by key and writes one record: its cost grows with the logarithm of the store's
+//! old record by key and writes one record (plus, for a value above 4096 bytes, its chunks): its cost grows with the logarithm of the store's
 //! size, not with the number of keys or namespaces, and it scans nothing. The first use of a
 //! namespace reads its range once. At most 16,384 namespaces' states are kept (256 in each of 64
 //! lock stripes, the least recently used evicted first), so that memory is bounded whatever the
@@ -133,6 +170,12 @@
 //! state is in memory): a host or admin call whose cost grows with the store, not one for a hot
 //! path. Each namespace's writes, listings and clears are serialized by its stripe's lock, so a
 //! listing is read at one instant; sled orders the writes themselves.
+//!
+//! A value above 4096 bytes costs a sled insert per 4096-byte chunk to write and a sled `get`
+//! per chunk plus one copy to read (a whole value in one record is returned without a copy of
+//! sled's page), and takes more disk (chunk keys, and sled's per-entry overhead); reads of
+//! chunked values in one lock stripe are serialized with each other and with that stripe's
+//! writes (not with their flushes).
 
 #![warn(missing_docs)]
 
