@@ -5,7 +5,6 @@
 //! Every secret here lives in a [`Zeroizing`] buffer or a cipher that wipes itself on drop.
 
 use crate::provider::MasterKey;
-use aes_siv::aead::inout::InOutBuf;
 use aes_siv::siv::Aes256Siv;
 use aes_siv::KeyInit;
 use hkdf::Hkdf;
@@ -109,21 +108,20 @@ impl SivCipher {
             .split_at_mut_checked(SIV_TAG_LEN)
             .ok_or_else(|| Error::Backend("no room for the AES-SIV tag".into()))?;
         let siv = self
-            .with(|c| c.encrypt_inout_detached(headers, text.into()))
+            .with(|c| c.encrypt_in_place_detached(headers, text))
             .map_err(|_| Error::Backend("AES-SIV refused to encrypt".into()))?;
         tag.copy_from_slice(&siv);
         Ok(())
     }
 
     /// The plaintext of `sealed` (tag followed by ciphertext), or `None` when it fails
-    /// authentication with `headers`. Decrypts straight from `sealed` into the result; what a
-    /// failed check decrypted is wiped before it is dropped.
+    /// authentication with `headers`. Copies the ciphertext once, into the result, and decrypts
+    /// it there; what a failed check decrypted is wiped before it is dropped.
     pub(crate) fn open(&self, headers: &[&[u8]], sealed: &[u8]) -> Option<Vec<u8>> {
         let (tag, text) = sealed.split_at_checked(SIV_TAG_LEN)?;
-        let tag = aes_siv::Tag::try_from(tag).ok()?;
-        let mut out = vec![0; text.len()];
-        let io = InOutBuf::new(text, &mut out).ok()?;
-        match self.with(|c| c.decrypt_inout_detached(headers, io, &tag)) {
+        let tag = aes_siv::Tag::from_slice(tag);
+        let mut out = text.to_vec();
+        match self.with(|c| c.decrypt_in_place_detached(headers, &mut out, tag)) {
             Ok(()) => Some(out),
             Err(_) => {
                 out.zeroize();
