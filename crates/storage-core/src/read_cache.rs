@@ -14,9 +14,9 @@ use std::sync::{Mutex, MutexGuard};
 /// Every method forwards to the backend underneath; [`get`](Backend::get) answers from memory
 /// when it can. The cache is bounded by a byte capacity: each cached entry counts its namespace,
 /// key and value bytes plus [`ReadCache::ENTRY_OVERHEAD`], and the least recently used entries
-/// are evicted first (per shard: the capacity is split evenly among up to 16 shards of at least
-/// 256 KiB, each with its own lock, so readers of different keys rarely wait for each other; an
-/// entry larger than one shard's part is never cached: 512 KiB with a capacity of 8 MiB). A capacity of 0 disables the cache: every call goes
+/// are evicted first (per shard: the capacity is split evenly among up to 8 shards of at least
+/// 1 MiB, each with its own lock, so readers of different keys rarely wait for each other; an
+/// entry larger than one shard's part is never cached). A capacity of 0 disables the cache: every call goes
 /// straight through.
 ///
 /// ```
@@ -76,10 +76,11 @@ struct Shard {
 }
 
 /// The most shards a cache is split into.
-const MAX_SHARDS: usize = 16;
-/// A shard is never given less than this (unless the whole cache is smaller), so that a value of
-/// a hundred KiB or so stays cacheable.
-const MIN_SHARD_BYTES: u64 = 256 * 1024;
+const MAX_SHARDS: usize = 8;
+/// A shard is never given less than this (unless the whole cache is smaller): a value as large
+/// as any platform allows under one key (1 MB) stays cacheable, and a few values of a hundred KiB
+/// that happen to share a shard do not push each other out.
+const MIN_SHARD_BYTES: u64 = 1024 * 1024;
 
 /// See [`ReadCache::ENTRY_OVERHEAD`].
 const ENTRY_OVERHEAD: u64 = 128;

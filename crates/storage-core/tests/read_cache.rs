@@ -23,7 +23,7 @@ fn passes_the_conformance_kit_while_evicting() {
 
 #[test]
 fn passes_the_conformance_kit_sharded() {
-    testkit::conformance(|| ReadCache::new(MemoryBackend::new(), 1 << 20));
+    testkit::conformance(|| ReadCache::new(MemoryBackend::new(), 8 << 20));
 }
 
 #[test]
@@ -311,7 +311,7 @@ fn a_write_cancelled_half_way_still_lets_reads_cache() {
 
 #[test]
 fn cached_bytes_never_pass_the_capacity() {
-    for cap in [1u64, 300, TINY, 64 * 1024, 256 * 1024, 1 << 20] {
+    for cap in [1u64, 300, TINY, 64 * 1024, 1 << 20, 3 << 20, 8 << 20] {
         let cache = ReadCache::new(MemoryBackend::new(), cap);
         for i in 0..2000u64 {
             let key = i.to_le_bytes();
@@ -415,7 +415,7 @@ proptest! {
     #[test]
     fn answers_as_the_backend_underneath_would(
         steps in prop::collection::vec(step(), 1..60),
-        cap in prop_oneof![Just(0u64), 1u64..4000, Just(1u64 << 20)],
+        cap in prop_oneof![Just(0u64), 1u64..4000, Just(8u64 << 20)],
     ) {
         let cache = ReadCache::new(MemoryBackend::new(), cap);
         let model = MemoryBackend::new();
@@ -515,7 +515,7 @@ const WRITES: u64 = 1500;
 /// older than their own previous read of the key.
 #[test]
 fn no_reader_sees_a_value_older_than_a_completed_write() {
-    for cap in [TINY, 1 << 20] {
+    for cap in [TINY, 8 << 20] {
         let cache = ReadCache::new(Under::racy(), cap);
         let done: Vec<AtomicU64> = (0..KEYS).map(|_| AtomicU64::new(0)).collect();
         let finished = AtomicBool::new(false);
