@@ -181,10 +181,11 @@
 //! `get` per chunk plus one copy to read; it also takes more disk (chunk keys, and sled's
 //! per-entry overhead). Reads of chunked values in one lock stripe are serialized with each
 //! other and with that stripe's writes (not with their flushes). Measured on `SledBackend` alone,
-//! 100 KiB values, 32 keys, paired with format 2 in the same process (2 shared cores): a
-//! buffered set 2.2–3.1× (about 45 µs against 17 µs), a durable set 2.7–3.4× (about 300 µs
-//! against 100 µs), a get 4.4–5.3× (about 10 µs against 2 µs), and two threads reading one
-//! namespace gain nothing over one. Values up to 4096 bytes cost what they did.
+//! distinct 100 KiB values (like ciphertext), 32 keys, paired with format 2 in the same process
+//! (2 shared cores): a buffered set 1.6–2.0× (about 180–280 µs against 95–140 µs), a durable
+//! set 1.4–1.6× (about 390–500 µs against 280–310 µs), a get about 4.5× (about 10 µs against
+//! 2 µs, still far below the decryption above it), and two threads reading one namespace gain
+//! nothing over one. Values up to 4096 bytes cost what they did.
 //!
 //! **Known hang (sled 0.34, open).** sled can deadlock when it truncates the tail segment of its
 //! log while every thread of its I/O pool waits for the segment lock the writer holds (the
