@@ -96,12 +96,53 @@ fn be(parts: &[u64]) -> Vec<u8> {
     parts.iter().flat_map(|p| p.to_be_bytes()).collect()
 }
 
-fn open_sled(path: &Path) -> sled::Db {
-    sled::Config::new()
+/// The store's sled database, opened directly to lay out or inspect old formats.
+fn open_sled(path: &Path) -> RawSled {
+    let db = sled::Config::new()
         .path(path)
         .mode(sled::Mode::LowSpace)
         .open()
-        .unwrap()
+        .unwrap_or_else(|e| panic!("cannot open sled at {}: {e}", path.display()));
+    RawSled {
+        db: Some(db),
+        path: path.to_path_buf(),
+    }
+}
+
+/// A raw sled handle that, when dropped, waits until sled has let go of its file lock: sled's
+/// I/O jobs finish after the handle is dropped and give no signal, so the next open of the same
+/// store could otherwise find the lock held (`SledBackend` waits the same way when it closes).
+struct RawSled {
+    db: Option<sled::Db>,
+    path: std::path::PathBuf,
+}
+
+impl std::ops::Deref for RawSled {
+    type Target = sled::Db;
+    fn deref(&self) -> &sled::Db {
+        self.db.as_ref().expect("open until dropped")
+    }
+}
+
+impl Drop for RawSled {
+    fn drop(&mut self) {
+        use std::os::fd::AsRawFd;
+        drop(self.db.take());
+        let Ok(file) = fs::File::open(self.path.join("db")) else {
+            return;
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        // SAFETY: `flock` on a descriptor this function owns for the whole loop.
+        while unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "sled kept its lock for 10 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        // SAFETY: as above; the lock was taken just now, on this descriptor.
+        unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_UN) };
+    }
 }
 
 /// Writes a version 2 store at `path`, exactly as version 2 of this crate laid it out.
