@@ -154,10 +154,12 @@ impl Layers {
     }
 }
 
-/// Raw sled with the full stack's cache budget and sled's default background flush.
+/// Raw sled configured as storage-sled configures it: the same cache budget and log segment
+/// size, and sled's default background flush.
 pub fn raw_sled(dir: &Path) -> sled::Db {
     sled::Config::new()
         .path(dir)
+        .segment_size(storage_sled::SEGMENT_SIZE_BYTES)
         .cache_capacity(CACHE_BYTES)
         .flush_every_ms(Some(SledOptions::DEFAULT_FLUSH_EVERY_MS))
         .open()

@@ -167,6 +167,7 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
     }
     let db = sled::Config::new()
         .path(path)
+        .segment_size(segment_size(path, found)?)
         .cache_capacity(options.cache_capacity_bytes)
         .flush_every_ms(Some(options.flush_every_ms))
         .mode(sled::Mode::LowSpace)
@@ -196,6 +197,45 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
         db,
         registration,
     })
+}
+
+/// The size of sled's log segments in the stores this build creates (sled's own default is
+/// 512 KiB). A tool that opens such a store with sled directly must pass it to
+/// `sled::Config::segment_size`: sled refuses to open a store with another size.
+///
+/// Chunked values (format 3) put their bytes in sled's log, and with 512 KiB segments sustained
+/// overwrites of large values churn segments fast enough to hit a sled 0.34 deadlock (see the
+/// crate docs, *Known hang*); 8 MiB segments made it disappear in the same test.
+pub const SEGMENT_SIZE_BYTES: usize = 8 << 20;
+
+/// The segment size to open the store at `path` with: sled refuses to open a store with another
+/// size than the one it was created with (recorded in its `conf` file), so an existing store
+/// keeps its own; a new one gets [`SEGMENT_SIZE_BYTES`].
+fn segment_size(path: &Path, found: Found) -> Result<usize> {
+    const SLED_DEFAULT: usize = 512 << 10;
+    let conf = path.join("conf");
+    // sled's `conf` is text lines followed by a checksum.
+    let text = match fs::read(&conf) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            // No sled files yet: a new store, or a creation interrupted before sled wrote any.
+            return Ok(match found {
+                Found::Fresh => SEGMENT_SIZE_BYTES,
+                Found::Version(_) if fs::metadata(path.join("db")).is_ok() => SLED_DEFAULT,
+                Found::Version(_) => SEGMENT_SIZE_BYTES,
+            });
+        }
+        Err(e) => return Err(io_error(&format!("cannot read {}", conf.display()), &e)),
+    };
+    let size = text
+        .lines()
+        .find_map(|line| line.strip_prefix("segment_size: "))
+        .and_then(|n| {
+            let digits: String = n.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<usize>().ok()
+        });
+    // sled itself refuses a `conf` without a valid size; let it say so.
+    Ok(size.unwrap_or(SLED_DEFAULT))
 }
 
 /// What the format file says.

@@ -211,7 +211,11 @@ fn check_damaged(tree: &str, key: &[u8], value: &[u8], read: impl Fn(&SledBacken
         block_on(s.apply(b"ns", &[put("k", "v", 1)], Limits::NONE)).unwrap();
     }
     {
-        let db = sled::open(&path).unwrap();
+        let db = sled::Config::new()
+            .path(&path)
+            .segment_size(storage_sled::SEGMENT_SIZE_BYTES)
+            .open()
+            .unwrap();
         db.open_tree(tree).unwrap().insert(key, value).unwrap();
         db.flush().unwrap();
     }
@@ -259,7 +263,11 @@ fn clearing_gets_rid_of_damaged_records() {
             block_on(s.apply(b"other", &[put("k", "v", 1)], Limits::NONE)).unwrap();
         }
         {
-            let db = sled::open(&path).unwrap();
+            let db = sled::Config::new()
+                .path(&path)
+                .segment_size(storage_sled::SEGMENT_SIZE_BYTES)
+                .open()
+                .unwrap();
             db.open_tree(tree)
                 .unwrap()
                 .insert(key, &b"junk"[..])
