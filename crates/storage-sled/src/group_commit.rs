@@ -187,25 +187,52 @@ mod tests {
             .unwrap();
     }
 
+    /// A flush held open until the test releases it.
+    struct Gate {
+        started: (mpsc::Sender<()>, Mutex<mpsc::Receiver<()>>),
+        release: (mpsc::Sender<()>, Mutex<mpsc::Receiver<()>>),
+    }
+
+    impl Gate {
+        fn new() -> Self {
+            let channel = || {
+                let (tx, rx) = mpsc::channel();
+                (tx, Mutex::new(rx))
+            };
+            Gate {
+                started: channel(),
+                release: channel(),
+            }
+        }
+
+        /// The flush: says it has started, then waits to be released.
+        fn hold(&self) -> Result<(), String> {
+            self.started.0.send(()).unwrap();
+            self.release.1.lock().unwrap().recv().unwrap();
+            Ok(())
+        }
+
+        /// Returns once a flush is inside [`Gate::hold`].
+        fn wait_held(&self) {
+            self.started.1.lock().unwrap().recv().unwrap();
+        }
+
+        fn release(&self) {
+            self.release.0.send(()).unwrap();
+        }
+    }
+
     /// Writers that commit while a leader's flush is held open, and then all wait, are covered
     /// by exactly one more flush.
     #[test]
     fn writers_arriving_during_a_flush_share_the_next_one() {
         const WAITERS: usize = 6;
         let gc = GroupCommit::default();
-        let (release_tx, release_rx) = mpsc::channel::<()>();
-        let (started_tx, started_rx) = mpsc::channel::<()>();
-        let release_rx = Mutex::new(release_rx);
+        let gate = Gate::new();
         let all_committed = Barrier::new(WAITERS);
         std::thread::scope(|s| {
-            let leader = s.spawn(|| {
-                write_and_wait(&gc, || {
-                    started_tx.send(()).unwrap();
-                    release_rx.lock().unwrap().recv().unwrap();
-                    Ok(())
-                })
-            });
-            started_rx.recv().unwrap(); // the leader is inside its flush
+            let leader = s.spawn(|| write_and_wait(&gc, || gate.hold()));
+            gate.wait_held(); // the leader is inside its flush
             let waiters: Vec<_> = (0..WAITERS)
                 .map(|_| {
                     s.spawn(|| {
@@ -215,7 +242,7 @@ mod tests {
                     })
                 })
                 .collect();
-            release_tx.send(()).unwrap();
+            gate.release();
             leader.join().unwrap().unwrap();
             for w in waiters {
                 w.join().unwrap().unwrap();
@@ -235,20 +262,12 @@ mod tests {
         let gc = GroupCommit::default();
         let ((), first) = gc.commit(|| ());
         let ((), second) = gc.commit(|| ());
-        let (release_tx, release_rx) = mpsc::channel::<()>();
-        let (started_tx, started_rx) = mpsc::channel::<()>();
-        let release_rx = Mutex::new(release_rx);
+        let gate = Gate::new();
         std::thread::scope(|s| {
-            let leader = s.spawn(|| {
-                gc.wait_durable(first, || {
-                    started_tx.send(()).unwrap();
-                    release_rx.lock().unwrap().recv().unwrap();
-                    Ok(())
-                })
-            });
-            started_rx.recv().unwrap(); // the leader's flush covers both writes
+            let leader = s.spawn(|| gc.wait_durable(first, || gate.hold()));
+            gate.wait_held(); // the leader's flush covers both writes
             let follower = s.spawn(|| gc.wait_durable(second, || panic!("a second flush")));
-            release_tx.send(()).unwrap();
+            gate.release();
             leader.join().unwrap().unwrap();
             follower.join().unwrap().unwrap();
         });
@@ -259,23 +278,15 @@ mod tests {
     #[test]
     fn writers_commit_while_a_flush_runs() {
         let gc = GroupCommit::default();
-        let (release_tx, release_rx) = mpsc::channel::<()>();
-        let (started_tx, started_rx) = mpsc::channel::<()>();
-        let release_rx = Mutex::new(release_rx);
+        let gate = Gate::new();
         std::thread::scope(|s| {
-            let leader = s.spawn(|| {
-                write_and_wait(&gc, || {
-                    started_tx.send(()).unwrap();
-                    release_rx.lock().unwrap().recv().unwrap();
-                    Ok(())
-                })
-            });
-            started_rx.recv().unwrap();
+            let leader = s.spawn(|| write_and_wait(&gc, || gate.hold()));
+            gate.wait_held();
             // On this thread, while the flush is held open: were commits gated by flushes, this
             // would never return (and the test would hang instead of passing).
             let ((), generation) = gc.commit(|| ());
             assert_eq!(generation, 2);
-            release_tx.send(()).unwrap();
+            gate.release();
             leader.join().unwrap().unwrap();
             gc.wait_durable(generation, || Ok(())).unwrap();
         });
