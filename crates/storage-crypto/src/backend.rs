@@ -453,3 +453,6 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod mixed_formats;

@@ -5,16 +5,17 @@
 //! Every secret here lives in a [`Zeroizing`] buffer or a cipher that wipes itself on drop.
 
 use crate::provider::MasterKey;
-use aes_siv::siv::Aes256Siv;
+use aes::Aes256Enc;
+use aes_siv::siv::{CmacSiv, PmacSiv};
 use aes_siv::KeyInit;
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use storage_core::{Error, Result};
 use zeroize::{Zeroize, Zeroizing};
 
-/// An AES-256-SIV key: 512 bits (one half for S2V/CMAC, one for CTR).
+/// An AES-256-SIV key: 512 bits (one half for the MAC of S2V, one for CTR), in either mode.
 pub(crate) const SIV_KEY_LEN: usize = 64;
 /// The length of the tag AES-SIV puts in front of every ciphertext.
 pub(crate) const SIV_TAG_LEN: usize = 16;
@@ -26,6 +27,47 @@ pub(crate) fn fill_random(buf: &mut [u8]) -> Result<()> {
     getrandom::fill(buf)
         .map_err(|e| Error::Backend(format!("the system random generator failed: {e}")))
 }
+
+/// The two SIV constructions this crate seals with, both from `aes-siv` with a 512-bit key:
+/// AES-256-SIV with S2V over CMAC (RFC 5297: key names, key wraps, values of format 1) and
+/// AES-256-PMAC-SIV, the same construction with PMAC in S2V (values of format 2), whose MAC pass
+/// runs through AES's parallel backend instead of one block after another.
+pub(crate) trait SivMode: Send {
+    /// The cipher of `key`, expanded.
+    fn expand(key: &[u8; SIV_KEY_LEN]) -> Self;
+    /// Encrypts `text` in place; the SIV tag, or `None` if the crate refuses (too many headers).
+    fn seal_detached(&mut self, headers: &[&[u8]], text: &mut [u8]) -> Option<aes_siv::Tag>;
+    /// Decrypts `text` in place if it authenticates under `tag` and `headers` (and leaves it
+    /// encrypted otherwise); whether it did.
+    fn open_detached(&mut self, headers: &[&[u8]], text: &mut [u8], tag: &aes_siv::Tag) -> bool;
+}
+
+macro_rules! siv_mode {
+    ($($mode:ty),*) => {$(
+        impl SivMode for $mode {
+            fn expand(key: &[u8; SIV_KEY_LEN]) -> Self {
+                <$mode>::new(&(*key).into())
+            }
+            fn seal_detached(&mut self, headers: &[&[u8]], text: &mut [u8]) -> Option<aes_siv::Tag> {
+                self.encrypt_in_place_detached(headers, text).ok()
+            }
+            fn open_detached(&mut self, headers: &[&[u8]], text: &mut [u8], tag: &aes_siv::Tag) -> bool {
+                self.decrypt_in_place_detached(headers, text, tag).is_ok()
+            }
+        }
+    )*};
+}
+siv_mode!(NameSiv, ValueSiv);
+
+/// AES-256-SIV (RFC 5297; `aes-siv`'s `Aes256Siv`, the same bytes) over AES-256's encryption
+/// half only: SIV never decrypts a block, so this skips expanding the decryption round keys that
+/// `Aes256Siv` expands for its CTR pass on every call. Seals key names, key wraps and the head
+/// record, and opens values of format 1.
+pub(crate) type NameSiv = CmacSiv<Aes256Enc>;
+
+/// AES-256-PMAC-SIV (`aes-siv`'s `Aes256PmacSiv`, the same bytes) over AES-256's encryption
+/// half only, as [`NameSiv`]: seals values (format 2).
+pub(crate) type ValueSiv = PmacSiv<Aes256Enc>;
 
 /// An AES-SIV key and the two things done with it.
 pub(crate) struct SivKey(Zeroizing<[u8; SIV_KEY_LEN]>);
@@ -46,52 +88,65 @@ impl SivKey {
         SivKey(key)
     }
 
-    fn cipher(&self) -> Aes256Siv {
-        Aes256Siv::new(&(*self.0).into())
+    fn cipher<S: SivMode>(&self) -> S {
+        S::expand(&self.0)
     }
 
     /// AES-SIV (RFC 5297) of `plaintext` with `headers` as associated data.
     pub(crate) fn seal(&self, headers: &[&[u8]], plaintext: &[u8]) -> Result<Vec<u8>> {
-        self.cipher()
+        self.cipher::<NameSiv>()
             .encrypt(headers, plaintext)
             .map_err(|_| Error::Backend("AES-SIV refused to encrypt".into()))
     }
 
     /// The plaintext of `sealed`, or `None` when it fails authentication with `headers`.
     pub(crate) fn open(&self, headers: &[&[u8]], sealed: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-        self.cipher()
+        self.cipher::<NameSiv>()
             .decrypt(headers, sealed)
             .ok()
             .map(Zeroizing::new)
     }
 }
 
-/// An AES-SIV key with its cipher expanded once: the keys used on every call (a namespace's
-/// name and value keys), so that no call pays for AES key expansion or for copying the key.
-pub(crate) struct SivCipher {
+/// An AES-SIV key of mode `S` (AES-256-SIV, [`NameSiv`], unless said otherwise) with its cipher expanded once:
+/// the keys used on every call (a namespace's name and value keys), so that no call pays for AES
+/// key expansion or for copying the key.
+pub(crate) struct SivCipher<S = NameSiv> {
     key: SivKey,
-    /// `Aes256Siv` takes `&mut self` (it keeps CMAC state between the pieces of one S2V), so one
-    /// call at a time uses it; a call that finds it busy (another thread on the same namespace)
-    /// expands a cipher of its own rather than wait.
-    ready: Mutex<Aes256Siv>,
+    /// The `aes-siv` ciphers take `&mut self` (they keep MAC state between the pieces of one
+    /// S2V), so one call at a time uses it; a call that finds it busy (another thread on the same
+    /// namespace) expands a cipher of its own rather than wait. Expanded when first used, or at
+    /// once by [`new`](Self::new).
+    ready: OnceLock<Mutex<S>>,
 }
 
-impl SivCipher {
+impl<S: SivMode> SivCipher<S> {
+    /// The cipher of `key`, expanded now.
     pub(crate) fn new(key: SivKey) -> Self {
-        let ready = Mutex::new(key.cipher());
+        let ready = OnceLock::from(Mutex::new(key.cipher()));
         SivCipher { key, ready }
     }
 
-    fn with<R>(&self, f: impl FnOnce(&mut Aes256Siv) -> R) -> R {
-        match self.ready.try_lock() {
+    /// The cipher of `key`, expanded only when first used (a key rarely needed: memory is spent
+    /// on it only if it is).
+    pub(crate) fn lazy(key: SivKey) -> Self {
+        SivCipher {
+            key,
+            ready: OnceLock::new(),
+        }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
+        let ready = self.ready.get_or_init(|| Mutex::new(self.key.cipher()));
+        match ready.try_lock() {
             Ok(mut cipher) => f(&mut cipher),
             // Busy; or poisoned, i.e. a panic left it in an unknown state: never used again.
             Err(_) => f(&mut self.key.cipher()),
         }
     }
 
-    /// AES-SIV (RFC 5297) of `plaintext` with `headers` as associated data: the SIV tag followed
-    /// by the ciphertext, as [`SivKey::seal`] makes it.
+    /// AES-SIV of `plaintext` with `headers` as associated data: the SIV tag followed by the
+    /// ciphertext, as [`SivKey::seal`] makes it (in mode `S`).
     pub(crate) fn seal(&self, headers: &[&[u8]], plaintext: &[u8]) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(SIV_TAG_LEN + plaintext.len());
         out.extend_from_slice(&[0; SIV_TAG_LEN]);
@@ -108,8 +163,8 @@ impl SivCipher {
             .split_at_mut_checked(SIV_TAG_LEN)
             .ok_or_else(|| Error::Backend("no room for the AES-SIV tag".into()))?;
         let siv = self
-            .with(|c| c.encrypt_in_place_detached(headers, text))
-            .map_err(|_| Error::Backend("AES-SIV refused to encrypt".into()))?;
+            .with(|c| c.seal_detached(headers, text))
+            .ok_or_else(|| Error::Backend("AES-SIV refused to encrypt".into()))?;
         tag.copy_from_slice(&siv);
         Ok(())
     }
@@ -121,12 +176,11 @@ impl SivCipher {
         let (tag, text) = sealed.split_at_checked(SIV_TAG_LEN)?;
         let tag = aes_siv::Tag::from_slice(tag);
         let mut out = text.to_vec();
-        match self.with(|c| c.decrypt_in_place_detached(headers, &mut out, tag)) {
-            Ok(()) => Some(out),
-            Err(_) => {
-                out.zeroize();
-                None
-            }
+        if self.with(|c| c.open_detached(headers, &mut out, tag)) {
+            Some(out)
+        } else {
+            out.zeroize();
+            None
         }
     }
 }
@@ -139,11 +193,17 @@ mod label {
     pub const NS_KEY: &[u8] = b"mpstore storage-crypto v1: namespace key";
     pub const TAGS: &[u8] = b"mpstore storage-crypto v1: namespace tags";
     pub const NAMES: &[u8] = b"mpstore storage-crypto v1: key names";
+    /// Values of format 1 (AES-256-SIV): only opened, never written any more.
     pub const VALUES: &[u8] = b"mpstore storage-crypto v1: values";
+    /// Values of format 2 (AES-256-PMAC-SIV): a key of its own, never the CMAC-SIV one.
+    pub const VALUES_PMAC: &[u8] = b"mpstore storage-crypto v2: values (AES-PMAC-SIV)";
 }
 
-/// The first byte of every record this crate writes; a later format gets another.
+/// The first byte of every record this crate writes; a later format gets another. Head records,
+/// key wraps and values written before format 2 are format 1.
 pub(crate) const FORMAT_V1: u8 = 1;
+/// The first byte of every value record written now: AES-256-PMAC-SIV (see `records.rs`).
+pub(crate) const FORMAT_V2: u8 = 2;
 const SALT_LEN: usize = 32;
 
 /// The key-encryption key of one generation: derived from a master key and the generation's
@@ -296,15 +356,28 @@ impl DataKey {
         SivKey::random().map(DataKey)
     }
 
-    /// The two keys of a namespace, their ciphers expanded: one seals key names, the other
-    /// values.
-    pub(crate) fn split(&self) -> (SivCipher, SivCipher) {
+    /// The keys of a namespace, each derived for its own purpose (so no key serves two
+    /// constructions): the one that seals key names, the one that seals values now (PMAC-SIV),
+    /// and the one that sealed values of format 1 (CMAC-SIV), kept only to open them and so
+    /// expanded only if one is read.
+    pub(crate) fn split(&self) -> NamespaceCiphers {
         let ikm = &self.0 .0[..];
-        (
-            SivCipher::new(SivKey::derive(ikm, None, label::NAMES)),
-            SivCipher::new(SivKey::derive(ikm, None, label::VALUES)),
-        )
+        NamespaceCiphers {
+            names: SivCipher::new(SivKey::derive(ikm, None, label::NAMES)),
+            values: SivCipher::new(SivKey::derive(ikm, None, label::VALUES_PMAC)),
+            values_v1: SivCipher::lazy(SivKey::derive(ikm, None, label::VALUES)),
+        }
     }
+}
+
+/// What [`DataKey::split`] gives: a namespace's ciphers.
+pub(crate) struct NamespaceCiphers {
+    /// Key names: AES-256-SIV, deterministic.
+    pub(crate) names: SivCipher,
+    /// Values of format 2: AES-256-PMAC-SIV.
+    pub(crate) values: SivCipher<ValueSiv>,
+    /// Values of format 1: AES-256-SIV, opened only.
+    pub(crate) values_v1: SivCipher,
 }
 
 #[cfg(test)]
@@ -361,13 +434,13 @@ mod tests {
     #[test]
     fn a_kept_cipher_seals_and_opens_as_a_fresh_one_does() {
         let key = || SivKey::derive(b"ikm", None, b"test");
-        let cipher = SivCipher::new(key());
+        let cipher: SivCipher = SivCipher::new(key());
         for text in [&b""[..], b"a", &[7; 16], &[9; 100], &[1; 1000]] {
             let headers: &[&[u8]] = &[b"label", &text[..text.len().min(3)]];
             let sealed = key().seal(headers, text).unwrap();
             for busy in [false, true] {
                 // Held: the call finds the kept cipher busy and expands its own.
-                let _held = busy.then(|| cipher.ready.lock().unwrap());
+                let _held = busy.then(|| cipher.ready.get().unwrap().lock().unwrap());
                 assert_eq!(cipher.seal(headers, text).unwrap(), sealed, "busy {busy}");
                 assert_eq!(cipher.open(headers, &sealed).as_deref(), Some(text));
                 assert!(cipher.open(&[b"other"], &sealed).is_none());

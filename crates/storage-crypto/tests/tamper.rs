@@ -53,6 +53,30 @@ fn a_flipped_byte_anywhere_in_a_value_is_corrupt() {
     }
 }
 
+/// A value's first byte names its format (2, AES-256-PMAC-SIV, for everything written now; 1,
+/// AES-256-SIV, for values written before): a record relabelled as format 1, or as a format that
+/// does not exist, is corrupt.
+#[test]
+fn a_value_with_another_format_byte_is_corrupt() {
+    let fx = Fixture::new();
+    assert_eq!(
+        fx.raw_get(&fx.slot(0, 0))[0],
+        2,
+        "values are written in format 2"
+    );
+    for format in [0, 1, 3, 0x82, 0xff] {
+        check(
+            |fx| {
+                let slot = fx.slot(0, 0);
+                let mut record = fx.raw_get(&slot);
+                record[0] = format;
+                fx.raw_put(&slot, &record);
+            },
+            &[(0, 0)],
+        );
+    }
+}
+
 #[test]
 fn a_truncated_or_extended_value_is_corrupt() {
     // Entry (0, 2) holds the empty value: its record is the shortest there is.

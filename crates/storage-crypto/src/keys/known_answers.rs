@@ -7,7 +7,7 @@
 //! aes-siv 0.7 (aes 0.8, cmac 0.7), and pass with both.
 
 use super::*;
-use aes_siv::siv::Aes128Siv;
+use aes_siv::siv::{Aes128Siv, Aes256PmacSiv, Aes256Siv};
 use sha2::Digest;
 
 fn hex(bytes: &[u8]) -> String {
@@ -32,16 +32,17 @@ fn digest(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+fn unhex(s: &str) -> Vec<u8> {
+    let mut out = vec![0u8; s.len() / 2];
+    crate::hex::decode_into(s, &mut out).unwrap();
+    out
+}
+
 /// RFC 5297 appendix A: AES-SIV-CMAC-256 (`Aes128Siv`, a 256-bit key). The crate under the
 /// storage is RFC 5297 itself, not merely self-consistent.
 #[test]
 fn rfc_5297_appendix_a() {
     fn check(key: &str, headers: &[&str], plaintext: &str, expected: &str) {
-        let unhex = |s: &str| {
-            let mut out = vec![0u8; s.len() / 2];
-            crate::hex::decode_into(s, &mut out).unwrap();
-            out
-        };
         let key: [u8; 32] = unhex(key).try_into().unwrap();
         let headers: Vec<Vec<u8>> = headers.iter().map(|h| unhex(h)).collect();
         let plaintext = unhex(plaintext);
@@ -70,6 +71,53 @@ fn rfc_5297_appendix_a() {
     );
 }
 
+/// AES-256-PMAC-SIV: the vectors of the `aes-siv` crate's own tests (`tests/siv.rs`), through
+/// its `Aes256PmacSiv` and through [`ValueSiv`] (the encryption-only AES-256 this crate seals
+/// values with), and the CMAC-SIV of [`NameSiv`] against `Aes256Siv`: the encryption-only key
+/// schedule changes no byte.
+#[test]
+fn aes_256_pmac_siv_vectors() {
+    fn check(key: &str, headers: &[&str], plaintext: &str, expected: &str) {
+        let key: [u8; SIV_KEY_LEN] = unhex(key).try_into().unwrap();
+        let headers: Vec<Vec<u8>> = headers.iter().map(|h| unhex(h)).collect();
+        let refs: Vec<&[u8]> = headers.iter().map(Vec::as_slice).collect();
+        let plaintext = unhex(plaintext);
+        let sealed = Aes256PmacSiv::new(&key.into())
+            .encrypt(&headers, &plaintext)
+            .unwrap();
+        assert_eq!(hex(&sealed), expected);
+        let kept = SivCipher::<ValueSiv>::new(SivKey(Zeroizing::new(key)));
+        assert_eq!(kept.seal(&refs, &plaintext).unwrap(), sealed);
+        assert_eq!(kept.open(&refs, &sealed).unwrap(), plaintext);
+        // The CMAC-SIV types agree the same way.
+        let cmac = Aes256Siv::new(&key.into()).encrypt(&headers, &plaintext);
+        let kept: SivCipher = SivCipher::new(SivKey(Zeroizing::new(key)));
+        assert_eq!(kept.seal(&refs, &plaintext).unwrap(), cmac.unwrap());
+    }
+    check(
+        "fffefdfcfbfaf9f8f7f6f5f4f3f2f1f06f6e6d6c6b6a69686766656463626160f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff000102030405060708090a0b0c0d0e0f",
+        &["101112131415161718191a1b1c1d1e1f2021222324252627"],
+        "112233445566778899aabbccddee",
+        "77097bb3e160988e8b262c1942f983885f826d0d7e047e975e2fc4ea6776",
+    );
+    check(
+        "7f7e7d7c7b7a797877767574737271706f6e6d6c6b6a69686766656463626160404142434445464748494a4b4c4d4e4f505152535455565758595a5b5b5d5e5f",
+        &[
+            "00112233445566778899aabbccddeeffdeaddadadeaddadaffeeddccbbaa99887766554433221100",
+            "102030405060708090a0",
+            "09f911029d74e35bd84156c5635688c0",
+        ],
+        "7468697320697320736f6d6520706c61696e7465787420746f20656e6372797074207573696e67205349562d414553",
+        "cd07d56dca0fe1569b8ecb3cf2346604290726e12529fc5948546b6be39fed9cd8652256c594c8f56208c7496789de8dfb4f161627c91482f9ecf809652a9e",
+    );
+    check(
+        "7f7e7d7c7b7a797877767574737271706f6e6d6c6b6a69686766656463626160404142434445464748494a4b4c4d4e4f505152535455565758595a5b5b5d5e5f",
+        &["101112131415161718191a1b1c1d1e1f2021222324252627"],
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f70",
+        "045ba64522c5c980835674d1c5a9264eca3e9f7aceafe9b5485b33f7d2c9114fe5c4b24f9c814d88e78b6150028d630289d023015b8569af338de0af8534827732b365ace1ac99d278431b22eafe31b94297b1c6a2de41383ed8b39f17e748aea128a8bd7d0ee80ec899f1b940c9c0463f22fc2b5a145cb6e90a32801dd1950f92",
+    );
+}
+
 /// AES-256-SIV (the 512-bit-key variant this crate uses) of fixed inputs must give these bytes
 /// (their SHA-256, to keep the table short), through both ways the crate calls it: a key
 /// expanded afresh ([`SivKey::seal`]) and a kept cipher sealing in place ([`SivCipher::seal`]);
@@ -78,7 +126,7 @@ fn kat(key: u8, headers: &[&[u8]], seed: u8, len: usize, expected: &str) {
     let what = format!("key {key}, {} headers, {len} bytes", headers.len());
     let plaintext = pattern(seed, len);
     let fresh = siv_key(key).seal(headers, &plaintext).unwrap();
-    let kept = SivCipher::new(siv_key(key));
+    let kept: SivCipher = SivCipher::new(siv_key(key));
     assert_eq!(kept.seal(headers, &plaintext).unwrap(), fresh, "{what}");
     assert_eq!(digest(&fresh), expected, "{what}");
     assert_eq!(kept.open(headers, &fresh).unwrap(), plaintext, "{what}");
@@ -135,4 +183,58 @@ fn key_records() {
         (back.0 .0, ns.as_slice()),
         (data.0 .0, &b"namespace bytes"[..])
     );
+}
+
+/// Whole value records, both formats, for a fixed data key, tag and nonce.
+///
+/// Format 2 (written now): pinned bytes, and the same bytes computed independently of
+/// `records.rs`: `2 ‖ nonce ‖` the `aes-siv` crate's `Aes256PmacSiv` under the HKDF of the data
+/// key for format 2, with the one associated-data component `label ‖ tag ‖ nonce ‖ key name`.
+///
+/// Format 1 (written before): records written by the code of format 1 itself (its
+/// `seal_value`, random nonce and all, with this data key and tag), which must open forever;
+/// and the same records rebuilt independently: `Aes256Siv` under the HKDF of the data key for
+/// format 1 with four components (label, tag, key name, nonce).
+#[test]
+#[rustfmt::skip] // tables: one case a line
+fn value_records() {
+    use crate::records::NamespaceKeys;
+    let data = DataKey(siv_key(16));
+    let tag: Tag = pattern(17, 32).try_into().unwrap();
+    let keys = NamespaceKeys::new(tag, &data);
+    let derive = |label: &[u8]| SivKey::derive(&pattern(16, SIV_KEY_LEN), None, label);
+
+    let nonce: [u8; 16] = pattern(18, 16).try_into().unwrap();
+    let v2: &[(&[u8], &[u8], &str)] = &[
+        (b"city", b"Hangzhou", "021231506f8eadcceb0a29486786a5c4e3f8d51c764166fb75b52ad43743627da66aec841b793e39ec"),
+        (b"", b"", "021231506f8eadcceb0a29486786a5c4e3d60f69da2eedccc42827902858bff500"),
+    ];
+    for &(name, value, expected) in v2 {
+        let record = keys.seal_value_with(&nonce, name, value).unwrap();
+        assert_eq!(hex(&record), expected, "{name:?}");
+        let mut ad = b"mpstore storage-crypto v2: value".to_vec();
+        ad.extend_from_slice(&tag);
+        ad.extend_from_slice(&nonce);
+        ad.extend_from_slice(name);
+        let key = derive(b"mpstore storage-crypto v2: values (AES-PMAC-SIV)");
+        let sealed = Aes256PmacSiv::new(&(*key.0).into()).encrypt([&ad], value).unwrap();
+        assert_eq!(record, [&[2][..], &nonce, &sealed].concat(), "{name:?}");
+        assert_eq!(keys.open_value(name, &record).unwrap(), value, "{name:?}");
+    }
+
+    let v1: &[(&[u8], &[u8], &str)] = &[
+        (b"city", b"Hangzhou", "019ff8d0595015b0a4aef72fb7063d8fa42283620e954f9abc631ec00a021823507a79af5f24838470"),
+        (b"", b"", "01bc15bb57008bd4adc592c807f84d4c4625a94d860669a3163adc895ef9d4db44"),
+    ];
+    for &(name, value, record) in v1 {
+        let record = unhex(record);
+        assert_eq!(keys.open_value(name, &record).unwrap(), value, "{name:?}");
+        let (format, nonce) = (record[0], &record[1..17]);
+        let key = derive(b"mpstore storage-crypto v1: values");
+        let headers: &[&[u8]] = &[b"mpstore storage-crypto v1: value", &tag, name, nonce];
+        let sealed = Aes256Siv::new(&(*key.0).into()).encrypt(headers, value).unwrap();
+        assert_eq!((format, &record[17..]), (1, &sealed[..]), "{name:?}");
+        let nonce: [u8; 16] = nonce.try_into().unwrap();
+        assert_eq!(keys.seal_value_v1(&nonce, name, value), record, "{name:?}");
+    }
 }
