@@ -2,9 +2,10 @@
 
 use crate::chunks;
 use crate::group_commit::GroupCommit;
+use crate::known_keys::KnownKeys;
 use crate::layout::{
-    after_prefix, chunk_range, entry_key, ns_prefix, split_entry_key, EntryRecord, Header, Stored,
-    CHUNK, CHUNK_SPACE,
+    after_prefix, chunk_range, chunk_size, entry_key, ns_prefix, split_entry_key, EntryRecord,
+    Header, Stored, CHUNK_SPACE,
 };
 use crate::ns_state::{headers, NsState, NsStates};
 use crate::open::{self, sled_error, Registration};
@@ -46,6 +47,12 @@ pub struct SledBackend {
     stripes: Vec<Mutex<NsStates>>,
     /// How many namespace states one stripe keeps.
     states_per_stripe: usize,
+    /// The headers of recently written keys, so a write need not read them (see
+    /// `crate::known_keys`); only ever set under the key's namespace's stripe.
+    known: KnownKeys,
+    /// Values above this many bytes are written in chunks of this size (chosen from the store's
+    /// log segment size; reads accept any).
+    chunk: usize,
 }
 
 impl std::fmt::Debug for SledBackend {
@@ -120,6 +127,11 @@ impl SledBackend {
             commit: GroupCommit::default(),
             stripes: (0..STRIPES).map(|_| Mutex::default()).collect(),
             states_per_stripe: STATES_PER_STRIPE,
+            chunk: chunk_size(opened.segment_size),
+            known: KnownKeys::new(
+                KnownKeys::DEFAULT_MAX_KEYS,
+                KnownKeys::DEFAULT_MAX_KEY_BYTES,
+            ),
         })
     }
 
@@ -129,6 +141,34 @@ impl SledBackend {
     pub(crate) fn with_states_per_stripe(mut self, n: usize) -> Self {
         self.states_per_stripe = n;
         self
+    }
+
+    /// Writes chunks of `n` bytes from now on (tests use it to write as a build with another
+    /// chunk size did).
+    #[cfg(test)]
+    pub(crate) fn with_chunk_size(mut self, n: usize) -> Self {
+        self.chunk = n;
+        self
+    }
+
+    /// Keeps the headers of at most `n` keys in memory (tests use a tiny bound to exercise
+    /// eviction).
+    #[cfg(test)]
+    pub(crate) fn with_known_keys(mut self, n: usize) -> Self {
+        self.known = KnownKeys::new(n, KnownKeys::DEFAULT_MAX_KEY_BYTES);
+        self
+    }
+
+    /// The headers known in memory (for tests).
+    #[cfg(test)]
+    pub(crate) fn known_keys(&self) -> &KnownKeys {
+        &self.known
+    }
+
+    /// The size of the chunks this store writes.
+    #[cfg(test)]
+    pub(crate) fn chunk_size(&self) -> usize {
+        self.chunk
     }
 
     /// sled's entries tree itself (for tests that check what is stored).
@@ -225,23 +265,31 @@ impl SledBackend {
         NsState::of(headers(self.entries.scan_prefix(prefix), sled_error))
     }
 
-    /// The header of the entry stored under `ekey`, if any. Only writes call it, and sled
-    /// failing here stops the store like a failed write: sled reports a failed write of its own
-    /// buffers (say, a full disk) to every later call, reads included.
+    /// The header of the entry stored under `ekey`, if any: known in memory (see
+    /// `crate::known_keys`), or read from sled and then remembered. Only writes call it, under
+    /// the namespace's stripe; sled failing here stops the store like a failed write: sled
+    /// reports a failed write of its own buffers (say, a full disk) to every later call, reads
+    /// included.
     fn header(&self, ekey: &[u8]) -> Result<Option<Header>> {
-        match self
+        if let Some(known) = self.known.get(ekey) {
+            return Ok(known);
+        }
+        let header = match self
             .entries
             .get(ekey)
             .map_err(|e| self.stop("cannot read the entry", e))?
         {
-            Some(bytes) => Ok(Some(EntryRecord::decode_header(&bytes)?)),
-            None => Ok(None),
-        }
+            Some(bytes) => Some(EntryRecord::decode_header(&bytes)?),
+            None => None,
+        };
+        self.known.set(ekey, header);
+        Ok(header)
     }
 
     /// Applies `ops` to `ns` under its stripe: checks the limits against the in-memory usage,
     /// writes (one plain insert or remove for a single op on inline values, one atomic batch for
-    /// several ops or when chunks are written or removed), and only then updates the state.
+    /// several ops or when chunks are written or removed), and only then updates the state and
+    /// the known headers.
     fn write(&self, ns: &[u8], prefix: &[u8], ops: &[Op], limits: Limits) -> Result<Wrote> {
         let mut stripe = self.stripe(ns);
         let state = stripe.get_or_load(ns, self.states_per_stripe, || {
@@ -262,39 +310,48 @@ impl SledBackend {
             }
             let new = replacement(op, seq);
             let old_chunks = old.map_or(0, |h| h.chunks);
-            match new {
+            let header = match new {
                 None if old.is_none() => return Ok(Wrote::Nothing(after.usage)),
                 // Inline values, old and new: one plain insert or remove.
-                Some((seq, charge, value)) if old_chunks == 0 && value.len() <= CHUNK => {
+                Some((seq, charge, value)) if old_chunks == 0 && value.len() <= self.chunk => {
+                    let record = EntryRecord::encode(seq, charge, value);
                     self.entries
-                        .insert(ekey, EntryRecord::encode(seq, charge, value))
-                        .map_err(|e| self.stop("cannot write", e))?;
+                        .insert(&ekey, record)
+                        .map_err(|e| self.stop_writing(&[&ekey], e))?;
+                    Some(Header {
+                        seq,
+                        charge,
+                        chunks: 0,
+                    })
                 }
                 None if old_chunks == 0 => {
                     self.entries
-                        .remove(ekey)
-                        .map_err(|e| self.stop("cannot write", e))?;
+                        .remove(&ekey)
+                        .map_err(|e| self.stop_writing(&[&ekey], e))?;
+                    None
                 }
                 // Chunks written or removed: the record and its chunks in one atomic batch.
                 _ => {
                     let mut batch = sled::Batch::default();
-                    chunks::stage(&mut batch, &ekey, old_chunks, new)?;
+                    let header = chunks::stage(&mut batch, &ekey, old_chunks, new, self.chunk)?;
                     self.entries
                         .apply_batch(batch)
-                        .map_err(|e| self.stop("cannot write", e))?;
+                        .map_err(|e| self.stop_writing(&[&ekey], e))?;
+                    header
                 }
-            }
+            };
+            self.known.set(&ekey, header);
             *state = after;
             return Ok(Wrote::Changed(after.usage));
         }
         // Several ops: what each key holds as the batch goes (absent: as stored).
-        let mut pending: HashMap<&[u8], Option<Header>> = HashMap::new();
+        let mut pending: HashMap<Vec<u8>, Option<Header>> = HashMap::new();
         let mut batch = sled::Batch::default();
         let mut changed = false;
         let mut after = before;
         for op in ops {
             let ekey = entry_key(prefix, op.key());
-            let old = match pending.get(op.key()) {
+            let old = match pending.get(&ekey) {
                 Some(header) => *header,
                 None => self.header(&ekey)?,
             };
@@ -302,13 +359,14 @@ impl SledBackend {
             after = next;
             let new = replacement(op, seq);
             if new.is_none() && old.is_none() {
-                pending.insert(op.key(), None);
+                pending.insert(ekey, None);
                 continue;
             }
             // Each op removes the chunks of the version before it (on disk or earlier in the
             // batch) beyond its own, so the batch leaves exactly the last version's chunks.
-            let header = chunks::stage(&mut batch, &ekey, old.map_or(0, |h| h.chunks), new)?;
-            pending.insert(op.key(), header);
+            let old_chunks = old.map_or(0, |h| h.chunks);
+            let header = chunks::stage(&mut batch, &ekey, old_chunks, new, self.chunk)?;
+            pending.insert(ekey, header);
             changed = true;
         }
         if limits.refuses(before.usage, after.usage) {
@@ -317,31 +375,51 @@ impl SledBackend {
         if !changed {
             return Ok(Wrote::Nothing(after.usage));
         }
-        self.entries
-            .apply_batch(batch)
-            .map_err(|e| self.stop("cannot write", e))?;
+        if let Err(e) = self.entries.apply_batch(batch) {
+            let ekeys: Vec<&[u8]> = pending.keys().map(Vec::as_slice).collect();
+            return Err(self.stop_writing(&ekeys, e));
+        }
+        self.known
+            .set_all(pending.iter().map(|(ekey, h)| (ekey.as_slice(), *h)));
         *state = after;
         Ok(Wrote::Changed(after.usage))
     }
 
-    /// Removes every entry of `ns` in one atomic batch, and forgets its state.
+    /// sled failed writing the entries `ekeys`: forget what was known of them (sled's memory
+    /// may hold part of the write) and stop the store.
+    fn stop_writing(&self, ekeys: &[&[u8]], e: sled::Error) -> Error {
+        self.known.forget(ekeys.iter().copied());
+        self.stop("cannot write", e)
+    }
+
+    /// Removes every entry of `ns` in one atomic batch, and forgets its state and its keys'
+    /// headers.
     ///
     /// Every record in the namespace's range goes, without being decoded, and every chunk in its
-    /// chunk range, so clearing also gets rid of records and chunks damaged on disk.
+    /// chunk range, so clearing also gets rid of records and chunks damaged on disk. Every key
+    /// known in memory holds a record on disk (or is known to hold none, which stays true), so
+    /// forgetting the keys of the range's records forgets every header of the namespace.
     fn remove_all(&self, ns: &[u8]) -> Result<()> {
         self.check_healthy()?;
         let prefix = ns_prefix(ns)?;
         let (wrote, generation) = self.commit.commit(|| -> Result<bool> {
             let mut stripe = self.stripe(ns);
             let mut batch = sled::Batch::default();
+            let mut records = Vec::new();
             let mut any = false;
             let chunks = chunk_range(&prefix);
-            for key in (self.entries.scan_prefix(&prefix).keys())
-                .chain(self.entries.scan_prefix(&chunks).keys())
-            {
+            for key in self.entries.scan_prefix(&prefix).keys() {
+                let key = key.map_err(|e| sled_error("cannot list keys", e))?;
+                batch.remove(key.clone());
+                records.push(key);
+            }
+            for key in self.entries.scan_prefix(&chunks).keys() {
                 batch.remove(key.map_err(|e| sled_error("cannot list keys", e))?);
                 any = true;
             }
+            any |= !records.is_empty();
+            // Forgotten first: if sled fails below, nothing stale is left either.
+            self.known.forget(records.iter().map(|k| k.as_ref()));
             if any {
                 self.entries
                     .apply_batch(batch)

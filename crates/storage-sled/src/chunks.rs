@@ -8,28 +8,33 @@
 //! stripe lock, which every write of the namespace holds while it writes (not while it waits for
 //! its flush), so the record and its chunks are read at one instant.
 
-use crate::layout::{chunk_count, chunk_key, EntryRecord, Header, Stored, CHUNK};
+use crate::layout::{chunk_count, chunk_key, EntryRecord, Header, Stored};
 use storage_core::{Error, Result};
 
 /// Adds to `batch` the writes that replace the entry `ekey`, whose stored value has
-/// `old_chunks` chunks (0: inline or absent), by `new` (`(seq, charge, value)`; `None` removes
-/// it). Returns the new entry's header (`None` if removed).
+/// `old_chunks` chunks (0: inline or absent; of whatever size), by `new` (`(seq, charge,
+/// value)`; `None` removes it), a value above `chunk` bytes going in chunks of `chunk` bytes.
+/// Returns the new entry's header (`None` if removed).
+///
+/// Chunk keys are numbered from 0 whatever their size, so removing the numbers from the new
+/// count up to `old_chunks` leaves exactly the new value's chunks.
 pub(crate) fn stage(
     batch: &mut sled::Batch,
     ekey: &[u8],
     old_chunks: u32,
     new: Option<(u64, u64, &[u8])>,
+    chunk: usize,
 ) -> Result<Option<Header>> {
     let header = match new {
         Some((seq, charge, value)) => {
-            let chunks = chunk_count(value.len())?;
+            let chunks = chunk_count(value.len(), chunk)?;
             if chunks == 0 {
                 batch.insert(ekey, EntryRecord::encode(seq, charge, value));
             } else {
                 let record = EntryRecord::encode_chunked(seq, charge, value.len() as u64, chunks);
                 batch.insert(ekey, record);
-                for (i, chunk) in (0..chunks).zip(value.chunks(CHUNK)) {
-                    batch.insert(chunk_key(ekey, i), chunk);
+                for (i, bytes) in (0..chunks).zip(value.chunks(chunk)) {
+                    batch.insert(chunk_key(ekey, i), bytes);
                 }
             }
             Some(Header {
@@ -52,7 +57,13 @@ pub(crate) fn stage(
 
 /// The value of the entry `ekey` whose stored record is `record`: inline, or read from its
 /// chunks. The caller holds the namespace's stripe lock if the value is chunked (see the module
-/// docs). A missing chunk, or one of the wrong length, is [`Error::Corrupt`].
+/// docs).
+///
+/// The reader does not assume the chunk size of the build that wrote the value (it depends on
+/// the store's segment size and has changed between builds): the first chunk's length is the
+/// size, every chunk but the last must have it, the last must hold the rest (1 to that size
+/// bytes), and so the record's chunk count must be exactly what its length takes at that size.
+/// A missing chunk, or any length that breaks these rules, is [`Error::Corrupt`].
 pub(crate) fn read_value(
     entries: &sled::Tree,
     ekey: &[u8],
@@ -63,45 +74,143 @@ pub(crate) fn read_value(
         Stored::Inline(value) => return Ok(value.to_vec()),
         Stored::Chunked { len, chunks } => (len, chunks),
     };
-    // `decode` checked that `len` fills exactly `chunks` chunks; allocate as the chunks arrive
-    // beyond a modest start, so a damaged record cannot ask for a huge buffer up front.
-    let mut value = Vec::with_capacity((len as usize).min(64 << 20));
-    for i in 0..chunks {
-        let want = if i + 1 < chunks {
-            CHUNK
-        } else {
-            len as usize - CHUNK * (chunks as usize - 1)
-        };
-        match entries.get(chunk_key(ekey, i)).map_err(&sled_error)? {
-            Some(chunk) if chunk.len() == want => value.extend_from_slice(&chunk),
-            Some(chunk) => {
-                return Err(Error::Corrupt(format!(
-                    "chunk {i} of {chunks} of a {len}-byte value holds {} bytes, not {want}",
-                    chunk.len()
-                )))
-            }
-            None => {
-                return Err(Error::Corrupt(format!(
-                    "chunk {i} of {chunks} of a {len}-byte value is missing"
-                )))
-            }
+    let read = |i: u32| match entries.get(chunk_key(ekey, i)).map_err(&sled_error)? {
+        Some(chunk) => Ok(chunk),
+        None => Err(Error::Corrupt(format!(
+            "chunk {i} of {chunks} of a {len}-byte value is missing"
+        ))),
+    };
+    let first = read(0)?;
+    // `decode` checked there are at least two chunks and `len` fits a `usize`.
+    let len = len as usize;
+    let size = first.len();
+    let last = (size > 0)
+        .then(|| size.checked_mul(chunks as usize - 1))
+        .flatten()
+        .and_then(|before_last| len.checked_sub(before_last))
+        .filter(|&last| (1..=size).contains(&last))
+        .ok_or_else(|| {
+            Error::Corrupt(format!(
+                "chunk 0 of {chunks} of a {len}-byte value holds {size} bytes: {chunks} chunks \
+                 of that size cannot hold the value"
+            ))
+        })?;
+    // Allocate as the chunks arrive beyond a modest start, so a damaged record (a huge count of
+    // chunks of a consistent length) cannot ask for a huge buffer up front.
+    let mut value = Vec::with_capacity(len.min(64 << 20));
+    value.extend_from_slice(&first);
+    for i in 1..chunks {
+        let want = if i + 1 < chunks { size } else { last };
+        let chunk = read(i)?;
+        if chunk.len() != want {
+            return Err(Error::Corrupt(format!(
+                "chunk {i} of {chunks} of a {len}-byte value holds {} bytes, not {want}",
+                chunk.len()
+            )));
         }
+        value.extend_from_slice(&chunk);
     }
     Ok(value)
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::layout::{chunk_key, entry_key, ns_prefix, CHUNK_SPACE};
-    use crate::{Durability, SledBackend, SledOptions};
+    use crate::layout::{chunk_count, chunk_key, entry_key, ns_prefix, CHUNK_SPACE};
+    use crate::{Durability, SledBackend, SledOptions, FORMAT_FILE, SEGMENT_SIZE_BYTES};
+    use std::path::Path;
     use storage_core::{block_on, Backend, Error, Limits, Op};
 
-    fn store() -> SledBackend {
-        SledBackend::temporary_with(SledOptions {
-            durability: Durability::Buffered,
-            ..SledOptions::default()
-        })
+    /// sled's default log segment size, which stores created before [`SEGMENT_SIZE_BYTES`]
+    /// keep.
+    const SLED_DEFAULT_SEGMENT: usize = 512 << 10;
+
+    /// A buffered store in its own directory, dropped before the directory.
+    struct Store {
+        backend: SledBackend,
+        dir: tempfile::TempDir,
+    }
+
+    impl std::ops::Deref for Store {
+        type Target = SledBackend;
+        fn deref(&self) -> &SledBackend {
+            &self.backend
+        }
+    }
+
+    impl Store {
+        /// A new store whose sled log has segments of `segment_size` bytes: [`SEGMENT_SIZE_BYTES`]
+        /// as this build creates them, or another size as an earlier build created them (sled
+        /// lays the store out first, then the backend opens it with the size its `conf` says).
+        fn with_segments(segment_size: usize) -> Store {
+            let dir = tempfile::tempdir().unwrap();
+            if segment_size != SEGMENT_SIZE_BYTES {
+                std::fs::write(dir.path().join(FORMAT_FILE), "mpstore-sled format 3\n").unwrap();
+                let db = sled::Config::new()
+                    .path(dir.path())
+                    .segment_size(segment_size)
+                    .mode(sled::Mode::LowSpace)
+                    .open()
+                    .unwrap();
+                db.flush().unwrap();
+                drop(db);
+                wait_for_sled_to_let_go(dir.path());
+            }
+            let backend = open(dir.path());
+            Store { backend, dir }
+        }
+
+        /// Closes and reopens the store.
+        fn reopen(self) -> Store {
+            let Store { backend, dir } = self;
+            drop(backend);
+            Store {
+                backend: open(dir.path()),
+                dir,
+            }
+        }
+
+        /// The store, writing chunks of `n` bytes from now on, as a build with that chunk size
+        /// would.
+        fn writing_chunks_of(self, n: usize) -> Store {
+            Store {
+                backend: self.backend.with_chunk_size(n),
+                dir: self.dir,
+            }
+        }
+    }
+
+    fn open(path: &Path) -> SledBackend {
+        SledBackend::open_with(
+            path,
+            SledOptions {
+                durability: Durability::Buffered,
+                ..SledOptions::default()
+            },
+        )
         .unwrap()
+    }
+
+    /// sled's I/O jobs hold its file lock a moment after its handles are dropped.
+    fn wait_for_sled_to_let_go(path: &Path) {
+        use std::os::fd::AsRawFd;
+        let file = std::fs::File::open(path.join("db")).unwrap();
+        // SAFETY: `flock` on a descriptor this function owns for the whole loop.
+        while unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            std::thread::yield_now();
+        }
+        // SAFETY: as above; the lock was taken just now, on this descriptor.
+        unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_UN) };
+    }
+
+    /// A store with sled's default 512 KiB segments, so 4096-byte chunks (the tables below are
+    /// written for it; `both_stores` gives a store of each segment size).
+    fn store() -> Store {
+        Store::with_segments(SLED_DEFAULT_SEGMENT)
+    }
+
+    /// A store with sled's default 512 KiB segments, and one as this build creates them.
+    fn both_stores() -> [Store; 2] {
+        [store(), Store::with_segments(SEGMENT_SIZE_BYTES)]
     }
 
     /// A value of `len` bytes no other length produces.
@@ -137,8 +246,30 @@ mod tests {
     }
 
     #[test]
+    fn the_chunk_size_follows_the_segment_size() {
+        // (segment size, chunk size)
+        let cases = [
+            (SLED_DEFAULT_SEGMENT, 4096),
+            (SEGMENT_SIZE_BYTES, 4096),
+            (1 << 30, 4096),
+            (256 << 10, 2048),
+            (64 << 10, 512),
+            (0, 512),
+        ];
+        for (segments, chunk) in cases {
+            assert_eq!(crate::layout::chunk_size(segments), chunk, "{segments}");
+        }
+        for (store, chunk) in both_stores().iter().zip([4096, BIG_CHUNK]) {
+            assert_eq!(store.chunk_size(), chunk);
+        }
+    }
+
+    /// The chunk size of stores with [`SEGMENT_SIZE_BYTES`] segments.
+    const BIG_CHUNK: usize = 4096;
+
+    #[test]
     fn values_around_the_threshold_read_back_with_exactly_their_chunks() {
-        // (value length, chunks stored)
+        // (value length, chunks stored), the same for both segment sizes
         let cases = [
             (0, 0),
             (1, 0),
@@ -149,19 +280,25 @@ mod tests {
             (8192, 2),
             (8193, 3),
             (100 << 10, 25),
+            ((100 << 10) + 50, 26),
+            (1 << 20, 256),
+            ((1 << 20) + 1, 257),
         ];
         for (len, chunks) in cases {
-            let s = store();
-            block_on(s.apply(b"ns", &[put("k", len, 7)], Limits::NONE)).unwrap();
-            let got = block_on(s.get(b"ns", b"k")).unwrap();
-            assert_eq!(got, Some(value(len, 7)), "{len}");
-            assert_eq!(chunk_keys(&s), owned(b"ns", "k", chunks), "{len}");
-            let record = s.raw_entries().get(b"\0\0\0\x02nsk").unwrap().unwrap();
-            assert!(
-                record.len() <= 16 + 4096,
-                "{len}: a record of {}",
-                record.len()
-            );
+            for store in both_stores() {
+                let chunk = store.chunk_size();
+                block_on(store.apply(b"ns", &[put("k", len, 7)], Limits::NONE)).unwrap();
+                let got = block_on(store.get(b"ns", b"k")).unwrap();
+                assert_eq!(got, Some(value(len, 7)), "{len} in chunks of {chunk}");
+                let owns = owned(b"ns", "k", chunks);
+                assert_eq!(chunk_keys(&store), owns, "{len} in chunks of {chunk}");
+                let record = store.raw_entries().get(b"\0\0\0\x02nsk").unwrap().unwrap();
+                assert!(
+                    record.len() <= 16 + chunk,
+                    "{len}: a record of {}",
+                    record.len()
+                );
+            }
         }
     }
 
@@ -220,7 +357,9 @@ mod tests {
             for (key, len, tag) in [("j", j, tags.1), ("k", k, tags.0)] {
                 let got = block_on(s.get(b"ns", key.as_bytes())).unwrap();
                 assert_eq!(got, len.map(|len| value(len, tag)), "step {step}: {key}");
-                let n = len.map_or(0, |len| crate::layout::chunk_count(len).unwrap());
+                let n = len.map_or(0, |len| {
+                    crate::layout::chunk_count(len, s.chunk_size()).unwrap()
+                });
                 expected_chunks.extend(owned(b"ns", key, n));
             }
             assert_eq!(chunk_keys(&s), expected_chunks, "step {step}");
@@ -262,39 +401,109 @@ mod tests {
     #[test]
     fn missing_or_damaged_chunks_are_corrupt_and_clearing_removes_them() {
         let ekey = entry_key(&ns_prefix(b"ns").unwrap(), b"k");
-        // (what is done to the stored chunks of a 3-chunk value)
-        type Damage = fn(&sled::Tree, &[u8]);
-        let damage: [(&str, Damage); 4] = [
-            ("first missing", |t, e| {
+        // (what is done to the stored chunks of a value of 3 chunks of `c` bytes, the last one
+        // holding c / 4 + 1 bytes)
+        type Damage = fn(&sled::Tree, &[u8], usize);
+        let damage: [(&str, Damage); 8] = [
+            ("first missing", |t, e, _| {
                 drop(t.remove(chunk_key(e, 0)).unwrap())
             }),
-            ("last missing", |t, e| {
+            ("last missing", |t, e, _| {
                 drop(t.remove(chunk_key(e, 2)).unwrap())
             }),
-            ("one cut short", |t, e| {
+            ("middle cut short", |t, e, _| {
                 drop(t.insert(chunk_key(e, 1), vec![0; 100]).unwrap())
             }),
-            ("last too long", |t, e| {
-                drop(t.insert(chunk_key(e, 2), vec![0; 4096]).unwrap())
+            ("last too long", |t, e, c| {
+                drop(t.insert(chunk_key(e, 2), vec![0; c]).unwrap())
+            }),
+            ("last empty", |t, e, _| {
+                drop(t.insert(chunk_key(e, 2), vec![]).unwrap())
+            }),
+            ("first empty", |t, e, _| {
+                drop(t.insert(chunk_key(e, 0), vec![]).unwrap())
+            }),
+            // A first chunk of another length implies another chunk size, which the record's
+            // length and count (or the other chunks) then contradict.
+            ("first cut short", |t, e, _| {
+                drop(t.insert(chunk_key(e, 0), vec![0; 100]).unwrap())
+            }),
+            ("first too long", |t, e, c| {
+                drop(t.insert(chunk_key(e, 0), vec![0; c + 1]).unwrap())
             }),
         ];
-        for (what, damage) in damage {
-            let s = store();
-            block_on(s.apply(b"ns", &[put("k", 9000, 1)], Limits::NONE)).unwrap();
-            damage(s.raw_entries(), &ekey);
-            let got = block_on(s.get(b"ns", b"k"));
-            assert!(matches!(got, Err(Error::Corrupt(_))), "{what}: {got:?}");
-            // Overwriting replaces every chunk, and clearing removes whatever is left.
-            block_on(s.apply(b"ns", &[put("k", 9000, 2)], Limits::NONE)).unwrap();
-            assert_eq!(
-                block_on(s.get(b"ns", b"k")).unwrap(),
-                Some(value(9000, 2)),
-                "{what}"
-            );
-            damage(s.raw_entries(), &ekey);
-            block_on(s.clear(b"ns")).unwrap();
-            assert_eq!(chunk_keys(&s), Vec::<Vec<u8>>::new(), "{what}");
-            assert_eq!(block_on(s.get(b"ns", b"k")).unwrap(), None, "{what}");
+        for s in both_stores() {
+            let c = s.chunk_size();
+            let len = 2 * c + c / 4 + 1;
+            for (what, damage) in damage {
+                block_on(s.apply(b"ns", &[put("k", len, 1)], Limits::NONE)).unwrap();
+                assert_eq!(chunk_keys(&s).len(), 3, "{what}");
+                damage(s.raw_entries(), &ekey, c);
+                let got = block_on(s.get(b"ns", b"k"));
+                assert!(
+                    matches!(got, Err(Error::Corrupt(_))),
+                    "{what}, {c}: {got:?}"
+                );
+                // Overwriting replaces every chunk, and clearing removes whatever is left.
+                block_on(s.apply(b"ns", &[put("k", len, 2)], Limits::NONE)).unwrap();
+                assert_eq!(
+                    block_on(s.get(b"ns", b"k")).unwrap(),
+                    Some(value(len, 2)),
+                    "{what}, {c}"
+                );
+                damage(s.raw_entries(), &ekey, c);
+                block_on(s.clear(b"ns")).unwrap();
+                assert_eq!(chunk_keys(&s), Vec::<Vec<u8>>::new(), "{what}, {c}");
+                assert_eq!(block_on(s.get(b"ns", b"k")).unwrap(), None, "{what}, {c}");
+            }
+        }
+    }
+
+    #[test]
+    fn values_written_in_chunks_of_another_size_read_back_and_are_overwritten_exactly() {
+        // (length written by the earlier writer, length written over it by the later one)
+        let cases = [
+            (100 << 10, 100 << 10),
+            (100 << 10, 10),
+            (100 << 10, 5000),
+            (100 << 10, 300 << 10),
+            (5000, 100 << 10),
+            (300 << 10, 9000),
+            (9000, 0),
+        ];
+        // (chunk size of the earlier writer, of the later one): a store that an earlier build
+        // wrote with 4096-byte chunks under large segments, reopened by this build; and back.
+        for (earlier, later) in [
+            (4096, BIG_CHUNK),
+            (16 << 10, 4096),
+            (4096, 1000),
+            (1000, 116 << 10),
+        ] {
+            let mut s = Store::with_segments(SEGMENT_SIZE_BYTES).writing_chunks_of(earlier);
+            let keys: Vec<String> = (0..cases.len()).map(|i| format!("k{i}")).collect();
+            for (key, (len, _)) in keys.iter().zip(cases) {
+                block_on(s.apply(b"ns", &[put(key, len, 1)], Limits::NONE)).unwrap();
+            }
+            s = s.reopen().writing_chunks_of(later);
+            let context = format!("chunks of {earlier} read by a writer of {later}");
+            for (key, (len, _)) in keys.iter().zip(cases) {
+                let got = block_on(s.get(b"ns", key.as_bytes())).unwrap();
+                assert_eq!(got, Some(value(len, 1)), "{context}: {key}");
+            }
+            let mut expected = Vec::new();
+            for (key, (_, len)) in keys.iter().zip(cases) {
+                block_on(s.apply(b"ns", &[put(key, len, 2)], Limits::NONE)).unwrap();
+                let got = block_on(s.get(b"ns", key.as_bytes())).unwrap();
+                assert_eq!(got, Some(value(len, 2)), "{context}: {key}");
+                expected.extend(owned(b"ns", key, chunk_count(len, later).unwrap()));
+            }
+            expected.sort();
+            assert_eq!(chunk_keys(&s), expected, "{context}");
+            // Insertion order and usage survive the change of size.
+            let listing = block_on(s.list(b"ns")).unwrap();
+            let listed: Vec<Vec<u8>> = keys.iter().map(|k| k.as_bytes().to_vec()).collect();
+            assert_eq!(listing.keys, listed, "{context}");
+            assert_eq!(listing.usage.entries, cases.len() as u64, "{context}");
         }
     }
 
@@ -308,6 +517,9 @@ mod tests {
         s.raw_entries().insert(&ekey, record).unwrap();
         let got = block_on(s.get(b"ns", b"k"));
         assert!(matches!(got, Err(Error::Corrupt(_))), "{got:?}");
+        // A write finds the damage when it must read the record: here, as after a reopen, once
+        // nothing is known of the key in memory.
+        s.known_keys().forget_everything();
         let write = block_on(s.apply(b"ns", &[put("k", 10, 1)], Limits::NONE));
         assert!(matches!(write, Err(Error::Corrupt(_))), "{write:?}");
         block_on(s.clear(b"ns")).unwrap();

@@ -56,8 +56,40 @@ pub(crate) const LEGACY_TREES: [&str; 2] = ["mpstore/order/v1", "mpstore/meta/v1
 /// Key, in sled's default tree, of the format version record.
 pub(crate) const FORMAT_KEY: &[u8] = b"mpstore/format";
 
-/// Values longer than this are stored in chunks of this size (see the module docs).
-pub(crate) const CHUNK: usize = 4096;
+/// The largest chunk this build writes: a leaf of sled 0.34 holds up to [`LEAF_ENTRIES`]
+/// entries, and its page cache (256 shards, each `cache_capacity / 256`: 128 KiB with the default
+/// 32 MiB) keeps memory bounded only while such a leaf of chunks fits in a shard. Measured (the
+/// benchmark's memory suite, 100 KiB values, 8 MiB segments): reading every value of a 256 MiB
+/// store peaks at 92 MiB with 4 KiB chunks (64 MiB store: 76), 114 MiB with 8 KiB (88), 164 MiB
+/// with 16 KiB, 232 MiB with 32 KiB, and 288 MiB with 116 KiB chunks, where a 100 KiB value is
+/// inline (raw sled storing whole values: 275 MiB). See the module docs, *Chunk size*.
+pub(crate) const MAX_CHUNK: usize = 4096;
+
+/// The most entries sled 0.34 puts in a leaf (`Node::should_split`: more than 16).
+const LEAF_ENTRIES: usize = 17;
+
+/// What each entry of a leaf of chunks adds to the chunk's bytes: its key (the chunk space,
+/// the entry's key, the chunk number) and sled's own framing, allowing keys of several hundred
+/// bytes.
+const KEY_ALLOWANCE: usize = 1024;
+
+/// The smallest chunk this build writes, whatever the segment size.
+const MIN_CHUNK: usize = 512;
+
+/// The size of the chunks this build writes to a store whose sled log segments are
+/// `segment_size` bytes; values up to this size are stored inline (see the module docs, *Chunk
+/// size*): a power of two, at most [`MAX_CHUNK`], such that a leaf of [`LEAF_ENTRIES`] chunks and
+/// their keys stays under sled's blob threshold (`segment_size / 4`): 4096 bytes for sled's
+/// default 512 KiB segments and for this build's [`crate::SEGMENT_SIZE_BYTES`]. Readers never
+/// depend on it: a chunked value's chunks say their own length.
+pub(crate) fn chunk_size(segment_size: usize) -> usize {
+    let blob_bound = (segment_size / 4 / LEAF_ENTRIES).saturating_sub(KEY_ALLOWANCE);
+    let bound = blob_bound.min(MAX_CHUNK);
+    match bound.checked_ilog2() {
+        Some(log) => (1 << log).max(MIN_CHUNK),
+        None => MIN_CHUNK,
+    }
+}
 
 /// The first bytes of every chunk's key: a prefix no namespace's prefix can take.
 pub(crate) const CHUNK_SPACE: [u8; 4] = [0xff; 4];
@@ -106,13 +138,14 @@ pub(crate) fn chunk_range(prefix: &[u8]) -> Vec<u8> {
     [&CHUNK_SPACE[..], prefix].concat()
 }
 
-/// How many chunks a value of `len` bytes takes (0: stored inline); a value too long to count
-/// its chunks in a `u32` (16 TiB) is [`Error::InvalidParam`].
-pub(crate) fn chunk_count(len: usize) -> Result<u32> {
-    if len <= CHUNK {
+/// How many chunks of `chunk` bytes a value of `len` bytes takes when this build writes it (0:
+/// stored inline, which a value of at most `chunk` bytes is); a value too long to count its
+/// chunks in a `u32` is [`Error::InvalidParam`].
+pub(crate) fn chunk_count(len: usize, chunk: usize) -> Result<u32> {
+    if len <= chunk {
         return Ok(0);
     }
-    u32::try_from(len.div_ceil(CHUNK))
+    u32::try_from(len.div_ceil(chunk))
         .map_err(|_| Error::InvalidParam(format!("a value of {len} bytes is too long")))
 }
 
@@ -215,8 +248,9 @@ impl EntryRecord {
     }
 
     /// The sequence, charge and value (or where its chunks are) of a stored entry; damaged
-    /// bytes give [`Error::Corrupt`]: a chunked record must say exactly `len ‖ n`, with `n`
-    /// the number of [`CHUNK`]-byte chunks `len` bytes fill.
+    /// bytes give [`Error::Corrupt`]: a chunked record must say exactly `len ‖ n`, with at
+    /// least two chunks and at least one byte in each (their length is checked as they are
+    /// read).
     pub(crate) fn decode(bytes: &[u8]) -> Result<(u64, u64, Stored<'_>)> {
         let (raw_seq, rest) = take_u64(bytes, "entry")?;
         let (charge, rest) = take_u64(rest, "entry")?;
@@ -228,11 +262,11 @@ impl EntryRecord {
             [a, b, c, d] => u32::from_be_bytes([*a, *b, *c, *d]),
             _ => return Err(corrupt("chunked entry", bytes.len())),
         };
-        let fits = usize::try_from(len)
-            .ok()
-            .and_then(|len| chunk_count(len).ok())
-            .is_some_and(|n| n == chunks && n > 0);
-        if !fits {
+        // Whatever chunk size wrote it, a chunked value has at least two chunks (a value that
+        // fits in one is stored inline) and each holds at least one byte; the chunks themselves
+        // say their length (see `crate::chunks::read_value`).
+        let possible = chunks >= 2 && len >= u64::from(chunks) && usize::try_from(len).is_ok();
+        if !possible {
             return Err(Error::Corrupt(format!(
                 "sled chunked entry record says {len} bytes in {chunks} chunks"
             )));
@@ -344,7 +378,7 @@ mod tests {
             (100 << 10, 25),
         ];
         for (len, chunks) in cases {
-            assert_eq!(chunk_count(len).unwrap(), chunks, "{len}");
+            assert_eq!(chunk_count(len, 4096).unwrap(), chunks, "{len}");
         }
     }
 
@@ -410,14 +444,17 @@ mod tests {
                 Err(Error::Corrupt(_))
             ));
         }
-        // Chunked records whose length and chunk count disagree, or are cut short.
+        // Chunked records whose length and chunk count no chunk size can reconcile, or cut
+        // short.
         let chunked = |len: u64, chunks: u32| EntryRecord::encode_chunked(1, 1, len, chunks);
         let damaged = [
             chunked(4097, 1),
-            chunked(4097, 3),
             chunked(0, 0),
             chunked(4096, 1),
-            chunked(u64::MAX, u32::MAX),
+            chunked(0, 2),
+            chunked(1, 2),
+            chunked(9, 10),
+            chunked(u64::from(u32::MAX) - 1, u32::MAX),
             chunked(8192, 2)[..27].to_vec(),
             [chunked(8192, 2), vec![0]].concat(),
         ];

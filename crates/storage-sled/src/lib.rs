@@ -205,6 +205,7 @@
 mod backend;
 mod chunks;
 mod group_commit;
+mod known_keys;
 mod layout;
 mod ns_state;
 mod open;

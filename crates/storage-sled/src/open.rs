@@ -129,6 +129,8 @@ fn wait_for_sled_to_let_go(store: &Path) {
 pub(crate) struct Opened {
     pub db: sled::Db,
     pub entries: sled::Tree,
+    /// The size of the store's log segments (it sets the chunk size writes use).
+    pub segment_size: usize,
     /// Must be dropped after the handles above (it is, being the struct's field after them in
     /// `SledBackend`), so that the path is reopenable only once sled has let go of it.
     pub registration: Registration,
@@ -165,9 +167,10 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
     if found == Found::Fresh {
         write_format_file(path)?;
     }
+    let segment_size = segment_size(path, found)?;
     let db = sled::Config::new()
         .path(path)
-        .segment_size(segment_size(path, found)?)
+        .segment_size(segment_size)
         .cache_capacity(options.cache_capacity_bytes)
         .flush_every_ms(Some(options.flush_every_ms))
         .mode(sled::Mode::LowSpace)
@@ -195,6 +198,7 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
     Ok(Opened {
         entries,
         db,
+        segment_size,
         registration,
     })
 }
