@@ -325,19 +325,51 @@ impl<B: Backend> EncryptedBackend<B> {
 
     /// `key` as the namespace of `keys` stores it, sealed, from memory when it was sealed before.
     fn sealed_name(&self, keys: &NamespaceKeys, key: &[u8]) -> Result<Arc<[u8]>> {
+        self.sealed_name_as(keys, key, Arc::clone, |sealed| sealed.into())
+    }
+
+    /// [`sealed_name`](Self::sealed_name) as a vector of its own (an [`Op`]'s key): copied from
+    /// the cache under its lock, without taking a reference to the cached name.
+    fn sealed_name_vec(&self, keys: &NamespaceKeys, key: &[u8]) -> Result<Vec<u8>> {
+        self.sealed_name_as(keys, key, |sealed| sealed.to_vec(), |sealed| sealed)
+    }
+
+    /// The sealed form of `key`, as `cached` makes it from a cached name or `fresh` from a name
+    /// sealed now (which is cached, if short enough).
+    fn sealed_name_as<R>(
+        &self,
+        keys: &NamespaceKeys,
+        key: &[u8],
+        cached: impl FnOnce(&Arc<[u8]>) -> R,
+        fresh: impl FnOnce(Vec<u8>) -> R,
+    ) -> Result<R> {
         if key.len() > MAX_CACHED_NAME {
-            return keys.seal_name(key).map(Arc::from);
+            return keys.seal_name(key).map(fresh);
         }
         let mut buf = [0u8; 32 + MAX_CACHED_NAME];
         buf[..32].copy_from_slice(&keys.tag);
         buf[32..32 + key.len()].copy_from_slice(key);
         let id = &buf[..32 + key.len()];
-        if let Some(sealed) = self.names.get(id) {
+        if let Some(sealed) = self.names.get_with(id, cached) {
             return Ok(sealed);
         }
-        let sealed: Arc<[u8]> = keys.seal_name(key)?.into();
-        self.names.insert(id.into(), Arc::clone(&sealed));
-        Ok(sealed)
+        let sealed = keys.seal_name(key)?;
+        self.names.insert(id.into(), Arc::from(&sealed[..]));
+        Ok(fresh(sealed))
+    }
+
+    /// `op` as the inner backend stores it in the namespace of `keys`.
+    fn seal_op(&self, keys: &NamespaceKeys, op: &Op) -> Result<Op> {
+        Ok(match op {
+            Op::Put { key, value, charge } => Op::Put {
+                key: self.sealed_name_vec(keys, key)?,
+                value: keys.seal_value(key, value)?,
+                charge: *charge,
+            },
+            Op::Delete { key } => Op::Delete {
+                key: self.sealed_name_vec(keys, key)?,
+            },
+        })
     }
 
     /// Forgets everything held in memory for the namespace `ns` with `tag`: its keys and its
@@ -375,18 +407,16 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
             // Only deletes, in a namespace that holds nothing: they change nothing.
             return self.inner.apply(&data_ns(&tag), &[], limits).await;
         };
+        if let [op] = ops {
+            // One op (every setStorage): no vector to hold it.
+            let sealed = self.seal_op(&keys, op)?;
+            return (self.inner)
+                .apply(&keys.data_ns, std::slice::from_ref(&sealed), limits)
+                .await;
+        }
         let sealed = ops
             .iter()
-            .map(|op| match op {
-                Op::Put { key, value, charge } => Ok(Op::Put {
-                    key: self.sealed_name(&keys, key)?.to_vec(),
-                    value: keys.seal_value(key, value)?,
-                    charge: *charge,
-                }),
-                Op::Delete { key } => Ok(Op::Delete {
-                    key: self.sealed_name(&keys, key)?.to_vec(),
-                }),
-            })
+            .map(|op| self.seal_op(&keys, op))
             .collect::<Result<Vec<_>>>()?;
         self.inner.apply(&keys.data_ns, &sealed, limits).await
     }

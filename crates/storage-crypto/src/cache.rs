@@ -93,13 +93,24 @@ impl<K: Hash + Eq, V: Clone> Bounded<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
+        self.get_with(key, V::clone)
+    }
+
+    /// `read` of the value under `key`, if cached, called under the shard's read lock: for a
+    /// caller that wants something made from the value (a copy of its bytes) rather than the
+    /// value itself.
+    pub(crate) fn get_with<Q, R>(&self, key: &Q, read: impl FnOnce(&V) -> R) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let hash = self.hash(key);
         let shard = self.read(self.shard_of(hash));
         let slot = shard.find(hash, |s| s.key.borrow() == key)?;
         if !slot.used.load(Ordering::Relaxed) {
             slot.used.store(true, Ordering::Relaxed);
         }
-        Some(slot.value.clone())
+        Some(read(&slot.value))
     }
 
     /// Caches `value` under `key` (replacing any value there), evicting another entry of the
@@ -195,6 +206,8 @@ mod tests {
     fn keeps_everything_below_its_bound() {
         let cache = filled(1, 64, 64);
         assert!((0..64).all(|i| cache.get(&i) == Some(i * 10)));
+        assert!((0..64).all(|i| cache.get_with(&i, |v| v + 1) == Some(i * 10 + 1)));
+        assert_eq!(cache.get_with(&64, |v| v + 1), None);
     }
 
     #[test]
