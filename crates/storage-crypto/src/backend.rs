@@ -21,9 +21,10 @@ pub fn is_wrong_master_key(err: &Error) -> bool {
 ///
 /// - **Key names** are sealed with AES-SIV without a nonce (deterministic, so a lookup seals the
 ///   name and asks `B` for it), under the namespace's own data key, with the namespace bound in.
-/// - **Values** are sealed with AES-SIV and a fresh random nonce, with the namespace and the key
-///   name as associated data: a record moved to another key or namespace, altered or truncated,
-///   reads as [`Error::Corrupt`], never as data.
+/// - **Values** are sealed with AES-PMAC-SIV (under a key of their own) and a fresh random
+///   nonce, with the namespace and the key name as associated data: a record moved to another key
+///   or namespace, altered or truncated, reads as [`Error::Corrupt`], never as data. Values
+///   written before (AES-SIV, format 1) still read; an overwrite seals them anew.
 /// - **Namespaces** are named in `B` by a keyed hash (HMAC-SHA256), so no user or app id reaches
 ///   it; their plaintext bytes are kept inside the wrapped data key, so
 ///   [`namespaces`](Backend::namespaces) still answers with them.
@@ -99,8 +100,9 @@ pub const MAX_CACHED_NAME: usize = 64;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CacheSizes {
     /// Namespaces whose unwrapped keys (with their expanded ciphers) stay in memory: about
-    /// 1.5 KiB each plus the namespace's bytes. Beyond it, a namespace's keys are unwrapped
-    /// again (one read of the keyring) when it is next used. 0 keeps none.
+    /// 2.9 KiB each (3.9 KiB once a value of the older format was read there) plus the
+    /// namespace's bytes. Beyond it, a namespace's keys are unwrapped again (one read of the
+    /// keyring) when it is next used. 0 keeps none.
     pub namespaces: usize,
     /// Sealed key names kept, by namespace and name, for names of at most
     /// [`MAX_CACHED_NAME`] bytes: at most about 280 bytes each (the namespace's tag, the name
@@ -109,7 +111,7 @@ pub struct CacheSizes {
 }
 
 impl Default for CacheSizes {
-    /// 4,096 namespaces and 65,536 names: at most about 6 MiB + 18 MiB.
+    /// 4,096 namespaces and 65,536 names: at most about 12 MiB (16 MiB) + 18 MiB.
     fn default() -> Self {
         CacheSizes {
             namespaces: 4096,

@@ -116,14 +116,15 @@ pub(crate) struct SivCipher<S = NameSiv> {
     /// The `aes-siv` ciphers take `&mut self` (they keep MAC state between the pieces of one
     /// S2V), so one call at a time uses it; a call that finds it busy (another thread on the same
     /// namespace) expands a cipher of its own rather than wait. Expanded when first used, or at
-    /// once by [`new`](Self::new).
-    ready: OnceLock<Mutex<S>>,
+    /// once by [`new`](Self::new); boxed, so that one never expanded takes no room for it (an
+    /// expanded AES-SIV cipher is 1 to 1.4 KiB).
+    ready: OnceLock<Box<Mutex<S>>>,
 }
 
 impl<S: SivMode> SivCipher<S> {
     /// The cipher of `key`, expanded now.
     pub(crate) fn new(key: SivKey) -> Self {
-        let ready = OnceLock::from(Mutex::new(key.cipher()));
+        let ready = OnceLock::from(Box::new(Mutex::new(key.cipher())));
         SivCipher { key, ready }
     }
 
@@ -136,8 +137,16 @@ impl<S: SivMode> SivCipher<S> {
         }
     }
 
+    /// Whether its cipher has been expanded.
+    #[cfg(test)]
+    pub(crate) fn is_expanded(&self) -> bool {
+        self.ready.get().is_some()
+    }
+
     fn with<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
-        let ready = self.ready.get_or_init(|| Mutex::new(self.key.cipher()));
+        let ready = self
+            .ready
+            .get_or_init(|| Box::new(Mutex::new(self.key.cipher())));
         match ready.try_lock() {
             Ok(mut cipher) => f(&mut cipher),
             // Busy; or poisoned, i.e. a panic left it in an unknown state: never used again.

@@ -17,7 +17,8 @@
 //! **Invariants.** No plaintext key name, value or namespace byte is ever handed to the inner
 //! backend. The decorator owns the inner backend's whole namespace space (a keyring and one
 //! opaque namespace per namespace), so the inner store holds nothing else. Charges pass through
-//! unchanged. Only standard constructions are used: AES-SIV, HMAC-SHA256, HKDF-SHA256.
+//! unchanged. Only standard constructions are used: SIV (AES-256-SIV of RFC 5297 for key names and
+//! keys, AES-256-PMAC-SIV for values), HMAC-SHA256, HKDF-SHA256.
 //!
 //! Code map: `backend.rs` (the decorator and its `Backend` impl), `cache.rs` (the bounded
 //! caches of namespace keys and sealed names it keeps in memory), `rotate.rs` (rotation),

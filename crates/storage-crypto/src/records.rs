@@ -259,6 +259,25 @@ mod tests {
         }
     }
 
+    /// The cipher of format 1 is expanded only once a record of format 1 is read.
+    #[test]
+    fn the_cipher_of_format_1_is_expanded_only_when_needed() {
+        let data = DataKey::random().unwrap();
+        let (writer, reader) = (
+            NamespaceKeys::new([1; 32], &data),
+            NamespaceKeys::new([1; 32], &data),
+        );
+        let (v2, v1) = (
+            writer.seal_value(b"a", b"v").unwrap(),
+            writer.seal_value_v1(&[0; NONCE_LEN], b"a", b"v"),
+        );
+        assert!(reader.names.is_expanded() && reader.values.is_expanded());
+        assert_eq!(reader.open_value(b"a", &v2).unwrap(), b"v");
+        assert!(!reader.values_v1.is_expanded());
+        assert_eq!(reader.open_value(b"a", &v1).unwrap(), b"v");
+        assert!(reader.values_v1.is_expanded());
+    }
+
     /// Key names of every length, the associated data built on the stack or not, seal and open
     /// under their own name only.
     #[test]
