@@ -7,7 +7,7 @@
 //! |-----------|------------------------------------|---------------------------------------------------|
 //! | `entries` | `prefix(ns) ‖ key`                 | `seq: u64 BE ‖ charge: u64 BE ‖ value bytes`      |
 //! | `entries` | `prefix(ns) ‖ key` (chunked value) | `seq \| 1<<63: u64 BE ‖ charge ‖ len: u64 BE ‖ n: u32 BE` |
-//! | `entries` | `FF FF FF FF ‖ prefix(ns) ‖ key ‖ i: u32 BE` | chunk `i` of the value: its bytes `4096·i ..` |
+//! | `entries` | `FF FF FF FF ‖ prefix(ns) ‖ key ‖ i: u32 BE` | chunk `i` of the value: its bytes `c·i ..` (`c` the chunk size) |
 //!
 //! `prefix(ns)` is `len(ns): u32 BE ‖ ns`, so no namespace's keys can ever share a prefix with
 //! another namespace's (a namespace that is a byte prefix of another still has a different
@@ -22,20 +22,36 @@
 //!
 //! ## Chunked values (format 3)
 //!
-//! A value longer than [`CHUNK`] bytes is not stored in its record: the record's `seq` field has
-//! its top bit set ([`CHUNKED`]; a `seq` itself never exceeds [`MAX_SEQ`]) and holds the value's
-//! length and chunk count instead, and the value is stored as `n` chunks of [`CHUNK`] bytes (the
-//! last one shorter or equal) under keys of their own in the *chunk space*, the keys starting
+//! A value longer than the store's chunk size `c` ([`chunk_size`]) is not stored in its record:
+//! the record's `seq` field has its top bit set ([`CHUNKED`]; a `seq` itself never exceeds
+//! [`MAX_SEQ`]) and holds the value's length and chunk count instead, and the value is stored as
+//! `n ≥ 2` chunks of `c` bytes (the last one shorter or equal) under keys of their own in the
+//! *chunk space*, the keys starting
 //! with `FF FF FF FF`. No namespace prefix starts so (a namespace of `u32::MAX` bytes is refused),
 //! so namespace ranges, and so the scans that rebuild usage, list keys and walk namespaces, never
 //! read chunk data; and each namespace's chunks are one contiguous range too
 //! (`FF FF FF FF ‖ prefix(ns)`), which clearing removes.
 //!
-//! Why: sled 0.34's page cache counts a page written to a blob file (any page above about
-//! 128 KiB, which a leaf of up to 17 values of 100 KiB is) as about 20 bytes, so such pages are
-//! never evicted and reading a store of large values keeps all of it in memory. Chunks of
-//! 4096 bytes keep every leaf, at up to 17 entries, under that threshold (for keys up to about
-//! 3 KiB), so the cache bound holds.
+//! Why: sled 0.34's page cache counts a page written to a blob file (any page above a quarter of
+//! a log segment: 128 KiB with sled's default 512 KiB segments, which a leaf of up to 17 values
+//! of 100 KiB exceeds) as about 20 bytes, so such pages are never evicted and reading a store of
+//! large values keeps all of it in memory. Chunks of 4096 bytes keep every leaf, at up to 17
+//! entries, under that threshold (for keys up to about 3 KiB), so the cache bound holds.
+//!
+//! ## Chunk size
+//!
+//! The chunk size is the writer's choice, made per store when it opens ([`chunk_size`], from the
+//! store's segment size): the record does not name it, and readers take it from the chunks
+//! themselves (chunk 0's length; every chunk but the last has it, the last holds the rest, so the
+//! record's `n` must be exactly what `len` takes at that size; see `crate::chunks`). Stores with
+//! 8 MiB segments have a 2 MiB blob threshold, which would allow chunks of about 116 KiB, but the
+//! page cache's shards (`cache_capacity / 256` each, never evicting their last page, evicting
+//! only every 64 accesses) then hold leaves of up to 2 MiB and memory grows with the store
+//! (measured: [`MAX_CHUNK`]), so this build writes 4096-byte chunks to every store it creates
+//! or opens. The earlier format 3 builds wrote 4096-byte chunks too, under both segment sizes;
+//! a build that writes another size reads their stores, and they would read its values back
+//! only if they derived the size as this one does (they assumed 4096: so a build writing another
+//! size must raise the format version).
 //!
 //! Format version 2 had inline values only, with `seq` below 2^63: its records are version 3's
 //! inline records, so opening it only rewrites the format records (see `crate::open`); its large
