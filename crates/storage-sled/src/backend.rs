@@ -2,7 +2,7 @@
 
 use crate::chunks;
 use crate::group_commit::GroupCommit;
-use crate::known_keys::KnownKeys;
+use crate::known_keys::{KnownKeys, Place};
 use crate::layout::{
     after_prefix, chunk_range, chunk_size, entry_key, ns_prefix, split_entry_key, EntryRecord,
     Header, Stored, CHUNK_SPACE,
@@ -265,25 +265,23 @@ impl SledBackend {
         NsState::of(headers(self.entries.scan_prefix(prefix), sled_error))
     }
 
-    /// The header of the entry stored under `ekey`, if any: known in memory (see
-    /// `crate::known_keys`), or read from sled and then remembered. Only writes call it, under
-    /// the namespace's stripe; sled failing here stops the store like a failed write: sled
-    /// reports a failed write of its own buffers (say, a full disk) to every later call, reads
-    /// included.
-    fn header(&self, ekey: &[u8]) -> Result<Option<Header>> {
-        if let Some(known) = self.known.get(ekey) {
-            return Ok(known);
+    /// The header of the entry stored under `ekey`, if any, and where it is known in memory:
+    /// known in memory (see `crate::known_keys`), or read from sled (the write that asks records
+    /// what it leaves there). Only writes call it, under the namespace's stripe; sled failing
+    /// here stops the store like a failed write: sled reports a failed write of its own buffers
+    /// (say, a full disk) to every later call, reads included.
+    fn header(&self, ekey: &[u8]) -> Result<(Option<Header>, Option<Place>)> {
+        if let Some((known, place)) = self.known.get(ekey) {
+            return Ok((known, Some(place)));
         }
-        let header = match self
+        match self
             .entries
             .get(ekey)
             .map_err(|e| self.stop("cannot read the entry", e))?
         {
-            Some(bytes) => Some(EntryRecord::decode_header(&bytes)?),
-            None => None,
-        };
-        self.known.set(ekey, header);
-        Ok(header)
+            Some(bytes) => Ok((Some(EntryRecord::decode_header(&bytes)?), None)),
+            None => Ok((None, None)),
+        }
     }
 
     /// Applies `ops` to `ns` under its stripe: checks the limits against the in-memory usage,
@@ -303,7 +301,7 @@ impl SledBackend {
         };
         if let [op] = ops {
             let ekey = entry_key(prefix, op.key());
-            let old = self.header(&ekey)?;
+            let (old, place) = self.header(&ekey)?;
             let (after, seq) = before.after(old.map(|h| (h.seq, h.charge)), op)?;
             if limits.refuses(before.usage, after.usage) {
                 return Err(refused(after));
@@ -311,7 +309,10 @@ impl SledBackend {
             let new = replacement(op, seq);
             let old_chunks = old.map_or(0, |h| h.chunks);
             let header = match new {
-                None if old.is_none() => return Ok(Wrote::Nothing(after.usage)),
+                None if old.is_none() => {
+                    self.known.set(&ekey, None, place);
+                    return Ok(Wrote::Nothing(after.usage));
+                }
                 // Inline values, old and new: one plain insert or remove.
                 Some((seq, charge, value)) if old_chunks == 0 && value.len() <= self.chunk => {
                     let record = EntryRecord::encode(seq, charge, value);
@@ -340,7 +341,7 @@ impl SledBackend {
                     header
                 }
             };
-            self.known.set(&ekey, header);
+            self.known.set(&ekey, header, place);
             *state = after;
             return Ok(Wrote::Changed(after.usage));
         }
@@ -353,7 +354,7 @@ impl SledBackend {
             let ekey = entry_key(prefix, op.key());
             let old = match pending.get(&ekey) {
                 Some(header) => *header,
-                None => self.header(&ekey)?,
+                None => self.header(&ekey)?.0,
             };
             let (next, seq) = after.after(old.map(|h| (h.seq, h.charge)), op)?;
             after = next;
@@ -373,6 +374,9 @@ impl SledBackend {
             return Err(refused(after));
         }
         if !changed {
+            // Only deletes of absent keys: that they hold nothing is worth keeping.
+            self.known
+                .set_all(pending.iter().map(|(ekey, h)| (ekey.as_slice(), *h)));
             return Ok(Wrote::Nothing(after.usage));
         }
         if let Err(e) = self.entries.apply_batch(batch) {

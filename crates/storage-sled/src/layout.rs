@@ -76,9 +76,12 @@ pub(crate) const FORMAT_KEY: &[u8] = b"mpstore/format";
 /// entries, and its page cache (256 shards, each `cache_capacity / 256`: 128 KiB with the default
 /// 32 MiB) keeps memory bounded only while such a leaf of chunks fits in a shard. Measured (the
 /// benchmark's memory suite, 100 KiB values, 8 MiB segments): reading every value of a 256 MiB
-/// store peaks at 92 MiB with 4 KiB chunks (64 MiB store: 76), 114 MiB with 8 KiB (88), 164 MiB
-/// with 16 KiB, 232 MiB with 32 KiB, and 288 MiB with 116 KiB chunks, where a 100 KiB value is
-/// inline (raw sled storing whole values: 275 MiB). See the module docs, *Chunk size*.
+/// store peaks at 92 MiB with 4 KiB chunks (64 MiB store: 76), 102 MiB with 6 KiB (89; filling
+/// the store 94 MiB against 68), 114 MiB with 8 KiB (88), 164 MiB with 16 KiB, 232 MiB with
+/// 32 KiB, and 288 MiB with 116 KiB chunks, where a 100 KiB value is inline (raw sled storing
+/// whole values: 275 MiB). 6 KiB chunks (17 for a 100 KiB value, not 26) wrote no measurably
+/// faster on `SledBackend` alone (1.9–2.0× a raw insert either way, 12 rounds, a loaded
+/// machine), so the smaller, flatter 4 KiB stays. See the module docs, *Chunk size*.
 pub(crate) const MAX_CHUNK: usize = 4096;
 
 /// The most entries sled 0.34 puts in a leaf (`Node::should_split`: more than 16).
