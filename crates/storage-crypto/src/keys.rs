@@ -442,29 +442,45 @@ mod tests {
 
     #[test]
     fn a_kept_cipher_seals_and_opens_as_a_fresh_one_does() {
+        check_kept::<NameSiv>(|key, headers, text| key.seal(headers, text).unwrap());
+        check_kept::<ValueSiv>(|key, headers, text| {
+            aes_siv::siv::Aes256PmacSiv::new(&(*key.0).into())
+                .encrypt(headers, text)
+                .unwrap()
+        });
+    }
+
+    /// A kept cipher of mode `S`, expanded at once or lazily, idle or busy, seals as `fresh`
+    /// (the mode's cipher expanded afresh) does, and opens only what it sealed.
+    fn check_kept<S: SivMode>(fresh: impl Fn(&SivKey, &[&[u8]], &[u8]) -> Vec<u8>) {
         let key = || SivKey::derive(b"ikm", None, b"test");
-        let cipher: SivCipher = SivCipher::new(key());
-        for text in [&b""[..], b"a", &[7; 16], &[9; 100], &[1; 1000]] {
-            let headers: &[&[u8]] = &[b"label", &text[..text.len().min(3)]];
-            let sealed = key().seal(headers, text).unwrap();
-            for busy in [false, true] {
-                // Held: the call finds the kept cipher busy and expands its own.
-                let _held = busy.then(|| cipher.ready.get().unwrap().lock().unwrap());
-                assert_eq!(cipher.seal(headers, text).unwrap(), sealed, "busy {busy}");
-                assert_eq!(cipher.open(headers, &sealed).as_deref(), Some(text));
-                assert!(cipher.open(&[b"other"], &sealed).is_none());
-                for i in 0..sealed.len() {
-                    let mut bad = sealed.clone();
-                    bad[i] ^= 0x80;
-                    assert!(cipher.open(headers, &bad).is_none(), "byte {i}");
-                }
-                for cut in 0..sealed.len() {
-                    assert!(cipher.open(headers, &sealed[..cut]).is_none(), "cut {cut}");
+        for cipher in [SivCipher::<S>::new(key()), SivCipher::<S>::lazy(key())] {
+            for text in [&b""[..], b"a", &[7; 16], &[9; 100], &[1; 1000]] {
+                let headers: &[&[u8]] = &[b"label", &text[..text.len().min(3)]];
+                let sealed = fresh(&key(), headers, text);
+                for busy in [false, true] {
+                    // Held: the call finds the kept cipher busy and expands its own.
+                    let ready = busy.then(|| {
+                        cipher.with(|_| ());
+                        cipher.ready.get().unwrap()
+                    });
+                    let _held = ready.map(|r| r.lock().unwrap());
+                    assert_eq!(cipher.seal(headers, text).unwrap(), sealed, "busy {busy}");
+                    assert_eq!(cipher.open(headers, &sealed).as_deref(), Some(text));
+                    assert!(cipher.open(&[b"other"], &sealed).is_none());
+                    for i in 0..sealed.len() {
+                        let mut bad = sealed.clone();
+                        bad[i] ^= 0x80;
+                        assert!(cipher.open(headers, &bad).is_none(), "byte {i}");
+                    }
+                    for cut in 0..sealed.len() {
+                        assert!(cipher.open(headers, &sealed[..cut]).is_none(), "cut {cut}");
+                    }
                 }
             }
+            let mut no_room = [0u8; SIV_TAG_LEN - 1];
+            assert!(cipher.seal_in_place(&[], &mut no_room).is_err());
         }
-        let mut no_room = [0u8; SIV_TAG_LEN - 1];
-        assert!(cipher.seal_in_place(&[], &mut no_room).is_err());
     }
 
     #[test]
