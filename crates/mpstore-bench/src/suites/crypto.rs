@@ -33,7 +33,7 @@ pub fn run(ctx: &Ctx, report: &mut Report) {
     let tag = [9u8; 32];
     let nonce = [3u8; 16];
     let name: &[u8] = b"key-000001";
-    let name_headers: [&[u8]; 2] = [b"name", &tag];
+    let name_headers: [&[u8]; 2] = [b"mpstore storage-crypto v1: key name", &tag];
     let ad = value_ad(&tag, &nonce, name);
     let value_headers = [ad.as_slice()];
     let sealed = ValueSiv::new(&key.into())
