@@ -265,9 +265,9 @@ impl SledBackend {
         NsState::of(headers(self.entries.scan_prefix(prefix), sled_error))
     }
 
-    /// The header of the entry stored under `ekey`, if any, and where it is known in memory:
-    /// known in memory (see `crate::known_keys`), or read from sled (the write that asks records
-    /// what it leaves there). Only writes call it, under the namespace's stripe; sled failing
+    /// The header of the entry stored under `ekey`, if any: from memory when it is known there
+    /// (with where, see `crate::known_keys`), else read from sled (the write that asks then
+    /// records what it leaves). Only writes call it, under the namespace's stripe; sled failing
     /// here stops the store like a failed write: sled reports a failed write of its own buffers
     /// (say, a full disk) to every later call, reads included.
     fn header(&self, ekey: &[u8]) -> Result<(Option<Header>, Option<Place>)> {
