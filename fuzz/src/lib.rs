@@ -276,7 +276,7 @@ pub fn cloud_validation(data: &[u8]) {
             Ok(v) => v,
             Err(_) => return,
         },
-        Err(_) => JsValue::String(String::from_utf8_lossy(data).into_owned()),
+        Err(_) => JsValue::from(String::from_utf8_lossy(data).into_owned()),
     };
     let field = |name: &str| match &arg {
         JsValue::Object(o) => o.get(name).cloned().unwrap_or(JsValue::Undefined),

@@ -27,7 +27,8 @@ use storage_api::cloud::{GameContext, MiniGame, TtCloudError};
 use storage_api::{KvItem, MiniProgram, Mpstore, MyError, MySyncFailure, TtError, WxError};
 use storage_core::codes::ApiKind;
 use storage_core::{
-    block_on, Backend, Dialect, Error, Limits, Listing, MemoryBackend, Op, Result, Scope, Usage,
+    block_on, Backend, Dialect, Error, Limits, Listing, MemoryBackend, Op, Result, Scope,
+    StoredValue, Usage,
 };
 use storage_crypto::{EncryptedBackend, RawKeyProvider};
 
@@ -176,6 +177,10 @@ impl<B: Backend> Backend for Faulty<B> {
             }
         }
         Ok(found)
+    }
+    async fn get_shared(&self, ns: &[u8], key: &[u8]) -> Result<Option<StoredValue>> {
+        // Through `get`, so its faults and corruptions reach the store's reads too.
+        Ok(self.get(ns, key).await?.map(StoredValue::from))
     }
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         self.before(Method::Apply).await?;

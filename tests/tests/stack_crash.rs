@@ -115,7 +115,13 @@ fn step(seed: u64, t: usize, i: u64) -> Step {
             _ => r.below(300),
         } as usize;
         let stamp = format!("<{seed:x}/{t}/{i}/{j}>");
-        JsValue::String(stamp.chars().cycle().take(len.max(stamp.len())).collect())
+        JsValue::from(
+            stamp
+                .chars()
+                .cycle()
+                .take(len.max(stamp.len()))
+                .collect::<String>(),
+        )
     };
     let roll = r.below(100);
     match (t, roll) {
@@ -219,7 +225,7 @@ fn ballast() -> Vec<(String, JsValue)> {
         let key = format!("ballast-{}", out.len());
         let len = left.min(1_000_000) - key.len() as u64;
         left -= key.len() as u64 + len;
-        out.push((key, JsValue::String("b".repeat(len as usize))));
+        out.push((key, JsValue::from("b".repeat(len as usize))));
     }
     out
 }

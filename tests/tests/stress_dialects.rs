@@ -605,7 +605,7 @@ fn value(rng: &mut Rng, tag: &str) -> JsValue {
         s
     };
     match rng.below(10) {
-        0..=5 => JsValue::String(text()),
+        0..=5 => JsValue::from(text()),
         6 => JsValue::Number([-0.0, f64::NAN, 1100.8989, 1e300, -5.0][rng.below(5) as usize]),
         7 => JsValue::Bool(rng.below(2) == 0),
         8 => {
@@ -635,7 +635,7 @@ fn ballast(mp: &MiniProgram) -> Vec<(String, u64)> {
         }
         let key = format!("ballast-{i}");
         let len = (left.min(1_000_000) - key.len() as u64) as usize;
-        let value = JsValue::String("b".repeat(len));
+        let value = JsValue::from("b".repeat(len));
         mp.wx().set_storage_sync(key.as_str(), value).unwrap();
         left -= (key.len() + len) as u64;
         out.push((key, (key_len(i) + len) as u64));

@@ -99,7 +99,7 @@ pub fn parse_key_list(list: &JsValue) -> Result<Vec<String>, CloudRule> {
     let keys = items
         .iter()
         .map(|item| match item {
-            JsValue::String(key) => Ok(key.clone()),
+            JsValue::String(key) => Ok(key.as_str().to_owned()),
             _ => Err(CloudRule::InvalidKeyList),
         })
         .collect::<Result<Vec<_>, _>>()?;

@@ -98,7 +98,7 @@ impl RelationQuery {
         let key_list = parse_key_list(key_list)?;
         let field = |name: &str| match extra {
             JsValue::Object(o) => match o.get(name) {
-                Some(JsValue::String(s)) if !s.is_empty() => Some(s.clone()),
+                Some(JsValue::String(s)) if !s.is_empty() => Some(s.as_str().to_owned()),
                 _ => None,
             },
             _ => None,

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use storage_core::{
     block_on, Backend, CloudRule, Error, JsValue, Limits, Listing, MemoryBackend, Namespace, Op,
-    Result, Usage,
+    Result, StoredValue, Usage,
 };
 
 const GAME: &str = "game";
@@ -36,6 +36,10 @@ impl Backend for Recording {
     async fn get(&self, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.reads.lock().unwrap().insert(ns.to_vec());
         self.inner.get(ns, key).await
+    }
+    async fn get_shared(&self, ns: &[u8], key: &[u8]) -> Result<Option<StoredValue>> {
+        self.reads.lock().unwrap().insert(ns.to_vec());
+        self.inner.get_shared(ns, key).await
     }
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         self.inner.apply(ns, ops, limits).await

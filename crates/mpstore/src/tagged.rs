@@ -66,7 +66,7 @@ pub fn to_tagged(value: &JsValue) -> Value {
         JsValue::Null => Value::Null,
         JsValue::Bool(b) => Value::Bool(*b),
         JsValue::Number(n) => number(*n),
-        JsValue::String(s) => Value::String(s.clone()),
+        JsValue::String(s) => Value::String(s.as_str().to_owned()),
         JsValue::Date(d) => {
             let time = d.time_value();
             let v = if time.is_nan() {
@@ -107,7 +107,7 @@ pub fn from_tagged(value: &Value) -> Result<JsValue, TagError> {
         Value::Null => JsValue::Null,
         Value::Bool(b) => JsValue::Bool(*b),
         Value::Number(n) => JsValue::Number(n.as_f64().unwrap_or(f64::NAN)),
-        Value::String(s) => JsValue::String(s.clone()),
+        Value::String(s) => JsValue::from(s.as_str()),
         Value::Array(items) => {
             JsValue::Array(items.iter().map(from_tagged).collect::<Result<_, _>>()?)
         }
@@ -172,7 +172,7 @@ fn from_tag(t: &str, m: &Map<String, Value>) -> Result<JsValue, TagError> {
         }
         "string" => {
             allow(&["utf16"])?;
-            string16(field("utf16")?).map(JsValue::String)
+            string16(field("utf16")?).map(JsValue::from)
         }
         "object" => {
             allow(&["entries"])?;
@@ -222,7 +222,7 @@ fn string16(units: &Value) -> Result<String, TagError> {
         })
         .collect::<Result<Vec<u16>, _>>()?;
     match JsValue::from_utf16(&units) {
-        Ok(JsValue::String(s)) => Ok(s),
+        Ok(JsValue::String(s)) => Ok(s.into()),
         _ => Err(TagError::LoneSurrogate),
     }
 }

@@ -11,7 +11,8 @@ use std::path::Path;
 use std::process::Command;
 use storage_api::Mpstore;
 use storage_core::{
-    block_on, Backend, Error, Limits, Listing, MemoryBackend, Namespace, Op, Result, Scope, Usage,
+    block_on, Backend, Error, Limits, Listing, MemoryBackend, Namespace, Op, Result, Scope,
+    StoredValue, Usage,
 };
 use storage_crypto::{EncryptedBackend, KeyFileProvider};
 use storage_sled::SledBackend;
@@ -24,6 +25,9 @@ struct Failing(Error);
 #[deny(clippy::missing_trait_methods)]
 impl Backend for Failing {
     async fn get(&self, _: &[u8], _: &[u8]) -> Result<Option<Vec<u8>>> {
+        Err(self.0.clone())
+    }
+    async fn get_shared(&self, _: &[u8], _: &[u8]) -> Result<Option<StoredValue>> {
         Err(self.0.clone())
     }
     async fn apply(&self, _: &[u8], _: &[Op], _: Limits) -> Result<Usage> {

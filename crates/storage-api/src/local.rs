@@ -159,5 +159,5 @@ impl Local {
 
 /// What WeChat's and Douyin's Sync reads return for a missing key: `""`.
 pub(crate) fn or_empty_string(value: Option<JsValue>) -> JsValue {
-    value.unwrap_or_else(|| JsValue::String(String::new()))
+    value.unwrap_or_else(|| JsValue::from(""))
 }

@@ -3,6 +3,8 @@
 use crate::error::Result;
 use async_trait::async_trait;
 
+pub use crate::stored_value::StoredValue;
+
 /// What a namespace holds: the sum of its entries' charges and the number of its entries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Usage {
@@ -117,11 +119,31 @@ pub struct Listing {
 ///   clear [`crate::Error`].
 ///
 /// Conveniences built on these methods live in [`crate::Store`], not here, so a wrapper that
-/// forwards this trait forwards everything.
+/// forwards this trait forwards everything. The one provided method,
+/// [`get_shared`](Backend::get_shared), is a faster door to [`get`](Backend::get) that a backend
+/// holding values in memory may open; its default is right for every other backend.
 #[async_trait]
 pub trait Backend: Send + Sync {
     /// The value stored under `key` in `ns`, or `None`.
     async fn get(&self, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>>;
+
+    /// The value stored under `key` in `ns` as a shared handle, or `None`: what
+    /// [`get`](Backend::get) answers, without a copy where the backend already holds the value in
+    /// memory. [`crate::Store::get`] reads through this.
+    ///
+    /// # Contract
+    ///
+    /// - **It must answer exactly as `get` would** at the same instant: the same bytes, or
+    ///   `None`, or an error (the conformance kit checks it). It is not a second source of truth.
+    /// - **The default wraps [`get`](Backend::get)** in a fresh handle; that is right for any
+    ///   backend that does not keep values in memory, and for any decorator that changes what
+    ///   `get` answers (encryption, fault injection): such a decorator may leave the default,
+    ///   which goes through its own `get`. A decorator that changes nothing about values may
+    ///   forward it; one that keeps values ([`crate::ReadCache`]) answers with the handle it keeps,
+    ///   so repeated reads share the bytes and their decoded memo (see [`StoredValue`]).
+    async fn get_shared(&self, ns: &[u8], key: &[u8]) -> Result<Option<StoredValue>> {
+        Ok(self.get(ns, key).await?.map(StoredValue::from))
+    }
 
     /// Applies `ops` to `ns` atomically, as described in the contract above, and returns the
     /// namespace's usage after them.
@@ -162,6 +184,12 @@ macro_rules! forward_backend {
             where 's: 'f, 'n: 'f, 'k: 'f, Self: 'f
             {
                 (**self).get(ns, key)
+            }
+            fn get_shared<'s, 'n, 'k, 'f>(&'s self, ns: &'n [u8], key: &'k [u8])
+                -> BoxFuture<'f, Result<Option<StoredValue>>>
+            where 's: 'f, 'n: 'f, 'k: 'f, Self: 'f
+            {
+                (**self).get_shared(ns, key)
             }
             fn apply<'s, 'n, 'o, 'f>(&'s self, ns: &'n [u8], ops: &'o [Op], limits: Limits)
                 -> BoxFuture<'f, Result<Usage>>

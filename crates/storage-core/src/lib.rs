@@ -32,12 +32,13 @@ pub mod namespace;
 pub mod policy;
 mod read_cache;
 mod store;
+mod stored_value;
 pub mod value;
 
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-pub use backend::{Backend, Limits, Listing, Op, Usage};
+pub use backend::{Backend, Limits, Listing, Op, StoredValue, Usage};
 pub use codes::{platform_error, ApiKind, PlatformError};
 pub use error::{CloudRule, Error, Result};
 pub use memory::MemoryBackend;
@@ -45,7 +46,7 @@ pub use namespace::{Namespace, Scope};
 pub use policy::{CloudPolicy, Dialect, EntryMeasure, Policy, Unit};
 pub use read_cache::ReadCache;
 pub use store::{NamespaceUsage, SetOptions, StorageInfo, Store};
-pub use value::{JsDate, JsObject, JsType, JsValue, Size};
+pub use value::{JsDate, JsObject, JsString, JsType, JsValue, Size};
 
 /// Runs a future to completion on the current thread, with no async runtime.
 ///

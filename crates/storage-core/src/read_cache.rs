@@ -1,7 +1,7 @@
 //! [`ReadCache`]: a decorator that serves recently read values from memory, as sled serves hot
 //! pages from its page cache, so a hot read skips everything beneath it (decryption included).
 
-use crate::backend::{Backend, Limits, Listing, Op, Usage};
+use crate::backend::{Backend, Limits, Listing, Op, StoredValue, Usage};
 use crate::error::Result;
 use async_trait::async_trait;
 use lru::LruCache;
@@ -11,13 +11,21 @@ use std::sync::{Mutex, MutexGuard};
 
 /// A [`Backend`] decorator that keeps recently read values, and recent misses, in memory.
 ///
-/// Every method forwards to the backend underneath; [`get`](Backend::get) answers from memory
-/// when it can. The cache is bounded by a byte capacity: each cached entry counts its namespace,
-/// key and value bytes plus [`ReadCache::ENTRY_OVERHEAD`], and the least recently used entries
-/// are evicted first (per shard: the capacity is split evenly among up to 8 shards of at least
-/// 1 MiB, each with its own lock, so readers of different keys rarely wait for each other; an
-/// entry larger than one shard's part is never cached). A capacity of 0 disables the cache: every call goes
-/// straight through.
+/// Every method forwards to the backend underneath; [`get`](Backend::get) and
+/// [`get_shared`](Backend::get_shared) answer from memory when they can. `get_shared` hands out
+/// the cached [`StoredValue`] itself, so a hit costs the same whatever the value's size: the
+/// bytes are not copied, and a String (or scalar) that a [`Store`](crate::Store) decoded once is
+/// remembered in the handle and not decoded again.
+///
+/// The cache is bounded by a byte capacity: each cached entry counts its namespace and key
+/// bytes, its value bytes **twice** (the bytes, and the decoded memo the handle may come to hold,
+/// which is never larger: see [`StoredValue`]; charged up front, so filling the memo later never
+/// takes the cache past its bound), plus [`ReadCache::ENTRY_OVERHEAD`]. A handle a caller still
+/// holds after its entry was evicted is the caller's memory, not the cache's. The least recently
+/// used entries are evicted first (per shard: the capacity is split evenly among up to 8 shards
+/// of at least 1 MiB, each with its own lock, so readers of different keys rarely wait for each
+/// other; an entry larger than one shard's part is never cached). A capacity of 0 disables the
+/// cache: every call goes straight through.
 ///
 /// ```
 /// use storage_core::{block_on, Backend, Limits, MemoryBackend, Op, ReadCache};
@@ -63,7 +71,7 @@ pub struct ReadCache<B> {
 /// One part of the cache, with its own lock.
 struct Shard {
     /// Composite key (see [`composite`]) → the value, or `None` for a key known to be missing.
-    map: LruCache<Box<[u8]>, Option<Box<[u8]>>>,
+    map: LruCache<Box<[u8]>, Option<StoredValue>>,
     /// What the cached entries count (see [`ReadCache::ENTRY_OVERHEAD`]).
     bytes: u64,
     capacity: u64,
@@ -83,13 +91,16 @@ const MAX_SHARDS: usize = 8;
 const MIN_SHARD_BYTES: u64 = 1024 * 1024;
 
 /// See [`ReadCache::ENTRY_OVERHEAD`].
-const ENTRY_OVERHEAD: u64 = 128;
+const ENTRY_OVERHEAD: u64 = 128 + StoredValue::HANDLE_BYTES + StoredValue::MEMO_SLACK + 48;
 
 impl<B> ReadCache<B> {
-    /// What each cached entry counts on top of its namespace, key and value bytes: the list node
-    /// (two boxes and two links, in an allocation of its own: about 64 bytes), the map's slot
-    /// (16 bytes, at most 8/7 of them in use), and the allocator's headers and rounding of the
-    /// key's and the value's boxes (about 24 bytes each).
+    /// What each cached entry counts on top of its namespace and key bytes and twice its value
+    /// bytes: the list node (the key's box, the handle and two links, in an allocation of its
+    /// own: about 64 bytes), the map's slot (16 bytes, at most 8/7 of them in use), the
+    /// allocator's headers and rounding of the key's box and the value's bytes (about 24 bytes
+    /// each), and the shared handle: its allocation ([`StoredValue::HANDLE_BYTES`]), the counts
+    /// in front of a memoised String's text ([`StoredValue::MEMO_SLACK`]), and the allocator's
+    /// headers and rounding of both (about 24 bytes each).
     pub const ENTRY_OVERHEAD: u64 = ENTRY_OVERHEAD;
 
     /// A cache of at most `capacity_bytes` over `inner`; 0 disables it.
@@ -185,21 +196,22 @@ fn composite(out: &mut Vec<u8>, ns: &[u8], key: &[u8]) {
     out.extend_from_slice(key);
 }
 
-fn entry_bytes(key: &[u8], value: Option<&[u8]>) -> u64 {
-    key.len() as u64 + value.map_or(0, |v| v.len() as u64) + ENTRY_OVERHEAD
+/// What an entry counts: its composite key, its value's bytes and their decoded memo (charged up
+/// front, whether or not a reader fills it; never more than the bytes), and the overhead.
+fn entry_bytes(key: &[u8], value: Option<&StoredValue>) -> u64 {
+    key.len() as u64 + value.map_or(0, |v| 2 * v.len() as u64) + ENTRY_OVERHEAD
 }
 
 impl Shard {
     /// The cached answer for `(ns, key)`, or `None` when nothing is cached (`Some(None)`: known
     /// missing). Marks the entry recently used.
-    fn lookup(&mut self, ns: &[u8], key: &[u8]) -> Option<Option<Vec<u8>>> {
+    fn lookup(&mut self, ns: &[u8], key: &[u8]) -> Option<Option<StoredValue>> {
         let Shard { map, scratch, .. } = self;
         composite(scratch, ns, key);
-        map.get(&scratch[..])
-            .map(|value| value.as_deref().map(<[u8]>::to_vec))
+        map.get(&scratch[..]).cloned()
     }
 
-    fn insert(&mut self, ns: &[u8], key: &[u8], value: Option<&[u8]>) {
+    fn insert(&mut self, ns: &[u8], key: &[u8], value: Option<&StoredValue>) {
         composite(&mut self.scratch, ns, key);
         let size = entry_bytes(&self.scratch, value);
         if size > self.capacity {
@@ -207,15 +219,15 @@ impl Shard {
         }
         let old = self
             .map
-            .push(self.scratch.as_slice().into(), value.map(Into::into));
+            .push(self.scratch.as_slice().into(), value.cloned());
         if let Some((k, v)) = old {
             // `push` hands back the entry it replaced (same key) or evicted (none here: unbounded).
-            self.bytes -= entry_bytes(&k, v.as_deref());
+            self.bytes -= entry_bytes(&k, v.as_ref());
         }
         self.bytes += size;
         while self.bytes > self.capacity {
             match self.map.pop_lru() {
-                Some((k, v)) => self.bytes -= entry_bytes(&k, v.as_deref()),
+                Some((k, v)) => self.bytes -= entry_bytes(&k, v.as_ref()),
                 None => break,
             }
         }
@@ -230,7 +242,7 @@ impl Shard {
         } = self;
         composite(scratch, ns, key);
         if let Some((k, v)) = map.pop_entry(&scratch[..]) {
-            *bytes -= entry_bytes(&k, v.as_deref());
+            *bytes -= entry_bytes(&k, v.as_ref());
         }
     }
 
@@ -245,7 +257,7 @@ impl Shard {
             .collect();
         for k in doomed {
             if let Some((k, v)) = self.map.pop_entry(&k) {
-                self.bytes -= entry_bytes(&k, v.as_deref());
+                self.bytes -= entry_bytes(&k, v.as_ref());
             }
         }
     }
@@ -332,20 +344,15 @@ impl<B: Backend> Backend for ReadCache<B> {
         if self.shards.is_empty() {
             return self.inner.get(ns, key).await;
         }
-        let shard = self.shard(ns, key);
-        let epoch = {
-            let mut shard = lock(shard);
-            if let Some(hit) = shard.lookup(ns, key) {
-                return Ok(hit);
-            }
-            shard.epoch
-        };
-        let value = self.inner.get(ns, key).await?;
-        let mut shard = lock(shard);
-        if shard.epoch == epoch && shard.writing == 0 {
-            shard.insert(ns, key, value.as_deref());
+        // A copy of what is cached; the only copy on a miss, as the cache keeps the handle.
+        Ok(self.cached(ns, key).await?.map(StoredValue::into_vec))
+    }
+
+    async fn get_shared(&self, ns: &[u8], key: &[u8]) -> Result<Option<StoredValue>> {
+        if self.shards.is_empty() {
+            return self.inner.get_shared(ns, key).await;
         }
-        Ok(value)
+        self.cached(ns, key).await
     }
 
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
@@ -378,6 +385,27 @@ impl<B: Backend> Backend for ReadCache<B> {
 
     async fn namespaces(&self) -> Result<Vec<(Vec<u8>, Usage)>> {
         self.inner.namespaces().await
+    }
+}
+
+impl<B: Backend> ReadCache<B> {
+    /// The cached handle of `(ns, key)`, or what the backend underneath answers (cached when no
+    /// write raced the read: see the contract's *Never stale*).
+    async fn cached(&self, ns: &[u8], key: &[u8]) -> Result<Option<StoredValue>> {
+        let shard = self.shard(ns, key);
+        let epoch = {
+            let mut shard = lock(shard);
+            if let Some(hit) = shard.lookup(ns, key) {
+                return Ok(hit);
+            }
+            shard.epoch
+        };
+        let value = self.inner.get_shared(ns, key).await?;
+        let mut shard = lock(shard);
+        if shard.epoch == epoch && shard.writing == 0 {
+            shard.insert(ns, key, value.as_ref());
+        }
+        Ok(value)
     }
 }
 

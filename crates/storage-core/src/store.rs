@@ -116,9 +116,21 @@ impl<B: Backend> Store<B> {
     /// the entry was written, or the read fails with [`Error::EncryptMismatch`].
     pub async fn get(&self, ns: &Namespace, key: &str, encrypt: bool) -> Result<Option<JsValue>> {
         check_key(key)?;
-        match self.backend.get(&ns.encode(), key.as_bytes()).await? {
+        // Shared, so a value the read cache holds is neither copied nor, when it is a String or a
+        // scalar, decoded again: its memo is cloned (see `StoredValue`).
+        match self
+            .backend
+            .get_shared(&ns.encode(), key.as_bytes())
+            .await?
+        {
             None => Ok(None),
-            Some(record) => decode_record(&record, encrypt).map(Some),
+            Some(record) => {
+                // Checked on every read: the memo is the same whichever way the caller reads.
+                record_body(record.bytes(), encrypt)?;
+                record
+                    .decoded(|record| decode_body(record_body(record, encrypt)?))
+                    .map(Some)
+            }
         }
     }
 
@@ -231,14 +243,19 @@ fn encode_record(value: &JsValue, encrypt: bool) -> Vec<u8> {
     record
 }
 
-fn decode_record(record: &[u8], encrypt: bool) -> Result<JsValue> {
+/// A record's body, once its header says it is a record read the way it was written.
+fn record_body(record: &[u8], encrypt: bool) -> Result<&[u8]> {
     match record {
         [RECORD_V1, flags, body @ ..] if flags & !FLAG_ENCRYPT == 0 => {
             if (flags & FLAG_ENCRYPT != 0) != encrypt {
                 return Err(Error::EncryptMismatch);
             }
-            value::decode(body).map_err(|e| Error::Corrupt(e.to_string()))
+            Ok(body)
         }
         _ => Err(Error::Corrupt("unknown record format".into())),
     }
+}
+
+fn decode_body(body: &[u8]) -> Result<JsValue> {
+    value::decode(body).map_err(|e| Error::Corrupt(e.to_string()))
 }

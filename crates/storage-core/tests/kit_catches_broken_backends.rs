@@ -1,9 +1,11 @@
 //! The conformance kit must fail backends that break the contract: each flaw below is caught.
 
 use async_trait::async_trait;
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Mutex;
 use storage_core::testkit;
-use storage_core::{Backend, Limits, Listing, MemoryBackend, Op, Result, Usage};
+use storage_core::{Backend, Limits, Listing, MemoryBackend, Op, Result, StoredValue, Usage};
 
 /// The ways a backend can be wrong.
 #[derive(Clone, Copy, Debug)]
@@ -13,12 +15,19 @@ enum Flaw {
     SharesNamespaces,
     AppliesPartially,
     ForgetsOldCharge,
+    /// `get_shared` keeps answering what it first read (a cache that never invalidates).
+    StaleSharedGet,
 }
 
 struct Broken {
     inner: MemoryBackend,
     flaw: Flaw,
+    /// What `get_shared` first answered, for `StaleSharedGet`.
+    first_reads: Mutex<HashMap<NsKey, Option<StoredValue>>>,
 }
+
+/// A namespace and a key.
+type NsKey = (Vec<u8>, Vec<u8>);
 
 impl Broken {
     fn ns<'a>(&self, ns: &'a [u8]) -> &'a [u8] {
@@ -33,6 +42,19 @@ impl Broken {
 impl Backend for Broken {
     async fn get(&self, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.inner.get(self.ns(ns), key).await
+    }
+    async fn get_shared(&self, ns: &[u8], key: &[u8]) -> Result<Option<StoredValue>> {
+        let fresh = self.inner.get_shared(self.ns(ns), key).await?;
+        Ok(match self.flaw {
+            Flaw::StaleSharedGet => self
+                .first_reads
+                .lock()
+                .unwrap()
+                .entry((ns.to_vec(), key.to_vec()))
+                .or_insert(fresh)
+                .clone(),
+            _ => fresh,
+        })
     }
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         let ns = self.ns(ns);
@@ -86,6 +108,7 @@ fn caught(flaw: Flaw, check: fn(&(dyn Fn() -> Broken + Sync))) {
     let factory = move || Broken {
         inner: MemoryBackend::new(),
         flaw,
+        first_reads: Mutex::default(),
     };
     let outcome = catch_unwind(AssertUnwindSafe(|| check(&factory)));
     assert!(outcome.is_err(), "the kit passed a backend that {flaw:?}");
@@ -109,4 +132,6 @@ fn each_flaw_is_caught() {
         testkit::backend_matches_model(f)
     });
     caught(Flaw::ForgetsOldCharge, |f| testkit::store_matches_model(f));
+    caught(Flaw::StaleSharedGet, |f| testkit::backend_matches_model(f));
+    caught(Flaw::StaleSharedGet, |f| testkit::store_matches_model(f));
 }

@@ -10,7 +10,8 @@ use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 use storage_core::{
-    block_on, testkit, Backend, Error, Limits, Listing, MemoryBackend, Op, ReadCache, Result, Usage,
+    block_on, testkit, Backend, Error, JsObject, JsString, JsValue, Limits, Listing, MemoryBackend,
+    Namespace, Op, Policy, ReadCache, Result, Scope, SetOptions, Store, StoredValue, Usage,
 };
 
 /// Small enough that the kit's stores keep evicting.
@@ -337,17 +338,132 @@ fn cached_bytes_never_pass_the_capacity() {
 }
 
 #[test]
-fn the_bytes_counted_are_namespace_key_value_and_overhead() {
+fn the_bytes_counted_are_namespace_key_value_twice_and_overhead() {
     let cache = ReadCache::new(MemoryBackend::new(), 1 << 20);
     apply(&cache, b"ns", &[put(b"key", &[0; 100])]);
     get(&cache, b"ns", b"key");
     get(&cache, b"ns", b"missing");
     let overhead = ReadCache::<MemoryBackend>::ENTRY_OVERHEAD;
-    // Each entry: the namespace's length (8 bytes), the namespace, the key, the value.
-    let value = 8 + 2 + 3 + 100 + overhead;
+    // Each entry: the namespace's length (8 bytes), the namespace, the key, the value's bytes and
+    // their decoded memo (never larger than the bytes, charged up front).
+    let value = 8 + 2 + 3 + 2 * 100 + overhead;
     let miss = 8 + 2 + 7 + overhead;
     assert_eq!(cache.cached_bytes(), value + miss);
     assert_eq!(cache.cached_entries(), 2);
+}
+
+#[test]
+fn filling_the_memo_never_adds_to_the_bytes_counted() {
+    let (store, ns) = cached_store(1 << 20);
+    let value = JsValue::from("v".repeat(1000));
+    block_on(store.set(&ns, &Policy::WX, "k", &value, Default::default())).unwrap();
+    let first = block_on(store.backend().get_shared(&ns.encode(), b"k")).unwrap();
+    let counted = store.backend().cached_bytes();
+    assert_eq!(
+        counted,
+        8 + ns.encode().len() as u64
+            + 1
+            + 2 * first.map_or(0, |v| v.len() as u64)
+            + ReadCache::<MemoryBackend>::ENTRY_OVERHEAD
+    );
+    for _ in 0..2 {
+        assert_eq!(
+            block_on(store.get(&ns, "k", false)).unwrap(),
+            Some(value.clone())
+        );
+    }
+    assert_eq!(
+        store.backend().cached_bytes(),
+        counted,
+        "the memo was charged up front"
+    );
+}
+
+/// A store over a read cache of `capacity` bytes, and a namespace in it.
+fn cached_store(capacity: u64) -> (Store<ReadCache<MemoryBackend>>, Namespace) {
+    let store = Store::new(ReadCache::new(MemoryBackend::new(), capacity));
+    (store, Namespace::local("u", "app", Scope::App).unwrap())
+}
+
+/// Stores `value`, reads it twice through a store over a cache of `capacity`: whether the two
+/// answers share one text (a String's), and that a write in between is seen.
+fn shares(name: &str, capacity: u64, value: JsValue, shared: bool) {
+    let (store, ns) = cached_store(capacity);
+    let set = |v: &JsValue| {
+        block_on(store.set(&ns, &Policy::WX, "k", v, Default::default())).expect("set");
+    };
+    let read = || {
+        block_on(store.get(&ns, "k", false))
+            .expect("get")
+            .expect("stored")
+    };
+    set(&value);
+    let (first, second) = (read(), read());
+    assert_eq!((&first, &second), (&value, &value), "{name}");
+    let same_text = match (&first, &second) {
+        (JsValue::String(a), JsValue::String(b)) => JsString::ptr_eq(a, b),
+        _ => false,
+    };
+    assert_eq!(same_text, shared, "{name}: one text shared by both reads");
+    let newer = JsValue::from(vec![value, JsValue::from("newer")]);
+    set(&newer);
+    assert_eq!(read(), newer, "{name}: a write in between is seen");
+}
+
+#[test]
+fn a_cached_string_is_shared_not_copied() {
+    let long = || JsValue::from("杭州".repeat(20 * 1024));
+    shares("a 120 KiB string", 1 << 20, long(), true);
+    shares("a short string", 1 << 20, JsValue::from("v"), true);
+    shares("the empty string", 1 << 20, JsValue::from(""), true);
+    shares("no cache: decoded anew", 0, long(), false);
+    shares("larger than a shard: decoded anew", 64 << 10, long(), false);
+    shares("a number", 1 << 20, JsValue::from(1.5), false);
+    let object: JsObject = [("a", "b")].into_iter().collect();
+    shares("an object: decoded anew", 1 << 20, object.into(), false);
+    shares(
+        "an array",
+        1 << 20,
+        JsValue::from(vec![JsValue::from("x")]),
+        false,
+    );
+}
+
+#[test]
+fn a_memoised_value_still_checks_how_it_is_read() {
+    let (store, ns) = cached_store(1 << 20);
+    let encrypted = SetOptions { encrypt: true };
+    let value = JsValue::from("secret");
+    block_on(store.set(&ns, &Policy::WX, "k", &value, encrypted)).unwrap();
+    for _ in 0..2 {
+        let read = |encrypt| block_on(store.get(&ns, "k", encrypt));
+        assert_eq!(read(true).unwrap(), Some(value.clone()));
+        assert!(matches!(read(false), Err(Error::EncryptMismatch)));
+    }
+}
+
+/// A hit hands out the cached handle itself; a write makes the next read a new one.
+#[test]
+fn get_shared_hands_out_the_cached_handle() {
+    let cache = ReadCache::new(Under::default(), 1 << 20);
+    apply(&cache, b"ns", &[put(b"k", b"old")]);
+    let shared = || {
+        block_on(cache.get_shared(b"ns", b"k"))
+            .unwrap()
+            .expect("stored")
+    };
+    let (a, b) = (shared(), shared());
+    assert!(StoredValue::ptr_eq(&a, &b));
+    assert_eq!((a.bytes(), cache.inner().gets()), (&b"old"[..], 1));
+    apply(&cache, b"ns", &[put(b"k", b"new")]);
+    let c = shared();
+    assert_eq!(c.bytes(), b"new");
+    assert!(!StoredValue::ptr_eq(&a, &c));
+    assert_eq!(
+        a.bytes(),
+        b"old",
+        "a handle already handed out keeps its bytes"
+    );
 }
 
 /// One step of the model test.

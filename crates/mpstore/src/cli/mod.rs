@@ -144,7 +144,7 @@ fn local_request(command: &Command) -> Result<(&'static str, Vec<JsValue>), Stri
                 value.clone()
             };
             let data = if *string {
-                JsValue::String(text)
+                JsValue::from(text)
             } else {
                 parse_value(&text)?
             };

@@ -13,11 +13,7 @@ fn undefined() -> JsValue {
 }
 
 fn strings(keys: impl IntoIterator<Item = impl Into<String>>) -> JsValue {
-    JsValue::Array(
-        keys.into_iter()
-            .map(|k| JsValue::String(k.into()))
-            .collect(),
-    )
+    JsValue::Array(keys.into_iter().map(|k| JsValue::from(k.into())).collect())
 }
 
 /// `setUserCloudStorage({KVDataList})`.

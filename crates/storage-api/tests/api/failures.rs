@@ -5,7 +5,9 @@ use crate::common::*;
 use async_trait::async_trait;
 use serde_json::json;
 use storage_api::{KvItem, Mpstore, SetStorageOption};
-use storage_core::{block_on, Backend, Dialect, Error, Limits, Listing, Op, Result, Scope, Usage};
+use storage_core::{
+    block_on, Backend, Dialect, Error, Limits, Listing, Op, Result, Scope, StoredValue, Usage,
+};
 
 /// A backend whose every call fails, as a full disk or a closed store would.
 struct Broken;
@@ -14,6 +16,9 @@ struct Broken;
 #[deny(clippy::missing_trait_methods)]
 impl Backend for Broken {
     async fn get(&self, _: &[u8], _: &[u8]) -> Result<Option<Vec<u8>>> {
+        Err(Error::Backend("disk on fire".into()))
+    }
+    async fn get_shared(&self, _: &[u8], _: &[u8]) -> Result<Option<StoredValue>> {
         Err(Error::Backend("disk on fire".into()))
     }
     async fn apply(&self, _: &[u8], _: &[Op], _: Limits) -> Result<Usage> {

@@ -110,7 +110,7 @@ fn run_step<B: Backend>(
         }
         Step::Get { ns, key } => {
             let ns = pick(*ns);
-            let got = ok(block_on(backend.get(ns, key)), "get")?;
+            let got = read(backend, ns, key)?;
             prop_assert_eq!(got, model.get(ns, key), "get");
         }
         Step::Clear { ns } => {
@@ -127,6 +127,19 @@ fn run_step<B: Backend>(
     Ok(())
 }
 
+/// Reads `key` through [`Backend::get_shared`], [`Backend::get`] and `get_shared` again (a
+/// caching backend answers the first from underneath and the others from memory): all three must
+/// agree (the contract of `get_shared`).
+fn read<B: Backend>(backend: &B, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>, TestCaseError> {
+    let shared = |r: Option<crate::backend::StoredValue>| r.map(|v| v.bytes().to_vec());
+    let first = shared(ok(block_on(backend.get_shared(ns, key)), "get_shared")?);
+    let got = ok(block_on(backend.get(ns, key)), "get")?;
+    let again = shared(ok(block_on(backend.get_shared(ns, key)), "get_shared")?);
+    prop_assert_eq!(&first, &got, "get_shared must answer as get");
+    prop_assert_eq!(&again, &got, "get_shared must answer as get");
+    Ok(got)
+}
+
 fn same_state<B: Backend>(
     backend: &B,
     model: &BackendModel,
@@ -137,7 +150,7 @@ fn same_state<B: Backend>(
         prop_assert_eq!(&listing.keys, &model.keys(ns), "keys in insertion order");
         prop_assert_eq!(listing.usage, model.usage(ns), "usage");
         for key in &listing.keys {
-            let got = ok(block_on(backend.get(ns, key)), "get")?;
+            let got = read(backend, ns, key)?;
             prop_assert_eq!(got, model.get(ns, key), "value");
         }
     }

@@ -99,11 +99,11 @@ fn race<B: Backend>(factory: &(impl Fn() -> B + Sync), dialect: Dialect, round: 
             None => assert!(last.is_empty(), "{key} lost every successful write"),
             Some(JsValue::String(v)) => {
                 assert!(
-                    last.contains(&&v),
+                    last.iter().any(|w| **w == v),
                     "{key} holds {v:?}, no thread's last write"
                 );
                 expected_usage += policy
-                    .check_entry(&key_name(key), &JsValue::from(v.as_str()), false)
+                    .check_entry(&key_name(key), &JsValue::String(v), false)
                     .expect("stored entries are valid");
             }
             Some(other) => panic!("{key} holds a value never written: {other:?}"),

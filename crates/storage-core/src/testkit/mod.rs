@@ -15,7 +15,8 @@
 //! - [`backend_matches_model`]: random sequences of raw [`Backend`] calls over namespaces whose
 //!   bytes are empty, hostile or prefixes of each other, with limits set at, just below and just
 //!   above each write's exact usage: isolation, atomic batches, exact usage, insertion order,
-//!   overwrite / delete / clear / drop semantics, and failed writes that change nothing;
+//!   overwrite / delete / clear / drop semantics, and failed writes that change nothing; every
+//!   read is made through both [`Backend::get`] and [`Backend::get_shared`], which must agree;
 //! - [`store_matches_model`]: random sequences of [`Store`] calls under small policies of each
 //!   dialect (so quotas are hit constantly), hostile ids and keys, values of every type;
 //! - [`quota_boundaries`]: the real policies of contract §4 at their exact limits, with

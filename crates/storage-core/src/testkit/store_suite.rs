@@ -253,7 +253,7 @@ struct Boundary<'a, B: Backend> {
 
 impl<B: Backend> Boundary<'_, B> {
     fn set(&mut self, key: &str, value: String, encrypt: bool, accepted: bool) {
-        let value = JsValue::String(value);
+        let value = JsValue::from(value);
         let items = [(key.to_string(), value.clone())];
         let expected = self.model.set_all(&self.ns, self.policy, &items, encrypt);
         assert_eq!(

@@ -95,7 +95,7 @@ pub fn scalar(max_str: usize) -> impl Strategy<Value = JsValue> {
         Just(JsValue::Null),
         any::<bool>().prop_map(JsValue::Bool),
         number().prop_map(JsValue::Number),
-        any_string(max_str).prop_map(JsValue::String),
+        any_string(max_str).prop_map(JsValue::from),
         Just(JsValue::from("1234567.890")),
         Just(JsValue::from("")),
         any::<f64>().prop_map(|t| JsValue::Date(JsDate::from_millis(t))),

@@ -155,15 +155,15 @@ impl Reader<'_> {
         Err(self.err("length varint too long"))
     }
 
-    fn string(&mut self) -> Result<String, DecodeError> {
+    /// A length-prefixed string, borrowed from the input.
+    fn text(&mut self) -> Result<&str, DecodeError> {
         let n = self.len()?;
+        let start = self.pos;
         let raw = self.take(n)?;
-        std::str::from_utf8(raw)
-            .map(str::to_owned)
-            .map_err(|_| DecodeError {
-                offset: self.pos - n,
-                what: "string is not UTF-8",
-            })
+        std::str::from_utf8(raw).map_err(|_| DecodeError {
+            offset: start,
+            what: "string is not UTF-8",
+        })
     }
 
     fn value(&mut self, depth: usize) -> Result<JsValue, DecodeError> {
@@ -182,7 +182,8 @@ impl Reader<'_> {
                 }
                 JsValue::Date(d)
             }
-            STRING => JsValue::String(self.string()?),
+            // Straight into the shared text: one copy of the bytes, no intermediate `String`.
+            STRING => JsValue::String(self.text()?.into()),
             ARRAY | OBJECT if depth >= MAX_DEPTH => return Err(self.err("nested too deeply")),
             ARRAY => {
                 let n = self.len()?;
@@ -196,7 +197,7 @@ impl Reader<'_> {
                 let n = self.len()?;
                 let mut entries = Vec::with_capacity(n);
                 for _ in 0..n {
-                    let k = self.string()?;
+                    let k = self.text()?.to_owned();
                     entries.push((k, self.value(depth + 1)?));
                 }
                 JsValue::Object(JsObject::from_entries(entries))

@@ -8,12 +8,14 @@
 
 mod codec;
 mod date;
+mod js_string;
 mod json_text;
 mod object;
 mod serde_impl;
 
 pub use codec::{decode, encode, DecodeError};
 pub use date::JsDate;
+pub use js_string::JsString;
 pub use json_text::Size;
 pub use object::JsObject;
 
@@ -41,9 +43,10 @@ pub enum JsValue {
     Bool(bool),
     /// A Number (IEEE 754 double, including `NaN`, the infinities and `-0`).
     Number(f64),
-    /// A String. Rust strings are always valid Unicode; use [`JsValue::from_utf16`] for JS text
-    /// that may hold lone surrogates.
-    String(String),
+    /// A String, immutable and shared: cloning one bumps a reference count (see [`JsString`]).
+    /// Rust strings are always valid Unicode; use [`JsValue::from_utf16`] for JS text that may
+    /// hold lone surrogates.
+    String(JsString),
     /// An Array.
     Array(Vec<JsValue>),
     /// A plain Object, keys in their enumeration order.
@@ -128,7 +131,7 @@ impl JsValue {
     /// assert!(JsValue::from_utf16(&[0xd800]).is_err());
     /// ```
     pub fn from_utf16(units: &[u16]) -> Result<JsValue, LoneSurrogate> {
-        string_from_utf16(units).map(JsValue::String)
+        string_from_utf16(units).map(JsValue::from)
     }
 
     /// How deeply arrays and objects nest in this value: 0 for a scalar, 1 for `[]` or `{}`.
@@ -221,11 +224,16 @@ impl PartialEq for JsValue {
 
 impl From<&str> for JsValue {
     fn from(s: &str) -> Self {
-        JsValue::String(s.to_owned())
+        JsValue::String(s.into())
     }
 }
 impl From<String> for JsValue {
     fn from(s: String) -> Self {
+        JsValue::String(s.into())
+    }
+}
+impl From<JsString> for JsValue {
+    fn from(s: JsString) -> Self {
         JsValue::String(s)
     }
 }

@@ -83,10 +83,10 @@ impl<'de> Visitor<'de> for JsonVisitor {
         Ok(JsValue::Number(n))
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<JsValue, E> {
-        Ok(JsValue::String(s.to_owned()))
+        Ok(JsValue::from(s))
     }
     fn visit_string<E: de::Error>(self, s: String) -> Result<JsValue, E> {
-        Ok(JsValue::String(s))
+        Ok(JsValue::from(s))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<JsValue, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));

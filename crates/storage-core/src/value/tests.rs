@@ -183,3 +183,86 @@ fn serde_gives_plain_json() {
         ])
     );
 }
+
+/// The same text in every form a `JsString` meets: converted, compared and ordered as a `str`.
+fn check_string(text: &str) {
+    let from_str = JsString::from(text);
+    let from_string = JsString::from(text.to_owned());
+    assert_eq!(from_str, from_string, "{text:?}");
+    assert_eq!(
+        (from_str.as_str(), &*from_string, from_str.len()),
+        (text, text, text.len())
+    );
+    let owned = text.to_owned();
+    assert!(from_str == text && from_str == *text && from_str == owned);
+    assert!(text == from_str && *text == from_str && owned == from_str);
+    assert_eq!(String::from(from_str.clone()), text);
+    assert_eq!(
+        (from_str.to_string(), format!("{from_str:?}")),
+        (text.to_owned(), format!("{text:?}"))
+    );
+    assert_eq!(JsValue::from(text), JsValue::String(from_str.clone()));
+    assert_eq!(JsValue::from(text.to_owned()), JsValue::from(from_str));
+}
+
+#[test]
+fn a_js_string_reads_as_its_text() {
+    check_string("");
+    check_string("1234567.890");
+    check_string("杭州😀");
+    check_string("a\"\\\n\u{1}\u{2028}");
+    assert_eq!(JsString::default(), "");
+}
+
+#[test]
+fn a_js_string_clone_shares_its_text() {
+    let a = JsString::from("x".repeat(1000));
+    let b = a.clone();
+    assert!(JsString::ptr_eq(&a, &b));
+    assert!(
+        !JsString::ptr_eq(&a, &JsString::from(a.as_str())),
+        "equal, not shared"
+    );
+    let JsValue::String(c) = JsValue::String(a.clone()).clone() else {
+        unreachable!()
+    };
+    assert!(
+        JsString::ptr_eq(&a, &c),
+        "cloning the JsValue shares it too"
+    );
+}
+
+#[test]
+fn js_strings_order_and_hash_as_their_text() {
+    use std::collections::hash_map::DefaultHasher;
+    use std::hash::{Hash, Hasher};
+    let hash = |h: &dyn Fn(&mut DefaultHasher)| {
+        let mut s = DefaultHasher::new();
+        h(&mut s);
+        s.finish()
+    };
+    for (a, b) in [("", "a"), ("a", "b"), ("ab", "b"), ("Z", "a"), ("杭", "😀")] {
+        assert_eq!(
+            JsString::from(a).cmp(&JsString::from(b)),
+            a.cmp(b),
+            "{a:?} vs {b:?}"
+        );
+        let (sa, a) = (JsString::from(a), a);
+        assert_eq!(hash(&|h| sa.hash(h)), hash(&|h| a.hash(h)), "{a:?}");
+    }
+    let set: std::collections::HashSet<JsString> = ["a", "b", "a"].map(JsString::from).into();
+    assert!(set.contains("a") && set.len() == 2, "borrowed as a str");
+}
+
+#[test]
+fn a_js_string_is_a_plain_string_to_serde() {
+    for text in ["", "杭州😀", "with \"quotes\""] {
+        let json = serde_json::to_string(&JsString::from(text)).unwrap();
+        assert_eq!(json, serde_json::to_string(text).unwrap());
+        let back: JsString = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, text);
+        let value: JsValue = serde_json::from_str(&json).unwrap();
+        assert_eq!(value, JsValue::from(text));
+    }
+    assert!(serde_json::from_str::<JsString>("1").is_err());
+}
