@@ -15,13 +15,15 @@ use std::sync::{Mutex, MutexGuard};
 /// [`get_shared`](Backend::get_shared) answer from memory when they can. `get_shared` hands out
 /// the cached [`StoredValue`] itself, so a hit costs the same whatever the value's size: the
 /// bytes are not copied, and a String (or scalar) that a [`Store`](crate::Store) decoded once is
-/// remembered in the handle and not decoded again.
+/// remembered in the handle and not decoded again (a String as a view of the cached bytes
+/// themselves, see [`JsString`](crate::JsString)).
 ///
-/// The cache is bounded by a byte capacity: each cached entry counts its namespace and key
-/// bytes, its value bytes **twice** (the bytes, and the decoded memo the handle may come to hold,
-/// which is never larger: see [`StoredValue`]; charged up front, so filling the memo later never
-/// takes the cache past its bound), plus [`ReadCache::ENTRY_OVERHEAD`]. A handle a caller still
-/// holds after its entry was evicted is the caller's memory, not the cache's. The least recently
+/// The cache is bounded by a byte capacity: each cached entry counts its namespace, key and value
+/// bytes plus [`ReadCache::ENTRY_OVERHEAD`], which includes the handle and its decoded memo
+/// (the memo holds nothing else: a scalar, or a String sharing the cached bytes; see
+/// [`StoredValue`]), so filling the memo never takes the cache past its bound. A handle, or a
+/// String, a caller still holds after its entry was evicted is the caller's memory, not the
+/// cache's. The least recently
 /// used entries are evicted first (per shard: the capacity is split evenly among up to 8 shards
 /// of at least 1 MiB, each with its own lock, so readers of different keys rarely wait for each
 /// other; an entry larger than one shard's part is never cached). A capacity of 0 disables the
@@ -91,16 +93,15 @@ const MAX_SHARDS: usize = 8;
 const MIN_SHARD_BYTES: u64 = 1024 * 1024;
 
 /// See [`ReadCache::ENTRY_OVERHEAD`].
-const ENTRY_OVERHEAD: u64 = 128 + StoredValue::HANDLE_BYTES + StoredValue::MEMO_SLACK + 48;
+const ENTRY_OVERHEAD: u64 = 128 + StoredValue::HANDLE_BYTES + 48;
 
 impl<B> ReadCache<B> {
-    /// What each cached entry counts on top of its namespace and key bytes and twice its value
-    /// bytes: the list node (the key's box, the handle and two links, in an allocation of its
-    /// own: about 64 bytes), the map's slot (16 bytes, at most 8/7 of them in use), the
-    /// allocator's headers and rounding of the key's box and the value's bytes (about 24 bytes
-    /// each), and the shared handle: its allocation ([`StoredValue::HANDLE_BYTES`]), the counts
-    /// in front of a memoised String's text ([`StoredValue::MEMO_SLACK`]), and the allocator's
-    /// headers and rounding of both (about 24 bytes each).
+    /// What each cached entry counts on top of its namespace, key and value bytes: the list node
+    /// (the key's box, the handle and two links, in an allocation of its own: about 64 bytes),
+    /// the map's slot (16 bytes, at most 8/7 of them in use), the allocator's headers and
+    /// rounding of the key's box and the value's bytes (about 24 bytes each), and the shared
+    /// handle with its memo ([`StoredValue::HANDLE_BYTES`]) and the allocator's headers and
+    /// rounding of its two allocations (about 24 bytes each).
     pub const ENTRY_OVERHEAD: u64 = ENTRY_OVERHEAD;
 
     /// A cache of at most `capacity_bytes` over `inner`; 0 disables it.
@@ -196,10 +197,10 @@ fn composite(out: &mut Vec<u8>, ns: &[u8], key: &[u8]) {
     out.extend_from_slice(key);
 }
 
-/// What an entry counts: its composite key, its value's bytes and their decoded memo (charged up
-/// front, whether or not a reader fills it; never more than the bytes), and the overhead.
+/// What an entry counts: its composite key, its value's bytes, and the overhead (which includes
+/// the handle and its memo, filled or not).
 fn entry_bytes(key: &[u8], value: Option<&StoredValue>) -> u64 {
-    key.len() as u64 + value.map_or(0, |v| 2 * v.len() as u64) + ENTRY_OVERHEAD
+    key.len() as u64 + value.map_or(0, |v| v.len() as u64) + ENTRY_OVERHEAD
 }
 
 impl Shard {

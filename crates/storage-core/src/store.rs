@@ -14,6 +14,8 @@ use crate::value::{self, JsValue};
 const RECORD_V1: u8 = 1;
 /// Record flag: written by WeChat's `setStorage({encrypt: true})`.
 const FLAG_ENCRYPT: u8 = 1;
+/// The version and flags bytes in front of a record's body.
+const HEADER: usize = 2;
 
 /// Options of a single write.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -117,7 +119,8 @@ impl<B: Backend> Store<B> {
     pub async fn get(&self, ns: &Namespace, key: &str, encrypt: bool) -> Result<Option<JsValue>> {
         check_key(key)?;
         // Shared, so a value the read cache holds is neither copied nor, when it is a String or a
-        // scalar, decoded again: its memo is cloned (see `StoredValue`).
+        // scalar, decoded again: its memo is cloned (see `StoredValue`), and a String's text is
+        // the record's own bytes.
         match self
             .backend
             .get_shared(&ns.encode(), key.as_bytes())
@@ -128,7 +131,10 @@ impl<B: Backend> Store<B> {
                 // Checked on every read: the memo is the same whichever way the caller reads.
                 record_body(record.bytes(), encrypt)?;
                 record
-                    .decoded(|record| decode_body(record_body(record, encrypt)?))
+                    .decoded(|bytes| {
+                        value::decode_shared(bytes, HEADER)
+                            .map_err(|e| Error::Corrupt(e.to_string()))
+                    })
                     .map(Some)
             }
         }
@@ -247,6 +253,7 @@ fn encode_record(value: &JsValue, encrypt: bool) -> Vec<u8> {
 fn record_body(record: &[u8], encrypt: bool) -> Result<&[u8]> {
     match record {
         [RECORD_V1, flags, body @ ..] if flags & !FLAG_ENCRYPT == 0 => {
+            debug_assert_eq!(record.len() - body.len(), HEADER);
             if (flags & FLAG_ENCRYPT != 0) != encrypt {
                 return Err(Error::EncryptMismatch);
             }
@@ -254,8 +261,4 @@ fn record_body(record: &[u8], encrypt: bool) -> Result<&[u8]> {
         }
         _ => Err(Error::Corrupt("unknown record format".into())),
     }
-}
-
-fn decode_body(body: &[u8]) -> Result<JsValue> {
-    value::decode(body).map_err(|e| Error::Corrupt(e.to_string()))
 }

@@ -14,13 +14,13 @@ use std::sync::{Arc, OnceLock};
 ///
 /// # The memo
 ///
-/// The first reader that decodes the bytes leaves the result in the handle, when that result is
-/// a String or a scalar: cloning it then costs O(1) (a String's text is a shared
-/// [`JsString`](crate::JsString)), and it holds at most as many heap bytes as the stored bytes
-/// plus [`MEMO_SLACK`](Self::MEMO_SLACK) (a String's text is part of them). An Array or an Object
-/// is decoded on every read instead: a clone of one would cost as much as decoding it, and its
-/// decoded form can take many times the room of its bytes. So whatever holds a handle can bound
-/// its memory by charging each handle twice its bytes plus a constant, up front.
+/// The first reader that decodes the bytes leaves the result in the handle when holding it costs
+/// no memory beyond the handle itself ([`HANDLE_BYTES`](Self::HANDLE_BYTES)): a scalar, or a
+/// String whose text is the stored bytes themselves (a [`JsString`](crate::JsString) made as a
+/// view of them, as the store decodes a String record). Cloning it then costs O(1). An Array or
+/// an Object is decoded on every read instead: a clone of one would cost as much as decoding it,
+/// and its decoded form can take many times the room of its bytes. So whatever holds a handle
+/// bounds its memory by counting the bytes and the handle, whether or not the memo is filled.
 ///
 /// ```
 /// use storage_core::StoredValue;
@@ -34,25 +34,26 @@ use std::sync::{Arc, OnceLock};
 pub struct StoredValue(Arc<Shared>);
 
 struct Shared {
-    bytes: Vec<u8>,
+    /// Behind an `Arc` of their own, so a String decoded from them can share them without a
+    /// cycle through the memo.
+    bytes: Arc<Vec<u8>>,
     /// What the bytes decode to, once a reader has decoded them (see the type's docs).
     decoded: OnceLock<JsValue>,
 }
 
-impl StoredValue {
-    /// The most heap bytes a memo holds beyond the length of the stored bytes: the counts in
-    /// front of a String's shared text.
-    pub const MEMO_SLACK: u64 = 2 * std::mem::size_of::<usize>() as u64;
+/// The counts in front of every `Arc`'s allocation.
+const ARC_COUNTS: usize = 2 * std::mem::size_of::<usize>();
 
-    /// The heap bytes of one handle apart from its bytes and its memo's text: the shared
-    /// allocation (counts, the byte vector, the memo's slot).
+impl StoredValue {
+    /// The heap bytes of one handle apart from the stored bytes themselves: its two shared
+    /// allocations (the handle with the memo's slot, and the byte vector), counts included.
     pub const HANDLE_BYTES: u64 =
-        (2 * std::mem::size_of::<usize>() + std::mem::size_of::<Shared>()) as u64;
+        (2 * ARC_COUNTS + std::mem::size_of::<Shared>() + std::mem::size_of::<Vec<u8>>()) as u64;
 
     /// A handle on `bytes`, with an empty memo.
     pub fn new(bytes: Vec<u8>) -> Self {
         StoredValue(Arc::new(Shared {
-            bytes,
+            bytes: Arc::new(bytes),
             decoded: OnceLock::new(),
         }))
     }
@@ -74,10 +75,12 @@ impl StoredValue {
 
     /// The bytes as a vector of their own: without a copy when this is the only handle.
     pub fn into_vec(self) -> Vec<u8> {
-        match Arc::try_unwrap(self.0) {
+        let bytes = match Arc::try_unwrap(self.0) {
             Ok(shared) => shared.bytes,
-            Err(shared) => shared.bytes.clone(),
-        }
+            Err(shared) => Arc::clone(&shared.bytes),
+        };
+        // Still shared when another handle, or a String decoded from them, holds them.
+        Arc::try_unwrap(bytes).unwrap_or_else(|bytes| bytes.as_ref().clone())
     }
 
     /// Whether `a` and `b` are handles on the same stored bytes (not merely equal ones).
@@ -87,10 +90,11 @@ impl StoredValue {
 
     /// What `decode` makes of the bytes, from the memo when a reader filled it. `decode` must be
     /// a pure function of the bytes, and the same one every time (the crate has one: the
-    /// store's record decoding).
+    /// store's record decoding); it gets them as a shared `Arc`, so a String can be a view of
+    /// them.
     pub(crate) fn decoded<E>(
         &self,
-        decode: impl FnOnce(&[u8]) -> Result<JsValue, E>,
+        decode: impl FnOnce(&Arc<Vec<u8>>) -> Result<JsValue, E>,
     ) -> Result<JsValue, E> {
         if let Some(value) = self.0.decoded.get() {
             return Ok(value.clone());
@@ -103,11 +107,12 @@ impl StoredValue {
         Ok(value)
     }
 
-    /// Whether the memo may hold `value` (see the type's docs).
+    /// Whether the memo may hold `value`: only what costs no memory beside the handle (see the
+    /// type's docs).
     fn fits_memo(&self, value: &JsValue) -> bool {
         match value {
             JsValue::Array(_) | JsValue::Object(_) => false,
-            JsValue::String(s) => s.len() <= self.0.bytes.len(),
+            JsValue::String(s) => s.costs_nothing_beside(&self.0.bytes),
             _ => true,
         }
     }
@@ -151,7 +156,7 @@ mod tests {
     /// not decode again.
     fn check(name: &str, bytes: &[u8], value: JsValue, memoised: bool) {
         let stored = StoredValue::from(bytes.to_vec());
-        let decode = |_: &[u8]| -> Result<JsValue, ()> { Ok(value.clone()) };
+        let decode = |_: &Arc<Vec<u8>>| -> Result<JsValue, ()> { Ok(value.clone()) };
         let first = stored.decoded(decode).unwrap();
         assert_eq!(first, value, "{name}");
         assert_eq!(stored.memoised().is_some(), memoised, "{name}");
@@ -162,39 +167,51 @@ mod tests {
     #[test]
     fn what_the_memo_keeps() {
         let object: JsObject = [("a", "b")].into_iter().collect();
-        check("a string", b"..text", JsValue::from("text"), true);
+        check(
+            "a string of its own",
+            b"..text",
+            JsValue::from("text"),
+            false,
+        );
         check("the empty string", b"", JsValue::from(""), true);
         check("a number", b"n", JsValue::from(1.5), true);
         check("null", b"", JsValue::Null, true);
-        check(
-            "a string longer than its bytes",
-            b"ab",
-            JsValue::from("abc"),
-            false,
-        );
         check("an array", b"[]", JsValue::from(vec![]), false);
         check("an object", b"{}", object.into(), false);
     }
 
+    /// A String that is a view of the stored bytes, after two bytes of header.
+    fn view(bytes: &Arc<Vec<u8>>) -> Result<JsValue, ()> {
+        let text = JsString::in_record(bytes, 2..bytes.len()).expect("UTF-8");
+        Ok(JsValue::String(text))
+    }
+
     #[test]
-    fn a_memoised_string_is_shared_and_an_error_is_not_memoised() {
+    fn a_string_sharing_the_bytes_is_memoised_and_an_error_is_not() {
         let stored = StoredValue::from(b"..text".to_vec());
         assert_eq!(stored.decoded(|_| Err("corrupt")), Err("corrupt"));
         assert!(stored.memoised().is_none());
-        let JsValue::String(a) = stored.decoded(|_| Ok::<_, ()>("text".into())).unwrap() else {
+        let JsValue::String(a) = stored.decoded(view).unwrap() else {
             panic!("a string")
         };
         let JsValue::String(b) = stored.clone().decoded(|_| Err(())).unwrap() else {
             panic!("a string")
         };
+        assert_eq!((a.as_str(), b.as_str()), ("text", "text"));
         assert!(JsString::ptr_eq(&a, &b));
+        assert!(
+            std::ptr::eq(a.as_ptr(), stored.bytes()[2..].as_ptr()),
+            "the stored bytes"
+        );
     }
 
     #[test]
-    fn into_vec_copies_only_a_shared_handle() {
-        let stored = StoredValue::from(b"abc".to_vec());
+    fn into_vec_copies_only_shared_bytes() {
+        let stored = StoredValue::from(b"..text".to_vec());
         let other = stored.clone();
-        assert_eq!(stored.into_vec(), b"abc");
-        assert_eq!(other.into_vec(), b"abc");
+        assert_eq!(stored.into_vec(), b"..text");
+        let text = other.decoded(view).unwrap();
+        assert_eq!(other.into_vec(), b"..text", "a String still shares them");
+        assert_eq!(text, JsValue::from("text"));
     }
 }

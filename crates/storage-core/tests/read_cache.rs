@@ -338,15 +338,15 @@ fn cached_bytes_never_pass_the_capacity() {
 }
 
 #[test]
-fn the_bytes_counted_are_namespace_key_value_twice_and_overhead() {
+fn the_bytes_counted_are_namespace_key_value_and_overhead() {
     let cache = ReadCache::new(MemoryBackend::new(), 1 << 20);
     apply(&cache, b"ns", &[put(b"key", &[0; 100])]);
     get(&cache, b"ns", b"key");
     get(&cache, b"ns", b"missing");
     let overhead = ReadCache::<MemoryBackend>::ENTRY_OVERHEAD;
-    // Each entry: the namespace's length (8 bytes), the namespace, the key, the value's bytes and
-    // their decoded memo (never larger than the bytes, charged up front).
-    let value = 8 + 2 + 3 + 2 * 100 + overhead;
+    // Each entry: the namespace's length (8 bytes), the namespace, the key, the value (the
+    // overhead covers the handle and its decoded memo).
+    let value = 8 + 2 + 3 + 100 + overhead;
     let miss = 8 + 2 + 7 + overhead;
     assert_eq!(cache.cached_bytes(), value + miss);
     assert_eq!(cache.cached_entries(), 2);
@@ -363,7 +363,7 @@ fn filling_the_memo_never_adds_to_the_bytes_counted() {
         counted,
         8 + ns.encode().len() as u64
             + 1
-            + 2 * first.map_or(0, |v| v.len() as u64)
+            + first.map_or(0, |v| v.len() as u64)
             + ReadCache::<MemoryBackend>::ENTRY_OVERHEAD
     );
     for _ in 0..2 {
@@ -375,7 +375,7 @@ fn filling_the_memo_never_adds_to_the_bytes_counted() {
     assert_eq!(
         store.backend().cached_bytes(),
         counted,
-        "the memo was charged up front"
+        "the memo is in the overhead"
     );
 }
 

@@ -5,7 +5,8 @@
 //! varints. Decoding accepts any bytes: malformed input is a [`DecodeError`], never a panic, and
 //! nesting deeper than [`MAX_DEPTH`] is refused before it can exhaust the stack.
 
-use super::{JsDate, JsObject, JsValue, MAX_DEPTH};
+use super::{JsDate, JsObject, JsString, JsValue, MAX_DEPTH};
+use std::sync::Arc;
 
 const UNDEFINED: u8 = 0;
 const NULL: u8 = 1;
@@ -103,6 +104,34 @@ pub fn decode(bytes: &[u8]) -> Result<JsValue, DecodeError> {
         return Err(r.err("trailing bytes"));
     }
     Ok(v)
+}
+
+/// Decodes `bytes[start..]` as [`decode`] does (the same value or the same error), except that
+/// when the value is a String, its text is a view of `bytes` ([`JsString`]): shared, not copied.
+///
+/// Only a String standing alone is a view: a String inside an Array or Object is copied, so a
+/// small part kept by a caller never keeps a large record alive.
+pub(crate) fn decode_shared(bytes: &Arc<Vec<u8>>, start: usize) -> Result<JsValue, DecodeError> {
+    let body = bytes.get(start..).unwrap_or_default();
+    if body.first() != Some(&STRING) {
+        return decode(body);
+    }
+    let mut r = Reader {
+        bytes: body,
+        pos: 1,
+    };
+    let n = r.len()?;
+    let text_start = r.pos;
+    r.take(n)?;
+    let text =
+        JsString::in_record(bytes, start + text_start..start + r.pos).ok_or(DecodeError {
+            offset: text_start,
+            what: "string is not UTF-8",
+        })?;
+    if r.pos != body.len() {
+        return Err(r.err("trailing bytes"));
+    }
+    Ok(JsValue::String(text))
 }
 
 struct Reader<'a> {

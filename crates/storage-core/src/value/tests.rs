@@ -266,3 +266,62 @@ fn a_js_string_is_a_plain_string_to_serde() {
     }
     assert!(serde_json::from_str::<JsString>("1").is_err());
 }
+
+/// `text` stored after a header, read back as a view of the stored bytes.
+fn in_record(text: &str) -> JsString {
+    let bytes = std::sync::Arc::new([b"hd".as_slice(), &encode(&JsValue::from(text))].concat());
+    match decode_shared(&bytes, 2).unwrap() {
+        JsValue::String(s) => s,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_js_string_in_a_record_reads_as_one_of_its_own() {
+    for text in ["", "v", "杭州😀", &"x".repeat(300)] {
+        let (view, own) = (in_record(text), JsString::from(text));
+        assert_eq!((&view, view.as_str(), view.len()), (&own, text, text.len()));
+        assert_eq!(view.cmp(&own), std::cmp::Ordering::Equal);
+        assert_eq!(format!("{view:?} {view}"), format!("{own:?} {own}"));
+        assert_eq!(String::from(view.clone()), text);
+        assert_eq!(&*std::sync::Arc::<str>::from(view.clone()), text);
+        assert!(JsString::ptr_eq(&view, &view.clone()));
+        let set: std::collections::HashSet<JsString> = [view].into();
+        assert!(set.contains(text), "hashes as its text");
+    }
+}
+
+/// What `decode_shared` answers for `body` stored after a two-byte header: exactly what
+/// `decode` answers for `body`.
+fn same_as_decode(body: &[u8]) {
+    let bytes = std::sync::Arc::new([b"hd".as_slice(), body].concat());
+    assert_eq!(decode_shared(&bytes, 2), decode(body), "{body:?}");
+}
+
+#[test]
+fn decode_shared_answers_as_decode() {
+    same_as_decode(&encode(&JsValue::from("text")));
+    same_as_decode(&encode(&JsValue::from("")));
+    same_as_decode(&encode(&JsValue::from(vec![JsValue::from("a")])));
+    same_as_decode(&encode(&JsValue::from(1.5)));
+    same_as_decode(&[5, 2, 0xff, 0xfe]); // not UTF-8
+    same_as_decode(&[5, 2, b'a', b'b', 0]); // trailing bytes
+    same_as_decode(&[5, 2, 0xff, 0xfe, 0]); // both: reported as decode reports them
+    same_as_decode(&[5, 9, b'a']); // shorter than its length
+    same_as_decode(&[5, 0x80]); // length varint cut short
+    same_as_decode(&[5]);
+    same_as_decode(&[]);
+    same_as_decode(&[99]);
+}
+
+proptest::proptest! {
+    #[test]
+    fn decode_shared_answers_as_decode_for_any_bytes(
+        body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+        string in proptest::prelude::any::<bool>(),
+    ) {
+        // Half the cases start as a String does, so its branches are reached often.
+        let body = if string { [[5u8].as_slice(), &body].concat() } else { body };
+        same_as_decode(&body);
+    }
+}
