@@ -397,6 +397,15 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
         }
     }
 
+    /// Through [`get`](Backend::get): the bytes underneath are sealed, so the inner handle is of
+    /// no use; the plaintext is wrapped in a fresh one (the trait's default).
+    async fn get_shared(&self, ns: &[u8], key: &[u8]) -> Result<Option<storage_core::StoredValue>> {
+        Ok(self
+            .get(ns, key)
+            .await?
+            .map(storage_core::StoredValue::from))
+    }
+
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         let kek = self.state.read().await;
         let (tag, keys) = if ops.iter().any(|op| matches!(op, Op::Put { .. })) {

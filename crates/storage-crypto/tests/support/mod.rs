@@ -187,6 +187,10 @@ impl<B: Backend> Backend for Faulty<B> {
         self.check()?;
         self.inner.get(ns, key).await
     }
+    async fn get_shared(&self, ns: &[u8], key: &[u8]) -> Result<Option<storage_core::StoredValue>> {
+        self.check()?;
+        self.inner.get_shared(ns, key).await
+    }
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         self.check()?;
         self.inner.apply(ns, ops, limits).await
