@@ -241,11 +241,15 @@ fn put_op(policy: &Policy, key: &str, value: &JsValue, options: SetOptions) -> R
 
 /// A record: version byte, flags byte, then the value's binary encoding.
 fn encode_record(value: &JsValue, encrypt: bool) -> Vec<u8> {
-    let body = value::encode(value);
-    let mut record = Vec::with_capacity(body.len() + 2);
+    // Encoded behind its header in one buffer, sized up front for the common String.
+    let hint = match value {
+        JsValue::String(s) => s.len() + 8,
+        _ => 32,
+    };
+    let mut record = Vec::with_capacity(HEADER + hint);
     record.push(RECORD_V1);
     record.push(if encrypt { FLAG_ENCRYPT } else { 0 });
-    record.extend_from_slice(&body);
+    value::encode_into(value, &mut record);
     record
 }
 

@@ -42,7 +42,8 @@ pub fn encode(v: &JsValue) -> Vec<u8> {
     out
 }
 
-fn encode_into(v: &JsValue, out: &mut Vec<u8>) {
+/// [`encode`], appended to `out` (a record's header may already be there).
+pub(crate) fn encode_into(v: &JsValue, out: &mut Vec<u8>) {
     match v {
         JsValue::Undefined => out.push(UNDEFINED),
         JsValue::Null => out.push(NULL),

@@ -13,7 +13,7 @@ mod json_text;
 mod object;
 mod serde_impl;
 
-pub(crate) use codec::decode_shared;
+pub(crate) use codec::{decode_shared, encode_into};
 pub use codec::{decode, encode, DecodeError};
 pub use date::JsDate;
 pub use js_string::JsString;
