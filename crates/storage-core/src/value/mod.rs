@@ -13,8 +13,8 @@ mod json_text;
 mod object;
 mod serde_impl;
 
-pub(crate) use codec::{decode_shared, encode_into};
 pub use codec::{decode, encode, DecodeError};
+pub(crate) use codec::{decode_shared, encode_into};
 pub use date::JsDate;
 pub use js_string::JsString;
 pub use json_text::Size;
