@@ -11,7 +11,7 @@ use std::future::Future;
 use std::sync::Arc;
 use storage_core::codes::ApiKind;
 use storage_core::{
-    block_on, Backend, Error, JsType, JsValue, Namespace, Policy, Result, SetOptions, Store,
+    block_on, Backend, EncodedNamespace, Error, JsType, JsValue, Policy, Result, SetOptions, Store,
 };
 
 /// How a dialect reports the failure of one of its APIs (all from the one table,
@@ -52,7 +52,8 @@ pub(crate) fn sync<T, E: Report>(
 #[derive(Clone)]
 pub(crate) struct Local {
     pub(crate) store: Store<Arc<dyn Backend>>,
-    pub(crate) ns: Arc<Namespace>,
+    /// Encoded once: every call names it by its bytes.
+    pub(crate) ns: Arc<EncodedNamespace>,
 }
 
 /// The key as a `&str`, or the parameter error naming `param` and the type given.
@@ -100,13 +101,13 @@ impl Local {
         let key = key_str("key", key)?;
         let data = required_data(data)?;
         self.store
-            .set(&self.ns, policy, key, &data, SetOptions { encrypt })
+            .set(&*self.ns, policy, key, &data, SetOptions { encrypt })
             .await
     }
 
     pub(crate) async fn get(&self, key: &JsValue, encrypt: bool) -> Result<Option<JsValue>> {
         let key = key_str("key", key)?;
-        self.store.get(&self.ns, key, encrypt).await
+        self.store.get(&*self.ns, key, encrypt).await
     }
 
     /// Like [`get`](Self::get), but a missing key is [`Error::NotFound`].
@@ -121,15 +122,15 @@ impl Local {
 
     pub(crate) async fn remove(&self, key: &JsValue) -> Result<()> {
         let key = key_str("key", key)?;
-        self.store.remove(&self.ns, key).await
+        self.store.remove(&*self.ns, key).await
     }
 
     pub(crate) async fn clear(&self) -> Result<()> {
-        self.store.clear(&self.ns).await
+        self.store.clear(&*self.ns).await
     }
 
     pub(crate) async fn info(&self, policy: &Policy) -> Result<StorageInfo> {
-        self.store.info(&self.ns, policy).await.map(Into::into)
+        self.store.info(&*self.ns, policy).await.map(Into::into)
     }
 
     /// All items or none: every key is checked before anything is written.
@@ -142,7 +143,7 @@ impl Local {
                 Ok((key, item.value))
             })
             .collect::<Result<Vec<_>>>()?;
-        self.store.batch_set(&self.ns, policy, &items).await
+        self.store.batch_set(&*self.ns, policy, &items).await
     }
 
     /// One value per key, `""` for a missing one.
@@ -152,7 +153,7 @@ impl Local {
             .enumerate()
             .map(|(i, key)| key_str(&format!("keyList[{i}]"), key).map(str::to_owned))
             .collect::<Result<Vec<_>>>()?;
-        let values = self.store.batch_get(&self.ns, &keys).await?;
+        let values = self.store.batch_get(&*self.ns, &keys).await?;
         Ok(values.into_iter().map(or_empty_string).collect())
     }
 }

@@ -5,7 +5,7 @@ use crate::my::My;
 use crate::tt::Tt;
 use crate::wx::Wx;
 use std::sync::Arc;
-use storage_core::{Namespace, Result, Scope};
+use storage_core::{EncodedNamespace, Namespace, Result, Scope};
 
 /// A mini-program's local storage for one user, in one scope: the app itself, a web-view inside
 /// it, or a plugin inside it (contract §2).
@@ -103,7 +103,7 @@ impl MiniProgram {
         let ns = Namespace::local(self.local.ns.user(), self.local.ns.app(), scope)?;
         Ok(MiniProgram::new(Local {
             store: self.local.store.clone(),
-            ns: Arc::new(ns),
+            ns: Arc::new(ns.into()),
         }))
     }
 
@@ -135,11 +135,11 @@ impl MiniProgram {
     pub fn web_view(&self) -> MiniProgram {
         MiniProgram::new(Local {
             store: self.local.store.clone(),
-            ns: Arc::new(Namespace::Local {
+            ns: Arc::new(EncodedNamespace::from(Namespace::Local {
                 user: self.local.ns.user().to_owned(),
                 app: self.local.ns.app().to_owned(),
                 scope: Scope::WebView,
-            }),
+            })),
         })
     }
 }

@@ -416,7 +416,7 @@ impl Mpstore {
         let ns = Namespace::local(user, app, scope)?;
         Ok(MiniProgram::new(Local {
             store: self.store(),
-            ns: Arc::new(ns),
+            ns: Arc::new(ns.into()),
         }))
     }
 

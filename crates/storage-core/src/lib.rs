@@ -42,7 +42,7 @@ pub use backend::{Backend, Limits, Listing, Op, StoredValue, Usage};
 pub use codes::{platform_error, ApiKind, PlatformError};
 pub use error::{CloudRule, Error, Result};
 pub use memory::MemoryBackend;
-pub use namespace::{Namespace, Scope};
+pub use namespace::{EncodedNamespace, Namespace, NamespaceBytes, Scope};
 pub use policy::{CloudPolicy, Dialect, EntryMeasure, Policy, Unit};
 pub use read_cache::ReadCache;
 pub use store::{NamespaceUsage, SetOptions, StorageInfo, Store};

@@ -7,6 +7,7 @@
 //! appended after a namespace's bytes can be mistaken for another namespace.
 
 use crate::error::{Error, Result};
+use std::borrow::Cow;
 
 /// Where local storage lives inside one app, for one user (contract §2).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -202,6 +203,55 @@ impl Namespace {
             return Err(corrupt("trailing bytes"));
         }
         Ok(ns)
+    }
+}
+
+/// A namespace as the bytes a backend stores it under: what every [`Store`](crate::Store)
+/// method takes. A [`Namespace`] is encoded on each call; an [`EncodedNamespace`] once.
+pub trait NamespaceBytes: Sync {
+    /// The bytes of [`Namespace::encode`].
+    fn namespace_bytes(&self) -> Cow<'_, [u8]>;
+}
+
+impl NamespaceBytes for Namespace {
+    fn namespace_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Owned(self.encode())
+    }
+}
+
+/// A [`Namespace`] with its bytes encoded once, for a handle that makes many calls on the same
+/// namespace (a mini-program's storage facade): each call then skips building the bytes.
+///
+/// ```
+/// use storage_core::{EncodedNamespace, Namespace, NamespaceBytes, Scope};
+/// let ns = Namespace::local("user-1", "app-1", Scope::App).unwrap();
+/// let encoded = EncodedNamespace::from(ns.clone());
+/// assert_eq!(encoded.namespace_bytes(), ns.encode());
+/// assert_eq!(*encoded, ns);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedNamespace {
+    namespace: Namespace,
+    bytes: Box<[u8]>,
+}
+
+impl From<Namespace> for EncodedNamespace {
+    fn from(namespace: Namespace) -> Self {
+        let bytes = namespace.encode().into();
+        EncodedNamespace { namespace, bytes }
+    }
+}
+
+impl std::ops::Deref for EncodedNamespace {
+    type Target = Namespace;
+    fn deref(&self) -> &Namespace {
+        &self.namespace
+    }
+}
+
+impl NamespaceBytes for EncodedNamespace {
+    fn namespace_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(&self.bytes)
     }
 }
 

@@ -326,15 +326,8 @@ impl<'a, B> Writing<'a, B> {
 
 impl<B> Drop for Writing<'_, B> {
     fn drop(&mut self) {
-        let ns = self.ns;
-        self.each_shard(|shard, key| {
-            shard.end_write();
-            // No read cached anything of this shard meanwhile (`writing` was above zero), so
-            // this is belt and braces; cheap for keys, and skipped for a whole namespace.
-            if let Some(key) = key {
-                shard.forget(ns, key);
-            }
-        });
+        // Nothing to forget again: no read caches into a shard while `writing` is above zero.
+        self.each_shard(|shard, _| shard.end_write());
     }
 }
 

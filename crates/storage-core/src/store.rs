@@ -6,7 +6,7 @@
 
 use crate::backend::{Backend, Op, Usage};
 use crate::error::{Error, Result};
-use crate::namespace::Namespace;
+use crate::namespace::{Namespace, NamespaceBytes};
 use crate::policy::{check_key, Policy};
 use crate::value::{self, JsValue};
 
@@ -76,7 +76,7 @@ impl<B: Backend> Store<B> {
     /// `setStorage`: stores `value` under `key`, or fails and changes nothing.
     pub async fn set(
         &self,
-        ns: &Namespace,
+        ns: &(impl NamespaceBytes + ?Sized),
         policy: &Policy,
         key: &str,
         value: &JsValue,
@@ -90,7 +90,7 @@ impl<B: Backend> Store<B> {
     /// the same key.
     pub async fn batch_set(
         &self,
-        ns: &Namespace,
+        ns: &(impl NamespaceBytes + ?Sized),
         policy: &Policy,
         items: &[(String, JsValue)],
     ) -> Result<()> {
@@ -101,8 +101,17 @@ impl<B: Backend> Store<B> {
         self.write(ns, policy, &ops).await
     }
 
-    async fn write(&self, ns: &Namespace, policy: &Policy, ops: &[Op]) -> Result<()> {
-        match self.backend.apply(&ns.encode(), ops, policy.limits()).await {
+    async fn write(
+        &self,
+        ns: &(impl NamespaceBytes + ?Sized),
+        policy: &Policy,
+        ops: &[Op],
+    ) -> Result<()> {
+        match self
+            .backend
+            .apply(&ns.namespace_bytes(), ops, policy.limits())
+            .await
+        {
             Ok(_) => Ok(()),
             Err(Error::LimitExceeded { after, .. }) => Err(Error::QuotaExceeded {
                 after: after.bytes,
@@ -116,14 +125,19 @@ impl<B: Backend> Store<B> {
     ///
     /// `encrypt` says whether the caller reads with WeChat's `encrypt: true`; it must match how
     /// the entry was written, or the read fails with [`Error::EncryptMismatch`].
-    pub async fn get(&self, ns: &Namespace, key: &str, encrypt: bool) -> Result<Option<JsValue>> {
+    pub async fn get(
+        &self,
+        ns: &(impl NamespaceBytes + ?Sized),
+        key: &str,
+        encrypt: bool,
+    ) -> Result<Option<JsValue>> {
         check_key(key)?;
         // Shared, so a value the read cache holds is neither copied nor, when it is a String or a
         // scalar, decoded again: its memo is cloned (see `StoredValue`), and a String's text is
         // the record's own bytes.
         match self
             .backend
-            .get_shared(&ns.encode(), key.as_bytes())
+            .get_shared(&ns.namespace_bytes(), key.as_bytes())
             .await?
         {
             None => Ok(None),
@@ -141,7 +155,11 @@ impl<B: Backend> Store<B> {
     }
 
     /// `batchGetStorage`: one answer per key, in order.
-    pub async fn batch_get(&self, ns: &Namespace, keys: &[String]) -> Result<Vec<Option<JsValue>>> {
+    pub async fn batch_get(
+        &self,
+        ns: &(impl NamespaceBytes + ?Sized),
+        keys: &[String],
+    ) -> Result<Vec<Option<JsValue>>> {
         let mut out = Vec::with_capacity(keys.len());
         for key in keys {
             out.push(self.get(ns, key, false).await?);
@@ -150,25 +168,29 @@ impl<B: Backend> Store<B> {
     }
 
     /// `removeStorage`: removing a missing key succeeds.
-    pub async fn remove(&self, ns: &Namespace, key: &str) -> Result<()> {
+    pub async fn remove(&self, ns: &(impl NamespaceBytes + ?Sized), key: &str) -> Result<()> {
         check_key(key)?;
         let op = Op::Delete {
             key: key.as_bytes().to_vec(),
         };
         self.backend
-            .apply(&ns.encode(), &[op], crate::Limits::NONE)
+            .apply(&ns.namespace_bytes(), &[op], crate::Limits::NONE)
             .await
             .map(|_| ())
     }
 
     /// `clearStorage`: empties this namespace only.
-    pub async fn clear(&self, ns: &Namespace) -> Result<()> {
-        self.backend.clear(&ns.encode()).await
+    pub async fn clear(&self, ns: &(impl NamespaceBytes + ?Sized)) -> Result<()> {
+        self.backend.clear(&ns.namespace_bytes()).await
     }
 
     /// `getStorageInfo`: keys in insertion order and sizes in KB.
-    pub async fn info(&self, ns: &Namespace, policy: &Policy) -> Result<StorageInfo> {
-        let listing = self.backend.list(&ns.encode()).await?;
+    pub async fn info(
+        &self,
+        ns: &(impl NamespaceBytes + ?Sized),
+        policy: &Policy,
+    ) -> Result<StorageInfo> {
+        let listing = self.backend.list(&ns.namespace_bytes()).await?;
         let keys = listing
             .keys
             .into_iter()
@@ -197,8 +219,8 @@ impl<B: Backend> Store<B> {
     }
 
     /// Drops one namespace entirely (host-level).
-    pub async fn drop_namespace(&self, ns: &Namespace) -> Result<()> {
-        self.backend.drop_namespace(&ns.encode()).await
+    pub async fn drop_namespace(&self, ns: &(impl NamespaceBytes + ?Sized)) -> Result<()> {
+        self.backend.drop_namespace(&ns.namespace_bytes()).await
     }
 
     /// Removes one app's local data for one user, every scope of it (the mini-program was

@@ -10,9 +10,9 @@
 //! Whatever a value holds is dropped on eviction, removal or [`clear`](Bounded::clear), so
 //! values that wipe themselves on drop (key material) are wiped then.
 
+use foldhash::quality::RandomState;
 use hashbrown::HashTable;
 use std::borrow::Borrow;
-use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hash};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -21,9 +21,10 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub(crate) struct Bounded<K, V> {
     shards: Box<[RwLock<Shard<K, V>>]>,
     per_shard: usize,
-    /// SipHash with a random key (std's `RandomState`): key names and namespaces come from
-    /// callers, so collisions must not be cheap to make. One hash per call picks the shard and
-    /// finds the entry in it.
+    /// foldhash with a random seed per cache: key names and namespaces come from callers, so
+    /// the hash must not be predictable (a caller who could make names collide would slow the
+    /// shard they land in); foldhash costs a fraction of SipHash on short keys. One hash per
+    /// call picks the shard and finds the entry in it.
     hasher: RandomState,
 }
 
@@ -46,7 +47,7 @@ impl<K: Hash + Eq, V: Clone> Bounded<K, V> {
                 .map(|_| RwLock::new(HashTable::new()))
                 .collect(),
             per_shard,
-            hasher: RandomState::new(),
+            hasher: RandomState::default(),
         }
     }
 

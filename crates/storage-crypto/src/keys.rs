@@ -6,7 +6,7 @@
 
 use crate::provider::MasterKey;
 use aes::Aes256Enc;
-use aes_siv::siv::{CmacSiv, PmacSiv};
+use aes_siv::siv::CmacSiv;
 use aes_siv::KeyInit;
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
@@ -14,6 +14,8 @@ use sha2::Sha256;
 use std::sync::{Mutex, OnceLock};
 use storage_core::{Error, Result};
 use zeroize::{Zeroize, Zeroizing};
+
+mod pmac_siv;
 
 /// An AES-256-SIV key: 512 bits (one half for the MAC of S2V, one for CTR), in either mode.
 pub(crate) const SIV_KEY_LEN: usize = 64;
@@ -57,7 +59,19 @@ macro_rules! siv_mode {
         }
     )*};
 }
-siv_mode!(NameSiv, ValueSiv);
+siv_mode!(NameSiv);
+
+impl SivMode for ValueSiv {
+    fn expand(key: &[u8; SIV_KEY_LEN]) -> Self {
+        ValueSiv::new(key)
+    }
+    fn seal_detached(&mut self, headers: &[&[u8]], text: &mut [u8]) -> Option<aes_siv::Tag> {
+        self.seal(headers, text).map(Into::into)
+    }
+    fn open_detached(&mut self, headers: &[&[u8]], text: &mut [u8], tag: &aes_siv::Tag) -> bool {
+        self.open(headers, text, &(*tag).into())
+    }
+}
 
 /// AES-256-SIV (RFC 5297; `aes-siv`'s `Aes256Siv`, the same bytes) over AES-256's encryption
 /// half only: SIV never decrypts a block, so this skips expanding the decryption round keys that
@@ -65,9 +79,9 @@ siv_mode!(NameSiv, ValueSiv);
 /// record, and opens values of format 1.
 pub(crate) type NameSiv = CmacSiv<Aes256Enc>;
 
-/// AES-256-PMAC-SIV (`aes-siv`'s `Aes256PmacSiv`, the same bytes) over AES-256's encryption
-/// half only, as [`NameSiv`]: seals values (format 2).
-pub(crate) type ValueSiv = PmacSiv<Aes256Enc>;
+/// AES-256-PMAC-SIV (`aes-siv`'s `Aes256PmacSiv`, the same bytes) over ciphers kept expanded
+/// (`pmac_siv.rs`): seals values (format 2), the crypto of every set.
+pub(crate) type ValueSiv = pmac_siv::PmacSiv;
 
 /// An AES-SIV key and the two things done with it.
 pub(crate) struct SivKey(Zeroizing<[u8; SIV_KEY_LEN]>);

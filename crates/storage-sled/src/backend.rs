@@ -7,13 +7,11 @@ use crate::layout::{
     after_prefix, chunk_range, chunk_size, entry_key, ns_prefix, split_entry_key, EntryRecord,
     Header, Stored, CHUNK_SPACE,
 };
-use crate::ns_state::{headers, NsState, NsStates};
+use crate::ns_state::{self, headers, NsState, NsStates};
 use crate::open::{self, sled_error, Registration};
 use crate::options::{Durability, SledOptions};
 use async_trait::async_trait;
-use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use storage_core::{Backend, Error, Limits, Listing, Op, Result, Usage};
@@ -248,9 +246,7 @@ impl SledBackend {
     }
 
     fn stripe(&self, ns: &[u8]) -> MutexGuard<'_, NsStates> {
-        let mut h = DefaultHasher::new();
-        ns.hash(&mut h);
-        let i = (h.finish() % STRIPES as u64) as usize;
+        let i = ns_state::stripe_of(ns, STRIPES);
         // Nothing panics while holding a stripe, and states change only after sled accepted a
         // write, so a poisoned stripe still holds true states.
         self.stripes[i].lock().unwrap_or_else(|e| e.into_inner())

@@ -20,6 +20,7 @@
 //! approximation of least-recently-used that costs no bookkeeping on a hit beyond one flag.
 
 use crate::layout::Header;
+use foldhash::quality::RandomState;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -53,7 +54,7 @@ impl KnownKeys {
     pub(crate) fn new(max_keys: usize, max_key_bytes: usize) -> Self {
         Self {
             clock: Mutex::new(Clock {
-                index: HashMap::new(),
+                index: HashMap::default(),
                 slots: Vec::new(),
                 free: Vec::new(),
                 hand: 0,
@@ -139,7 +140,7 @@ impl KnownKeys {
 #[derive(Debug)]
 struct Clock {
     /// Where each key's slot is.
-    index: HashMap<Arc<[u8]>, usize>,
+    index: HashMap<Arc<[u8]>, usize, RandomState>,
     slots: Vec<Slot>,
     /// Slots emptied by `forget`, to reuse first.
     free: Vec<usize>,

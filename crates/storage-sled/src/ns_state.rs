@@ -11,7 +11,10 @@
 //! the namespace's next use.
 
 use crate::layout::{EntryRecord, MAX_SEQ};
+use foldhash::quality::RandomState;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::LazyLock;
 use storage_core::{Error, Op, Result, Usage};
 
 /// What a namespace's writes need to know about it.
@@ -97,10 +100,17 @@ pub(crate) fn headers<'a>(
     })
 }
 
+/// The lock stripe of namespace `ns`, out of `stripes`: a seeded hash (foldhash, randomly
+/// seeded once per process), so which namespaces share a stripe cannot be arranged by callers.
+pub(crate) fn stripe_of(ns: &[u8], stripes: usize) -> usize {
+    static SEEDED: LazyLock<RandomState> = LazyLock::new(RandomState::default);
+    (SEEDED.hash_one(ns) % stripes as u64) as usize
+}
+
 /// The states of the namespaces of one lock stripe, at most `bound` of them.
 #[derive(Debug, Default)]
 pub(crate) struct NsStates {
-    slots: HashMap<Vec<u8>, Slot>,
+    slots: HashMap<Vec<u8>, Slot, RandomState>,
     /// Counts uses, to find the least recently used slot.
     clock: u64,
 }
