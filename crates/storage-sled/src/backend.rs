@@ -4,15 +4,17 @@ use crate::chunks;
 use crate::group_commit::GroupCommit;
 use crate::known_keys::{KnownKeys, Place};
 use crate::layout::{
-    after_prefix, chunk_range, chunk_size, entry_key, ns_prefix, split_entry_key, EntryRecord,
-    Header, Stored, CHUNK_SPACE,
+    after_prefix, chunk_key, chunk_range, chunk_size, decode_index, entry_key, index_key,
+    index_value, ns_prefix, split_entry_key, EntryRecord, Header, Pointer, Stored, CHUNK_SPACE,
+    INDEX_SPACE,
 };
 use crate::ns_state::{headers, NsState, NsStates};
 use crate::open::{self, sled_error, Registration};
 use crate::options::{Durability, SledOptions};
+use crate::value_log::{Indexed, ValueLog, ValueLogStats};
 use async_trait::async_trait;
 use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -35,11 +37,11 @@ pub struct SledBackend {
     // Field order matters: sled's handles drop first, then the registration (so the path is
     // reopenable only once sled has let go of it), then the temporary directory.
     db: sled::Db,
-    entries: sled::Tree,
+    pub(crate) entries: sled::Tree,
     registration: Registration,
     _temporary: Option<tempfile::TempDir>,
     durability: Durability,
-    commit: GroupCommit,
+    pub(crate) commit: GroupCommit,
     /// Serialize each namespace's `apply`, `list`, `clear` and `drop_namespace`, so a listing is
     /// read at one instant, and guard the namespaces' in-memory states. `get` of an inline value
     /// needs none (one key is read atomically); `get` of a chunked value reads under it, so its
@@ -49,10 +51,16 @@ pub struct SledBackend {
     states_per_stripe: usize,
     /// The headers of recently written keys, so a write need not read them (see
     /// `crate::known_keys`); only ever set under the key's namespace's stripe.
-    known: KnownKeys,
-    /// Values above this many bytes are written in chunks of this size (chosen from the store's
-    /// log segment size; reads accept any).
-    chunk: usize,
+    pub(crate) known: KnownKeys,
+    /// Values above this many bytes go to the value log (format 3 wrote them in chunks of this
+    /// size, chosen from the store's log segment size; reads accept any chunk size).
+    inline_max: usize,
+    /// Tests only: write large values in chunks of `inline_max` bytes, as format 3 did.
+    write_chunks: bool,
+    /// The value log: where values above `inline_max` bytes are.
+    pub(crate) log: ValueLog,
+    /// Held by the one writer compacting the value log at a time (see `crate::compaction`).
+    pub(crate) compactor: Mutex<()>,
 }
 
 impl std::fmt::Debug for SledBackend {
@@ -61,6 +69,22 @@ impl std::fmt::Debug for SledBackend {
             .field("registration", &self.registration)
             .field("durability", &self.durability)
             .finish_non_exhaustive()
+    }
+}
+
+/// A batch being staged, with what it makes live and dead in the value log.
+#[derive(Default)]
+struct Staged {
+    batch: sled::Batch,
+    /// Values appended for this batch.
+    added: Vec<Pointer>,
+    /// Values the batch stops pointing to.
+    removed: Vec<Pointer>,
+}
+
+impl Staged {
+    fn appended(&self) -> u64 {
+        self.added.iter().map(|p| p.len).sum()
     }
 }
 
@@ -118,7 +142,15 @@ impl SledBackend {
         options: SledOptions,
         temporary: Option<tempfile::TempDir>,
     ) -> Result<Self> {
+        let log = ValueLog::open(
+            &opened.path,
+            options.value_log_segment_bytes,
+            &indexed(&opened.entries)?,
+        )?;
         Ok(Self {
+            log,
+            compactor: Mutex::new(()),
+            write_chunks: false,
             db: opened.db,
             entries: opened.entries,
             registration: opened.registration,
@@ -127,7 +159,7 @@ impl SledBackend {
             commit: GroupCommit::default(),
             stripes: (0..STRIPES).map(|_| Mutex::default()).collect(),
             states_per_stripe: STATES_PER_STRIPE,
-            chunk: chunk_size(opened.segment_size),
+            inline_max: chunk_size(opened.segment_size),
             known: KnownKeys::new(
                 KnownKeys::DEFAULT_MAX_KEYS,
                 KnownKeys::DEFAULT_MAX_KEY_BYTES,
@@ -147,7 +179,8 @@ impl SledBackend {
     /// chunk size did).
     #[cfg(test)]
     pub(crate) fn with_chunk_size(mut self, n: usize) -> Self {
-        self.chunk = n;
+        self.inline_max = n;
+        self.write_chunks = true;
         self
     }
 
@@ -168,7 +201,7 @@ impl SledBackend {
     /// The size of the chunks this store writes.
     #[cfg(test)]
     pub(crate) fn chunk_size(&self) -> usize {
-        self.chunk
+        self.inline_max
     }
 
     /// sled's entries tree itself (for tests that check what is stored).
@@ -198,6 +231,12 @@ impl SledBackend {
         self.make_durable(self.commit.latest())
     }
 
+    /// What the value log holds now: segment files, their size on disk, the bytes of the values
+    /// records point to, and segments waiting to be compacted.
+    pub fn value_log_stats(&self) -> ValueLogStats {
+        self.log.stats()
+    }
+
     /// How many flushes group commit has run since the store was opened: with many concurrent
     /// writers, fewer than the writes they acknowledged.
     pub fn flushes(&self) -> u64 {
@@ -218,7 +257,7 @@ impl SledBackend {
 
     /// sled failed inside a write: its memory may now hold part of the write, so the store stops
     /// (see [`SledBackend::check_healthy`]) and the caller learns why.
-    fn stop(&self, doing: &str, e: sled::Error) -> Error {
+    pub(crate) fn stop(&self, doing: &str, e: sled::Error) -> Error {
         let cause = format!("{doing}: {}", open::describe(&e));
         self.commit.fail(cause.clone());
         Error::Backend(format!(
@@ -226,9 +265,14 @@ impl SledBackend {
         ))
     }
 
-    fn make_durable(&self, generation: u64) -> Result<()> {
+    pub(crate) fn make_durable(&self, generation: u64) -> Result<()> {
         self.commit
             .wait_durable(generation, || {
+                // The value log's bytes first: a pointer sled makes durable never refers to
+                // bytes that are not.
+                self.log
+                    .sync()
+                    .map_err(|e| format!("cannot sync the value log: {e}"))?;
                 self.db.flush().map(drop).map_err(|e| open::describe(&e))
             })
             .map_err(|e| {
@@ -247,7 +291,7 @@ impl SledBackend {
         }
     }
 
-    fn stripe(&self, ns: &[u8]) -> MutexGuard<'_, NsStates> {
+    pub(crate) fn stripe(&self, ns: &[u8]) -> MutexGuard<'_, NsStates> {
         let mut h = DefaultHasher::new();
         ns.hash(&mut h);
         let i = (h.finish() % STRIPES as u64) as usize;
@@ -286,9 +330,10 @@ impl SledBackend {
 
     /// Applies `ops` to `ns` under its stripe: checks the limits against the in-memory usage,
     /// writes (one plain insert or remove for a single op on inline values, one atomic batch for
-    /// several ops or when chunks are written or removed), and only then updates the state and
-    /// the known headers.
-    fn write(&self, ns: &[u8], prefix: &[u8], ops: &[Op], limits: Limits) -> Result<Wrote> {
+    /// several ops or when a value goes to or leaves the value log or chunks), and only then
+    /// updates the state, the known headers and the value log's accounting. Returns what it did
+    /// and how many bytes it appended to the value log.
+    fn write(&self, ns: &[u8], prefix: &[u8], ops: &[Op], limits: Limits) -> Result<(Wrote, u64)> {
         let mut stripe = self.stripe(ns);
         let state = stripe.get_or_load(ns, self.states_per_stripe, || {
             self.scan_state(prefix, |e| self.stop("cannot read the namespace", e))
@@ -307,14 +352,15 @@ impl SledBackend {
                 return Err(refused(after));
             }
             let new = replacement(op, seq);
-            let old_chunks = old.map_or(0, |h| h.chunks);
+            let plain_old = old.is_none_or(|h| h.chunks == 0 && h.logged.is_none());
+            let mut appended = 0;
             let header = match new {
                 None if old.is_none() => {
                     self.known.set(&ekey, None, place);
-                    return Ok(Wrote::Nothing(after.usage));
+                    return Ok((Wrote::Nothing(after.usage), 0));
                 }
                 // Inline values, old and new: one plain insert or remove.
-                Some((seq, charge, value)) if old_chunks == 0 && value.len() <= self.chunk => {
+                Some((seq, charge, value)) if plain_old && value.len() <= self.inline_max => {
                     let record = EntryRecord::encode(seq, charge, value);
                     self.entries
                         .insert(&ekey, record)
@@ -323,75 +369,190 @@ impl SledBackend {
                         seq,
                         charge,
                         chunks: 0,
+                        logged: None,
                     })
                 }
-                None if old_chunks == 0 => {
+                None if plain_old => {
                     self.entries
                         .remove(&ekey)
                         .map_err(|e| self.stop_writing(&[&ekey], e))?;
                     None
                 }
-                // Chunks written or removed: the record and its chunks in one atomic batch.
+                // The value log or chunks involved: the record, its index entry and whatever the
+                // old value leaves behind in one atomic batch.
                 _ => {
-                    let mut batch = sled::Batch::default();
-                    let header = chunks::stage(&mut batch, &ekey, old_chunks, new, self.chunk)?;
-                    self.entries
-                        .apply_batch(batch)
-                        .map_err(|e| self.stop_writing(&[&ekey], e))?;
-                    header
+                    let mut staged = Staged::default();
+                    let header = self.stage(&mut staged, &ekey, old, new);
+                    appended = staged.appended();
+                    self.apply_staged(staged, header, &[&ekey])?
                 }
             };
             self.known.set(&ekey, header, place);
             *state = after;
-            return Ok(Wrote::Changed(after.usage));
+            return Ok((Wrote::Changed(after.usage), appended));
         }
-        // Several ops: what each key holds as the batch goes (absent: as stored).
+        // Several ops: first what each leaves (absent: as stored), so nothing is appended to the
+        // value log for a batch the limits refuse.
         let mut pending: HashMap<Vec<u8>, Option<Header>> = HashMap::new();
-        let mut batch = sled::Batch::default();
-        let mut changed = false;
+        let mut stored: HashMap<Vec<u8>, Option<Header>> = HashMap::new();
+        let mut planned = Vec::with_capacity(ops.len());
         let mut after = before;
         for op in ops {
             let ekey = entry_key(prefix, op.key());
             let old = match pending.get(&ekey) {
                 Some(header) => *header,
-                None => self.header(&ekey)?.0,
+                None => {
+                    let header = self.header(&ekey)?.0;
+                    stored.insert(ekey.clone(), header);
+                    header
+                }
             };
             let (next, seq) = after.after(old.map(|h| (h.seq, h.charge)), op)?;
             after = next;
             let new = replacement(op, seq);
-            if new.is_none() && old.is_none() {
-                pending.insert(ekey, None);
-                continue;
-            }
-            // Each op removes the chunks of the version before it (on disk or earlier in the
-            // batch) beyond its own, so the batch leaves exactly the last version's chunks.
-            let old_chunks = old.map_or(0, |h| h.chunks);
-            let header = chunks::stage(&mut batch, &ekey, old_chunks, new, self.chunk)?;
-            pending.insert(ekey, header);
-            changed = true;
+            // What the key holds after this op, as far as the next op on it needs to know (the
+            // value log pointer is filled in when staging).
+            let placeholder = new.map(|(seq, charge, _)| Header {
+                seq,
+                charge,
+                chunks: 0,
+                logged: None,
+            });
+            pending.insert(ekey.clone(), placeholder);
+            planned.push((ekey, new));
         }
         if limits.refuses(before.usage, after.usage) {
             return Err(refused(after));
+        }
+        // Then stage them in order: each op removes what the version before it (on disk or
+        // earlier in the batch) left, so the batch leaves exactly the last version's.
+        pending.clear();
+        let mut staged = Staged::default();
+        let mut changed = false;
+        let mut result: Result<()> = Ok(());
+        for (ekey, new) in &planned {
+            let old = match pending.get(ekey) {
+                Some(header) => *header,
+                None => stored.get(ekey).copied().flatten(),
+            };
+            if new.is_none() && old.is_none() {
+                pending.insert(ekey.clone(), None);
+                continue;
+            }
+            match self.stage(&mut staged, ekey, old, *new) {
+                Ok(header) => {
+                    pending.insert(ekey.clone(), header);
+                    changed = true;
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        if let Err(e) = result {
+            self.log.abandon(&staged.added);
+            return Err(e);
         }
         if !changed {
             // Only deletes of absent keys: that they hold nothing is worth keeping.
             self.known
                 .set_all(pending.iter().map(|(ekey, h)| (ekey.as_slice(), *h)));
-            return Ok(Wrote::Nothing(after.usage));
+            return Ok((Wrote::Nothing(after.usage), 0));
         }
-        if let Err(e) = self.entries.apply_batch(batch) {
-            let ekeys: Vec<&[u8]> = pending.keys().map(Vec::as_slice).collect();
-            return Err(self.stop_writing(&ekeys, e));
-        }
+        let appended = staged.appended();
+        let ekeys: Vec<&[u8]> = pending.keys().map(Vec::as_slice).collect();
+        self.apply_staged(staged, Ok(None), &ekeys)?;
         self.known
             .set_all(pending.iter().map(|(ekey, h)| (ekey.as_slice(), *h)));
         *state = after;
-        Ok(Wrote::Changed(after.usage))
+        Ok((Wrote::Changed(after.usage), appended))
+    }
+
+    /// Adds to `staged` the writes that replace the entry `ekey`, whose stored header is `old`
+    /// (`None`: absent), by `new` (`(seq, charge, value)`; `None` removes it): a value above the
+    /// inline threshold is appended to the value log first. Returns the new header.
+    fn stage(
+        &self,
+        staged: &mut Staged,
+        ekey: &[u8],
+        old: Option<Header>,
+        new: Option<(u64, u64, &[u8])>,
+    ) -> Result<Option<Header>> {
+        if let Some(p) = old.and_then(|h| h.logged) {
+            staged.batch.remove(&index_key(&p)[..]);
+            staged.removed.push(p);
+        }
+        let old_chunks = old.map_or(0, |h| h.chunks);
+        match new {
+            Some((seq, charge, value)) if value.len() > self.inline_max && !self.write_chunks => {
+                let p = self.log.append(value).map_err(|e| self.stop_log(e))?;
+                staged.added.push(p);
+                staged
+                    .batch
+                    .insert(ekey, EntryRecord::encode_logged(seq, charge, &p));
+                staged
+                    .batch
+                    .insert(&index_key(&p)[..], index_value(p.len, ekey));
+                for i in 0..old_chunks {
+                    staged.batch.remove(chunk_key(ekey, i));
+                }
+                Ok(Some(Header {
+                    seq,
+                    charge,
+                    chunks: 0,
+                    logged: Some(p),
+                }))
+            }
+            _ => chunks::stage(&mut staged.batch, ekey, old_chunks, new, self.inline_max),
+        }
+    }
+
+    /// Applies a staged batch (`header`: what staging returned, passed through), then records
+    /// in the value log what became live and dead. If staging or sled failed, what was appended
+    /// is abandoned (dead bytes) and the error returned.
+    fn apply_staged(
+        &self,
+        staged: Staged,
+        header: Result<Option<Header>>,
+        ekeys: &[&[u8]],
+    ) -> Result<Option<Header>> {
+        let Staged {
+            batch,
+            added,
+            removed,
+        } = staged;
+        let header = match header {
+            Ok(header) => header,
+            Err(e) => {
+                self.log.abandon(&added);
+                return Err(e);
+            }
+        };
+        if let Err(e) = self.entries.apply_batch(batch) {
+            self.log.abandon(&added);
+            return Err(self.stop_writing(ekeys, e));
+        }
+        self.log.committed(&added, &removed);
+        Ok(header)
+    }
+
+    /// The value log failed to take a value: as with sled failing, the store stops (the disk is
+    /// failing; nothing of the write is readable, its appended bytes are dead).
+    pub(crate) fn stop_log(&self, e: Error) -> Error {
+        let cause = match e {
+            Error::Backend(cause) => cause,
+            other => other.to_string(),
+        };
+        self.commit.fail(cause.clone());
+        Error::Backend(format!(
+            "{cause}; the store refuses further calls until it is reopened"
+        ))
     }
 
     /// sled failed writing the entries `ekeys`: forget what was known of them (sled's memory
     /// may hold part of the write) and stop the store.
-    fn stop_writing(&self, ekeys: &[&[u8]], e: sled::Error) -> Error {
+    pub(crate) fn stop_writing(&self, ekeys: &[&[u8]], e: sled::Error) -> Error {
         self.known.forget(ekeys.iter().copied());
         self.stop("cannot write", e)
     }
@@ -410,10 +571,17 @@ impl SledBackend {
             let mut stripe = self.stripe(ns);
             let mut batch = sled::Batch::default();
             let mut records = Vec::new();
+            let mut removed = Vec::new();
             let mut any = false;
             let chunks = chunk_range(&prefix);
-            for key in self.entries.scan_prefix(&prefix).keys() {
-                let key = key.map_err(|e| sled_error("cannot list keys", e))?;
+            for item in self.entries.scan_prefix(&prefix) {
+                let (key, record) = item.map_err(|e| sled_error("cannot list keys", e))?;
+                // A value in the value log takes its index entry with it (a damaged record has
+                // none this can find; its segment's bytes then stay until compaction).
+                if let Ok((_, _, Stored::Logged(p))) = EntryRecord::decode(&record) {
+                    batch.remove(&index_key(&p)[..]);
+                    removed.push(p);
+                }
                 batch.remove(key.clone());
                 records.push(key);
             }
@@ -428,6 +596,7 @@ impl SledBackend {
                 self.entries
                     .apply_batch(batch)
                     .map_err(|e| self.stop("cannot clear the namespace", e))?;
+                self.log.committed(&[], &removed);
             }
             // An empty namespace needs no state: it is rebuilt (empty) on next use.
             stripe.forget(ns);
@@ -435,9 +604,25 @@ impl SledBackend {
         });
         if wrote? {
             self.acknowledge(generation)?;
+            self.compact_some(0);
         }
         Ok(())
     }
+}
+
+/// What the value log's index says of each segment: its live bytes and where its last value
+/// ends. Damaged index entries are skipped (compaction removes them).
+fn indexed(entries: &sled::Tree) -> Result<BTreeMap<u64, Indexed>> {
+    let mut out: BTreeMap<u64, Indexed> = BTreeMap::new();
+    for item in entries.scan_prefix(INDEX_SPACE) {
+        let (key, value) = item.map_err(|e| sled_error("cannot read the value log index", e))?;
+        if let Ok((segment, offset, len, _)) = decode_index(&key, &value) {
+            let seg = out.entry(segment).or_default();
+            seg.live = seg.live.saturating_add(len);
+            seg.end = seg.end.max(offset.saturating_add(len));
+        }
+    }
+    Ok(out)
 }
 
 /// What `op` stores, given the `seq` its state change placed it at: `(seq, charge, value)` for
@@ -455,18 +640,49 @@ impl Backend for SledBackend {
         self.check_healthy()?;
         let ekey = entry_key(&ns_prefix(ns)?, key);
         let read = |e| sled_error("cannot read the entry", e);
-        let Some(record) = self.entries.get(&ekey).map_err(read)? else {
+        let Some(mut record) = self.entries.get(&ekey).map_err(read)? else {
             return Ok(None);
         };
-        if let (_, _, Stored::Inline(value)) = EntryRecord::decode(&record)? {
-            return Ok(Some(value.to_vec()));
+        // A value in the value log is read without any lock: its bytes never change, and a
+        // segment is deleted only after compaction moved every value out of it, so a pointer
+        // into a deleted segment means the record now points elsewhere: read it again.
+        let mut gone = None;
+        loop {
+            match EntryRecord::decode(&record)? {
+                (_, _, Stored::Inline(value)) => return Ok(Some(value.to_vec())),
+                (_, _, Stored::Logged(p)) => match self.log.file(p.segment) {
+                    Some(file) => return ValueLog::read(&file, &p, true).map(Some),
+                    None if gone == Some(p) => {
+                        return Err(Error::Corrupt(format!(
+                            "value log segment {:016x} is missing",
+                            p.segment
+                        )))
+                    }
+                    None => gone = Some(p),
+                },
+                (_, _, Stored::Chunked { .. }) => break,
+            }
+            match self.entries.get(&ekey).map_err(read)? {
+                Some(again) => record = again,
+                None => return Ok(None),
+            }
         }
         // A chunked value: read its record again and its chunks under the namespace's stripe,
         // which every write of the namespace holds, so they are all of one write.
         let _stripe = self.stripe(ns);
-        match self.entries.get(&ekey).map_err(read)? {
-            Some(record) => chunks::read_value(&self.entries, &ekey, &record, read).map(Some),
-            None => Ok(None),
+        let Some(record) = self.entries.get(&ekey).map_err(read)? else {
+            return Ok(None);
+        };
+        match EntryRecord::decode(&record)? {
+            // Overwritten since: with the stripe held, nothing moves it, so its segment exists.
+            (_, _, Stored::Logged(p)) => match self.log.file(p.segment) {
+                Some(file) => ValueLog::read(&file, &p, true).map(Some),
+                None => Err(Error::Corrupt(format!(
+                    "value log segment {:016x} is missing",
+                    p.segment
+                ))),
+            },
+            _ => chunks::read_value(&self.entries, &ekey, &record, read).map(Some),
         }
     }
 
@@ -475,9 +691,12 @@ impl Backend for SledBackend {
         let prefix = ns_prefix(ns)?;
         let (outcome, generation) = self.commit.commit(|| self.write(ns, &prefix, ops, limits));
         match outcome? {
-            Wrote::Nothing(usage) => Ok(usage),
-            Wrote::Changed(usage) => {
+            (Wrote::Nothing(usage), _) => Ok(usage),
+            (Wrote::Changed(usage), appended) => {
                 self.acknowledge(generation)?;
+                // Reclaim at least twice what this write appended, so compaction keeps up with
+                // any rate of overwrites (see `crate::compaction`).
+                self.compact_some(appended);
                 Ok(usage)
             }
         }

@@ -251,13 +251,16 @@
 
 mod backend;
 mod chunks;
+mod compaction;
 mod group_commit;
 mod known_keys;
 mod layout;
 mod ns_state;
 mod open;
 mod options;
+mod value_log;
 
 pub use backend::SledBackend;
 pub use open::{FORMAT_FILE, FORMAT_VERSION, SEGMENT_SIZE_BYTES};
 pub use options::{Durability, SledOptions};
+pub use value_log::ValueLogStats;

@@ -24,7 +24,7 @@
 //! is refused.
 
 use crate::layout::{ENTRIES, FORMAT_KEY, LEGACY_TREES};
-use crate::options::SledOptions;
+use crate::options::{Durability, SledOptions};
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Write};
@@ -37,10 +37,10 @@ use std::time::{Duration, Instant};
 use storage_core::{Error, Result};
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The older format versions this build opens, migrating them to [`FORMAT_VERSION`].
-const MIGRATES_FROM: [u32; 2] = [1, 2];
+const MIGRATES_FROM: [u32; 3] = [1, 2, 3];
 
 /// Name of the format record file in a store's directory.
 pub const FORMAT_FILE: &str = "MPSTORE_FORMAT";
@@ -129,6 +129,8 @@ fn wait_for_sled_to_let_go(store: &Path) {
 pub(crate) struct Opened {
     pub db: sled::Db,
     pub entries: sled::Tree,
+    /// The store's directory.
+    pub path: PathBuf,
     /// The size of the store's log segments (it sets the chunk size writes use).
     pub segment_size: usize,
     /// Must be dropped after the handles above (it is, being the struct's field after them in
@@ -141,6 +143,11 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
     if options.cache_capacity_bytes == 0 {
         return Err(Error::InvalidParam(
             "SledOptions::cache_capacity_bytes must be at least 1".into(),
+        ));
+    }
+    if options.value_log_segment_bytes == 0 {
+        return Err(Error::InvalidParam(
+            "SledOptions::value_log_segment_bytes must be at least 1".into(),
         ));
     }
     if options.flush_every_ms == 0 {
@@ -172,7 +179,12 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
         .path(path)
         .segment_size(segment_size)
         .cache_capacity(options.cache_capacity_bytes)
-        .flush_every_ms(Some(options.flush_every_ms))
+        // Durable mode flushes every write itself, value log first; a background flush could
+        // make a pointer durable before the value log's bytes (see the crate docs, *Power cuts*).
+        .flush_every_ms(match options.durability {
+            Durability::Durable => None,
+            Durability::Buffered => Some(options.flush_every_ms),
+        })
         .mode(sled::Mode::LowSpace)
         .open()
         .map_err(|e| match e {
@@ -198,6 +210,7 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
     Ok(Opened {
         entries,
         db,
+        path: path.to_path_buf(),
         segment_size,
         registration,
     })

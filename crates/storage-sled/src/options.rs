@@ -39,9 +39,15 @@ pub struct SledOptions {
     /// far too much for a store embedded in a host app).
     pub cache_capacity_bytes: u64,
     /// In [`Durability::Buffered`] mode, how often sled writes buffered writes out, in
-    /// milliseconds; also the background flush interval in durable mode, where it matters only
-    /// for the speed of recovery. At least 1.
+    /// milliseconds (durable mode flushes every write itself and runs no background flush). At
+    /// least 1.
     pub flush_every_ms: u64,
+    /// The size of the value log's segment files (values above 4096 bytes live in the value
+    /// log, see the [crate docs](crate#value-log)), in bytes;
+    /// [`SledOptions::DEFAULT_VALUE_LOG_SEGMENT_BYTES`] by default. A value larger than this gets
+    /// a segment of its own size. Smaller segments are compacted sooner and in smaller steps
+    /// (tests use tiny ones); larger ones mean fewer files. At least 1.
+    pub value_log_segment_bytes: u64,
 }
 
 impl SledOptions {
@@ -49,6 +55,8 @@ impl SledOptions {
     pub const DEFAULT_CACHE_CAPACITY_BYTES: u64 = 32 * 1024 * 1024;
     /// The default background flush interval: 500 ms (sled's own default).
     pub const DEFAULT_FLUSH_EVERY_MS: u64 = 500;
+    /// The default value log segment size: 32 MiB.
+    pub const DEFAULT_VALUE_LOG_SEGMENT_BYTES: u64 = 32 << 20;
 }
 
 impl Default for SledOptions {
@@ -57,6 +65,7 @@ impl Default for SledOptions {
             durability: Durability::Durable,
             cache_capacity_bytes: Self::DEFAULT_CACHE_CAPACITY_BYTES,
             flush_every_ms: Self::DEFAULT_FLUSH_EVERY_MS,
+            value_log_segment_bytes: Self::DEFAULT_VALUE_LOG_SEGMENT_BYTES,
         }
     }
 }
