@@ -804,6 +804,28 @@ mod tests {
     }
 
     #[test]
+    fn a_durable_write_syncs_the_value_log_before_it_is_acknowledged() {
+        // (mode, whether appended bytes are still unsynced when the write returns)
+        for (durability, unsynced) in [(Durability::Durable, false), (Durability::Buffered, true)] {
+            let s = SledBackend::temporary_with(SledOptions {
+                durability,
+                ..SledOptions::default()
+            })
+            .unwrap();
+            let large = Op::Put {
+                key: b"k".to_vec(),
+                value: vec![1; 10_000],
+                charge: 1,
+            };
+            block_on(s.apply(b"ns", &[large], Limits::NONE)).unwrap();
+            assert_eq!(s.log.unsynced(), unsynced, "{durability:?}");
+            // `flush` (group commit's flush) syncs the value log too.
+            s.flush().unwrap();
+            assert!(!s.log.unsynced(), "{durability:?}");
+        }
+    }
+
+    #[test]
     fn evicted_states_are_rebuilt_from_the_entries() {
         let s = SledBackend::temporary().unwrap().with_states_per_stripe(1);
         let names: Vec<Vec<u8>> = (0..500u32).map(|i| i.to_be_bytes().to_vec()).collect();

@@ -293,6 +293,12 @@ impl ValueLog {
         Ok(())
     }
 
+    /// Whether bytes were appended since the last sync (for tests).
+    #[cfg(test)]
+    pub(crate) fn unsynced(&self) -> bool {
+        !self.lock().dirty.is_empty()
+    }
+
     /// The open file of segment `id`, if it still exists.
     pub(crate) fn file(&self, id: u64) -> Option<Arc<File>> {
         self.lock().segments.get(&id).map(|s| Arc::clone(&s.file))
