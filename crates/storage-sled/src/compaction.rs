@@ -6,9 +6,10 @@
 //!
 //! 1. **Move one value** (under the owning namespace's stripe lock, which every write of the
 //!    namespace holds): read the record again; only if it still points to this place, copy the
-//!    bytes to the log's end and write, in one sled batch, the record with the new pointer, the
-//!    new index entry and the removal of the old one. A record that points elsewhere (or none)
-//!    leaves a stale index entry, which is removed. Each move is its own batch, so a crash keeps
+//!    bytes to the log's end and write the new index entry, the record with the new pointer,
+//!    then remove the old index entry (in that order, as a write does; see
+//!    `SledBackend::write_one`). A record that points elsewhere (or none) leaves a stale index
+//!    entry, which is removed. The record's insert is the one atomic step, so a crash keeps
 //!    every value at its old or its new place, both intact.
 //! 2. **Retire the segment** once its index range is empty and no append into it is in flight:
 //!    first make every write so far durable (the value log synced, then sled flushed, as for a
@@ -148,17 +149,26 @@ impl SledBackend {
             let bytes = ValueLog::read(&file, &p, false)?;
             let mut q = self.log.append(&bytes).map_err(|e| self.stop_log(e))?;
             q.crc = p.crc;
-            let mut batch = sled::Batch::default();
-            batch.insert(ekey, EntryRecord::encode_logged(seq, charge, &q));
-            batch.remove(key);
-            batch.insert(&index_key(&q)[..], index_value(q.len, ekey));
             // Forgotten first: the header known in memory holds the old pointer.
             self.known.forget([ekey]);
-            if let Err(e) = self.entries.apply_batch(batch) {
+            // As a write does (see `SledBackend::write_one`): the new index entry, the record,
+            // then the old index entry's removal, so the index always covers every pointer.
+            let moved = self
+                .entries
+                .insert(&index_key(&q)[..], index_value(q.len, ekey))
+                .and_then(|_| {
+                    let record = EntryRecord::encode_logged(seq, charge, &q);
+                    self.entries.insert(ekey, record)
+                });
+            if let Err(e) = moved {
                 self.log.abandon(&[q]);
                 return Err(self.stop_writing(&[ekey], e));
             }
-            self.log.committed(&[q], &[p]);
+            self.log.committed(&[q], &[]);
+            self.entries
+                .remove(key)
+                .map_err(|e| self.stop_writing(&[ekey], e))?;
+            self.log.committed(&[], &[p]);
             Ok(p.len)
         });
         moved
