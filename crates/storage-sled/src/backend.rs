@@ -102,8 +102,8 @@ impl SledBackend {
     ///
     /// Fails, changing nothing, if `path` is not a store (a file, or a directory holding other
     /// things), records a format version this build cannot read, is already open in this
-    /// process, or is locked by another process. A store of format version 1, 2 or 3 is migrated (see
-    /// the [crate docs](crate#on-disk-layout-format-version-4)).
+    /// process, or is locked by another process. A store of format version 1, 2 or 3 is
+    /// migrated (see the [crate docs](crate#on-disk-layout-format-version-4)).
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         Self::open_with(path, SledOptions::default())
     }

@@ -1,5 +1,7 @@
-//! Values stored in chunks (format 3, see `crate::layout`): writing an entry with its chunks in
-//! one sled batch, and reading a chunked value back whole.
+//! Values stored in chunks (format 3, see `crate::layout`): reading a chunked value back whole,
+//! and staging the batch that replaces an entry (removing its old chunks). Format 4 writes large
+//! values to the value log instead; only tests still write chunks here (as a format 3 build did,
+//! to check that such values are read and replaced exactly).
 //!
 //! Atomicity: an entry's record, its new chunks and the removal of the chunks its old value had
 //! beyond the new count all go in one `apply_batch`, so a crash leaves the old value or the new

@@ -1,4 +1,4 @@
-//! The on-disk layout (format version 3): how namespaces and entries are laid out in sled, and
+//! The on-disk layout (format version 4): how namespaces and entries are laid out in sled, and
 //! how each record is encoded and (defensively) decoded.
 //!
 //! One tree holds everything:
@@ -6,8 +6,15 @@
 //! | tree      | key                                | value                                             |
 //! |-----------|------------------------------------|---------------------------------------------------|
 //! | `entries` | `prefix(ns) ‖ key`                 | `seq: u64 BE ‖ charge: u64 BE ‖ value bytes`      |
-//! | `entries` | `prefix(ns) ‖ key` (chunked value) | `seq \| 1<<63: u64 BE ‖ charge ‖ len: u64 BE ‖ n: u32 BE` |
-//! | `entries` | `FF FF FF FF ‖ prefix(ns) ‖ key ‖ i: u32 BE` | chunk `i` of the value: its bytes `c·i ..` (`c` the chunk size) |
+//! | `entries` | `prefix(ns) ‖ key` (value in the log) | `seq \| 1<<63 ‖ charge ‖ len: u64 ‖ 0: u32 ‖ segment: u64 ‖ offset: u64 ‖ crc32: u32` ([`LOGGED_RECORD`] bytes) |
+//! | `entries` | `FF×8 ‖ segment: u64 BE ‖ offset: u64 BE` | `len: u64 BE ‖ prefix(ns) ‖ key`: the value log's index ([`INDEX_SPACE`]) |
+//! | `entries` | `prefix(ns) ‖ key` (format 3 chunked value) | `seq \| 1<<63: u64 BE ‖ charge ‖ len: u64 BE ‖ n: u32 BE` (`n ≥ 2`) |
+//! | `entries` | `FF FF FF FF ‖ prefix(ns) ‖ key ‖ i: u32 BE` | chunk `i` of a format 3 value: its bytes `c·i ..` (`c` the chunk size) |
+//!
+//! A record with the top bit of `seq` set holds no value: a chunk count of 0 marks a value in the
+//! value log (a [`Pointer`]), a count of 2 or more a format 3 value in chunks. Format 4 writes
+//! values above [`chunk_size`] bytes (4096) to the value log and no chunks; it reads and replaces
+//! chunked values (a write over one or a clear removes its chunks).
 //!
 //! `prefix(ns)` is `len(ns): u32 BE ‖ ns`, so no namespace's keys can ever share a prefix with
 //! another namespace's (a namespace that is a byte prefix of another still has a different
@@ -20,7 +27,7 @@
 //! key takes are not stored: they are derived from its range (see `crate::ns_state`), so they can
 //! never disagree with the entries.
 //!
-//! ## Chunked values (format 3)
+//! ## Chunked values (format 3, read only)
 //!
 //! A value longer than the store's chunk size `c` ([`chunk_size`]) is not stored in its record:
 //! the record's `seq` field has its top bit set ([`CHUNKED`]; a `seq` itself never exceeds

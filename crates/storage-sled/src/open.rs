@@ -4,22 +4,23 @@
 //! Every check that can refuse a path runs before sled touches it, so a refused open changes
 //! nothing on disk.
 //!
-//! ## Migrating format versions 1 and 2
+//! ## Migrating format versions 1, 2 and 3
 //!
-//! A version 2 store's records are version 3's inline records (see `crate::layout`), and a
-//! version 1 store's entries are version 2's, with its `order` and `meta` trees left over.
-//! Opening either runs three steps, each safe to interrupt, since every state a crash can leave
-//! opens and holds every entry:
+//! A version 3 store's records (inline and chunked) are read as they are by version 4 (see
+//! `crate::layout`), a version 2 store's records are version 3's inline records, and a version 1
+//! store's entries are version 2's, with its `order` and `meta` trees left over. Opening any of
+//! them runs three steps, each safe to interrupt, since every state a crash can leave opens and
+//! holds every entry:
 //!
-//! 1. the format record inside sled becomes 3 (flushed): from here on an older build refuses
-//!    the store (a version 2 build would misread chunked records, a version 1 build would write
-//!    without its order and usage records);
-//! 2. the format file becomes 3 (atomically: temporary file, fsync, rename);
+//! 1. the format record inside sled becomes 4 (flushed): from here on an older build refuses
+//!    the store (a version 3 or 2 build would misread records pointing into the value log, a
+//!    version 1 build would write without its order and usage records);
+//! 2. the format file becomes 4 (atomically: temporary file, fsync, rename);
 //! 3. version 1's leftover trees are dropped and the drop flushed. This step runs at every open
 //!    where they are still present, so an interrupted drop is finished by the next open.
 //!
 //! The record inside is always written before the file, so a record newer than the file (a crash
-//! between steps 1 and 2, here or in a version 2 build migrating from 1) is a store in the middle
+//! between steps 1 and 2, here or in an older build's own migration) is a store in the middle
 //! of its migration, and opens; a file newer than the record cannot arise from these steps and
 //! is refused.
 

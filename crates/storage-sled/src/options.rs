@@ -8,7 +8,8 @@
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Durability {
     /// **Durable on acknowledgement** (the default). A call returns `Ok` only after sled has
-    /// flushed its effect to the file (sled's `flush`: written and pushed to the device), so it
+    /// flushed its effect to the file (the value log's new bytes pushed to the device, then
+    /// sled's `flush`: written and pushed to the device), so it
     /// survives the death of the process (kill -9, a panic, an abort), as contract §6 requires.
     /// Concurrent writers share one flush (group commit), so the cost is one flush per group of
     /// writers rather than one per write. Against a power cut or an OS crash the promise is

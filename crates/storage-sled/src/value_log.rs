@@ -1,7 +1,8 @@
 //! The value log (format 4): values above the inline threshold live in append-only segment files
 //! beside sled's tree (`values/<id>.log` in the store's directory), read back with positioned
-//! reads, so they never enter sled's page cache. sled holds a [`Pointer`] per value (and an index
-//! entry, see `crate::layout`), written in the same batch as the record.
+//! reads, so they never enter sled's page cache. sled holds a [`Pointer`] per value in its record,
+//! and an index entry per value (see `crate::layout`, and `SledBackend::write_one` for the order
+//! they are written in).
 //!
 //! This module keeps the files and the accounting; the rules that make it safe live with the
 //! callers (`crate::backend`, `crate::compaction`):
