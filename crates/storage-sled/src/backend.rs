@@ -4,14 +4,16 @@ use crate::chunks;
 use crate::group_commit::GroupCommit;
 use crate::known_keys::{KnownKeys, Place};
 use crate::layout::{
-    after_prefix, chunk_range, chunk_size, entry_key, ns_prefix, split_entry_key, EntryRecord,
-    Header, Stored, CHUNK_SPACE,
+    after_prefix, chunk_key, chunk_range, chunk_size, decode_index, entry_key, index_key,
+    index_value, ns_prefix, split_entry_key, EntryRecord, Header, Pointer, Stored, CHUNK_SPACE,
+    INDEX_SPACE,
 };
 use crate::ns_state::{self, headers, NsState, NsStates};
 use crate::open::{self, sled_error, Registration};
 use crate::options::{Durability, SledOptions};
+use crate::value_log::{Indexed, ValueLog, ValueLogStats};
 use async_trait::async_trait;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use storage_core::{Backend, Error, Limits, Listing, Op, Result, Usage};
@@ -33,11 +35,11 @@ pub struct SledBackend {
     // Field order matters: sled's handles drop first, then the registration (so the path is
     // reopenable only once sled has let go of it), then the temporary directory.
     db: sled::Db,
-    entries: sled::Tree,
+    pub(crate) entries: sled::Tree,
     registration: Registration,
     _temporary: Option<tempfile::TempDir>,
     durability: Durability,
-    commit: GroupCommit,
+    pub(crate) commit: GroupCommit,
     /// Serialize each namespace's `apply`, `list`, `clear` and `drop_namespace`, so a listing is
     /// read at one instant, and guard the namespaces' in-memory states. `get` of an inline value
     /// needs none (one key is read atomically); `get` of a chunked value reads under it, so its
@@ -47,10 +49,16 @@ pub struct SledBackend {
     states_per_stripe: usize,
     /// The headers of recently written keys, so a write need not read them (see
     /// `crate::known_keys`); only ever set under the key's namespace's stripe.
-    known: KnownKeys,
-    /// Values above this many bytes are written in chunks of this size (chosen from the store's
-    /// log segment size; reads accept any).
-    chunk: usize,
+    pub(crate) known: KnownKeys,
+    /// Values above this many bytes go to the value log (format 3 wrote them in chunks of this
+    /// size, chosen from the store's log segment size; reads accept any chunk size).
+    inline_max: usize,
+    /// Tests only: write large values in chunks of `inline_max` bytes, as format 3 did.
+    write_chunks: bool,
+    /// The value log: where values above `inline_max` bytes are.
+    pub(crate) log: ValueLog,
+    /// Held by the one writer compacting the value log at a time (see `crate::compaction`).
+    pub(crate) compactor: Mutex<()>,
 }
 
 impl std::fmt::Debug for SledBackend {
@@ -59,6 +67,22 @@ impl std::fmt::Debug for SledBackend {
             .field("registration", &self.registration)
             .field("durability", &self.durability)
             .finish_non_exhaustive()
+    }
+}
+
+/// A batch being staged, with what it makes live and dead in the value log.
+#[derive(Default)]
+struct Staged {
+    batch: sled::Batch,
+    /// Values appended for this batch.
+    added: Vec<Pointer>,
+    /// Values the batch stops pointing to.
+    removed: Vec<Pointer>,
+}
+
+impl Staged {
+    fn appended(&self) -> u64 {
+        self.added.iter().map(|p| p.len).sum()
     }
 }
 
@@ -76,8 +100,8 @@ impl SledBackend {
     ///
     /// Fails, changing nothing, if `path` is not a store (a file, or a directory holding other
     /// things), records a format version this build cannot read, is already open in this
-    /// process, or is locked by another process. A store of format version 1 or 2 is migrated (see
-    /// the [crate docs](crate#on-disk-layout-format-version-3)).
+    /// process, or is locked by another process. A store of format version 1, 2 or 3 is
+    /// migrated (see the [crate docs](crate#on-disk-layout-format-version-4)).
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         Self::open_with(path, SledOptions::default())
     }
@@ -116,7 +140,15 @@ impl SledBackend {
         options: SledOptions,
         temporary: Option<tempfile::TempDir>,
     ) -> Result<Self> {
+        let log = ValueLog::open(
+            &opened.path,
+            options.value_log_segment_bytes,
+            &indexed(&opened.entries)?,
+        )?;
         Ok(Self {
+            log,
+            compactor: Mutex::new(()),
+            write_chunks: false,
             db: opened.db,
             entries: opened.entries,
             registration: opened.registration,
@@ -125,7 +157,7 @@ impl SledBackend {
             commit: GroupCommit::default(),
             stripes: (0..STRIPES).map(|_| Mutex::default()).collect(),
             states_per_stripe: STATES_PER_STRIPE,
-            chunk: chunk_size(opened.segment_size),
+            inline_max: chunk_size(opened.segment_size),
             known: KnownKeys::new(
                 KnownKeys::DEFAULT_MAX_KEYS,
                 KnownKeys::DEFAULT_MAX_KEY_BYTES,
@@ -145,7 +177,8 @@ impl SledBackend {
     /// chunk size did).
     #[cfg(test)]
     pub(crate) fn with_chunk_size(mut self, n: usize) -> Self {
-        self.chunk = n;
+        self.inline_max = n;
+        self.write_chunks = true;
         self
     }
 
@@ -166,7 +199,7 @@ impl SledBackend {
     /// The size of the chunks this store writes.
     #[cfg(test)]
     pub(crate) fn chunk_size(&self) -> usize {
-        self.chunk
+        self.inline_max
     }
 
     /// sled's entries tree itself (for tests that check what is stored).
@@ -196,6 +229,12 @@ impl SledBackend {
         self.make_durable(self.commit.latest())
     }
 
+    /// What the value log holds now: segment files, their size on disk, the bytes of the values
+    /// records point to, and segments waiting to be compacted.
+    pub fn value_log_stats(&self) -> ValueLogStats {
+        self.log.stats()
+    }
+
     /// How many flushes group commit has run since the store was opened: with many concurrent
     /// writers, fewer than the writes they acknowledged.
     pub fn flushes(&self) -> u64 {
@@ -216,7 +255,7 @@ impl SledBackend {
 
     /// sled failed inside a write: its memory may now hold part of the write, so the store stops
     /// (see [`SledBackend::check_healthy`]) and the caller learns why.
-    fn stop(&self, doing: &str, e: sled::Error) -> Error {
+    pub(crate) fn stop(&self, doing: &str, e: sled::Error) -> Error {
         let cause = format!("{doing}: {}", open::describe(&e));
         self.commit.fail(cause.clone());
         Error::Backend(format!(
@@ -224,9 +263,14 @@ impl SledBackend {
         ))
     }
 
-    fn make_durable(&self, generation: u64) -> Result<()> {
+    pub(crate) fn make_durable(&self, generation: u64) -> Result<()> {
         self.commit
             .wait_durable(generation, || {
+                // The value log's bytes first: a pointer sled makes durable never refers to
+                // bytes that are not.
+                self.log
+                    .sync()
+                    .map_err(|e| format!("cannot sync the value log: {e}"))?;
                 self.db.flush().map(drop).map_err(|e| open::describe(&e))
             })
             .map_err(|e| {
@@ -245,7 +289,7 @@ impl SledBackend {
         }
     }
 
-    fn stripe(&self, ns: &[u8]) -> MutexGuard<'_, NsStates> {
+    pub(crate) fn stripe(&self, ns: &[u8]) -> MutexGuard<'_, NsStates> {
         let i = ns_state::stripe_of(ns, STRIPES);
         // Nothing panics while holding a stripe, and states change only after sled accepted a
         // write, so a poisoned stripe still holds true states.
@@ -282,9 +326,10 @@ impl SledBackend {
 
     /// Applies `ops` to `ns` under its stripe: checks the limits against the in-memory usage,
     /// writes (one plain insert or remove for a single op on inline values, one atomic batch for
-    /// several ops or when chunks are written or removed), and only then updates the state and
-    /// the known headers.
-    fn write(&self, ns: &[u8], prefix: &[u8], ops: &[Op], limits: Limits) -> Result<Wrote> {
+    /// several ops or when a value goes to or leaves the value log or chunks), and only then
+    /// updates the state, the known headers and the value log's accounting. Returns what it did
+    /// and how many bytes it appended to the value log.
+    fn write(&self, ns: &[u8], prefix: &[u8], ops: &[Op], limits: Limits) -> Result<(Wrote, u64)> {
         let mut stripe = self.stripe(ns);
         let state = stripe.get_or_load(ns, self.states_per_stripe, || {
             self.scan_state(prefix, |e| self.stop("cannot read the namespace", e))
@@ -303,91 +348,258 @@ impl SledBackend {
                 return Err(refused(after));
             }
             let new = replacement(op, seq);
-            let old_chunks = old.map_or(0, |h| h.chunks);
-            let header = match new {
+            let (header, appended) = match new {
                 None if old.is_none() => {
                     self.known.set(&ekey, None, place);
-                    return Ok(Wrote::Nothing(after.usage));
+                    return Ok((Wrote::Nothing(after.usage), 0));
                 }
-                // Inline values, old and new: one plain insert or remove.
-                Some((seq, charge, value)) if old_chunks == 0 && value.len() <= self.chunk => {
-                    let record = EntryRecord::encode(seq, charge, value);
-                    self.entries
-                        .insert(&ekey, record)
-                        .map_err(|e| self.stop_writing(&[&ekey], e))?;
-                    Some(Header {
-                        seq,
-                        charge,
-                        chunks: 0,
-                    })
+                // No chunks involved: plain sled operations, in an order that keeps the value
+                // log's index a superset of the pointers (see `SledBackend::write_one`).
+                _ if old.is_none_or(|h| h.chunks == 0) && !self.write_chunks => {
+                    self.write_one(&ekey, old, new)?
                 }
-                None if old_chunks == 0 => {
-                    self.entries
-                        .remove(&ekey)
-                        .map_err(|e| self.stop_writing(&[&ekey], e))?;
-                    None
-                }
-                // Chunks written or removed: the record and its chunks in one atomic batch.
+                // Chunks of format 3 removed (or, in tests, written): the record and the chunks
+                // in one atomic batch.
                 _ => {
-                    let mut batch = sled::Batch::default();
-                    let header = chunks::stage(&mut batch, &ekey, old_chunks, new, self.chunk)?;
-                    self.entries
-                        .apply_batch(batch)
-                        .map_err(|e| self.stop_writing(&[&ekey], e))?;
-                    header
+                    let mut staged = Staged::default();
+                    let header = self.stage(&mut staged, &ekey, old, new);
+                    let appended = staged.appended();
+                    (self.apply_staged(staged, header, &[&ekey])?, appended)
                 }
             };
             self.known.set(&ekey, header, place);
             *state = after;
-            return Ok(Wrote::Changed(after.usage));
+            return Ok((Wrote::Changed(after.usage), appended));
         }
-        // Several ops: what each key holds as the batch goes (absent: as stored).
+        // Several ops: first what each leaves (absent: as stored), so nothing is appended to the
+        // value log for a batch the limits refuse.
         let mut pending: HashMap<Vec<u8>, Option<Header>> = HashMap::new();
-        let mut batch = sled::Batch::default();
-        let mut changed = false;
+        let mut stored: HashMap<Vec<u8>, Option<Header>> = HashMap::new();
+        let mut planned = Vec::with_capacity(ops.len());
         let mut after = before;
         for op in ops {
             let ekey = entry_key(prefix, op.key());
             let old = match pending.get(&ekey) {
                 Some(header) => *header,
-                None => self.header(&ekey)?.0,
+                None => {
+                    let header = self.header(&ekey)?.0;
+                    stored.insert(ekey.clone(), header);
+                    header
+                }
             };
             let (next, seq) = after.after(old.map(|h| (h.seq, h.charge)), op)?;
             after = next;
             let new = replacement(op, seq);
-            if new.is_none() && old.is_none() {
-                pending.insert(ekey, None);
-                continue;
-            }
-            // Each op removes the chunks of the version before it (on disk or earlier in the
-            // batch) beyond its own, so the batch leaves exactly the last version's chunks.
-            let old_chunks = old.map_or(0, |h| h.chunks);
-            let header = chunks::stage(&mut batch, &ekey, old_chunks, new, self.chunk)?;
-            pending.insert(ekey, header);
-            changed = true;
+            // What the key holds after this op, as far as the next op on it needs to know (the
+            // value log pointer is filled in when staging).
+            let placeholder = new.map(|(seq, charge, _)| Header {
+                seq,
+                charge,
+                chunks: 0,
+                logged: None,
+            });
+            pending.insert(ekey.clone(), placeholder);
+            planned.push((ekey, new));
         }
         if limits.refuses(before.usage, after.usage) {
             return Err(refused(after));
+        }
+        // Then stage them in order: each op removes what the version before it (on disk or
+        // earlier in the batch) left, so the batch leaves exactly the last version's.
+        pending.clear();
+        let mut staged = Staged::default();
+        let mut changed = false;
+        let mut result: Result<()> = Ok(());
+        for (ekey, new) in &planned {
+            let old = match pending.get(ekey) {
+                Some(header) => *header,
+                None => stored.get(ekey).copied().flatten(),
+            };
+            if new.is_none() && old.is_none() {
+                pending.insert(ekey.clone(), None);
+                continue;
+            }
+            match self.stage(&mut staged, ekey, old, *new) {
+                Ok(header) => {
+                    pending.insert(ekey.clone(), header);
+                    changed = true;
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        if let Err(e) = result {
+            self.log.abandon(&staged.added);
+            return Err(e);
         }
         if !changed {
             // Only deletes of absent keys: that they hold nothing is worth keeping.
             self.known
                 .set_all(pending.iter().map(|(ekey, h)| (ekey.as_slice(), *h)));
-            return Ok(Wrote::Nothing(after.usage));
+            return Ok((Wrote::Nothing(after.usage), 0));
         }
-        if let Err(e) = self.entries.apply_batch(batch) {
-            let ekeys: Vec<&[u8]> = pending.keys().map(Vec::as_slice).collect();
-            return Err(self.stop_writing(&ekeys, e));
-        }
+        let appended = staged.appended();
+        let ekeys: Vec<&[u8]> = pending.keys().map(Vec::as_slice).collect();
+        self.apply_staged(staged, Ok(None), &ekeys)?;
         self.known
             .set_all(pending.iter().map(|(ekey, h)| (ekey.as_slice(), *h)));
         *state = after;
-        Ok(Wrote::Changed(after.usage))
+        Ok((Wrote::Changed(after.usage), appended))
+    }
+
+    /// Replaces the entry `ekey`, whose stored header is `old` (inline, absent or in the value
+    /// log), by `new`, with plain sled operations rather than a batch, in this order: the new
+    /// value's index entry, then the record (one insert or remove: the atomic step that readers
+    /// and recovery see), then the removal of the old value's index entry. sled recovers a
+    /// prefix of its log, so after a crash every pointer still has its index entry, and at worst
+    /// an index entry is left that no record points to: counted live until the next open drops
+    /// it (see `indexed`), or until compaction finds it stale. Why not one batch: sled 0.34's
+    /// `apply_batch` rolls its log buffer before and after the batch, so a batch followed by a
+    /// flush costs about twice a plain insert followed by a flush (measured: `examples/
+    /// large_write_cost.rs`, 100 KiB: 677 µs against 362 µs for the value log's bytes plus a
+    /// small batch or insert and a flush). Returns the new header and the bytes appended.
+    fn write_one(
+        &self,
+        ekey: &[u8],
+        old: Option<Header>,
+        new: Option<(u64, u64, &[u8])>,
+    ) -> Result<(Option<Header>, u64)> {
+        let fail = |e| self.stop_writing(&[ekey], e);
+        let (header, added) = match new {
+            Some((seq, charge, value)) if value.len() > self.inline_max => {
+                let p = self.log.append(value).map_err(|e| self.stop_log(e))?;
+                let written = self
+                    .entries
+                    .insert(&index_key(&p)[..], index_value(p.len, ekey))
+                    .and_then(|_| {
+                        let record = EntryRecord::encode_logged(seq, charge, &p);
+                        self.entries.insert(ekey, record)
+                    });
+                if let Err(e) = written {
+                    self.log.abandon(&[p]);
+                    return Err(fail(e));
+                }
+                let header = Header {
+                    seq,
+                    charge,
+                    chunks: 0,
+                    logged: Some(p),
+                };
+                (Some(header), Some(p))
+            }
+            Some((seq, charge, value)) => {
+                let record = EntryRecord::encode(seq, charge, value);
+                self.entries.insert(ekey, record).map_err(fail)?;
+                let header = Header {
+                    seq,
+                    charge,
+                    chunks: 0,
+                    logged: None,
+                };
+                (Some(header), None)
+            }
+            None => {
+                self.entries.remove(ekey).map_err(fail)?;
+                (None, None)
+            }
+        };
+        let gone = old.and_then(|h| h.logged);
+        if let Some(p) = gone {
+            if let Err(e) = self.entries.remove(&index_key(&p)[..]) {
+                self.log.committed(added.as_slice(), &[]);
+                return Err(fail(e));
+            }
+        }
+        self.log.committed(added.as_slice(), gone.as_slice());
+        Ok((header, added.map_or(0, |p| p.len)))
+    }
+
+    /// Adds to `staged` the writes that replace the entry `ekey`, whose stored header is `old`
+    /// (`None`: absent), by `new` (`(seq, charge, value)`; `None` removes it): a value above the
+    /// inline threshold is appended to the value log first. Returns the new header.
+    fn stage(
+        &self,
+        staged: &mut Staged,
+        ekey: &[u8],
+        old: Option<Header>,
+        new: Option<(u64, u64, &[u8])>,
+    ) -> Result<Option<Header>> {
+        if let Some(p) = old.and_then(|h| h.logged) {
+            staged.batch.remove(&index_key(&p)[..]);
+            staged.removed.push(p);
+        }
+        let old_chunks = old.map_or(0, |h| h.chunks);
+        match new {
+            Some((seq, charge, value)) if value.len() > self.inline_max && !self.write_chunks => {
+                let p = self.log.append(value).map_err(|e| self.stop_log(e))?;
+                staged.added.push(p);
+                staged
+                    .batch
+                    .insert(ekey, EntryRecord::encode_logged(seq, charge, &p));
+                staged
+                    .batch
+                    .insert(&index_key(&p)[..], index_value(p.len, ekey));
+                for i in 0..old_chunks {
+                    staged.batch.remove(chunk_key(ekey, i));
+                }
+                Ok(Some(Header {
+                    seq,
+                    charge,
+                    chunks: 0,
+                    logged: Some(p),
+                }))
+            }
+            _ => chunks::stage(&mut staged.batch, ekey, old_chunks, new, self.inline_max),
+        }
+    }
+
+    /// Applies a staged batch (`header`: what staging returned, passed through), then records
+    /// in the value log what became live and dead. If staging or sled failed, what was appended
+    /// is abandoned (dead bytes) and the error returned.
+    fn apply_staged(
+        &self,
+        staged: Staged,
+        header: Result<Option<Header>>,
+        ekeys: &[&[u8]],
+    ) -> Result<Option<Header>> {
+        let Staged {
+            batch,
+            added,
+            removed,
+        } = staged;
+        let header = match header {
+            Ok(header) => header,
+            Err(e) => {
+                self.log.abandon(&added);
+                return Err(e);
+            }
+        };
+        if let Err(e) = self.entries.apply_batch(batch) {
+            self.log.abandon(&added);
+            return Err(self.stop_writing(ekeys, e));
+        }
+        self.log.committed(&added, &removed);
+        Ok(header)
+    }
+
+    /// The value log failed to take a value: as with sled failing, the store stops (the disk is
+    /// failing; nothing of the write is readable, its appended bytes are dead).
+    pub(crate) fn stop_log(&self, e: Error) -> Error {
+        let cause = match e {
+            Error::Backend(cause) => cause,
+            other => other.to_string(),
+        };
+        self.commit.fail(cause.clone());
+        Error::Backend(format!(
+            "{cause}; the store refuses further calls until it is reopened"
+        ))
     }
 
     /// sled failed writing the entries `ekeys`: forget what was known of them (sled's memory
     /// may hold part of the write) and stop the store.
-    fn stop_writing(&self, ekeys: &[&[u8]], e: sled::Error) -> Error {
+    pub(crate) fn stop_writing(&self, ekeys: &[&[u8]], e: sled::Error) -> Error {
         self.known.forget(ekeys.iter().copied());
         self.stop("cannot write", e)
     }
@@ -406,10 +618,17 @@ impl SledBackend {
             let mut stripe = self.stripe(ns);
             let mut batch = sled::Batch::default();
             let mut records = Vec::new();
+            let mut removed = Vec::new();
             let mut any = false;
             let chunks = chunk_range(&prefix);
-            for key in self.entries.scan_prefix(&prefix).keys() {
-                let key = key.map_err(|e| sled_error("cannot list keys", e))?;
+            for item in self.entries.scan_prefix(&prefix) {
+                let (key, record) = item.map_err(|e| sled_error("cannot list keys", e))?;
+                // A value in the value log takes its index entry with it (a damaged record has
+                // none this can find; its segment's bytes then stay until compaction).
+                if let Ok((_, _, Stored::Logged(p))) = EntryRecord::decode(&record) {
+                    batch.remove(&index_key(&p)[..]);
+                    removed.push(p);
+                }
                 batch.remove(key.clone());
                 records.push(key);
             }
@@ -424,6 +643,7 @@ impl SledBackend {
                 self.entries
                     .apply_batch(batch)
                     .map_err(|e| self.stop("cannot clear the namespace", e))?;
+                self.log.committed(&[], &removed);
             }
             // An empty namespace needs no state: it is rebuilt (empty) on next use.
             stripe.forget(ns);
@@ -431,9 +651,51 @@ impl SledBackend {
         });
         if wrote? {
             self.acknowledge(generation)?;
+            self.compact_some(0);
         }
         Ok(())
     }
+}
+
+/// What the value log's index says of each segment: its live bytes and where its last value
+/// ends. Each index entry is checked against its record: an entry no record points to (left by
+/// a crash in the middle of a write, see `SledBackend::write_one`, or damaged) is removed, so
+/// live bytes are exact after every open. Costs one sled `get` per value in the log.
+fn indexed(entries: &sled::Tree) -> Result<BTreeMap<u64, Indexed>> {
+    let read = |e| sled_error("cannot read the value log index", e);
+    let mut out: BTreeMap<u64, Indexed> = BTreeMap::new();
+    let mut stale = Vec::new();
+    for item in entries.scan_prefix(INDEX_SPACE) {
+        let (key, value) = item.map_err(read)?;
+        let live = match decode_index(&key, &value) {
+            Ok((segment, offset, len, ekey)) => match entries.get(ekey).map_err(read)? {
+                Some(record) => match EntryRecord::decode(&record) {
+                    Ok((_, _, Stored::Logged(p)))
+                        if p.segment == segment && p.offset == offset && p.len == len =>
+                    {
+                        Some((segment, p))
+                    }
+                    _ => None,
+                },
+                None => None,
+            },
+            Err(_) => None,
+        };
+        match live {
+            Some((segment, p)) => {
+                let seg = out.entry(segment).or_default();
+                seg.live = seg.live.saturating_add(p.len);
+                seg.end = seg.end.max(p.end());
+            }
+            None => stale.push(key),
+        }
+    }
+    for key in stale {
+        entries
+            .remove(key)
+            .map_err(|e| sled_error("cannot repair the value log index", e))?;
+    }
+    Ok(out)
 }
 
 /// What `op` stores, given the `seq` its state change placed it at: `(seq, charge, value)` for
@@ -451,18 +713,49 @@ impl Backend for SledBackend {
         self.check_healthy()?;
         let ekey = entry_key(&ns_prefix(ns)?, key);
         let read = |e| sled_error("cannot read the entry", e);
-        let Some(record) = self.entries.get(&ekey).map_err(read)? else {
+        let Some(mut record) = self.entries.get(&ekey).map_err(read)? else {
             return Ok(None);
         };
-        if let (_, _, Stored::Inline(value)) = EntryRecord::decode(&record)? {
-            return Ok(Some(value.to_vec()));
+        // A value in the value log is read without any lock: its bytes never change, and a
+        // segment is deleted only after compaction moved every value out of it, so a pointer
+        // into a deleted segment means the record now points elsewhere: read it again.
+        let mut gone = None;
+        loop {
+            match EntryRecord::decode(&record)? {
+                (_, _, Stored::Inline(value)) => return Ok(Some(value.to_vec())),
+                (_, _, Stored::Logged(p)) => match self.log.file(p.segment) {
+                    Some(file) => return ValueLog::read(&file, &p, true).map(Some),
+                    None if gone == Some(p) => {
+                        return Err(Error::Corrupt(format!(
+                            "value log segment {:016x} is missing",
+                            p.segment
+                        )))
+                    }
+                    None => gone = Some(p),
+                },
+                (_, _, Stored::Chunked { .. }) => break,
+            }
+            match self.entries.get(&ekey).map_err(read)? {
+                Some(again) => record = again,
+                None => return Ok(None),
+            }
         }
         // A chunked value: read its record again and its chunks under the namespace's stripe,
         // which every write of the namespace holds, so they are all of one write.
         let _stripe = self.stripe(ns);
-        match self.entries.get(&ekey).map_err(read)? {
-            Some(record) => chunks::read_value(&self.entries, &ekey, &record, read).map(Some),
-            None => Ok(None),
+        let Some(record) = self.entries.get(&ekey).map_err(read)? else {
+            return Ok(None);
+        };
+        match EntryRecord::decode(&record)? {
+            // Overwritten since: with the stripe held, nothing moves it, so its segment exists.
+            (_, _, Stored::Logged(p)) => match self.log.file(p.segment) {
+                Some(file) => ValueLog::read(&file, &p, true).map(Some),
+                None => Err(Error::Corrupt(format!(
+                    "value log segment {:016x} is missing",
+                    p.segment
+                ))),
+            },
+            _ => chunks::read_value(&self.entries, &ekey, &record, read).map(Some),
         }
     }
 
@@ -471,9 +764,12 @@ impl Backend for SledBackend {
         let prefix = ns_prefix(ns)?;
         let (outcome, generation) = self.commit.commit(|| self.write(ns, &prefix, ops, limits));
         match outcome? {
-            Wrote::Nothing(usage) => Ok(usage),
-            Wrote::Changed(usage) => {
+            (Wrote::Nothing(usage), _) => Ok(usage),
+            (Wrote::Changed(usage), appended) => {
                 self.acknowledge(generation)?;
+                // Reclaim at least twice what this write appended, so compaction keeps up with
+                // any rate of overwrites (see `crate::compaction`).
+                self.compact_some(appended);
                 Ok(usage)
             }
         }
@@ -578,6 +874,67 @@ mod tests {
             .expect("temporary store")
             .with_states_per_stripe(1)
         });
+    }
+
+    #[test]
+    fn a_durable_write_syncs_the_value_log_before_it_is_acknowledged() {
+        // (mode, whether appended bytes are still unsynced when the write returns)
+        for (durability, unsynced) in [(Durability::Durable, false), (Durability::Buffered, true)] {
+            let s = SledBackend::temporary_with(SledOptions {
+                durability,
+                ..SledOptions::default()
+            })
+            .unwrap();
+            let large = Op::Put {
+                key: b"k".to_vec(),
+                value: vec![1; 10_000],
+                charge: 1,
+            };
+            block_on(s.apply(b"ns", &[large], Limits::NONE)).unwrap();
+            assert_eq!(s.log.unsynced(), unsynced, "{durability:?}");
+            // `flush` (group commit's flush) syncs the value log too.
+            s.flush().unwrap();
+            assert!(!s.log.unsynced(), "{durability:?}");
+        }
+    }
+
+    #[test]
+    fn index_entries_no_record_points_to_are_dropped_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store");
+        let buffered = || SledOptions {
+            durability: Durability::Buffered,
+            ..SledOptions::default()
+        };
+        let prefix = ns_prefix(b"ns").unwrap();
+        {
+            let s = SledBackend::open_with(&path, buffered()).unwrap();
+            let large = Op::Put {
+                key: b"k".to_vec(),
+                value: vec![1; 10_000],
+                charge: 1,
+            };
+            block_on(s.apply(b"ns", &[large], Limits::NONE)).unwrap();
+            // What a crash between a write's index entry and its record leaves: an entry for
+            // bytes the record does not point to, and one for a key with no record.
+            for (offset, len, key) in [(20_000, 5000, &b"k"[..]), (30_000, 7000, b"gone")] {
+                let p = Pointer {
+                    segment: 0,
+                    offset,
+                    len,
+                    crc: 0,
+                };
+                let ekey = entry_key(&prefix, key);
+                s.raw_entries()
+                    .insert(&index_key(&p)[..], index_value(len, &ekey))
+                    .unwrap();
+            }
+            s.flush().unwrap();
+        }
+        let s = SledBackend::open_with(&path, buffered()).unwrap();
+        assert_eq!(s.value_log_stats().live_bytes, 10_000);
+        assert_eq!(s.raw_entries().scan_prefix(INDEX_SPACE).count(), 1);
+        assert_eq!(block_on(s.get(b"ns", b"k")).unwrap(), Some(vec![1; 10_000]));
     }
 
     #[test]

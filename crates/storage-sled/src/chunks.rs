@@ -1,5 +1,7 @@
-//! Values stored in chunks (format 3, see `crate::layout`): writing an entry with its chunks in
-//! one sled batch, and reading a chunked value back whole.
+//! Values stored in chunks (format 3, see `crate::layout`): reading a chunked value back whole,
+//! and staging the batch that replaces an entry (removing its old chunks). Format 4 writes large
+//! values to the value log instead; only tests still write chunks here (as a format 3 build did,
+//! to check that such values are read and replaced exactly).
 //!
 //! Atomicity: an entry's record, its new chunks and the removal of the chunks its old value had
 //! beyond the new count all go in one `apply_batch`, so a crash leaves the old value or the new
@@ -41,6 +43,7 @@ pub(crate) fn stage(
                 seq,
                 charge,
                 chunks,
+                logged: None,
             })
         }
         None => {
@@ -73,6 +76,11 @@ pub(crate) fn read_value(
     let (len, chunks) = match EntryRecord::decode(record)?.2 {
         Stored::Inline(value) => return Ok(value.to_vec()),
         Stored::Chunked { len, chunks } => (len, chunks),
+        Stored::Logged(_) => {
+            return Err(Error::Corrupt(
+                "a value log record where a chunked one was read".into(),
+            ))
+        }
     };
     let read = |i: u32| match entries.get(chunk_key(ekey, i)).map_err(&sled_error)? {
         Some(chunk) => Ok(chunk),
@@ -159,7 +167,7 @@ mod tests {
             Store { backend, dir }
         }
 
-        /// Closes and reopens the store.
+        /// Closes and reopens the store (writing chunks again, as a format 3 build).
         fn reopen(self) -> Store {
             let Store { backend, dir } = self;
             drop(backend);
@@ -179,15 +187,20 @@ mod tests {
         }
     }
 
+    /// Opens the store as a format 3 build would write it: large values in chunks of the size
+    /// its segment size gives (format 4 writes them to the value log instead; these tests keep
+    /// checking that chunks written by format 3 are read and replaced exactly).
     fn open(path: &Path) -> SledBackend {
-        SledBackend::open_with(
+        let backend = SledBackend::open_with(
             path,
             SledOptions {
                 durability: Durability::Buffered,
                 ..SledOptions::default()
             },
         )
-        .unwrap()
+        .unwrap();
+        let chunk = backend.chunk_size();
+        backend.with_chunk_size(chunk)
     }
 
     /// sled's I/O jobs hold its file lock a moment after its handles are dropped.

@@ -235,6 +235,7 @@ mod tests {
             seq,
             charge: seq * 10,
             chunks: 0,
+            logged: None,
         })
     }
 

@@ -1,4 +1,4 @@
-//! The on-disk layout (format version 3): how namespaces and entries are laid out in sled, and
+//! The on-disk layout (format version 4): how namespaces and entries are laid out in sled, and
 //! how each record is encoded and (defensively) decoded.
 //!
 //! One tree holds everything:
@@ -6,8 +6,15 @@
 //! | tree      | key                                | value                                             |
 //! |-----------|------------------------------------|---------------------------------------------------|
 //! | `entries` | `prefix(ns) ‖ key`                 | `seq: u64 BE ‖ charge: u64 BE ‖ value bytes`      |
-//! | `entries` | `prefix(ns) ‖ key` (chunked value) | `seq \| 1<<63: u64 BE ‖ charge ‖ len: u64 BE ‖ n: u32 BE` |
-//! | `entries` | `FF FF FF FF ‖ prefix(ns) ‖ key ‖ i: u32 BE` | chunk `i` of the value: its bytes `c·i ..` (`c` the chunk size) |
+//! | `entries` | `prefix(ns) ‖ key` (value in the log) | `seq \| 1<<63 ‖ charge ‖ len: u64 ‖ 0: u32 ‖ segment: u64 ‖ offset: u64 ‖ crc32: u32` ([`LOGGED_RECORD`] bytes) |
+//! | `entries` | `FF×8 ‖ segment: u64 BE ‖ offset: u64 BE` | `len: u64 BE ‖ prefix(ns) ‖ key`: the value log's index ([`INDEX_SPACE`]) |
+//! | `entries` | `prefix(ns) ‖ key` (format 3 chunked value) | `seq \| 1<<63: u64 BE ‖ charge ‖ len: u64 BE ‖ n: u32 BE` (`n ≥ 2`) |
+//! | `entries` | `FF FF FF FF ‖ prefix(ns) ‖ key ‖ i: u32 BE` | chunk `i` of a format 3 value: its bytes `c·i ..` (`c` the chunk size) |
+//!
+//! A record with the top bit of `seq` set holds no value: a chunk count of 0 marks a value in the
+//! value log (a [`Pointer`]), a count of 2 or more a format 3 value in chunks. Format 4 writes
+//! values above [`chunk_size`] bytes (4096) to the value log and no chunks; it reads and replaces
+//! chunked values (a write over one or a clear removes its chunks).
 //!
 //! `prefix(ns)` is `len(ns): u32 BE ‖ ns`, so no namespace's keys can ever share a prefix with
 //! another namespace's (a namespace that is a byte prefix of another still has a different
@@ -20,7 +27,7 @@
 //! key takes are not stored: they are derived from its range (see `crate::ns_state`), so they can
 //! never disagree with the entries.
 //!
-//! ## Chunked values (format 3)
+//! ## Chunked values (format 3, read only)
 //!
 //! A value longer than the store's chunk size `c` ([`chunk_size`]) is not stored in its record:
 //! the record's `seq` field has its top bit set ([`CHUNKED`]; a `seq` itself never exceeds
@@ -119,6 +126,9 @@ pub(crate) const CHUNKED: u64 = 1 << 63;
 /// The largest `seq` a record can hold (the bit above marks chunked values).
 pub(crate) const MAX_SEQ: u64 = CHUNKED - 1;
 
+/// The length of a record whose value is in the value log.
+pub(crate) const LOGGED_RECORD: usize = 48;
+
 /// The prefix every record of `ns` starts with in `entries`; a namespace of `u32::MAX` bytes or
 /// more is [`Error::InvalidParam`] (its prefix would enter the chunk space).
 pub(crate) fn ns_prefix(ns: &[u8]) -> Result<Vec<u8>> {
@@ -200,8 +210,74 @@ pub(crate) struct Header {
     pub seq: u64,
     /// What it counts toward usage.
     pub charge: u64,
-    /// How many chunks hold its value (0: the value is inline).
+    /// How many chunks hold its value (0: the value is inline or in the value log).
     pub chunks: u32,
+    /// Where its value is in the value log, if it is there.
+    pub logged: Option<Pointer>,
+}
+
+/// Where a value is in the value log (format 4): `len` bytes at `offset` of segment `segment`,
+/// whose CRC-32 is `crc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Pointer {
+    /// The segment's number (its file is `values/<segment as 16 hex digits>.log`).
+    pub segment: u64,
+    /// Where the value starts in the segment.
+    pub offset: u64,
+    /// The value's length.
+    pub len: u64,
+    /// CRC-32 (IEEE) of the value's bytes.
+    pub crc: u32,
+}
+
+impl Pointer {
+    /// Where the value ends in its segment (saturating: a damaged pointer never overflows).
+    pub(crate) fn end(&self) -> u64 {
+        self.offset.saturating_add(self.len)
+    }
+}
+
+/// The first bytes of every key of the value log's index: no chunk key starts so (a chunk key's
+/// next four bytes are a namespace's length, below `u32::MAX`), and no namespace prefix does.
+pub(crate) const INDEX_SPACE: [u8; 8] = [0xff; 8];
+
+/// Key of the index entry of the value at `p`: `INDEX_SPACE ‖ segment ‖ offset` (big-endian),
+/// so a segment's values are one contiguous range, in the order they were written.
+pub(crate) fn index_key(p: &Pointer) -> [u8; 24] {
+    let mut out = [0u8; 24];
+    out[..8].copy_from_slice(&INDEX_SPACE);
+    out[8..16].copy_from_slice(&p.segment.to_be_bytes());
+    out[16..].copy_from_slice(&p.offset.to_be_bytes());
+    out
+}
+
+/// The prefix of the index keys of segment `segment`'s values.
+pub(crate) fn index_range(segment: u64) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    out[..8].copy_from_slice(&INDEX_SPACE);
+    out[8..].copy_from_slice(&segment.to_be_bytes());
+    out
+}
+
+/// The value of an index entry: `len ‖ entry key` (the length counts the segment's live bytes
+/// at open; the entry key finds the record a relocation must rewrite).
+pub(crate) fn index_value(len: u64, ekey: &[u8]) -> Vec<u8> {
+    [&len.to_be_bytes()[..], ekey].concat()
+}
+
+/// An index entry's segment, offset, value length and entry key; damaged bytes give
+/// [`Error::Corrupt`].
+pub(crate) fn decode_index<'a>(key: &[u8], value: &'a [u8]) -> Result<(u64, u64, u64, &'a [u8])> {
+    let damaged = || corrupt("value log index", key.len() + value.len());
+    if key.len() != 24 || !key.starts_with(&INDEX_SPACE) {
+        return Err(damaged());
+    }
+    let (segment, offset) = (
+        take_u64(&key[8..], "index")?.0,
+        take_u64(&key[16..], "index")?.0,
+    );
+    let (len, ekey) = take_u64(value, "value log index")?;
+    Ok((segment, offset, len, ekey))
 }
 
 /// Where a record's value is.
@@ -216,6 +292,8 @@ pub(crate) enum Stored<'a> {
         /// How many chunks hold it.
         chunks: u32,
     },
+    /// In the value log.
+    Logged(Pointer),
 }
 
 /// A stored entry: `seq ‖ charge ‖ value`, or `seq | CHUNKED ‖ charge ‖ len ‖ n` (see the
@@ -244,6 +322,20 @@ impl EntryRecord {
         out
     }
 
+    /// The stored form of an entry whose value is in the value log at `p`.
+    pub(crate) fn encode_logged(seq: u64, charge: u64, p: &Pointer) -> Vec<u8> {
+        debug_assert!(seq <= MAX_SEQ);
+        let mut out = Vec::with_capacity(LOGGED_RECORD);
+        out.extend_from_slice(&(seq | CHUNKED).to_be_bytes());
+        out.extend_from_slice(&charge.to_be_bytes());
+        out.extend_from_slice(&p.len.to_be_bytes());
+        out.extend_from_slice(&0u32.to_be_bytes());
+        out.extend_from_slice(&p.segment.to_be_bytes());
+        out.extend_from_slice(&p.offset.to_be_bytes());
+        out.extend_from_slice(&p.crc.to_be_bytes());
+        out
+    }
+
     /// The sequence and charge of a stored entry, reading nothing else (the scans that rebuild
     /// usage need no more); damaged bytes give [`Error::Corrupt`], never a panic.
     pub(crate) fn decode_seq_charge(bytes: &[u8]) -> Result<(u64, u64)> {
@@ -255,14 +347,16 @@ impl EntryRecord {
     /// The header of a stored entry; damaged bytes give [`Error::Corrupt`].
     pub(crate) fn decode_header(bytes: &[u8]) -> Result<Header> {
         let (seq, charge, stored) = Self::decode(bytes)?;
-        let chunks = match stored {
-            Stored::Inline(_) => 0,
-            Stored::Chunked { chunks, .. } => chunks,
+        let (chunks, logged) = match stored {
+            Stored::Inline(_) => (0, None),
+            Stored::Chunked { chunks, .. } => (chunks, None),
+            Stored::Logged(p) => (0, Some(p)),
         };
         Ok(Header {
             seq,
             charge,
             chunks,
+            logged,
         })
     }
 
@@ -279,6 +373,24 @@ impl EntryRecord {
         let (len, tail) = take_u64(rest, "chunked entry")?;
         let chunks = match tail {
             [a, b, c, d] => u32::from_be_bytes([*a, *b, *c, *d]),
+            // A count of 0 marks a value in the value log: its place and checksum follow.
+            [0, 0, 0, 0, place @ ..] if place.len() == 20 => {
+                let (segment, place) = take_u64(place, "logged entry")?;
+                let (offset, crc) = take_u64(place, "logged entry")?;
+                let crc = u32::from_be_bytes([crc[0], crc[1], crc[2], crc[3]]);
+                if usize::try_from(len).is_err() || offset.checked_add(len).is_none() {
+                    return Err(Error::Corrupt(format!(
+                        "sled logged entry record says {len} bytes at {offset}"
+                    )));
+                }
+                let p = Pointer {
+                    segment,
+                    offset,
+                    len,
+                    crc,
+                };
+                return Ok((raw_seq & MAX_SEQ, charge, Stored::Logged(p)));
+            }
             _ => return Err(corrupt("chunked entry", bytes.len())),
         };
         // Whatever chunk size wrote it, a chunked value has at least two chunks (a value that

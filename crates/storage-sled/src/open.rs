@@ -4,27 +4,28 @@
 //! Every check that can refuse a path runs before sled touches it, so a refused open changes
 //! nothing on disk.
 //!
-//! ## Migrating format versions 1 and 2
+//! ## Migrating format versions 1, 2 and 3
 //!
-//! A version 2 store's records are version 3's inline records (see `crate::layout`), and a
-//! version 1 store's entries are version 2's, with its `order` and `meta` trees left over.
-//! Opening either runs three steps, each safe to interrupt, since every state a crash can leave
-//! opens and holds every entry:
+//! A version 3 store's records (inline and chunked) are read as they are by version 4 (see
+//! `crate::layout`), a version 2 store's records are version 3's inline records, and a version 1
+//! store's entries are version 2's, with its `order` and `meta` trees left over. Opening any of
+//! them runs three steps, each safe to interrupt, since every state a crash can leave opens and
+//! holds every entry:
 //!
-//! 1. the format record inside sled becomes 3 (flushed): from here on an older build refuses
-//!    the store (a version 2 build would misread chunked records, a version 1 build would write
-//!    without its order and usage records);
-//! 2. the format file becomes 3 (atomically: temporary file, fsync, rename);
+//! 1. the format record inside sled becomes 4 (flushed): from here on an older build refuses
+//!    the store (a version 3 or 2 build would misread records pointing into the value log, a
+//!    version 1 build would write without its order and usage records);
+//! 2. the format file becomes 4 (atomically: temporary file, fsync, rename);
 //! 3. version 1's leftover trees are dropped and the drop flushed. This step runs at every open
 //!    where they are still present, so an interrupted drop is finished by the next open.
 //!
 //! The record inside is always written before the file, so a record newer than the file (a crash
-//! between steps 1 and 2, here or in a version 2 build migrating from 1) is a store in the middle
+//! between steps 1 and 2, here or in an older build's own migration) is a store in the middle
 //! of its migration, and opens; a file newer than the record cannot arise from these steps and
 //! is refused.
 
 use crate::layout::{ENTRIES, FORMAT_KEY, LEGACY_TREES};
-use crate::options::SledOptions;
+use crate::options::{Durability, SledOptions};
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Write};
@@ -37,10 +38,10 @@ use std::time::{Duration, Instant};
 use storage_core::{Error, Result};
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The older format versions this build opens, migrating them to [`FORMAT_VERSION`].
-const MIGRATES_FROM: [u32; 2] = [1, 2];
+const MIGRATES_FROM: [u32; 3] = [1, 2, 3];
 
 /// Name of the format record file in a store's directory.
 pub const FORMAT_FILE: &str = "MPSTORE_FORMAT";
@@ -129,6 +130,8 @@ fn wait_for_sled_to_let_go(store: &Path) {
 pub(crate) struct Opened {
     pub db: sled::Db,
     pub entries: sled::Tree,
+    /// The store's directory.
+    pub path: PathBuf,
     /// The size of the store's log segments (it sets the chunk size writes use).
     pub segment_size: usize,
     /// Must be dropped after the handles above (it is, being the struct's field after them in
@@ -141,6 +144,11 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
     if options.cache_capacity_bytes == 0 {
         return Err(Error::InvalidParam(
             "SledOptions::cache_capacity_bytes must be at least 1".into(),
+        ));
+    }
+    if options.value_log_segment_bytes == 0 {
+        return Err(Error::InvalidParam(
+            "SledOptions::value_log_segment_bytes must be at least 1".into(),
         ));
     }
     if options.flush_every_ms == 0 {
@@ -172,7 +180,12 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
         .path(path)
         .segment_size(segment_size)
         .cache_capacity(options.cache_capacity_bytes)
-        .flush_every_ms(Some(options.flush_every_ms))
+        // Durable mode flushes every write itself, value log first; a background flush could
+        // make a pointer durable before the value log's bytes (see the crate docs, *Power cuts*).
+        .flush_every_ms(match options.durability {
+            Durability::Durable => None,
+            Durability::Buffered => Some(options.flush_every_ms),
+        })
         .mode(sled::Mode::LowSpace)
         .open()
         .map_err(|e| match e {
@@ -198,6 +211,7 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
     Ok(Opened {
         entries,
         db,
+        path: path.to_path_buf(),
         segment_size,
         registration,
     })

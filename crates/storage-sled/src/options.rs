@@ -8,7 +8,8 @@
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Durability {
     /// **Durable on acknowledgement** (the default). A call returns `Ok` only after sled has
-    /// flushed its effect to the file (sled's `flush`: written and pushed to the device), so it
+    /// flushed its effect to the file (the value log's new bytes pushed to the device, then
+    /// sled's `flush`: written and pushed to the device), so it
     /// survives the death of the process (kill -9, a panic, an abort), as contract §6 requires.
     /// Concurrent writers share one flush (group commit), so the cost is one flush per group of
     /// writers rather than one per write. Against a power cut or an OS crash the promise is
@@ -39,9 +40,15 @@ pub struct SledOptions {
     /// far too much for a store embedded in a host app).
     pub cache_capacity_bytes: u64,
     /// In [`Durability::Buffered`] mode, how often sled writes buffered writes out, in
-    /// milliseconds; also the background flush interval in durable mode, where it matters only
-    /// for the speed of recovery. At least 1.
+    /// milliseconds (durable mode flushes every write itself and runs no background flush). At
+    /// least 1.
     pub flush_every_ms: u64,
+    /// The size of the value log's segment files (values above 4096 bytes live in the value
+    /// log, see the [crate docs](crate#value-log)), in bytes;
+    /// [`SledOptions::DEFAULT_VALUE_LOG_SEGMENT_BYTES`] by default. A value larger than this gets
+    /// a segment of its own size. Smaller segments are compacted sooner and in smaller steps
+    /// (tests use tiny ones); larger ones mean fewer files. At least 1.
+    pub value_log_segment_bytes: u64,
 }
 
 impl SledOptions {
@@ -49,6 +56,8 @@ impl SledOptions {
     pub const DEFAULT_CACHE_CAPACITY_BYTES: u64 = 32 * 1024 * 1024;
     /// The default background flush interval: 500 ms (sled's own default).
     pub const DEFAULT_FLUSH_EVERY_MS: u64 = 500;
+    /// The default value log segment size: 32 MiB.
+    pub const DEFAULT_VALUE_LOG_SEGMENT_BYTES: u64 = 32 << 20;
 }
 
 impl Default for SledOptions {
@@ -57,6 +66,7 @@ impl Default for SledOptions {
             durability: Durability::Durable,
             cache_capacity_bytes: Self::DEFAULT_CACHE_CAPACITY_BYTES,
             flush_every_ms: Self::DEFAULT_FLUSH_EVERY_MS,
+            value_log_segment_bytes: Self::DEFAULT_VALUE_LOG_SEGMENT_BYTES,
         }
     }
 }

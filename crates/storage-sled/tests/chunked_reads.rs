@@ -1,5 +1,6 @@
-//! Values above the chunk threshold are stored in several sled records (see the crate docs):
-//! readers racing writers of the same key must still only ever see one written value, whole.
+//! Values above 4096 bytes are stored in the value log, behind a pointer in their record (see the
+//! crate docs): readers racing writers of the same key, and the compaction those writers run,
+//! must still only ever see one written value, whole.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use storage_core::{block_on, Backend, Limits, Op};

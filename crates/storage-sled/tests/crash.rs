@@ -4,9 +4,10 @@
 //! The child (this binary, re-executed with [`CHILD_DIR`] set) runs [`THREADS`] writer threads,
 //! each owning two namespaces whose bytes are prefixes of other threads' (isolation under
 //! crashes). Each thread runs a deterministic sequence of steps generated from the cycle's seed
-//! (single puts and deletes, batches of 2 to 6 ops, clears; values up to 40 KB, one in ten
-//! between 4 KB and 40 KB, around and above the 4096-byte threshold past which a value is stored
-//! in chunks, whose record and chunks must come back together or not at all) against small
+//! (single puts and deletes, batches of 2 to 6 ops, clears; values up to 120 KB, one in ten
+//! between 4 KB and 40 KB and one in twenty between 60 KB and 120 KB, around and above the
+//! 4096-byte threshold past which a value goes to the value log, whose bytes and pointer must
+//! come back together or not at all) against small
 //! quotas that refuse writes constantly, and prints `ACK <thread> <step> ok|refused` after each
 //! call returns.
 //!
@@ -18,6 +19,11 @@
 //! charges, and the same outcome (stored or refused by the limits) for every acknowledged step.
 //! Every fifth cycle runs the child in buffered mode, where any prefix `0..=m + 1` of a thread's
 //! steps is allowed, but nothing torn or half-applied.
+//!
+//! The child's value log has tiny segments (64 KiB), so segments are sealed and compacted (values
+//! moved, files deleted) all the time, and kills land in the middle of that too. After each
+//! reopen the value log must count as live exactly the model's large values (orphan bytes and
+//! segments of a crash are not live), and the directory must hold only segments that count.
 //!
 //! The store is kept across cycles, so each cycle also recovers the previous crash's store.
 //! Cycles: 50, or `MPSTORE_CRASH_CYCLES` (the long mode, `cargo xtask crash`). Seed: random and
@@ -40,6 +46,8 @@ const THREADS: usize = 3;
 /// Each thread's namespaces; across threads some are byte prefixes of others.
 const NAMESPACES: [[&[u8]; 2]; THREADS] = [[b"", b"a"], [b"ab", b"a\x00"], [b"abc", b"\xff"]];
 const KEYS: u64 = 10;
+/// The child's value log segment size: a few values each.
+const SEGMENT: u64 = 64 << 10;
 const LIMITS: Limits = Limits {
     max_bytes: 1500,
     max_entries: 7,
@@ -96,8 +104,9 @@ fn step(seed: u64, t: usize, i: u64) -> Step {
             if r.below(5) == 0 {
                 return Op::Delete { key };
             }
-            let len = match r.below(10) {
-                0 => 4_000 + r.below(36_000),
+            let len = match r.below(20) {
+                0 | 1 => 4_000 + r.below(36_000),
+                2 => 60_000 + r.below(60_000),
                 _ => r.below(600),
             } as usize;
             // A value no other write produces, so a torn or misplaced one cannot pass.
@@ -146,6 +155,7 @@ fn child(dir: std::path::PathBuf) {
         durability,
         // Short, so buffered cycles crash with part of their writes on disk.
         flush_every_ms: 5,
+        value_log_segment_bytes: SEGMENT,
         ..SledOptions::default()
     };
     let backend = match SledBackend::open_with(&dir, options) {
@@ -246,6 +256,7 @@ fn parent() {
         let mut listed = block_on(backend.namespaces()).unwrap();
         listed.sort();
         assert_eq!(listed, model.namespaces(), "{context}: namespaces()");
+        check_value_log(&backend, &dir, &model, &context);
     }
     println!(
         "crash test: {cycles} cycles passed; {total_acks} acknowledged calls checked \
@@ -354,6 +365,44 @@ fn verify_thread(
     };
     *model = candidates.swap_remove(k);
     k == m + 1
+}
+
+/// The value log of the reopened store counts exactly the model's large values as live, and
+/// its directory holds exactly the segments it knows (the open deleted every orphan segment).
+fn check_value_log(
+    backend: &SledBackend,
+    dir: &std::path::Path,
+    model: &BackendModel,
+    context: &str,
+) {
+    let mut large = 0u64;
+    for (ns, _) in model.namespaces() {
+        for key in model.keys(&ns) {
+            let len = model.get(&ns, &key).map_or(0, |v| v.len());
+            if len > 4096 {
+                large += len as u64;
+            }
+        }
+    }
+    let stats = backend.value_log_stats();
+    assert_eq!(
+        stats.live_bytes, large,
+        "{context}: live bytes of the value log"
+    );
+    let files: Vec<_> = std::fs::read_dir(dir.join("values"))
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .collect();
+    assert_eq!(
+        files.len() as u64,
+        stats.segments,
+        "{context}: segment files"
+    );
+    assert_eq!(
+        files.iter().sum::<u64>(),
+        stats.file_bytes,
+        "{context}: segment bytes"
+    );
 }
 
 /// Keys, value lengths and usage: enough to read a failure.

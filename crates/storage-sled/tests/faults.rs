@@ -21,7 +21,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use storage_core::{block_on, Backend, Error, Limits, Op};
-use storage_sled::SledBackend;
+use storage_sled::{SledBackend, SledOptions};
 
 mod common;
 use common::selected;
@@ -29,6 +29,8 @@ use common::selected;
 const CHILD: &str = "MPSTORE_FAULT_CHILD";
 const CHILD_DIR: &str = "MPSTORE_FAULT_DIR";
 const CHILD_EXTRA_BYTES: &str = "MPSTORE_FAULT_EXTRA_BYTES";
+/// If set, the value log segment size the `file-size` child opens its store with.
+const CHILD_SEGMENT_BYTES: &str = "MPSTORE_FAULT_SEGMENT_BYTES";
 const NS: &[u8] = b"faulty";
 /// Writes a child tries before giving up waiting for a fault.
 const MAX_WRITES: u32 = 20_000;
@@ -43,6 +45,7 @@ fn main() {
             open_in_another_process();
             read_only_directory();
             writes_failing_at_chosen_offsets();
+            a_value_log_segment_that_cannot_be_created();
             full_filesystem();
         }
         None => {}
@@ -255,7 +258,11 @@ fn read_only_directory() {
 fn child_file_size() {
     let dir = child_dir();
     let extra: u64 = std::env::var(CHILD_EXTRA_BYTES).unwrap().parse().unwrap();
-    let s = SledBackend::open(&dir).unwrap();
+    let mut options = SledOptions::default();
+    if let Ok(bytes) = std::env::var(CHILD_SEGMENT_BYTES) {
+        options.value_log_segment_bytes = bytes.parse().unwrap();
+    }
+    let s = SledBackend::open_with(&dir, options).unwrap();
     let start = block_on(s.list(NS)).unwrap().keys.len() as u32;
     let size = std::fs::metadata(dir.join("db")).unwrap().len();
     unsafe {
@@ -312,6 +319,39 @@ fn writes_failing_at_chosen_offsets() {
     println!("faults: failing writes at 10 offsets reported clearly; acknowledged data intact");
 }
 
+/// The value log's first segment cannot be created (its preallocation crosses the file size
+/// limit): the large write fails clearly, the store stops, and reopening finds every
+/// acknowledged write, nothing of the failed one, and no segment file left behind.
+fn a_value_log_segment_that_cannot_be_created() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let context = "a value log segment past the file size limit";
+    let mut cmd = child_command("file-size", &dir);
+    // Segments of 64 MiB, far past sled's files plus 1 MiB.
+    cmd.env(CHILD_EXTRA_BYTES, (1 << 20).to_string())
+        .env(CHILD_SEGMENT_BYTES, (64 << 20).to_string());
+    let lines = run_child(cmd);
+    let acks = lines.iter().filter(|l| l.starts_with("ACK ")).count() as u32;
+    // Writes 0 to 6 are small; write 7 is the first large one.
+    assert_eq!(acks, 7, "{context}: {lines:?}");
+    let tail: Vec<&String> = lines.iter().filter(|l| !l.starts_with("ACK ")).collect();
+    assert_eq!(tail.len(), 3, "{context}: {tail:?}");
+    assert!(
+        tail[0].starts_with("FAIL backend failure:")
+            && tail[0].contains("value log")
+            && tail[0].contains("File too large"),
+        "{context}: want a clear error naming the cause, got {:?}",
+        tail[0]
+    );
+    for later in &tail[1..] {
+        assert!(later.contains("reopen it"), "{context}: {later}");
+    }
+    assert_eq!(check_holds_writes(&dir, acks, context), acks, "{context}");
+    let segments = std::fs::read_dir(dir.join("values")).unwrap().count();
+    assert_eq!(segments, 0, "{context}: a segment file was left behind");
+    println!("faults: a value log segment that cannot be created reported clearly; data intact");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Full filesystem (tmpfs)
 
@@ -361,6 +401,14 @@ impl Drop for Tmpfs {
 }
 
 fn full_filesystem() {
+    // 64 KiB value log segments: the disk fills in sled's writes or the value log's appends;
+    // 32 MiB (the default): creating the first segment finds no room.
+    for segment in [64 << 10, SledOptions::DEFAULT_VALUE_LOG_SEGMENT_BYTES] {
+        full_filesystem_with(segment);
+    }
+}
+
+fn full_filesystem_with(segment: u64) {
     let tmp = tempfile::tempdir().unwrap();
     let fs = match Tmpfs::mount(tmp.path(), "2m") {
         Ok(fs) => fs,
@@ -374,8 +422,12 @@ fn full_filesystem() {
     };
     let dir = tmp.path().join("store");
     let mut acked = 0;
+    let options = SledOptions {
+        value_log_segment_bytes: segment,
+        ..SledOptions::default()
+    };
     let failure = {
-        let s = SledBackend::open(&dir).expect("open on the small filesystem");
+        let s = SledBackend::open_with(&dir, options).expect("open on the small filesystem");
         loop {
             match block_on(s.apply(NS, &[write(acked)], Limits::NONE)) {
                 Ok(_) => acked += 1,
@@ -392,7 +444,7 @@ fn full_filesystem() {
     fs.resize("64m");
     let held = check_holds_writes(&dir, acked, "after the disk filled up");
     println!(
-        "faults: full filesystem reported clearly after {acked} writes ({held} on disk after \
-         growing it)"
+        "faults: full filesystem ({segment}-byte value log segments) reported clearly after \
+         {acked} writes ({held} on disk after growing it)"
     );
 }

@@ -1,8 +1,10 @@
-//! Opening a store of format version 1 (three trees: entries, order, meta) or 2 (the entries
-//! tree alone, values inline) migrates it to version 3 (values above 4096 bytes in chunks), and a
-//! crash at any step of the migration leaves a store that opens and has lost nothing.
+//! Opening a store of format version 1 (three trees: entries, order, meta), 2 (the entries
+//! tree alone, values inline) or 3 (values above 4096 bytes in chunks) migrates it to version 4
+//! (values above 4096 bytes in the value log), and a crash at any step of the migration leaves a
+//! store that opens and has lost nothing. Old large values (inline or in chunks) stay readable;
+//! writing over one replaces it whole, and the new value goes to the value log.
 //!
-//! The version 1 and 2 stores are built here with sled directly, record by record, in the old
+//! The version 1, 2 and 3 stores are built here with sled directly, record by record, in the old
 //! layouts (see `src/layout.rs`), including what version 1 left after deletes: gaps in the
 //! sequence numbers and a `next_seq` past the largest one held, and large values stored inline.
 //! Each step of the migration leaves a distinct state on disk; every one of them is built and
@@ -162,6 +164,39 @@ fn write_v2_store(path: &Path, contents: &[OldNamespace]) {
     db.flush().unwrap();
 }
 
+/// Writes a version 3 store at `path`, exactly as version 3 of this crate laid it out: values
+/// above 4096 bytes in chunks of 4096 bytes, under `FF FF FF FF ‖ prefix ‖ key ‖ i`.
+fn write_v3_store(path: &Path, contents: &[OldNamespace]) {
+    fs::create_dir_all(path).unwrap();
+    fs::write(path.join(FORMAT_FILE), "mpstore-sled format 3\n").unwrap();
+    let db = open_sled(path);
+    db.insert(FORMAT_KEY, &3u32.to_be_bytes()).unwrap();
+    let entries = db.open_tree(ENTRIES).unwrap();
+    for space in contents {
+        let p = prefix(&space.ns);
+        for (key, value, charge, seq) in &space.entries {
+            let ekey = [&p[..], key].concat();
+            if value.len() <= 4096 {
+                let record = [be(&[*seq, *charge]), value.clone()].concat();
+                entries.insert(ekey, record).unwrap();
+                continue;
+            }
+            let n = value.len().div_ceil(4096) as u32;
+            let record = [
+                be(&[*seq | 1 << 63, *charge, value.len() as u64]),
+                n.to_be_bytes().to_vec(),
+            ]
+            .concat();
+            entries.insert(&ekey[..], record).unwrap();
+            for (i, chunk) in (0..n).zip(value.chunks(4096)) {
+                let ckey = [&[0xff; 4][..], &ekey, &i.to_be_bytes()].concat();
+                entries.insert(ckey, chunk).unwrap();
+            }
+        }
+    }
+    db.flush().unwrap();
+}
+
 /// Writes a version 1 store at `path`, exactly as version 1 of this crate laid it out.
 fn write_v1_store(path: &Path, contents: &[OldNamespace]) {
     fs::create_dir_all(path).unwrap();
@@ -286,14 +321,14 @@ fn check_migrated(path: &Path, context: &str) {
         FORMAT_VERSION.to_be_bytes(),
         "{context}"
     );
-    // The one value written large after the migration (90,000 bytes) is in 22 chunks of
-    // 4096 bytes, under keys outside every namespace.
-    let chunks = db
-        .open_tree(ENTRIES)
-        .unwrap()
-        .scan_prefix([0xff; 4])
-        .count();
-    assert_eq!(chunks, 22, "{context}");
+    // The one value written large after the migration (90,000 bytes) is in the value log, with
+    // one index entry (`FF` × 8 ‖ segment ‖ offset); no chunk (`FF` × 4 ‖ prefix ‖ key ‖ i) is
+    // left of the old large values.
+    let tree = db.open_tree(ENTRIES).unwrap();
+    assert_eq!(tree.scan_prefix([0xff; 8]).count(), 1, "{context}");
+    assert_eq!(tree.scan_prefix([0xff; 4]).count(), 1, "{context}");
+    let segments = fs::read_dir(path.join("values")).unwrap().count();
+    assert_eq!(segments, 1, "{context}");
 }
 
 fn put(key: &str, charge: u64) -> Op {
@@ -324,8 +359,8 @@ fn open_migrated(path: &Path, mut contents: Vec<OldNamespace>, context: &str) {
         );
         block_on(store.apply(&a.ns, &[put("new", 1)], Limits::NONE)).unwrap();
         a.entries.push(entry("new", "new", 1, u64::MAX));
-        // Large values stored inline by the old format: one rewritten (now in chunks), one
-        // shrunk, one deleted; the old record of each is replaced whole.
+        // Large values stored inline or in chunks by the old format: one rewritten (now in the
+        // value log), one shrunk, one deleted; the old record of each is replaced whole.
         let large = contents.iter_mut().find(|s| s.ns == b"large").unwrap();
         let ops = [
             Op::Put {
@@ -356,8 +391,8 @@ fn open_migrated(path: &Path, mut contents: Vec<OldNamespace>, context: &str) {
 #[test]
 fn a_migration_from_version_1_interrupted_anywhere_opens_with_everything() {
     use Interrupted::*;
-    // `to`: 3 is this build's migration; 2 is one a version 2 build began.
-    for to in [3, 2] {
+    // `to`: 4 is this build's migration; 2 and 3 are ones a version 2 or 3 build began.
+    for to in [4, 3, 2] {
         for at in [
             BeforeStarting,
             AfterTheRecord,
@@ -386,12 +421,43 @@ fn a_migration_from_version_2_interrupted_anywhere_opens_with_everything() {
         WhileWritingTheFile,
         AfterTheFile,
     ] {
-        let context = format!("2 -> 3, interrupted {at:?}");
+        // `to`: 4 is this build's migration; 3 is one a version 3 build began.
+        for to in [4, 3] {
+            let context = format!("2 -> {to}, interrupted {at:?}");
+            let tmp = tempfile::tempdir().unwrap();
+            let path = tmp.path().join("store");
+            let contents = old_contents();
+            write_v2_store(&path, &contents);
+            interrupt_migration(&path, at, to);
+            open_migrated(&path, contents, &context);
+        }
+    }
+}
+
+#[test]
+fn a_migration_from_version_3_interrupted_anywhere_opens_with_everything() {
+    use Interrupted::*;
+    for at in [
+        BeforeStarting,
+        AfterTheRecord,
+        WhileWritingTheFile,
+        AfterTheFile,
+    ] {
+        let context = format!("3 -> 4, interrupted {at:?}");
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("store");
         let contents = old_contents();
-        write_v2_store(&path, &contents);
-        interrupt_migration(&path, at, 3);
+        write_v3_store(&path, &contents);
+        assert_eq!(
+            open_sled(&path)
+                .open_tree(ENTRIES)
+                .unwrap()
+                .scan_prefix([0xff; 4])
+                .count(),
+            25 + 2 + 2,
+            "{context}: the old large values are in chunks"
+        );
+        interrupt_migration(&path, at, 4);
         open_migrated(&path, contents, &context);
     }
 }
@@ -400,7 +466,7 @@ fn a_migration_from_version_2_interrupted_anywhere_opens_with_everything() {
 fn a_format_file_newer_than_the_record_inside_is_refused() {
     // No step of a migration writes the file before the record, so these are not stores this
     // crate wrote: refuse them rather than guess. (file, record)
-    for (file, record) in [(2u32, 1u32), (3, 1), (3, 2)] {
+    for (file, record) in [(2u32, 1u32), (3, 1), (3, 2), (4, 3), (4, 1)] {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("store");
         write_v1_store(&path, &old_contents());

@@ -65,7 +65,7 @@ fn paths_that_are_not_stores_are_refused_unchanged() {
         },
         "not empty",
     );
-    check_refused(format_file("mpstore-sled format 4\n"), "format version 4");
+    check_refused(format_file("mpstore-sled format 5\n"), "format version 5");
     check_refused(format_file("mpstore-sled format 0\n"), "format version 0");
     check_refused(
         format_file("mpstore-sled format 99999\n"),
@@ -132,7 +132,7 @@ fn new_stores_are_created_in_missing_or_empty_directories() {
         drop(SledBackend::open(&path).unwrap());
         assert_eq!(
             fs::read_to_string(path.join(FORMAT_FILE)).unwrap(),
-            "mpstore-sled format 3\n"
+            "mpstore-sled format 4\n"
         );
         SledBackend::open(&path).expect("a created store reopens");
     }

@@ -4,7 +4,9 @@
 //! and insertion places are not stored but rebuilt from the entries after each reopen, so every
 //! write's result (usage, or the limit refusal with its usage before and after) is compared too.
 //! Values include some above the chunk threshold (4096 bytes), around it and far above, so
-//! chunked values are written over, shrunk, grown, deleted, cleared and reopened too.
+//! large values are written over, shrunk, grown, deleted, cleared and reopened too. The value
+//! log's segments are tiny (16 KiB), so they seal and get compacted all the time, and after
+//! every reopen the value log's live bytes must be exactly the model's large values.
 
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -31,9 +33,11 @@ enum Step {
     },
 }
 
-/// A put of a value stored in chunks, or just inline at the threshold.
+/// A put of a value stored in the value log (some larger than a segment), or just inline at the
+/// threshold.
 fn large_put() -> impl Strategy<Value = Op> {
     let len = prop_oneof![4090usize..4100, 8190usize..8200, 9000usize..40_000];
+    // (A 16 KiB segment holds one or two of these; the longer ones get segments of their own.)
     (raw_key(), len, any::<u8>(), 0u64..50).prop_map(|(key, len, seed, charge)| Op::Put {
         key,
         value: (0..len)
@@ -69,9 +73,25 @@ fn step() -> impl Strategy<Value = Step> {
 fn open(path: &std::path::Path, durability: Durability) -> SledBackend {
     let options = SledOptions {
         durability,
+        value_log_segment_bytes: 16 << 10,
         ..SledOptions::default()
     };
     SledBackend::open_with(path, options).expect("open")
+}
+
+/// The bytes of the model's values above the inline threshold: what the value log must count as
+/// live.
+fn large_bytes(model: &BackendModel) -> u64 {
+    let mut total = 0;
+    for (ns, _) in model.namespaces() {
+        for key in model.keys(&ns) {
+            let len = model.get(&ns, &key).map_or(0, |v| v.len());
+            if len > 4096 {
+                total += len as u64;
+            }
+        }
+    }
+    total
 }
 
 /// Every namespace of the model (and any the store lists) reads the same in both.
@@ -131,6 +151,7 @@ proptest! {
                     drop(store);
                     store = open(&path, *durability);
                     same_state(&store, &model, &probe)?;
+                    prop_assert_eq!(store.value_log_stats().live_bytes, large_bytes(&model));
                 }
             }
         }

@@ -1,0 +1,176 @@
+//! Compaction of the value log: reclaiming the space of overwritten, removed and cleared values.
+//!
+//! A sealed segment whose live bytes fall under half its size is a *candidate* (see
+//! `crate::value_log`). Compaction moves its live values, one at a time, to the end of the log,
+//! then deletes the file:
+//!
+//! 1. **Move one value** (under the owning namespace's stripe lock, which every write of the
+//!    namespace holds): read the record again; only if it still points to this place, copy the
+//!    bytes to the log's end and write the new index entry, the record with the new pointer,
+//!    then remove the old index entry (in that order, as a write does; see
+//!    `SledBackend::write_one`). A record that points elsewhere (or none) leaves a stale index
+//!    entry, which is removed. The record's insert is the one atomic step, so a crash keeps
+//!    every value at its old or its new place, both intact.
+//! 2. **Retire the segment** once its index range is empty and no append into it is in flight:
+//!    first make every write so far durable (the value log synced, then sled flushed, as for a
+//!    durable write), so no pointer that could survive a crash refers to the segment; only then
+//!    delete the file. Readers racing this keep reading correct bytes: an open handle keeps the
+//!    unlinked file readable, and a reader that finds the segment gone reads the record again
+//!    (see `SledBackend::get`).
+//!
+//! The work runs on writers' threads, after their write was acknowledged (so it never delays
+//! what the write promises), by one writer at a time, in bounded steps: each write that appended
+//! `n` bytes moves up to `2n` plus [`STEP_BYTES`] of live values. With candidates under half
+//! live, moving `2n` frees more than `n`, so compaction outruns any rate of overwrites and the
+//! directory stays bounded (`tests/value_log.rs` checks this with tiny segments). A crash in the
+//! middle leaves the segment a candidate after reopening (its live bytes come from the index),
+//! and a segment left with no live value at all (compaction done, file not yet deleted) is
+//! deleted when the store opens.
+
+use crate::backend::SledBackend;
+use crate::layout::{
+    decode_index, index_key, index_range, index_value, split_entry_key, EntryRecord, Pointer,
+    Stored,
+};
+use crate::open::sled_error;
+use crate::value_log::ValueLog;
+use storage_core::{Error, Result};
+
+/// What every compaction step may move beyond twice what its write appended.
+pub(crate) const STEP_BYTES: u64 = 1 << 20;
+
+/// What moving (or dropping) one index entry counts against a step, besides the value's bytes.
+const ENTRY_COST: u64 = 4096;
+
+impl SledBackend {
+    /// Runs a step of compaction after a write that appended `appended` bytes, if a segment waits
+    /// and no other writer is compacting. Errors stop the store (as a failed write does) and are
+    /// reported by the next call; the write that ran the step was already acknowledged.
+    pub(crate) fn compact_some(&self, appended: u64) {
+        if self.log.candidate().is_none() {
+            return;
+        }
+        let Ok(_only) = self.compactor.try_lock() else {
+            return;
+        };
+        let mut budget = STEP_BYTES.saturating_add(appended.saturating_mul(2));
+        while let Some(id) = self.log.candidate() {
+            match self.compact_segment(id, budget) {
+                Ok(Some(spent)) => budget = budget.saturating_sub(spent),
+                Ok(None) | Err(_) => return,
+            }
+            if budget == 0 {
+                return;
+            }
+        }
+    }
+
+    /// Moves up to `budget` bytes of segment `id`'s live values; retires the segment if that
+    /// emptied it. Returns what it spent if it retired the segment (so the caller may go on with
+    /// the next), `None` if the segment is not done yet.
+    fn compact_segment(&self, id: u64, budget: u64) -> Result<Option<u64>> {
+        let range = index_range(id);
+        let mut spent = 0u64;
+        let mut failed_reads = false;
+        let mut iter = self.entries.scan_prefix(range);
+        loop {
+            if spent >= budget {
+                return Ok(None);
+            }
+            let Some(item) = iter.next() else { break };
+            let (key, value) =
+                item.map_err(|e| sled_error("cannot read the value log index", e))?;
+            spent = spent.saturating_add(ENTRY_COST);
+            match self.relocate(id, &key, &value) {
+                Ok(moved) => spent = spent.saturating_add(moved),
+                // A damaged value cannot be moved: it stays (reads of it report the damage), and
+                // so does its segment.
+                Err(Error::Corrupt(_)) => failed_reads = true,
+                Err(e) => return Err(e),
+            }
+        }
+        if failed_reads {
+            self.log.give_up(id);
+            return Ok(None);
+        }
+        // Nothing can add a pointer to a sealed segment with no append in flight; an index
+        // range empty after that holds for good.
+        if !self.log.idle(id) || self.entries.scan_prefix(range).next().is_some() {
+            return Ok(None);
+        }
+        self.make_durable(self.commit.latest())?;
+        self.log.retire(id)?;
+        Ok(Some(spent))
+    }
+
+    /// Moves the value of the index entry `key → value` out of segment `id` if its record still
+    /// points there (else drops the stale entry). Returns the bytes moved.
+    fn relocate(&self, id: u64, key: &[u8], value: &[u8]) -> Result<u64> {
+        let stale = |len: u64, offset: u64| -> Result<u64> {
+            self.entries
+                .remove(key)
+                .map_err(|e| self.stop("cannot compact the value log", e))?;
+            let p = Pointer {
+                segment: id,
+                offset,
+                len,
+                crc: 0,
+            };
+            self.log.committed(&[], &[p]);
+            Ok(0)
+        };
+        let Ok((segment, offset, len, ekey)) = decode_index(key, value) else {
+            return stale(0, 0);
+        };
+        let Ok((ns, _)) = split_entry_key(ekey) else {
+            return stale(len, offset);
+        };
+        debug_assert_eq!(segment, id);
+        let (moved, _) = self.commit.commit(|| -> Result<u64> {
+            let _stripe = self.stripe(ns);
+            let record = self
+                .entries
+                .get(ekey)
+                .map_err(|e| self.stop("cannot read the entry", e))?;
+            let current = record.as_deref().map(EntryRecord::decode);
+            let (seq, charge, p) = match current {
+                Some(Ok((seq, charge, Stored::Logged(p))))
+                    if p.segment == id && p.offset == offset =>
+                {
+                    (seq, charge, p)
+                }
+                _ => return stale(len, offset),
+            };
+            let file = self
+                .log
+                .file(id)
+                .ok_or_else(|| Error::Corrupt(format!("value log segment {id:016x} is missing")))?;
+            // Moved as they are: a value damaged on disk keeps failing its checksum.
+            let bytes = ValueLog::read(&file, &p, false)?;
+            let mut q = self.log.append(&bytes).map_err(|e| self.stop_log(e))?;
+            q.crc = p.crc;
+            // Forgotten first: the header known in memory holds the old pointer.
+            self.known.forget([ekey]);
+            // As a write does (see `SledBackend::write_one`): the new index entry, the record,
+            // then the old index entry's removal, so the index always covers every pointer.
+            let moved = self
+                .entries
+                .insert(&index_key(&q)[..], index_value(q.len, ekey))
+                .and_then(|_| {
+                    let record = EntryRecord::encode_logged(seq, charge, &q);
+                    self.entries.insert(ekey, record)
+                });
+            if let Err(e) = moved {
+                self.log.abandon(&[q]);
+                return Err(self.stop_writing(&[ekey], e));
+            }
+            self.log.committed(&[q], &[]);
+            self.entries
+                .remove(key)
+                .map_err(|e| self.stop_writing(&[ekey], e))?;
+            self.log.committed(&[], &[p]);
+            Ok(p.len)
+        });
+        moved
+    }
+}

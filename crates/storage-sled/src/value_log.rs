@@ -1,0 +1,497 @@
+//! The value log (format 4): values above the inline threshold live in append-only segment files
+//! beside sled's tree (`values/<id>.log` in the store's directory), read back with positioned
+//! reads, so they never enter sled's page cache. sled holds a [`Pointer`] per value in its record,
+//! and an index entry per value (see `crate::layout`, and `SledBackend::write_one` for the order
+//! they are written in).
+//!
+//! This module keeps the files and the accounting; the rules that make it safe live with the
+//! callers (`crate::backend`, `crate::compaction`):
+//!
+//! - **Write order.** [`ValueLog::append`] writes the bytes (`pwrite`) before it returns, and
+//!   only then is the pointer inserted: a kill -9 after the insert finds the bytes in the file.
+//! - **Durable mode.** [`ValueLog::sync`] pushes every range written since the last call to the
+//!   device (`sync_file_range`, as sled does for its own log) and runs at the start of every
+//!   group-commit flush, before sled's: a flush covering a write therefore makes its bytes stable
+//!   before its pointer. Segments are preallocated (`fallocate`) when created, so a sync writes
+//!   data, not a growing file size.
+//! - **Readers never see a wrong value.** Every read checks the value's CRC-32. A segment is
+//!   deleted only once no durable pointer refers to it; a reader that still holds an old pointer
+//!   either finds the file in [`ValueLog::file`] (an open handle keeps an unlinked file readable)
+//!   or finds the segment gone and reads the record again (see `crate::backend`).
+//! - **Live bytes** per segment are counted in memory: rebuilt from the index at open, then kept
+//!   up to date by [`ValueLog::committed`] after each batch sled accepted. A sealed segment (one
+//!   no longer appended to) whose live bytes fall under half its size is a compaction candidate.
+
+use crate::layout::Pointer;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs::{self, File, OpenOptions};
+use std::io;
+#[cfg(unix)]
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use storage_core::{Error, Result};
+
+/// The directory of the value log, inside the store's directory.
+pub(crate) const VALUES_DIR: &str = "values";
+
+/// A sealed segment whose live bytes fall under `size / COMPACT_BELOW` is compacted.
+const COMPACT_BELOW: u64 = 2;
+
+/// The open value log of one store.
+#[derive(Debug)]
+pub(crate) struct ValueLog {
+    dir: PathBuf,
+    /// The size new segments are created (and preallocated) with.
+    segment_bytes: u64,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct Segment {
+    file: Arc<File>,
+    /// Its size on disk (preallocated).
+    size: u64,
+    /// The bytes of the values that records point to.
+    live: u64,
+    /// Appends reserved in it whose batch has not yet been committed or abandoned: a segment is
+    /// deleted only when none is left (see `crate::compaction`).
+    inflight: u32,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    segments: BTreeMap<u64, Segment>,
+    /// The segment being appended to, and where the next value goes in it.
+    active: Option<(u64, u64)>,
+    /// Ranges written since the last sync, per segment: `(file, start, end)`.
+    dirty: HashMap<u64, (Arc<File>, u64, u64)>,
+    /// Sealed segments under the compaction threshold.
+    candidates: BTreeSet<u64>,
+    /// The number the next segment takes.
+    next_id: u64,
+    /// Segments compaction could not empty (a value in them is damaged): left alone until the
+    /// store is reopened.
+    stuck: BTreeSet<u64>,
+}
+
+impl State {
+    /// Re-evaluates whether segment `id` is a compaction candidate.
+    fn reconsider(&mut self, id: u64) {
+        let sealed = self.active.map(|(a, _)| a) != Some(id);
+        match self.segments.get(&id) {
+            Some(s)
+                if sealed
+                    && !self.stuck.contains(&id)
+                    && s.live.saturating_mul(COMPACT_BELOW) < s.size =>
+            {
+                self.candidates.insert(id);
+            }
+            _ => {
+                self.candidates.remove(&id);
+            }
+        }
+    }
+}
+
+/// What the value log holds, for tests, benchmarks and diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ValueLogStats {
+    /// Segment files.
+    pub segments: u64,
+    /// Their size on disk, in bytes (segments are preallocated).
+    pub file_bytes: u64,
+    /// The bytes of the values records point to.
+    pub live_bytes: u64,
+    /// Segments waiting to be compacted.
+    pub candidates: u64,
+}
+
+/// What the index says of a segment at open: its live bytes and where its last value ends.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Indexed {
+    pub live: u64,
+    pub end: u64,
+}
+
+fn segment_path(dir: &Path, id: u64) -> PathBuf {
+    dir.join(format!("{id:016x}.log"))
+}
+
+fn io_error(doing: &str, e: &io::Error) -> Error {
+    Error::Backend(format!("{doing}: {e}"))
+}
+
+impl ValueLog {
+    /// Opens the value log in `store/values` (creating the directory), given what the index
+    /// says of each segment. A segment file no index entry refers to holds nothing live (bytes
+    /// written by a write that never committed, or a segment whose compaction finished before a
+    /// crash): it is deleted. The newest segment with live values and room left is appended to
+    /// again, from the end of its last indexed value (anything past it is an orphan).
+    pub(crate) fn open(
+        store: &Path,
+        segment_bytes: u64,
+        indexed: &BTreeMap<u64, Indexed>,
+    ) -> Result<Self> {
+        let dir = store.join(VALUES_DIR);
+        fs::create_dir_all(&dir)
+            .map_err(|e| io_error(&format!("cannot create {}", dir.display()), &e))?;
+        let listing = fs::read_dir(&dir)
+            .map_err(|e| io_error(&format!("cannot list {}", dir.display()), &e))?;
+        let mut state = State::default();
+        let mut max_id = indexed.keys().next_back().copied();
+        for entry in listing {
+            let entry =
+                entry.map_err(|e| io_error(&format!("cannot list {}", dir.display()), &e))?;
+            let name = entry.file_name();
+            let Some(id) = name
+                .to_str()
+                .and_then(|n| n.strip_suffix(".log"))
+                .filter(|n| n.len() == 16)
+                .and_then(|n| u64::from_str_radix(n, 16).ok())
+            else {
+                continue;
+            };
+            max_id = max_id.max(Some(id));
+            let path = entry.path();
+            let Some(ix) = indexed.get(&id) else {
+                fs::remove_file(&path)
+                    .map_err(|e| io_error(&format!("cannot remove {}", path.display()), &e))?;
+                continue;
+            };
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&path)
+                .map_err(|e| io_error(&format!("cannot open {}", path.display()), &e))?;
+            let size = file
+                .metadata()
+                .map_err(|e| io_error(&format!("cannot read {}", path.display()), &e))?
+                .len();
+            state.segments.insert(
+                id,
+                Segment {
+                    file: Arc::new(file),
+                    size,
+                    live: ix.live,
+                    inflight: 0,
+                },
+            );
+        }
+        state.next_id = max_id.map_or(0, |id| id.saturating_add(1));
+        if let Some((&id, s)) = state.segments.iter().next_back() {
+            let end = indexed.get(&id).map_or(s.size, |ix| ix.end);
+            if end < s.size {
+                state.active = Some((id, end));
+            }
+        }
+        let ids: Vec<u64> = state.segments.keys().copied().collect();
+        for id in ids {
+            state.reconsider(id);
+        }
+        Ok(Self {
+            dir,
+            segment_bytes,
+            state: Mutex::new(state),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing panics while holding the lock.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Creates segment `id` of `size` bytes, preallocated, and makes its name durable.
+    fn create(&self, id: u64, size: u64) -> io::Result<File> {
+        let path = segment_path(&self.dir, id);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        let made = preallocate(&file, size).and_then(|()| File::open(&self.dir)?.sync_all());
+        if let Err(e) = made {
+            drop(file);
+            let _ = fs::remove_file(&path);
+            return Err(e);
+        }
+        Ok(file)
+    }
+
+    /// Appends `value` and returns where it is: the bytes are written (to the OS) when this
+    /// returns, not yet synced (see [`ValueLog::sync`]). A failure leaves nothing any record
+    /// points to (at most unreferenced bytes, reclaimed by compaction).
+    pub(crate) fn append(&self, value: &[u8]) -> Result<Pointer> {
+        let fail = |e: &io::Error| io_error("cannot write to the value log", e);
+        let len = value.len() as u64;
+        let (id, offset, file) = {
+            let mut s = self.lock();
+            let fits = s.active.and_then(|(id, end)| {
+                let size = s.segments.get(&id)?.size;
+                (end.checked_add(len)? <= size).then_some((id, end))
+            });
+            let (id, offset) = match fits {
+                Some(place) => place,
+                None => {
+                    // Seal the active segment and start a new one (of the value's size if the
+                    // value is larger than a segment).
+                    if let Some((old, _)) = s.active.take() {
+                        s.reconsider(old);
+                    }
+                    let id = s.next_id;
+                    let size = self.segment_bytes.max(len);
+                    let file = self.create(id, size).map_err(|e| fail(&e))?;
+                    s.next_id += 1;
+                    s.segments.insert(
+                        id,
+                        Segment {
+                            file: Arc::new(file),
+                            size,
+                            live: 0,
+                            inflight: 0,
+                        },
+                    );
+                    (id, 0)
+                }
+            };
+            s.active = Some((id, offset + len));
+            let segment = s.segments.get_mut(&id).expect("the active segment is open");
+            segment.inflight += 1;
+            (id, offset, Arc::clone(&segment.file))
+        };
+        let written = write_at(&file, value, offset);
+        let mut s = self.lock();
+        if let Err(e) = written {
+            if let Some(segment) = s.segments.get_mut(&id) {
+                segment.inflight -= 1;
+            }
+            return Err(fail(&e));
+        }
+        let range = s.dirty.entry(id).or_insert((file, offset, offset + len));
+        range.1 = range.1.min(offset);
+        range.2 = range.2.max(offset + len);
+        if s.active
+            .is_some_and(|(a, end)| a == id && end >= s.segments[&id].size)
+        {
+            s.active = None;
+            s.reconsider(id);
+        }
+        Ok(Pointer {
+            segment: id,
+            offset,
+            len,
+            crc: crc32fast::hash(value),
+        })
+    }
+
+    /// Makes every range appended so far stable on the device (as sled's own flush does for its
+    /// log: `sync_file_range` with wait before and after), before sled's flush.
+    pub(crate) fn sync(&self) -> io::Result<()> {
+        let dirty = std::mem::take(&mut self.lock().dirty);
+        for (_, (file, start, end)) in dirty {
+            sync_range(&file, start, end - start)?;
+        }
+        Ok(())
+    }
+
+    /// Whether bytes were appended since the last sync (for tests).
+    #[cfg(test)]
+    pub(crate) fn unsynced(&self) -> bool {
+        !self.lock().dirty.is_empty()
+    }
+
+    /// The open file of segment `id`, if it still exists.
+    pub(crate) fn file(&self, id: u64) -> Option<Arc<File>> {
+        self.lock().segments.get(&id).map(|s| Arc::clone(&s.file))
+    }
+
+    /// Reads the value at `p` from `file`, checking its checksum when `check` is set; a short
+    /// file or a mismatch is [`Error::Corrupt`].
+    pub(crate) fn read(file: &File, p: &Pointer, check: bool) -> Result<Vec<u8>> {
+        let damaged = |why: &str| {
+            Error::Corrupt(format!(
+                "the value of {} bytes at {} of value log segment {:016x} {why}",
+                p.len, p.offset, p.segment
+            ))
+        };
+        let len = usize::try_from(p.len).map_err(|_| damaged("is too long"))?;
+        let size = file
+            .metadata()
+            .map_err(|e| io_error("cannot read the value log", &e))?
+            .len();
+        if p.end() > size {
+            return Err(damaged("lies past the end of the file"));
+        }
+        let mut out = vec![0u8; len];
+        read_at(file, &mut out, p.offset).map_err(|e| io_error("cannot read the value log", &e))?;
+        if check && crc32fast::hash(&out) != p.crc {
+            return Err(damaged("fails its checksum"));
+        }
+        Ok(out)
+    }
+
+    /// After sled accepted a batch: the values at `added` are live, those at `removed` are not.
+    pub(crate) fn committed(&self, added: &[Pointer], removed: &[Pointer]) {
+        if added.is_empty() && removed.is_empty() {
+            return;
+        }
+        let mut s = self.lock();
+        for p in added {
+            if let Some(seg) = s.segments.get_mut(&p.segment) {
+                seg.live = seg.live.saturating_add(p.len);
+                seg.inflight = seg.inflight.saturating_sub(1);
+            }
+        }
+        for p in removed {
+            if let Some(seg) = s.segments.get_mut(&p.segment) {
+                seg.live = seg.live.saturating_sub(p.len);
+            }
+            s.reconsider(p.segment);
+        }
+    }
+
+    /// The values at `appended` will never be pointed to (their batch failed): they are dead
+    /// bytes.
+    pub(crate) fn abandon(&self, appended: &[Pointer]) {
+        let mut s = self.lock();
+        for p in appended {
+            if let Some(seg) = s.segments.get_mut(&p.segment) {
+                seg.inflight = seg.inflight.saturating_sub(1);
+            }
+        }
+    }
+
+    /// Whether segment `id` is sealed with no append in flight: no new pointer to it can appear.
+    pub(crate) fn idle(&self, id: u64) -> bool {
+        let s = self.lock();
+        s.active.map(|(a, _)| a) != Some(id) && s.segments.get(&id).is_some_and(|s| s.inflight == 0)
+    }
+
+    /// Compaction cannot empty segment `id`: leave it until the store is reopened.
+    pub(crate) fn give_up(&self, id: u64) {
+        let mut s = self.lock();
+        s.stuck.insert(id);
+        s.reconsider(id);
+    }
+
+    /// A segment to compact, if any.
+    pub(crate) fn candidate(&self) -> Option<u64> {
+        self.lock().candidates.first().copied()
+    }
+
+    /// Deletes segment `id`, which no durable record points to any more: readers holding its file
+    /// read on; later ones find it gone and read the record again.
+    pub(crate) fn retire(&self, id: u64) -> Result<()> {
+        {
+            let mut s = self.lock();
+            s.segments.remove(&id);
+            s.candidates.remove(&id);
+            s.dirty.remove(&id);
+            if s.active.is_some_and(|(a, _)| a == id) {
+                s.active = None;
+            }
+        }
+        let path = segment_path(&self.dir, id);
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_error(&format!("cannot remove {}", path.display()), &e)),
+        }
+    }
+
+    /// What the log holds now.
+    pub(crate) fn stats(&self) -> ValueLogStats {
+        let s = self.lock();
+        ValueLogStats {
+            segments: s.segments.len() as u64,
+            file_bytes: s.segments.values().map(|s| s.size).sum(),
+            live_bytes: s.segments.values().map(|s| s.live).sum(),
+            candidates: s.candidates.len() as u64,
+        }
+    }
+}
+
+#[cfg(unix)]
+fn write_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
+    file.write_all_at(bytes, offset)
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, out: &mut [u8], offset: u64) -> io::Result<()> {
+    file.read_exact_at(out, offset)
+}
+
+#[cfg(not(unix))]
+fn write_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    let mut done = 0;
+    while done < bytes.len() {
+        match file.seek_write(&bytes[done..], offset + done as u64)? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => done += n,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn read_at(file: &File, out: &mut [u8], offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    let mut done = 0;
+    while done < out.len() {
+        match file.seek_read(&mut out[done..], offset + done as u64)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => done += n,
+        }
+    }
+    Ok(())
+}
+
+/// Allocates `size` bytes for a new segment, so writes into it never grow the file.
+#[cfg(target_os = "linux")]
+fn preallocate(file: &File, size: u64) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let len =
+        libc::off_t::try_from(size).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: `fallocate` on a descriptor `file` owns, for the duration of the call.
+    match unsafe { libc::fallocate(file.as_raw_fd(), 0, 0, len) } {
+        0 => Ok(()),
+        _ => {
+            let e = io::Error::last_os_error();
+            // A filesystem without fallocate: a sparse file of the size still holds the values.
+            if e.raw_os_error() == Some(libc::EOPNOTSUPP) {
+                file.set_len(size)
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn preallocate(file: &File, size: u64) -> io::Result<()> {
+    file.set_len(size)
+}
+
+/// Pushes `len` bytes at `start` of `file` to the device, waiting for them.
+#[cfg(target_os = "linux")]
+fn sync_range(file: &File, start: u64, len: u64) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let (start, len) = match (libc::off64_t::try_from(start), libc::off64_t::try_from(len)) {
+        (Ok(s), Ok(l)) => (s, l),
+        _ => return file.sync_data(),
+    };
+    let flags = libc::SYNC_FILE_RANGE_WAIT_BEFORE
+        | libc::SYNC_FILE_RANGE_WRITE
+        | libc::SYNC_FILE_RANGE_WAIT_AFTER;
+    // SAFETY: `sync_file_range` on a descriptor `file` owns, for the duration of the call.
+    match unsafe { libc::sync_file_range(file.as_raw_fd(), start, len, flags) } {
+        0 => Ok(()),
+        _ => Err(io::Error::last_os_error()),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn sync_range(file: &File, _start: u64, _len: u64) -> io::Result<()> {
+    file.sync_data()
+}
