@@ -16,6 +16,7 @@ use storage_core::{Error, Result};
 use zeroize::{Zeroize, Zeroizing};
 
 mod pmac_siv;
+pub use pmac_siv::PmacSiv;
 
 /// An AES-256-SIV key: 512 bits (one half for the MAC of S2V, one for CTR), in either mode.
 pub(crate) const SIV_KEY_LEN: usize = 64;

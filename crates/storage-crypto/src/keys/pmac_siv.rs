@@ -18,8 +18,19 @@ type Block = [u8; 16];
 /// minus two, as `aes-siv` enforces).
 const MAX_HEADERS: usize = 126;
 
-/// AES-256-PMAC-SIV with its ciphers expanded once (see the module docs).
-pub(crate) struct PmacSiv {
+/// AES-256-PMAC-SIV (the bytes of `aes-siv`'s `Aes256PmacSiv`) with its ciphers expanded once:
+/// the cipher values of format 2 are sealed with (`docs/security.md`). Public so that
+/// benchmarks and tools can run exactly the seal a write runs.
+///
+/// ```
+/// use storage_crypto::PmacSiv;
+/// let mut siv = PmacSiv::new(&[7; 64]);
+/// let mut text = *b"a value";
+/// let tag = siv.seal(&[b"associated data"], &mut text).unwrap();
+/// assert!(siv.open(&[b"associated data"], &mut text, &tag));
+/// assert_eq!(&text, b"a value");
+/// ```
+pub struct PmacSiv {
     /// PMAC under the key's first half, reset after each use.
     mac: Pmac<Aes256Enc>,
     /// PMAC of the zero block: S2V's first step.
@@ -30,7 +41,7 @@ pub(crate) struct PmacSiv {
 
 impl PmacSiv {
     /// The cipher of a 512-bit SIV key (MAC half first, as RFC 5297 and `aes-siv` split it).
-    pub(crate) fn new(key: &[u8; SIV_KEY_LEN]) -> Self {
+    pub fn new(key: &[u8; SIV_KEY_LEN]) -> Self {
         let (mac_key, ctr_key) = key.split_at(SIV_KEY_LEN / 2);
         let mut mac = <Pmac<Aes256Enc> as KeyInit>::new(mac_key.into());
         let zero_mac = mac_once(&mut mac, &[&[0; 16]]);
@@ -42,8 +53,8 @@ impl PmacSiv {
     }
 
     /// Encrypts `text` in place and returns the SIV tag; `None` with more than
-    /// [`MAX_HEADERS`] headers (then `text` is unchanged).
-    pub(crate) fn seal(&mut self, headers: &[&[u8]], text: &mut [u8]) -> Option<Block> {
+    /// 126 headers (then `text` is unchanged).
+    pub fn seal(&mut self, headers: &[&[u8]], text: &mut [u8]) -> Option<Block> {
         let tag = self.s2v(headers, text)?;
         self.xor_keystream(&tag, text);
         Some(tag)
@@ -51,7 +62,7 @@ impl PmacSiv {
 
     /// Decrypts `text` in place if it authenticates under `tag` and `headers`; otherwise leaves
     /// it encrypted and returns false.
-    pub(crate) fn open(&mut self, headers: &[&[u8]], text: &mut [u8], tag: &Block) -> bool {
+    pub fn open(&mut self, headers: &[&[u8]], text: &mut [u8], tag: &Block) -> bool {
         self.xor_keystream(tag, text);
         let authentic = self.s2v(headers, text).is_some_and(|computed| {
             // Constant time, as `aes-siv` compares.
