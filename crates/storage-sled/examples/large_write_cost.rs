@@ -92,6 +92,8 @@ fn main() {
         unsafe { libc::fallocate(fallocated.as_raw_fd(), 0, 0, size as i64) },
         0
     );
+    let appended = open("appended");
+    let mut appended_at = 0u64;
     let written = open("written");
     written.write_all_at(&vec![0u8; size as usize], 0).unwrap();
     written.sync_all().unwrap();
@@ -104,6 +106,7 @@ fn main() {
         "pwrite + sfr (fallocated) + small sled insert + flush",
         "small sled insert + flush",
         "pwrite + sfr (fallocated) + small sled batch + flush",
+        "pwrite + sync_file_range (appending, no preallocation)",
     ];
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); names.len()];
     let mut offset = [0u64; 2];
@@ -148,6 +151,11 @@ fn main() {
                     5 => {
                         small.insert(key, &[1u8; 48][..]).unwrap();
                         small.flush().unwrap();
+                    }
+                    7 => {
+                        appended.write_all_at(v, appended_at).unwrap();
+                        sync_range(&appended, appended_at, v.len() as u64);
+                        appended_at += v.len() as u64;
                     }
                     _ => {
                         let o = &mut offset[0];

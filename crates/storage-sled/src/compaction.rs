@@ -106,17 +106,22 @@ impl SledBackend {
     /// Moves the value of the index entry `key → value` out of segment `id` if its record still
     /// points there (else drops the stale entry). Returns the bytes moved.
     fn relocate(&self, id: u64, key: &[u8], value: &[u8]) -> Result<u64> {
+        // An index entry no record points to: remove it, and count its bytes dead unless a write
+        // or clear removed it (and counted them) since the scan read it.
         let stale = |len: u64, offset: u64| -> Result<u64> {
-            self.entries
+            let existed = self
+                .entries
                 .remove(key)
                 .map_err(|e| self.stop("cannot compact the value log", e))?;
-            let p = Pointer {
-                segment: id,
-                offset,
-                len,
-                crc: 0,
-            };
-            self.log.committed(&[], &[p]);
+            if existed.is_some() {
+                let p = Pointer {
+                    segment: id,
+                    offset,
+                    len,
+                    crc: 0,
+                };
+                self.log.committed(&[], &[p]);
+            }
             Ok(0)
         };
         let Ok((segment, offset, len, ekey)) = decode_index(key, value) else {
