@@ -490,8 +490,10 @@ impl SledBackend {
                 (Some(header), Some(p))
             }
             Some((seq, charge, value)) => {
-                let record = EntryRecord::encode(seq, charge, value);
-                self.entries.insert(ekey, record).map_err(fail)?;
+                EntryRecord::with_encoded(seq, charge, value, |record| {
+                    self.entries.insert(ekey, record)
+                })
+                .map_err(fail)?;
                 let header = Header {
                     seq,
                     charge,

@@ -301,6 +301,33 @@ pub(crate) enum Stored<'a> {
 pub(crate) struct EntryRecord;
 
 impl EntryRecord {
+    /// `f` of the stored form of an entry whose value is inline, built in a buffer the thread
+    /// keeps: sled copies what it is given anyway, so the hot path allocates nothing for it.
+    pub(crate) fn with_encoded<R>(
+        seq: u64,
+        charge: u64,
+        value: &[u8],
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> R {
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut buf) => {
+                buf.clear();
+                buf.extend_from_slice(&seq.to_be_bytes());
+                buf.extend_from_slice(&charge.to_be_bytes());
+                buf.extend_from_slice(value);
+                let out = f(&buf);
+                // Larger values go to the value log: keep no more than an inline record.
+                buf.shrink_to(16 + MAX_CHUNK);
+                out
+            }
+            // Re-entered from `f` (never, today): a buffer of its own.
+            Err(_) => f(&Self::encode(seq, charge, value)),
+        })
+    }
+
     /// The stored form of an entry whose value is inline.
     pub(crate) fn encode(seq: u64, charge: u64, value: &[u8]) -> Vec<u8> {
         debug_assert!(seq <= MAX_SEQ);
