@@ -42,9 +42,10 @@ impl Stamped {
     }
 
     /// The value for call `i`: `i` in hexadecimal in its first 8 characters, and again at the
-    /// start of every 4 KiB, so that no 4 KiB piece of it repeats the last write either
-    /// (storage-sled stores large values as 4 KiB chunks, and sled skips rewriting an unchanged
-    /// one, which would make a layer alone look cheaper than the bytes it was given).
+    /// start of every 4 KiB, so that no 4 KiB piece of it repeats the last write either (a
+    /// store that split values into pieces, as storage-sled's format 3 did with 4 KiB chunks,
+    /// would otherwise skip rewriting unchanged pieces, since sled skips an insert of the bytes a
+    /// key already holds, and look cheaper than the bytes it was given).
     pub fn at(&mut self, i: u64) -> &str {
         let digits = format!("{:08x}", i as u32);
         for start in (0..=self.text.len() - 8).step_by(4096) {

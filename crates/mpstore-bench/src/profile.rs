@@ -1,8 +1,9 @@
 //! `--profile OP SIZE SECONDS`: one operation in a loop, alone, for `perf record` or
 //! callgrind to explain a gap the report shows. OP is `get`, `set-buffered`, `set-durable`,
-//! `raw-get`, `raw-set` or `raw-set-flush`.
+//! `raw-get`, `raw-set`, `raw-set-flush`, or a layer of the buffered set alone: `sled-set`
+//! (storage-sled) or `crypto-set` (storage-crypto over storage-sled).
 
-use crate::peers::{full_stack, key, raw_sled, spread, value, Stamped};
+use crate::peers::{full_stack, key, raw_sled, spread, value, Layers, Stamped};
 use std::time::{Duration, Instant};
 use storage_api::KvItem;
 use storage_core::Scope;
@@ -64,6 +65,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     }
                 })
             }
+        }
+        "sled-set" | "crypto-set" => {
+            let layers = Layers::open(dir.path(), Durability::Buffered);
+            let encrypted = op == "crypto-set";
+            let mut s = Stamped::new(size);
+            Box::new(move |i| {
+                let v = s.at(i).as_bytes();
+                if encrypted {
+                    layers.encrypted_set(k(i), v);
+                } else {
+                    layers.sled_set(k(i), v);
+                }
+            })
         }
         other => return Err(format!("unknown profile op {other:?}")),
     };
