@@ -10,6 +10,7 @@ use aes::cipher::{InnerIvInit, KeyInit, StreamCipherCore};
 use aes::Aes256Enc;
 use pmac::digest::{CtOutput, Mac};
 use pmac::Pmac;
+use zeroize::Zeroize;
 
 /// One 128-bit block.
 type Block = [u8; 16];
@@ -33,7 +34,8 @@ const MAX_HEADERS: usize = 126;
 pub struct PmacSiv {
     /// PMAC under the key's first half, reset after each use.
     mac: Pmac<Aes256Enc>,
-    /// PMAC of the zero block: S2V's first step.
+    /// PMAC of the zero block: S2V's first step (key material: wiped on drop, as the ciphers
+    /// wipe themselves).
     zero_mac: Block,
     /// AES-256 under the key's second half, for CTR; cloned per call (a copy of its round keys).
     ctr: Aes256Enc,
@@ -110,6 +112,12 @@ impl PmacSiv {
             &iv.into(),
         )
         .apply_keystream_partial(text.into());
+    }
+}
+
+impl Drop for PmacSiv {
+    fn drop(&mut self) {
+        self.zero_mac.zeroize();
     }
 }
 
