@@ -470,14 +470,7 @@ impl SledBackend {
         let (header, added) = match new {
             Some((seq, charge, value)) if value.len() > self.inline_max => {
                 let p = self.log.append(value).map_err(|e| self.stop_log(e))?;
-                let written = self
-                    .entries
-                    .insert(&index_key(&p)[..], index_value(p.len, ekey))
-                    .and_then(|_| {
-                        let record = EntryRecord::encode_logged(seq, charge, &p);
-                        self.entries.insert(ekey, record)
-                    });
-                if let Err(e) = written {
+                if let Err(e) = self.insert_logged(ekey, seq, charge, &p) {
                     self.log.abandon(&[p]);
                     return Err(fail(e));
                 }
@@ -516,6 +509,23 @@ impl SledBackend {
         }
         self.log.committed(added.as_slice(), gone.as_slice());
         Ok((header, added.map_or(0, |p| p.len)))
+    }
+
+    /// Inserts the index entry of `p`, then the record of `ekey` pointing to it: the order every
+    /// single write into the value log keeps (a write, and compaction moving a value), so the
+    /// index always covers every pointer; the caller removes the old index entry after.
+    pub(crate) fn insert_logged(
+        &self,
+        ekey: &[u8],
+        seq: u64,
+        charge: u64,
+        p: &Pointer,
+    ) -> sled::Result<()> {
+        self.entries
+            .insert(&index_key(p)[..], index_value(p.len, ekey))?;
+        self.entries
+            .insert(ekey, EntryRecord::encode_logged(seq, charge, p))?;
+        Ok(())
     }
 
     /// Adds to `staged` the writes that replace the entry `ekey`, whose stored header is `old`

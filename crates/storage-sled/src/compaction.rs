@@ -28,10 +28,7 @@
 //! deleted when the store opens.
 
 use crate::backend::SledBackend;
-use crate::layout::{
-    decode_index, index_key, index_range, index_value, split_entry_key, EntryRecord, Pointer,
-    Stored,
-};
+use crate::layout::{decode_index, index_range, split_entry_key, EntryRecord, Pointer, Stored};
 use crate::open::sled_error;
 use crate::value_log::ValueLog;
 use storage_core::{Error, Result};
@@ -156,16 +153,9 @@ impl SledBackend {
             q.crc = p.crc;
             // Forgotten first: the header known in memory holds the old pointer.
             self.known.forget([ekey]);
-            // As a write does (see `SledBackend::write_one`): the new index entry, the record,
-            // then the old index entry's removal, so the index always covers every pointer.
-            let moved = self
-                .entries
-                .insert(&index_key(&q)[..], index_value(q.len, ekey))
-                .and_then(|_| {
-                    let record = EntryRecord::encode_logged(seq, charge, &q);
-                    self.entries.insert(ekey, record)
-                });
-            if let Err(e) = moved {
+            // As a write does: the new index entry, the record, then the old index entry's
+            // removal, so the index always covers every pointer.
+            if let Err(e) = self.insert_logged(ekey, seq, charge, &q) {
                 self.log.abandon(&[q]);
                 return Err(self.stop_writing(&[ekey], e));
             }
