@@ -168,7 +168,9 @@
 //! by a flush cost about twice a plain insert followed by a flush (100 KiB, measured with
 //! `examples/large_write_cost.rs`: 677 µs against 362 µs for the value log's bytes, a small
 //! batch or insert, and a flush). sled recovers a prefix of its log, so after a crash the index
-//! still holds an entry for every pointer; it may hold an entry no record points to (a crash in
+//! still holds an entry for every pointer (this order relies on that property of sled 0.34:
+//! were a record to survive without its index entry, compaction would not see its value and
+//! could delete the segment holding it); it may hold an entry no record points to (a crash in
 //! the middle of a write), which the next open drops: opening checks every index entry against
 //! its record (one sled `get` per value in the log) and so knows each segment's live bytes
 //! exactly. Bytes no index entry covers (a write that never committed) are dead; a segment with
