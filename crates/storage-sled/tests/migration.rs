@@ -388,6 +388,23 @@ fn open_migrated(path: &Path, mut contents: Vec<OldNamespace>, context: &str) {
     check_holds(&store, &contents, &format!("{context}, reopened"));
 }
 
+/// A store of format `from` (`write` builds it from the old contents), left as a migration to
+/// format `to` interrupted `at` leaves it, opens with everything the old store held.
+fn migrates_intact(
+    from: u32,
+    to: u32,
+    at: Interrupted,
+    write: impl FnOnce(&Path, &[OldNamespace], &str),
+) {
+    let context = format!("{from} -> {to}, interrupted {at:?}");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("store");
+    let contents = old_contents();
+    write(&path, &contents, &context);
+    interrupt_migration(&path, at, to);
+    open_migrated(&path, contents, &context);
+}
+
 #[test]
 fn a_migration_from_version_1_interrupted_anywhere_opens_with_everything() {
     use Interrupted::*;
@@ -401,13 +418,9 @@ fn a_migration_from_version_1_interrupted_anywhere_opens_with_everything() {
             AfterOneDrop,
             AfterBothDrops,
         ] {
-            let context = format!("1 -> {to}, interrupted {at:?}");
-            let tmp = tempfile::tempdir().unwrap();
-            let path = tmp.path().join("store");
-            let contents = old_contents();
-            write_v1_store(&path, &contents);
-            interrupt_migration(&path, at, to);
-            open_migrated(&path, contents, &context);
+            migrates_intact(1, to, at, |path, contents, _| {
+                write_v1_store(path, contents)
+            });
         }
     }
 }
@@ -423,13 +436,9 @@ fn a_migration_from_version_2_interrupted_anywhere_opens_with_everything() {
     ] {
         // `to`: 4 is this build's migration; 3 is one a version 3 build began.
         for to in [4, 3] {
-            let context = format!("2 -> {to}, interrupted {at:?}");
-            let tmp = tempfile::tempdir().unwrap();
-            let path = tmp.path().join("store");
-            let contents = old_contents();
-            write_v2_store(&path, &contents);
-            interrupt_migration(&path, at, to);
-            open_migrated(&path, contents, &context);
+            migrates_intact(2, to, at, |path, contents, _| {
+                write_v2_store(path, contents)
+            });
         }
     }
 }
@@ -443,22 +452,18 @@ fn a_migration_from_version_3_interrupted_anywhere_opens_with_everything() {
         WhileWritingTheFile,
         AfterTheFile,
     ] {
-        let context = format!("3 -> 4, interrupted {at:?}");
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("store");
-        let contents = old_contents();
-        write_v3_store(&path, &contents);
-        assert_eq!(
-            open_sled(&path)
-                .open_tree(ENTRIES)
-                .unwrap()
-                .scan_prefix([0xff; 4])
-                .count(),
-            25 + 2 + 2,
-            "{context}: the old large values are in chunks"
-        );
-        interrupt_migration(&path, at, 4);
-        open_migrated(&path, contents, &context);
+        migrates_intact(3, 4, at, |path, contents, context| {
+            write_v3_store(path, contents);
+            assert_eq!(
+                open_sled(path)
+                    .open_tree(ENTRIES)
+                    .unwrap()
+                    .scan_prefix([0xff; 4])
+                    .count(),
+                25 + 2 + 2,
+                "{context}: the old large values are in chunks"
+            );
+        });
     }
 }
 

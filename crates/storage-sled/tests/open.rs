@@ -113,6 +113,10 @@ fn bad_options_are_refused() {
             flush_every_ms: 0,
             ..SledOptions::default()
         },
+        SledOptions {
+            value_log_segment_bytes: 0,
+            ..SledOptions::default()
+        },
     ] {
         let r = SledBackend::open_with(tmp.path().join("store"), options);
         assert!(matches!(r, Err(Error::InvalidParam(_))), "{r:?}");

@@ -293,17 +293,6 @@ fn readers_racing_compaction_always_see_the_right_value() {
 }
 
 #[test]
-fn a_zero_segment_size_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let options = SledOptions {
-        value_log_segment_bytes: 0,
-        ..SledOptions::default()
-    };
-    let got = SledBackend::open_with(tmp.path().join("store"), options);
-    assert!(matches!(got, Err(Error::InvalidParam(_))), "{got:?}");
-}
-
-#[test]
 fn concurrent_writers_clears_and_compaction_keep_live_bytes_exact() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("store");
