@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use lru::LruCache;
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 /// A [`Backend`] decorator that keeps recently read values, and recent misses, in memory.
@@ -23,11 +24,15 @@ use std::sync::{Mutex, MutexGuard};
 /// (the memo holds nothing else: a scalar, or a String sharing the cached bytes; see
 /// [`StoredValue`]), so filling the memo never takes the cache past its bound. A handle, or a
 /// String, a caller still holds after its entry was evicted is the caller's memory, not the
-/// cache's. The least recently
-/// used entries are evicted first (per shard: the capacity is split evenly among up to 8 shards
-/// of at least 1 MiB, each with its own lock, so readers of different keys rarely wait for each
-/// other; an entry larger than one shard's part is never cached). A capacity of 0 disables the
-/// cache: every call goes straight through.
+/// cache's. The cache is split into up to 8 shards of at least 1 MiB of capacity each, each with
+/// its own lock, so readers of different keys rarely wait for each other; the capacity is one
+/// budget for all of them, not a fixed part per shard, so a hot set smaller than the cache stays
+/// cached however its keys fall on the shards. When the budget is spent, the least recently used
+/// entry of the whole cache is evicted (each entry notes when it was last used; a shard that is
+/// busy at that moment is passed over).
+/// An entry larger than the capacity divided by the number of shards is never cached, so one
+/// value cannot flush the whole cache. A capacity of 0 disables the cache: every call goes
+/// straight through.
 ///
 /// ```
 /// use storage_core::{block_on, Backend, Limits, MemoryBackend, Op, ReadCache};
@@ -68,15 +73,28 @@ pub struct ReadCache<B> {
     /// Seeds the shard choice, so which keys share a shard differs from process to process.
     seed: u64,
     capacity: u64,
+    /// The largest entry cached: the capacity divided by the number of shards.
+    max_entry: u64,
+    /// What all shards' entries count together, reserved before an entry is added: never above
+    /// `capacity`.
+    used: AtomicU64,
+    /// Advances with every entry cached; an entry notes its value when it is cached or hit, so
+    /// the shards' least recently used entries can be compared.
+    clock: AtomicU64,
+}
+
+/// A cached answer and when it was last used (see `ReadCache::clock`).
+struct Cached {
+    value: Option<StoredValue>,
+    used_at: u64,
 }
 
 /// One part of the cache, with its own lock.
 struct Shard {
     /// Composite key (see [`composite`]) → the value, or `None` for a key known to be missing.
-    map: LruCache<Box<[u8]>, Option<StoredValue>>,
-    /// What the cached entries count (see [`ReadCache::ENTRY_OVERHEAD`]).
+    map: LruCache<Box<[u8]>, Cached>,
+    /// What this shard's entries count (see [`ReadCache::ENTRY_OVERHEAD`]).
     bytes: u64,
-    capacity: u64,
     /// Bumped by every write touching this shard, when it starts and when it ends.
     epoch: u64,
     /// Writes touching this shard that have started and not ended: no read may cache meanwhile.
@@ -87,17 +105,17 @@ struct Shard {
 
 /// The most shards a cache is split into.
 const MAX_SHARDS: usize = 8;
-/// A shard is never given less than this (unless the whole cache is smaller): a value as large
-/// as any platform allows under one key (1 MB) stays cacheable, and a few values of a hundred KiB
-/// that happen to share a shard do not push each other out.
+/// The capacity per shard below which there are fewer shards: an entry as large as any platform
+/// allows under one key (1 MB) stays cacheable.
 const MIN_SHARD_BYTES: u64 = 1024 * 1024;
 
 /// See [`ReadCache::ENTRY_OVERHEAD`].
-const ENTRY_OVERHEAD: u64 = 128 + StoredValue::HANDLE_BYTES + 48;
+const ENTRY_OVERHEAD: u64 = 136 + StoredValue::HANDLE_BYTES + 48;
 
 impl<B> ReadCache<B> {
     /// What each cached entry counts on top of its namespace, key and value bytes: the list node
-    /// (the key's box, the handle and two links, in an allocation of its own: about 64 bytes),
+    /// (the key's box, the handle, when it was last used and two links, in an allocation of its
+    /// own: about 72 bytes),
     /// the map's slot (16 bytes, at most 8/7 of them in use), the allocator's headers and
     /// rounding of the key's box and the value's bytes (about 24 bytes each), and the shared
     /// handle with its memo ([`StoredValue::HANDLE_BYTES`]) and the allocator's headers and
@@ -113,11 +131,6 @@ impl<B> ReadCache<B> {
             // A power of two, so a shard is picked with a mask.
             1usize << wanted.ilog2()
         };
-        let per_shard = if shards == 0 {
-            0
-        } else {
-            capacity_bytes / shards as u64
-        };
         ReadCache {
             inner,
             shards: (0..shards)
@@ -125,7 +138,6 @@ impl<B> ReadCache<B> {
                     Mutex::new(Shard {
                         map: LruCache::unbounded(),
                         bytes: 0,
-                        capacity: per_shard,
                         epoch: 0,
                         writing: 0,
                         scratch: Vec::new(),
@@ -134,6 +146,9 @@ impl<B> ReadCache<B> {
                 .collect(),
             seed: RandomState::new().hash_one(0x5eed_u64),
             capacity: capacity_bytes,
+            max_entry: capacity_bytes.checked_div(shards as u64).unwrap_or(0),
+            used: AtomicU64::new(0),
+            clock: AtomicU64::new(0),
         }
     }
 
@@ -149,7 +164,7 @@ impl<B> ReadCache<B> {
 
     /// What the cached entries count now; never more than [`capacity_bytes`](Self::capacity_bytes).
     pub fn cached_bytes(&self) -> u64 {
-        self.shards.iter().map(|s| lock(s).bytes).sum()
+        self.used.load(Ordering::Relaxed)
     }
 
     /// How many entries (values and known misses) are cached now.
@@ -157,9 +172,13 @@ impl<B> ReadCache<B> {
         self.shards.iter().map(|s| lock(s).map.len()).sum()
     }
 
-    fn shard(&self, ns: &[u8], key: &[u8]) -> &Mutex<Shard> {
+    fn shard_index(&self, ns: &[u8], key: &[u8]) -> usize {
         let hash = spread(self.seed, ns, key);
-        &self.shards[(hash >> 32) as usize & (self.shards.len() - 1)]
+        (hash >> 32) as usize & (self.shards.len() - 1)
+    }
+
+    fn shard(&self, ns: &[u8], key: &[u8]) -> &Mutex<Shard> {
+        &self.shards[self.shard_index(ns, key)]
     }
 }
 
@@ -184,6 +203,13 @@ fn spread(seed: u64, ns: &[u8], key: &[u8]) -> u64 {
     h ^ (h >> 29)
 }
 
+/// Gives `freed` bytes back to the budget (a write that forgets nothing touches no shared line).
+fn release(used: &AtomicU64, freed: u64) {
+    if freed > 0 {
+        used.fetch_sub(freed, Ordering::Relaxed);
+    }
+}
+
 fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
     // No code panics while holding a shard's lock, so a poisoned shard is still consistent.
     shard.lock().unwrap_or_else(|e| e.into_inner())
@@ -206,48 +232,50 @@ fn entry_bytes(key: &[u8], value: Option<&StoredValue>) -> u64 {
 impl Shard {
     /// The cached answer for `(ns, key)`, or `None` when nothing is cached (`Some(None)`: known
     /// missing). Marks the entry recently used.
-    fn lookup(&mut self, ns: &[u8], key: &[u8]) -> Option<Option<StoredValue>> {
+    fn lookup(&mut self, ns: &[u8], key: &[u8], now: u64) -> Option<Option<StoredValue>> {
         let Shard { map, scratch, .. } = self;
         composite(scratch, ns, key);
-        map.get(&scratch[..]).cloned()
+        let hit = map.get_mut(&scratch[..])?;
+        hit.used_at = now;
+        Some(hit.value.clone())
     }
 
-    fn insert(&mut self, ns: &[u8], key: &[u8], value: Option<&StoredValue>) {
-        composite(&mut self.scratch, ns, key);
-        let size = entry_bytes(&self.scratch, value);
-        if size > self.capacity {
-            return;
-        }
-        let old = self
-            .map
-            .push(self.scratch.as_slice().into(), value.cloned());
-        if let Some((k, v)) = old {
-            // `push` hands back the entry it replaced (same key) or evicted (none here: unbounded).
-            self.bytes -= entry_bytes(&k, v.as_ref());
-        }
-        self.bytes += size;
-        while self.bytes > self.capacity {
-            match self.map.pop_lru() {
-                Some((k, v)) => self.bytes -= entry_bytes(&k, v.as_ref()),
-                None => break,
-            }
-        }
-    }
-
-    fn forget(&mut self, ns: &[u8], key: &[u8]) {
+    /// Removes the entry of `scratch`'s composite key, if cached; returns what it counted.
+    fn remove_scratch(&mut self) -> u64 {
         let Shard {
             map,
             scratch,
             bytes,
             ..
         } = self;
-        composite(scratch, ns, key);
-        if let Some((k, v)) = map.pop_entry(&scratch[..]) {
-            *bytes -= entry_bytes(&k, v.as_ref());
-        }
+        let freed = map
+            .pop_entry(&scratch[..])
+            .map_or(0, |(k, v)| entry_bytes(&k, v.value.as_ref()));
+        *bytes -= freed;
+        freed
     }
 
-    fn forget_namespace(&mut self, ns: &[u8]) {
+    /// When the least recently used entry was last used (`None`: the shard is empty).
+    fn oldest(&self) -> Option<u64> {
+        self.map.peek_lru().map(|(_, v)| v.used_at)
+    }
+
+    /// Evicts the least recently used entry; returns what it counted (0: the shard is empty).
+    fn evict_one(&mut self) -> u64 {
+        let freed = self
+            .map
+            .pop_lru()
+            .map_or(0, |(k, v)| entry_bytes(&k, v.value.as_ref()));
+        self.bytes -= freed;
+        freed
+    }
+
+    fn forget(&mut self, used: &AtomicU64, ns: &[u8], key: &[u8]) {
+        composite(&mut self.scratch, ns, key);
+        release(used, self.remove_scratch());
+    }
+
+    fn forget_namespace(&mut self, used: &AtomicU64, ns: &[u8]) {
         composite(&mut self.scratch, ns, b"");
         let prefix = &self.scratch[..];
         let doomed: Vec<Box<[u8]>> = self
@@ -258,7 +286,9 @@ impl Shard {
             .collect();
         for k in doomed {
             if let Some((k, v)) = self.map.pop_entry(&k) {
-                self.bytes -= entry_bytes(&k, v.as_ref());
+                let freed = entry_bytes(&k, v.value.as_ref());
+                self.bytes -= freed;
+                release(used, freed);
             }
         }
     }
@@ -294,11 +324,12 @@ struct Writing<'a, B> {
 impl<'a, B> Writing<'a, B> {
     fn begin(cache: &'a ReadCache<B>, ns: &'a [u8], touched: Touched<'a>) -> Self {
         let writing = Writing { cache, ns, touched };
+        let used = &cache.used;
         writing.each_shard(|shard, key| {
             shard.begin_write();
             match key {
-                Some(key) => shard.forget(ns, key),
-                None => shard.forget_namespace(ns),
+                Some(key) => shard.forget(used, ns, key),
+                None => shard.forget_namespace(used, ns),
             }
         });
         writing
@@ -386,10 +417,11 @@ impl<B: Backend> ReadCache<B> {
     /// The cached handle of `(ns, key)`, or what the backend underneath answers (cached when no
     /// write raced the read: see the contract's *Never stale*).
     async fn cached(&self, ns: &[u8], key: &[u8]) -> Result<Option<StoredValue>> {
-        let shard = self.shard(ns, key);
+        let index = self.shard_index(ns, key);
+        let shard = &self.shards[index];
         let epoch = {
             let mut shard = lock(shard);
-            if let Some(hit) = shard.lookup(ns, key) {
+            if let Some(hit) = shard.lookup(ns, key, self.clock.load(Ordering::Relaxed)) {
                 return Ok(hit);
             }
             shard.epoch
@@ -397,9 +429,79 @@ impl<B: Backend> ReadCache<B> {
         let value = self.inner.get_shared(ns, key).await?;
         let mut shard = lock(shard);
         if shard.epoch == epoch && shard.writing == 0 {
-            shard.insert(ns, key, value.as_ref());
+            self.insert(index, &mut shard, ns, key, value.as_ref());
         }
         Ok(value)
+    }
+}
+
+impl<B> ReadCache<B> {
+    /// Caches `value` in shard `index` (locked: `shard`), within the budget: reserves its bytes,
+    /// evicting the least recently used entries of the whole cache while it is full; if nothing
+    /// can be evicted (the other shards are busy), the value is not cached this time.
+    fn insert(
+        &self,
+        index: usize,
+        shard: &mut Shard,
+        ns: &[u8],
+        key: &[u8],
+        value: Option<&StoredValue>,
+    ) {
+        composite(&mut shard.scratch, ns, key);
+        let size = entry_bytes(&shard.scratch, value);
+        if size > self.max_entry {
+            return;
+        }
+        // The same key cached again (a racing read cached it first): its bytes go back first.
+        release(&self.used, shard.remove_scratch());
+        while self
+            .used
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                (used + size <= self.capacity).then_some(used + size)
+            })
+            .is_err()
+        {
+            let freed = self.evict_oldest(index, shard);
+            if freed == 0 {
+                return;
+            }
+            release(&self.used, freed);
+        }
+        let cached = Cached {
+            value: value.cloned(),
+            // After every hit noted so far (a hit notes the clock without advancing it).
+            used_at: self.clock.fetch_add(1, Ordering::Relaxed) + 1,
+        };
+        shard.map.push(shard.scratch.as_slice().into(), cached);
+        shard.bytes += size;
+    }
+
+    /// Evicts the entry used longest ago among `own` (shard `index`, whose lock the caller holds)
+    /// and the other shards that are not locked right now (never waiting for one, so two
+    /// inserting readers cannot deadlock); returns what it counted (0: nothing to evict).
+    fn evict_oldest(&self, index: usize, own: &mut Shard) -> u64 {
+        let mut oldest: Option<(u64, MutexGuard<'_, Shard>)> = None;
+        for (i, other) in self.shards.iter().enumerate() {
+            if i == index {
+                continue;
+            }
+            let guard = match other.try_lock() {
+                Ok(guard) => guard,
+                Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => continue,
+            };
+            if let Some(at) = guard.oldest() {
+                if oldest.as_ref().is_none_or(|(o, _)| at < *o) {
+                    oldest = Some((at, guard));
+                }
+            }
+        }
+        match (oldest, own.oldest()) {
+            (Some((at, mut other)), own_at) if own_at.is_none_or(|own_at| at < own_at) => {
+                other.evict_one()
+            }
+            _ => own.evict_one(),
+        }
     }
 }
 

@@ -229,6 +229,51 @@ fn what_reaches_the_backend_underneath() {
     reads("100 KiB in 1 MiB: cached", 1 << 20, set(big), Some(big), 1);
 }
 
+/// Writes `keys` (values of `len` bytes), reads each of them twice in a row of passes; returns
+/// how many reads of the second pass reached the backend underneath.
+fn second_pass_misses(cache: &ReadCache<Under>, keys: std::ops::Range<u64>, len: usize) -> usize {
+    for k in keys.clone() {
+        apply(cache, b"ns", &[put(&k.to_le_bytes(), &vec![k as u8; len])]);
+    }
+    let pass = || {
+        keys.clone()
+            .for_each(|k| drop(get(cache, b"ns", &k.to_le_bytes())))
+    };
+    pass();
+    let before = cache.inner().gets();
+    pass();
+    cache.inner().gets() - before
+}
+
+#[test]
+fn a_hot_set_smaller_than_the_cache_stays_cached_however_its_keys_fall_on_the_shards() {
+    // The capacity is one budget for all shards: a fixed part per shard would miss here whenever
+    // more keys fell on one shard than its part holds (nearly always, with these counts).
+    for (name, cap, n, len) in [
+        ("78 values of 100 KiB in 8 MiB", 8 << 20, 78, 100 << 10),
+        ("4 values of 900 KiB in 4 MiB", 4 << 20, 4, 900 << 10),
+        ("2000 values of 1 KiB in 3 MiB", 3 << 20, 2000, 1 << 10),
+    ] {
+        let cache = ReadCache::new(Under::default(), cap);
+        assert_eq!(second_pass_misses(&cache, 0..n, len), 0, "{name}");
+    }
+}
+
+#[test]
+fn the_least_recently_used_entry_of_the_whole_cache_is_evicted() {
+    let cache = ReadCache::new(Under::default(), 8 << 20);
+    assert_eq!(second_pass_misses(&cache, 0..78, 100 << 10), 0, "old set");
+    // A new set as large: every old entry goes before any new one.
+    assert_eq!(
+        second_pass_misses(&cache, 1000..1078, 100 << 10),
+        0,
+        "new set"
+    );
+    let again = cache.inner().gets();
+    get(&cache, b"ns", &0u64.to_le_bytes());
+    assert_eq!(cache.inner().gets(), again + 1, "the old set was evicted");
+}
+
 /// Caches `ns`/`k` = "old", runs `write`, then checks what a read of `ns`/`k` answers.
 fn after(name: &str, write: impl Fn(&ReadCache<Under>), expected: Option<&[u8]>) {
     let cache = ReadCache::new(Under::default(), 1 << 20);
@@ -335,6 +380,29 @@ fn cached_bytes_never_pass_the_capacity() {
             );
         }
     }
+}
+
+#[test]
+fn readers_evicting_from_each_others_shards_keep_the_budget_and_the_values() {
+    let cap = 4 << 20;
+    let cache = ReadCache::new(MemoryBackend::new(), cap);
+    let value = |k: u64| vec![k as u8; 1024 + (k as usize * 7919) % (60 << 10)];
+    for k in 0..400u64 {
+        apply(&cache, b"ns", &[put(&k.to_le_bytes(), &value(k))]);
+    }
+    std::thread::scope(|s| {
+        for t in 0..4u64 {
+            let cache = &cache;
+            s.spawn(move || {
+                for i in 0..3000u64 {
+                    let k = (i * 31 + t * 97) % 400;
+                    assert_eq!(get(cache, b"ns", &k.to_le_bytes()), Some(value(k)));
+                    assert!(cache.cached_bytes() <= cap);
+                }
+            });
+        }
+    });
+    assert!(cache.cached_bytes() <= cap && cache.cached_entries() > 0);
 }
 
 #[test]
