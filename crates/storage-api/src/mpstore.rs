@@ -9,7 +9,9 @@ use storage_core::{
     block_on, Backend, Error, MemoryBackend, Namespace, NamespaceUsage, ReadCache, Result, Scope,
     Store,
 };
-use storage_crypto::{is_wrong_master_key, EncryptedBackend, KeyFileProvider, KeyProvider};
+use storage_crypto::{
+    is_wrong_master_key, CacheSizes, EncryptedBackend, KeyFileProvider, KeyProvider,
+};
 use storage_sled::SledBackend;
 
 /// The file name of the master key [`Mpstore::open_default`] keeps in the store's directory.
@@ -153,7 +155,11 @@ impl Mpstore {
     ) -> Result<Mpstore> {
         let options = options.into();
         let sled = SledBackend::open_with(dir.as_ref().join(DATA_DIR), options.sled)?;
-        let encrypted = Arc::new(block_on(EncryptedBackend::open(sled, provider))?);
+        let encrypted = Arc::new(block_on(EncryptedBackend::open_with(
+            sled,
+            provider,
+            options.crypto_caches,
+        ))?);
         let backend: Arc<dyn Backend> = match options.read_cache_bytes {
             0 => encrypted.clone(),
             bytes => Arc::new(ReadCache::new(encrypted.clone(), bytes)),
@@ -389,6 +395,21 @@ impl Mpstore {
     /// ```
     pub fn backend(&self) -> &Arc<dyn Backend> {
         &self.backend
+    }
+
+    /// How many entries the encryption layer's caches hold now (never more than
+    /// [`StoreOptions::crypto_caches`]); `None` for a store without that layer
+    /// ([`with_backend`](Self::with_backend)). For hosts that watch their memory.
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// # use storage_crypto::RawKeyProvider;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let store = Mpstore::open(dir.path(), &RawKeyProvider::new([7; 32])).unwrap();
+    /// assert!(store.crypto_cache_entries().is_some());
+    /// ```
+    pub fn crypto_cache_entries(&self) -> Option<CacheSizes> {
+        self.keyed.as_ref().map(|keyed| keyed.cached())
     }
 
     fn store(&self) -> Store<Arc<dyn Backend>> {

@@ -1,9 +1,11 @@
 //! [`StoreOptions`]: how [`crate::Mpstore::open_with`] builds the default store.
 
+use storage_crypto::CacheSizes;
 use storage_sled::SledOptions;
 
 /// Options of the default store ([`crate::Mpstore::open_with`],
-/// [`crate::Mpstore::open_default_with`]): sled's, and the read cache's.
+/// [`crate::Mpstore::open_default_with`]): sled's, the read cache's and the encryption layer's
+/// caches. Together they bound the store's memory (see `docs/performance.md`).
 ///
 /// Any [`SledOptions`] converts into these, with the default read cache, so existing callers
 /// that pass sled's options keep working.
@@ -29,6 +31,11 @@ pub struct StoreOptions {
     /// correct because the store is the only writer of its sled database (sled refuses a second
     /// process, and clones of one [`crate::Mpstore`] share one cache).
     pub read_cache_bytes: u64,
+    /// How many namespaces' keys and sealed key names the encryption layer keeps in memory
+    /// ([`storage_crypto::CacheSizes`]: by default 4,096 namespaces and 65,536 names, at most
+    /// about 16 + 18 MiB). Smaller bounds trade memory for an unwrap of a namespace's keys, or a
+    /// seal of a key name, when one is used again after being evicted.
+    pub crypto_caches: CacheSizes,
 }
 
 impl StoreOptions {
@@ -41,6 +48,7 @@ impl Default for StoreOptions {
         StoreOptions {
             sled: SledOptions::default(),
             read_cache_bytes: Self::DEFAULT_READ_CACHE_BYTES,
+            crypto_caches: CacheSizes::default(),
         }
     }
 }

@@ -97,7 +97,7 @@ pub const MAX_CACHED_NAME: usize = 64;
 /// let sizes = CacheSizes::default();
 /// assert_eq!((sizes.namespaces, sizes.names), (4096, 65_536));
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CacheSizes {
     /// Namespaces whose unwrapped keys (with their expanded ciphers) stay in memory: about
     /// 2.9 KiB each (3.9 KiB once a value of the older format was read there) plus the

@@ -35,9 +35,12 @@ pub enum Durability {
 pub struct SledOptions {
     /// What an acknowledged write promises; [`Durability::Durable`] by default.
     pub durability: Durability,
-    /// The most memory sled's page cache may use, in bytes;
+    /// The budget of sled's page cache, in bytes;
     /// [`SledOptions::DEFAULT_CACHE_CAPACITY_BYTES`] by default (sled's own default is 1 GiB,
-    /// far too much for a store embedded in a host app).
+    /// far too much for a store embedded in a host app). sled counts a page by its size on
+    /// disk; in memory, a page of small entries (such as the records of values kept in the value
+    /// log) takes about three times that, so this bounds sled's memory at about three times the
+    /// budget (measured in `docs/performance.md`).
     pub cache_capacity_bytes: u64,
     /// In [`Durability::Buffered`] mode, how often sled writes buffered writes out, in
     /// milliseconds (durable mode flushes every write itself and runs no background flush). At

@@ -1,9 +1,11 @@
-//! The default store's read cache ([`storage_api::StoreOptions::read_cache_bytes`]): whatever
-//! writes, through any facade or host call, the next read sees it, cached or not.
+//! The default store's caches: the read cache ([`storage_api::StoreOptions::read_cache_bytes`]):
+//! whatever writes, through any facade or host call, the next read sees it, cached or not; the
+//! encryption layer's caches ([`storage_api::StoreOptions::crypto_caches`]) stay within the
+//! bounds given.
 
 use storage_api::{KvItem, MiniProgram, Mpstore, StoreOptions};
 use storage_core::{block_on, Scope};
-use storage_crypto::RawKeyProvider;
+use storage_crypto::{CacheSizes, RawKeyProvider};
 
 /// Something that writes, one way or another.
 type Write = fn(&Mpstore, &MiniProgram);
@@ -69,4 +71,33 @@ fn a_missing_key_read_before_is_found_once_written() {
     assert_eq!(wx.get_storage_sync("k").unwrap(), "".into());
     wx.set_storage_sync("k", 1).unwrap();
     assert_eq!(wx.get_storage_sync("k").unwrap(), 1.into());
+}
+
+#[test]
+fn the_encryption_layers_caches_stay_within_the_bounds_given() {
+    for (namespaces, names) in [(0, 0), (2, 3), (4096, 65_536)] {
+        let dir = tempfile::tempdir().unwrap();
+        let bounds = CacheSizes { namespaces, names };
+        let options = StoreOptions {
+            crypto_caches: bounds,
+            ..StoreOptions::default()
+        };
+        let store = Mpstore::open_with(dir.path(), &RawKeyProvider::new([5; 32]), options).unwrap();
+        for u in 0..6 {
+            let wx = store
+                .mini_program(format!("u{u}"), "app", Scope::App)
+                .unwrap()
+                .wx();
+            for k in 0..6 {
+                wx.set_storage_sync(format!("k{k}"), k).unwrap();
+                assert_eq!(wx.get_storage_sync(format!("k{k}")).unwrap(), k.into());
+            }
+        }
+        let held = store.crypto_cache_entries().expect("an encrypted store");
+        let expected = CacheSizes {
+            namespaces: namespaces.min(6),
+            names: names.min(36),
+        };
+        assert_eq!(held, expected, "bounds {bounds:?}");
+    }
 }
