@@ -176,10 +176,6 @@ impl<B> ReadCache<B> {
         let hash = spread(self.seed, ns, key);
         (hash >> 32) as usize & (self.shards.len() - 1)
     }
-
-    fn shard(&self, ns: &[u8], key: &[u8]) -> &Mutex<Shard> {
-        &self.shards[self.shard_index(ns, key)]
-    }
 }
 
 /// A quick seeded hash of a namespace and key, to pick a shard: eight bytes at a time, each
@@ -271,6 +267,9 @@ impl Shard {
     }
 
     fn forget(&mut self, used: &AtomicU64, ns: &[u8], key: &[u8]) {
+        if self.map.is_empty() {
+            return;
+        }
         composite(&mut self.scratch, ns, key);
         release(used, self.remove_scratch());
     }
@@ -319,11 +318,22 @@ struct Writing<'a, B> {
     cache: &'a ReadCache<B>,
     ns: &'a [u8],
     touched: Touched<'a>,
+    /// The shard of the first key written (most writes are of one key: hashed once, not twice).
+    first: usize,
 }
 
 impl<'a, B> Writing<'a, B> {
     fn begin(cache: &'a ReadCache<B>, ns: &'a [u8], touched: Touched<'a>) -> Self {
-        let writing = Writing { cache, ns, touched };
+        let first = match touched {
+            Touched::Keys([op, ..]) => cache.shard_index(ns, op.key()),
+            _ => 0,
+        };
+        let writing = Writing {
+            cache,
+            ns,
+            touched,
+            first,
+        };
         let used = &cache.used;
         writing.each_shard(|shard, key| {
             shard.begin_write();
@@ -339,11 +349,12 @@ impl<'a, B> Writing<'a, B> {
     fn each_shard(&self, mut f: impl FnMut(&mut Shard, Option<&[u8]>)) {
         match self.touched {
             Touched::Keys(ops) => {
-                for op in ops {
-                    f(
-                        &mut lock(self.cache.shard(self.ns, op.key())),
-                        Some(op.key()),
-                    );
+                for (i, op) in ops.iter().enumerate() {
+                    let index = match i {
+                        0 => self.first,
+                        _ => self.cache.shard_index(self.ns, op.key()),
+                    };
+                    f(&mut lock(&self.cache.shards[index]), Some(op.key()));
                 }
             }
             Touched::Namespace => {
