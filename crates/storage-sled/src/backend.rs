@@ -4,9 +4,9 @@ use crate::chunks;
 use crate::group_commit::GroupCommit;
 use crate::known_keys::{KnownKeys, Place};
 use crate::layout::{
-    after_prefix, chunk_key, chunk_range, chunk_size, decode_index, entry_key, index_key,
-    index_value, ns_prefix, split_entry_key, EntryRecord, Header, Pointer, Stored, CHUNK_SPACE,
-    INDEX_SPACE,
+    after_prefix, chunk_key, chunk_range, chunk_size, decode_index, entry_key, entry_key_buf,
+    index_key, index_value, ns_prefix, split_entry_key, EntryRecord, Header, Pointer, Stored,
+    CHUNK_SPACE, INDEX_SPACE,
 };
 use crate::ns_state::{self, headers, NsState, NsStates};
 use crate::open::{self, sled_error, Registration};
@@ -341,7 +341,7 @@ impl SledBackend {
             limits,
         };
         if let [op] = ops {
-            let ekey = entry_key(prefix, op.key());
+            let ekey = entry_key_buf(prefix, op.key());
             let (old, place) = self.header(&ekey)?;
             let (after, seq) = before.after(old.map(|h| (h.seq, h.charge)), op)?;
             if limits.refuses(before.usage, after.usage) {
@@ -723,7 +723,7 @@ fn replacement(op: &Op, seq: Option<u64>) -> Option<(u64, u64, &[u8])> {
 impl Backend for SledBackend {
     async fn get(&self, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.check_healthy()?;
-        let ekey = entry_key(&ns_prefix(ns)?, key);
+        let ekey = entry_key_buf(&ns_prefix(ns)?, key);
         let read = |e| sled_error("cannot read the entry", e);
         let Some(mut record) = self.entries.get(&ekey).map_err(read)? else {
             return Ok(None);

@@ -131,7 +131,7 @@ pub(crate) const LOGGED_RECORD: usize = 48;
 
 /// The prefix every record of `ns` starts with in `entries`; a namespace of `u32::MAX` bytes or
 /// more is [`Error::InvalidParam`] (its prefix would enter the chunk space).
-pub(crate) fn ns_prefix(ns: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn ns_prefix(ns: &[u8]) -> Result<KeyBuf> {
     let len = u32::try_from(ns.len())
         .ok()
         .filter(|&len| len < u32::MAX)
@@ -142,15 +142,76 @@ pub(crate) fn ns_prefix(ns: &[u8]) -> Result<Vec<u8>> {
                 u32::MAX - 1
             ))
         })?;
-    let mut out = Vec::with_capacity(4 + ns.len());
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(ns);
-    Ok(out)
+    Ok(KeyBuf::concat(&[&len.to_be_bytes(), ns]))
 }
 
 /// Key of an entry: `prefix ‖ key`.
 pub(crate) fn entry_key(prefix: &[u8], key: &[u8]) -> Vec<u8> {
     [prefix, key].concat()
+}
+
+/// [`entry_key`] in a [`KeyBuf`]: for the calls that only look it up or hand it to sled (a
+/// single write, a read), not keep it.
+pub(crate) fn entry_key_buf(prefix: &[u8], key: &[u8]) -> KeyBuf {
+    KeyBuf::concat(&[prefix, key])
+}
+
+/// Bytes kept on the stack when they fit in [`KeyBuf::INLINE`] bytes (a namespace prefix or an
+/// entry key of a short name almost always does: storage-crypto's are 37 and about 63 bytes),
+/// on the heap otherwise. Every read and write builds one or two; a heap allocation for each
+/// cost more than copying these few bytes.
+pub(crate) enum KeyBuf {
+    /// `len` bytes of `bytes`.
+    Inline {
+        len: u8,
+        bytes: [u8; KeyBuf::INLINE],
+    },
+    Heap(Vec<u8>),
+}
+
+impl KeyBuf {
+    /// The most bytes kept on the stack.
+    pub(crate) const INLINE: usize = 128;
+
+    /// The concatenation of `parts`.
+    pub(crate) fn concat(parts: &[&[u8]]) -> KeyBuf {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len > Self::INLINE {
+            return KeyBuf::Heap(parts.concat());
+        }
+        let mut bytes = [0; Self::INLINE];
+        let mut at = 0;
+        for part in parts {
+            bytes[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        }
+        KeyBuf::Inline {
+            len: len as u8,
+            bytes,
+        }
+    }
+}
+
+impl std::ops::Deref for KeyBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            KeyBuf::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            KeyBuf::Heap(v) => v,
+        }
+    }
+}
+
+impl AsRef<[u8]> for KeyBuf {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl std::fmt::Debug for KeyBuf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 /// Key of chunk `i` of the value of the entry whose key is `ekey`.
@@ -555,7 +616,7 @@ mod tests {
             let chunk = chunk_key(&ekey, u32::MAX);
             assert!(!chunk.starts_with(&prefix), "{ns:?}");
             assert!(chunk.starts_with(&chunk_range(&prefix)), "{ns:?}");
-            assert!(prefix.as_slice() < &CHUNK_SPACE[..], "{ns:?}");
+            assert!(prefix[..] < CHUNK_SPACE[..], "{ns:?}");
             assert!(chunk_key(&ekey, 0) < chunk_key(&ekey, 1));
         }
     }
