@@ -25,6 +25,7 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod buffers;
 pub mod codes;
 pub mod error;
 mod memory;

@@ -5,6 +5,7 @@
 //! before it writes, so the quota holds under concurrent writers without a lock of its own.
 
 use crate::backend::{Backend, Op, Usage};
+use crate::buffers;
 use crate::error::{Error, Result};
 use crate::namespace::{Namespace, NamespaceBytes};
 use crate::policy::{check_key, Policy};
@@ -83,7 +84,9 @@ impl<B: Backend> Store<B> {
         options: SetOptions,
     ) -> Result<()> {
         let op = put_op(policy, key, value, options)?;
-        self.write(ns, policy, &[op]).await
+        let result = self.write(ns, policy, std::slice::from_ref(&op)).await;
+        recycle([op]);
+        result
     }
 
     /// `batchSetStorage`: all items or none (contract §4). Later items overwrite earlier ones of
@@ -98,7 +101,9 @@ impl<B: Backend> Store<B> {
             .iter()
             .map(|(k, v)| put_op(policy, k, v, SetOptions::default()))
             .collect::<Result<Vec<_>>>()?;
-        self.write(ns, policy, &ops).await
+        let result = self.write(ns, policy, &ops).await;
+        recycle(ops);
+        result
     }
 
     async fn write(
@@ -254,11 +259,23 @@ impl<B: Backend> Store<B> {
 
 fn put_op(policy: &Policy, key: &str, value: &JsValue, options: SetOptions) -> Result<Op> {
     let charge = policy.check_entry(key, value, options.encrypt)?;
+    let mut key_bytes = buffers::take(key.len());
+    key_bytes.extend_from_slice(key.as_bytes());
     Ok(Op::Put {
-        key: key.as_bytes().to_vec(),
+        key: key_bytes,
         value: encode_record(value, options.encrypt),
         charge,
     })
+}
+
+/// Gives the buffers of `ops` back (see [`buffers`]): the backend is done with them.
+fn recycle(ops: impl IntoIterator<Item = Op>) {
+    for op in ops {
+        if let Op::Put { key, value, .. } = op {
+            buffers::give(key);
+            buffers::give(value);
+        }
+    }
 }
 
 /// A record: version byte, flags byte, then the value's binary encoding.
@@ -268,7 +285,7 @@ fn encode_record(value: &JsValue, encrypt: bool) -> Vec<u8> {
         JsValue::String(s) => s.len() + 8,
         _ => 32,
     };
-    let mut record = Vec::with_capacity(HEADER + hint);
+    let mut record = buffers::take(HEADER + hint);
     record.push(RECORD_V1);
     record.push(if encrypt { FLAG_ENCRYPT } else { 0 });
     value::encode_into(value, &mut record);
