@@ -7,7 +7,7 @@ use crate::provider::KeyProvider;
 use crate::records::NamespaceKeys;
 use async_trait::async_trait;
 use std::sync::Arc;
-use storage_core::{Backend, Error, Limits, Listing, Op, Result, Usage};
+use storage_core::{buffers, Backend, Error, Limits, Listing, Op, Result, Usage};
 use tokio::sync::{Mutex, RwLock};
 
 /// Whether `err` is [`EncryptedBackend::open`]'s report of a wrong master key (as opposed to a
@@ -333,7 +333,12 @@ impl<B: Backend> EncryptedBackend<B> {
     /// [`sealed_name`](Self::sealed_name) as a vector of its own (an [`Op`]'s key): copied from
     /// the cache under its lock, without taking a reference to the cached name.
     fn sealed_name_vec(&self, keys: &NamespaceKeys, key: &[u8]) -> Result<Vec<u8>> {
-        self.sealed_name_as(keys, key, |sealed| sealed.to_vec(), |sealed| sealed)
+        let copy = |sealed: &Arc<[u8]>| {
+            let mut buf = buffers::take(sealed.len());
+            buf.extend_from_slice(sealed);
+            buf
+        };
+        self.sealed_name_as(keys, key, copy, |sealed| sealed)
     }
 
     /// The sealed form of `key`, as `cached` makes it from a cached name or `fresh` from a name
@@ -382,6 +387,20 @@ impl<B: Backend> EncryptedBackend<B> {
     }
 }
 
+/// Gives the buffers of sealed `ops` back once the inner backend is done with them (see
+/// [`storage_core::buffers`]): they hold only sealed bytes.
+fn recycle(ops: impl IntoIterator<Item = Op>) {
+    for op in ops {
+        match op {
+            Op::Put { key, value, .. } => {
+                buffers::give(key);
+                buffers::give(value);
+            }
+            Op::Delete { key } => buffers::give(key),
+        }
+    }
+}
+
 #[async_trait]
 #[deny(clippy::missing_trait_methods)]
 impl<B: Backend> Backend for EncryptedBackend<B> {
@@ -421,15 +440,19 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
         if let [op] = ops {
             // One op (every setStorage): no vector to hold it.
             let sealed = self.seal_op(&keys, op)?;
-            return (self.inner)
+            let result = (self.inner)
                 .apply(&keys.data_ns, std::slice::from_ref(&sealed), limits)
                 .await;
+            recycle([sealed]);
+            return result;
         }
         let sealed = ops
             .iter()
             .map(|op| self.seal_op(&keys, op))
             .collect::<Result<Vec<_>>>()?;
-        self.inner.apply(&keys.data_ns, &sealed, limits).await
+        let result = self.inner.apply(&keys.data_ns, &sealed, limits).await;
+        recycle(sealed);
+        result
     }
 
     async fn list(&self, ns: &[u8]) -> Result<Listing> {

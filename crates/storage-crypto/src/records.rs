@@ -6,7 +6,7 @@ use crate::keys::{
 };
 use crate::layout::data_ns;
 use rand::Rng;
-use storage_core::{Error, Result};
+use storage_core::{buffers, Error, Result};
 
 const NAME_LABEL: &[u8] = b"mpstore storage-crypto v1: key name";
 /// The first associated-data component of a value of format 1.
@@ -84,7 +84,7 @@ impl NamespaceKeys {
         value: &[u8],
     ) -> Result<Vec<u8>> {
         // One buffer, sealed in place behind its prefix.
-        let mut out = Vec::with_capacity(PREFIX + SIV_TAG_LEN + value.len());
+        let mut out = buffers::take(PREFIX + SIV_TAG_LEN + value.len());
         out.push(FORMAT_V2);
         out.extend_from_slice(nonce);
         out.extend_from_slice(&[0; SIV_TAG_LEN]);
