@@ -8,7 +8,7 @@ use crate::records::NamespaceKeys;
 use async_trait::async_trait;
 use std::sync::Arc;
 use storage_core::{buffers, Backend, Error, Limits, Listing, Op, Result, Usage};
-use tokio::sync::{Mutex, RwLock};
+use async_lock::{Mutex, RwLock};
 
 /// Whether `err` is [`EncryptedBackend::open`]'s report of a wrong master key (as opposed to a
 /// damaged store or a failing backend).
