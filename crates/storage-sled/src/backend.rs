@@ -290,10 +290,18 @@ impl SledBackend {
     }
 
     pub(crate) fn stripe(&self, ns: &[u8]) -> MutexGuard<'_, NsStates> {
-        let i = ns_state::stripe_of(ns, STRIPES);
+        self.stripe_hashed(ns).0
+    }
+
+    /// [`stripe`](Self::stripe), with the namespace's hash, for finding its state in it without
+    /// hashing the namespace again.
+    fn stripe_hashed(&self, ns: &[u8]) -> (MutexGuard<'_, NsStates>, u64) {
+        let hash = ns_state::ns_hash(ns);
+        let i = ns_state::stripe_of(hash, STRIPES);
         // Nothing panics while holding a stripe, and states change only after sled accepted a
         // write, so a poisoned stripe still holds true states.
-        self.stripes[i].lock().unwrap_or_else(|e| e.into_inner())
+        let stripe = self.stripes[i].lock().unwrap_or_else(|e| e.into_inner());
+        (stripe, hash)
     }
 
     /// The state of the namespace whose range starts with `prefix`, read from its entries.
@@ -330,8 +338,8 @@ impl SledBackend {
     /// updates the state, the known headers and the value log's accounting. Returns what it did
     /// and how many bytes it appended to the value log.
     fn write(&self, ns: &[u8], prefix: &[u8], ops: &[Op], limits: Limits) -> Result<(Wrote, u64)> {
-        let mut stripe = self.stripe(ns);
-        let state = stripe.get_or_load(ns, self.states_per_stripe, || {
+        let (mut stripe, hash) = self.stripe_hashed(ns);
+        let state = stripe.get_or_load(ns, hash, self.states_per_stripe, || {
             self.scan_state(prefix, |e| self.stop("cannot read the namespace", e))
         })?;
         let before = *state;
@@ -790,7 +798,7 @@ impl Backend for SledBackend {
     async fn list(&self, ns: &[u8]) -> Result<Listing> {
         self.check_healthy()?;
         let prefix = ns_prefix(ns)?;
-        let mut stripe = self.stripe(ns);
+        let (mut stripe, hash) = self.stripe_hashed(ns);
         let mut entries = Vec::new();
         for item in self.entries.scan_prefix(&prefix) {
             let (k, v) = item.map_err(|e| sled_error("cannot list keys", e))?;
@@ -799,7 +807,7 @@ impl Backend for SledBackend {
         }
         let state = NsState::of(entries.iter().map(|&(seq, charge, _)| Ok((seq, charge))))?;
         // The listing read the whole range: keep what it learned (it equals any state held).
-        *stripe.get_or_load(ns, self.states_per_stripe, || Ok(state))? = state;
+        *stripe.get_or_load(ns, hash, self.states_per_stripe, || Ok(state))? = state;
         drop(stripe);
         entries.sort_unstable_by_key(|&(seq, _, _)| seq);
         Ok(Listing {

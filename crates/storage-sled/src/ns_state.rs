@@ -12,7 +12,7 @@
 
 use crate::layout::{EntryRecord, MAX_SEQ};
 use foldhash::quality::RandomState;
-use std::collections::HashMap;
+use hashbrown::hash_table::{Entry, HashTable};
 use std::hash::BuildHasher;
 use std::sync::LazyLock;
 use storage_core::{Error, Op, Result, Usage};
@@ -100,61 +100,83 @@ pub(crate) fn headers<'a>(
     })
 }
 
-/// The lock stripe of namespace `ns`, out of `stripes`: a seeded hash (foldhash, randomly
-/// seeded once per process), so which namespaces share a stripe cannot be arranged by callers.
-pub(crate) fn stripe_of(ns: &[u8], stripes: usize) -> usize {
+/// The hash of namespace `ns`: a seeded hash (foldhash, randomly seeded once per process), so
+/// which namespaces share a stripe or a bucket cannot be arranged by callers. Computed once per
+/// call: it picks the stripe ([`stripe_of`]) and finds the state in it ([`NsStates`]).
+pub(crate) fn ns_hash(ns: &[u8]) -> u64 {
     static SEEDED: LazyLock<RandomState> = LazyLock::new(RandomState::default);
-    (SEEDED.hash_one(ns) % stripes as u64) as usize
+    SEEDED.hash_one(ns)
+}
+
+/// The lock stripe of the namespace whose [`ns_hash`] is `hash`, out of `stripes`: from the
+/// hash's high bits, as a stripe's table buckets by its low ones.
+pub(crate) fn stripe_of(hash: u64, stripes: usize) -> usize {
+    ((hash >> 32) % stripes as u64) as usize
 }
 
 /// The states of the namespaces of one lock stripe, at most `bound` of them.
 #[derive(Debug, Default)]
 pub(crate) struct NsStates {
-    slots: HashMap<Vec<u8>, Slot, RandomState>,
+    slots: HashTable<Slot>,
     /// Counts uses, to find the least recently used slot.
     clock: u64,
 }
 
 #[derive(Debug)]
 struct Slot {
+    ns: Vec<u8>,
+    /// [`ns_hash`] of `ns`.
+    hash: u64,
     state: NsState,
     used: u64,
 }
 
 impl NsStates {
-    /// The state of `ns`, from memory or, if absent, from `load`; making room by evicting the
-    /// least recently used state when `bound` are held. A failed `load` keeps nothing.
+    /// The state of `ns`, whose [`ns_hash`] is `hash`, from memory or, if absent, from `load`;
+    /// making room by evicting the least recently used state when `bound` are held. A failed
+    /// `load` keeps nothing.
     pub(crate) fn get_or_load(
         &mut self,
         ns: &[u8],
+        hash: u64,
         bound: usize,
         load: impl FnOnce() -> Result<NsState>,
     ) -> Result<&mut NsState> {
         self.clock += 1;
         let used = self.clock;
-        if !self.slots.contains_key(ns) {
-            let state = load()?;
-            while self.slots.len() >= bound.max(1) {
-                self.evict_one();
+        let slots = match self.slots.find_entry(hash, |s| s.ns == ns) {
+            Ok(found) => {
+                let slot = found.into_mut();
+                slot.used = used;
+                return Ok(&mut slot.state);
             }
-            self.slots.insert(ns.to_vec(), Slot { state, used });
+            Err(absent) => absent.into_table(),
+        };
+        let state = load()?;
+        while slots.len() >= bound.max(1) {
+            evict_one(slots);
         }
-        let slot = self
-            .slots
-            .get_mut(ns)
-            .expect("present: found or inserted above");
-        slot.used = used;
-        Ok(&mut slot.state)
+        let slot = Slot {
+            ns: ns.to_vec(),
+            hash,
+            state,
+            used,
+        };
+        Ok(&mut slots.insert_unique(hash, slot, |s| s.hash).into_mut().state)
     }
 
     /// The state of `ns` if it is in memory (without counting a use).
     pub(crate) fn cached(&self, ns: &[u8]) -> Option<NsState> {
-        self.slots.get(ns).map(|s| s.state)
+        self.slots
+            .find(ns_hash(ns), |s| s.ns == ns)
+            .map(|s| s.state)
     }
 
     /// Forgets the state of `ns` (it is rebuilt on next use).
     pub(crate) fn forget(&mut self, ns: &[u8]) {
-        self.slots.remove(ns);
+        if let Entry::Occupied(slot) = self.slots.entry(ns_hash(ns), |s| s.ns == ns, |s| s.hash) {
+            slot.remove();
+        }
     }
 
     /// How many states are held.
@@ -162,16 +184,13 @@ impl NsStates {
     pub(crate) fn len(&self) -> usize {
         self.slots.len()
     }
+}
 
-    fn evict_one(&mut self) {
-        let oldest = self
-            .slots
-            .iter()
-            .min_by_key(|(_, slot)| slot.used)
-            .map(|(ns, _)| ns.clone());
-        if let Some(ns) = oldest {
-            self.slots.remove(&ns);
-        }
+/// Evicts the least recently used state of `slots`.
+fn evict_one(slots: &mut HashTable<Slot>) {
+    let oldest = slots.iter().min_by_key(|slot| slot.used).map(|s| s.used);
+    if let Some(oldest) = oldest {
+        slots.retain(|slot| slot.used != oldest);
     }
 }
 
@@ -244,10 +263,10 @@ mod tests {
     fn a_stripe_keeps_at_most_its_bound_evicting_the_least_recently_used() {
         let mut states = NsStates::default();
         let load = |n: u64| move || Ok(state(n, n, Some(n)));
-        states.get_or_load(b"a", 2, load(1)).unwrap();
-        states.get_or_load(b"b", 2, load(2)).unwrap();
-        states.get_or_load(b"a", 2, load(9)).unwrap(); // a use: "b" is now the oldest
-        states.get_or_load(b"c", 2, load(3)).unwrap();
+        states.get_or_load(b"a", ns_hash(b"a"), 2, load(1)).unwrap();
+        states.get_or_load(b"b", ns_hash(b"b"), 2, load(2)).unwrap();
+        states.get_or_load(b"a", ns_hash(b"a"), 2, load(9)).unwrap(); // a use: "b" is now the oldest
+        states.get_or_load(b"c", ns_hash(b"c"), 2, load(3)).unwrap();
         assert_eq!(states.len(), 2);
         assert_eq!(
             states.cached(b"a"),
@@ -256,7 +275,11 @@ mod tests {
         );
         assert_eq!(states.cached(b"b"), None, "evicted");
         assert_eq!(states.cached(b"c"), Some(state(3, 3, Some(3))));
-        states.get_or_load(b"a", 2, load(1)).unwrap().usage.bytes = 42;
+        states
+            .get_or_load(b"a", ns_hash(b"a"), 2, load(1))
+            .unwrap()
+            .usage
+            .bytes = 42;
         assert_eq!(
             states.cached(b"a").unwrap().usage.bytes,
             42,
@@ -264,7 +287,7 @@ mod tests {
         );
         states.forget(b"a");
         assert_eq!(states.cached(b"a"), None);
-        let failed = states.get_or_load(b"d", 2, || Err(Error::Corrupt("x".into())));
+        let failed = states.get_or_load(b"d", ns_hash(b"d"), 2, || Err(Error::Corrupt("x".into())));
         assert!(failed.is_err());
         assert_eq!((states.len(), states.cached(b"d")), (1, None));
     }
