@@ -29,6 +29,7 @@ use std::io;
 #[cfg(unix)]
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use storage_core::{Error, Result};
 
@@ -45,6 +46,35 @@ pub(crate) struct ValueLog {
     /// The size new segments are created (and preallocated) with.
     segment_bytes: u64,
     state: Mutex<State>,
+    /// Whether `State::candidates` is not empty, as of the last release of `state`: every write
+    /// asks ([`ValueLog::candidate`]), and almost always the answer is no, without the lock.
+    any_candidate: AtomicBool,
+}
+
+/// The value log's state, locked; on release, it notes whether compaction has candidates.
+struct Locked<'a> {
+    state: MutexGuard<'a, State>,
+    any_candidate: &'a AtomicBool,
+}
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.state
+    }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.state
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        let any = !self.state.candidates.is_empty();
+        self.any_candidate.store(any, Ordering::Release);
+    }
 }
 
 #[derive(Debug)]
@@ -192,13 +222,17 @@ impl ValueLog {
         Ok(Self {
             dir,
             segment_bytes,
+            any_candidate: AtomicBool::new(!state.candidates.is_empty()),
             state: Mutex::new(state),
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> Locked<'_> {
         // Nothing panics while holding the lock.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        Locked {
+            state: self.state.lock().unwrap_or_else(|e| e.into_inner()),
+            any_candidate: &self.any_candidate,
+        }
     }
 
     /// Creates segment `id` of `size` bytes, preallocated, and makes its name durable.
@@ -376,6 +410,9 @@ impl ValueLog {
 
     /// A segment to compact, if any.
     pub(crate) fn candidate(&self) -> Option<u64> {
+        if !self.any_candidate.load(Ordering::Acquire) {
+            return None;
+        }
         self.lock().candidates.first().copied()
     }
 
