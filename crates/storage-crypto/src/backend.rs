@@ -5,10 +5,10 @@ use crate::keys::{DataKey, Head, Kek, RootKey, Tag, Tagger};
 use crate::layout::{self, data_ns, parse_data_ns, wrap_key, HEAD, KEYRING, ROTATING};
 use crate::provider::KeyProvider;
 use crate::records::NamespaceKeys;
+use async_lock::{Mutex, RwLock};
 use async_trait::async_trait;
 use std::sync::Arc;
 use storage_core::{buffers, Backend, Error, Limits, Listing, Op, Result, Usage};
-use async_lock::{Mutex, RwLock};
 
 /// Whether `err` is [`EncryptedBackend::open`]'s report of a wrong master key (as opposed to a
 /// damaged store or a failing backend).
