@@ -375,7 +375,12 @@ impl SledBackend {
                     (self.apply_staged(staged, header, &[&ekey])?, appended)
                 }
             };
-            self.known.set(&ekey, header, place);
+            // Found in memory and unchanged (an overwrite by a value of the same charge, inline
+            // both times): memory already says so, and nothing else writes this key while the
+            // stripe is held (evicted meanwhile, it is read from sled next time).
+            if place.is_none() || header != old {
+                self.known.set(&ekey, header, place);
+            }
             *state = after;
             return Ok((Wrote::Changed(after.usage), appended));
         }
