@@ -14,7 +14,7 @@
 //! `--update-docs` the generated part of `docs/performance.md`.
 //!
 //! Options: `--quick` (the default: a few minutes on 2 cores, smaller memory stores), `--full`
-//! (more rounds, longer slices, a 1 GiB store for the memory measurement), `--only
+//! (more rounds, longer slices, stores of 1 and 3 GiB for the memory measurement), `--only
 //! ops,crypto,concurrency,growth,cloud,memory` (a subset, for working on one area), `--profile OP SIZE
 //! SECONDS` (one operation alone in a loop, to run under `perf record`; see [`profile`]).
 
