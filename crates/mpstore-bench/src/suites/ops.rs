@@ -17,7 +17,7 @@ pub const SIZES: [usize; 3] = [100, 1024, 100 * 1024];
 
 /// How many distinct keys each size cycles through: a working set that fits the namespace's
 /// 10 MB quota (WeChat counts UTF-16 units, so 2 bytes per ASCII character).
-fn keys_for(size: usize) -> u64 {
+pub(crate) fn keys_for(size: usize) -> u64 {
     if size > 10 * 1024 {
         32
     } else {
