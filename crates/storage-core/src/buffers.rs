@@ -61,6 +61,20 @@ pub fn give(mut buf: Vec<u8>) {
     });
 }
 
+/// Gives back the key and value buffers of `ops` (see [`give`]), once the backend they were
+/// handed to is done with them.
+pub fn give_ops(ops: impl IntoIterator<Item = crate::Op>) {
+    for op in ops {
+        match op {
+            crate::Op::Put { key, value, .. } => {
+                give(key);
+                give(value);
+            }
+            crate::Op::Delete { key } => give(key),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

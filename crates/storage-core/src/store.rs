@@ -85,7 +85,7 @@ impl<B: Backend> Store<B> {
     ) -> Result<()> {
         let op = put_op(policy, key, value, options)?;
         let result = self.write(ns, policy, std::slice::from_ref(&op)).await;
-        recycle([op]);
+        buffers::give_ops([op]);
         result
     }
 
@@ -102,7 +102,7 @@ impl<B: Backend> Store<B> {
             .map(|(k, v)| put_op(policy, k, v, SetOptions::default()))
             .collect::<Result<Vec<_>>>()?;
         let result = self.write(ns, policy, &ops).await;
-        recycle(ops);
+        buffers::give_ops(ops);
         result
     }
 
@@ -266,16 +266,6 @@ fn put_op(policy: &Policy, key: &str, value: &JsValue, options: SetOptions) -> R
         value: encode_record(value, options.encrypt),
         charge,
     })
-}
-
-/// Gives the buffers of `ops` back (see [`buffers`]): the backend is done with them.
-fn recycle(ops: impl IntoIterator<Item = Op>) {
-    for op in ops {
-        if let Op::Put { key, value, .. } = op {
-            buffers::give(key);
-            buffers::give(value);
-        }
-    }
 }
 
 /// A record: version byte, flags byte, then the value's binary encoding.

@@ -387,20 +387,6 @@ impl<B: Backend> EncryptedBackend<B> {
     }
 }
 
-/// Gives the buffers of sealed `ops` back once the inner backend is done with them (see
-/// [`storage_core::buffers`]): they hold only sealed bytes.
-fn recycle(ops: impl IntoIterator<Item = Op>) {
-    for op in ops {
-        match op {
-            Op::Put { key, value, .. } => {
-                buffers::give(key);
-                buffers::give(value);
-            }
-            Op::Delete { key } => buffers::give(key),
-        }
-    }
-}
-
 #[async_trait]
 #[deny(clippy::missing_trait_methods)]
 impl<B: Backend> Backend for EncryptedBackend<B> {
@@ -443,7 +429,7 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
             let result = (self.inner)
                 .apply(&keys.data_ns, std::slice::from_ref(&sealed), limits)
                 .await;
-            recycle([sealed]);
+            buffers::give_ops([sealed]);
             return result;
         }
         let sealed = ops
@@ -451,7 +437,7 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
             .map(|op| self.seal_op(&keys, op))
             .collect::<Result<Vec<_>>>()?;
         let result = self.inner.apply(&keys.data_ns, &sealed, limits).await;
-        recycle(sealed);
+        buffers::give_ops(sealed);
         result
     }
 
