@@ -186,6 +186,10 @@ impl<B: Backend> Backend for Faulty<B> {
         self.before(Method::Apply).await?;
         self.inner.apply(ns, ops, limits).await
     }
+    fn apply_blocking(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        // The trait's default: the Sync APIs' writes meet the same faults and delays.
+        block_on(self.apply(ns, ops, limits))
+    }
     async fn list(&self, ns: &[u8]) -> Result<Listing> {
         self.before(Method::List).await?;
         self.inner.list(ns).await

@@ -124,6 +124,10 @@ impl<B: Backend> Backend for Counting<B> {
         self.count();
         self.inner.apply(ns, ops, limits).await
     }
+    fn apply_blocking(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        self.count();
+        self.inner.apply_blocking(ns, ops, limits)
+    }
     async fn list(&self, ns: &[u8]) -> Result<Listing> {
         self.count();
         self.inner.list(ns).await

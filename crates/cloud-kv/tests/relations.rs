@@ -44,6 +44,9 @@ impl Backend for Recording {
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         self.inner.apply(ns, ops, limits).await
     }
+    fn apply_blocking(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        self.inner.apply_blocking(ns, ops, limits)
+    }
     async fn list(&self, ns: &[u8]) -> Result<Listing> {
         self.reads.lock().unwrap().insert(ns.to_vec());
         self.inner.list(ns).await

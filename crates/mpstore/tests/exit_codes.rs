@@ -33,6 +33,9 @@ impl Backend for Failing {
     async fn apply(&self, _: &[u8], _: &[Op], _: Limits) -> Result<Usage> {
         Err(self.0.clone())
     }
+    fn apply_blocking(&self, _: &[u8], _: &[Op], _: Limits) -> Result<Usage> {
+        Err(self.0.clone())
+    }
     async fn list(&self, _: &[u8]) -> Result<Listing> {
         Err(self.0.clone())
     }

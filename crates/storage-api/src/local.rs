@@ -45,7 +45,16 @@ pub(crate) fn sync<T, E: Report>(
     kind: ApiKind,
     op: impl Future<Output = Result<T>>,
 ) -> std::result::Result<T, E> {
-    block_on(op).map_err(|e| E::report(api, kind, &e))
+    done(api, kind, block_on(op))
+}
+
+/// A Sync API's answer: `result`, its failure reported as `api` of `kind`.
+pub(crate) fn done<T, E: Report>(
+    api: &'static str,
+    kind: ApiKind,
+    result: Result<T>,
+) -> std::result::Result<T, E> {
+    result.map_err(|e| E::report(api, kind, &e))
 }
 
 /// One namespace of one store, as every facade of a [`crate::MiniProgram`] shares it.
@@ -105,6 +114,18 @@ impl Local {
             .await
     }
 
+    /// [`set`](Self::set) on this thread (the Sync form, which has no `encrypt`).
+    pub(crate) fn set_blocking(
+        &self,
+        policy: &Policy,
+        key: &JsValue,
+        data: Option<JsValue>,
+    ) -> Result<()> {
+        let key = key_str("key", key)?;
+        let data = required_data(data)?;
+        (self.store).set_blocking(&*self.ns, policy, key, &data, SetOptions::default())
+    }
+
     pub(crate) async fn get(&self, key: &JsValue, encrypt: bool) -> Result<Option<JsValue>> {
         let key = key_str("key", key)?;
         self.store.get(&*self.ns, key, encrypt).await
@@ -125,6 +146,11 @@ impl Local {
         self.store.remove(&*self.ns, key).await
     }
 
+    /// [`remove`](Self::remove) on this thread.
+    pub(crate) fn remove_blocking(&self, key: &JsValue) -> Result<()> {
+        self.store.remove_blocking(&*self.ns, key_str("key", key)?)
+    }
+
     pub(crate) async fn clear(&self) -> Result<()> {
         self.store.clear(&*self.ns).await
     }
@@ -135,15 +161,14 @@ impl Local {
 
     /// All items or none: every key is checked before anything is written.
     pub(crate) async fn batch_set(&self, policy: &Policy, items: Vec<KvItem>) -> Result<()> {
-        let items = items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let key = key_str(&format!("kvList[{i}].key"), &item.key)?.to_owned();
-                Ok((key, item.value))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let items = kv_items(items)?;
         self.store.batch_set(&*self.ns, policy, &items).await
+    }
+
+    /// [`batch_set`](Self::batch_set) on this thread.
+    pub(crate) fn batch_set_blocking(&self, policy: &Policy, items: Vec<KvItem>) -> Result<()> {
+        let items = kv_items(items)?;
+        self.store.batch_set_blocking(&*self.ns, policy, &items)
     }
 
     /// One value per key, `""` for a missing one.
@@ -156,6 +181,19 @@ impl Local {
         let values = self.store.batch_get(&*self.ns, &keys).await?;
         Ok(values.into_iter().map(or_empty_string).collect())
     }
+}
+
+/// A batch's items with their keys as strings, or the parameter error naming the first that
+/// is not one.
+fn kv_items(items: Vec<KvItem>) -> Result<Vec<(String, JsValue)>> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let key = key_str(&format!("kvList[{i}].key"), &item.key)?.to_owned();
+            Ok((key, item.value))
+        })
+        .collect()
 }
 
 /// What WeChat's and Douyin's Sync reads return for a missing key: `""`.

@@ -49,7 +49,12 @@ impl My {
         op: impl Future<Output = Result<T>>,
         shape: impl FnOnce(T) -> S,
     ) -> MySync<S> {
-        match block_on(op) {
+        Self::done(kind, block_on(op), shape)
+    }
+
+    /// A Sync API's answer from `result`.
+    fn done<T, S>(kind: ApiKind, result: Result<T>, shape: impl FnOnce(T) -> S) -> MySync<S> {
+        match result {
             Ok(v) => MySync::Ok(shape(v)),
             Err(e) => MySync::Fail(MySyncFailure::new(kind, &e)),
         }
@@ -203,9 +208,9 @@ impl My {
     /// assert!(!my.set_storage_sync_with(no_data).is_success());
     /// ```
     pub fn set_storage_sync_with(&self, option: SetStorageOption) -> MySync<MySuccess> {
-        Self::sync(
+        Self::done(
             ApiKind::LocalWrite,
-            self.local.set(POLICY, &option.key, option.data, false),
+            self.local.set_blocking(POLICY, &option.key, option.data),
             |()| MySuccess::default(),
         )
     }
@@ -238,9 +243,11 @@ impl My {
     /// ```
     pub fn remove_storage_sync(&self, key: impl Into<JsValue>) -> MySync<MySuccess> {
         let key = key.into();
-        Self::sync(ApiKind::LocalWrite, self.local.remove(&key), |()| {
-            MySuccess::default()
-        })
+        Self::done(
+            ApiKind::LocalWrite,
+            self.local.remove_blocking(&key),
+            |()| MySuccess::default(),
+        )
     }
 
     /// `my.clearStorageSync()`.

@@ -1,7 +1,7 @@
 //! [`Wx`]: WeChat's `wx.*` local-storage APIs (contract §4, WeChat column).
 
 use crate::call::Call;
-use crate::local::{sync, Local};
+use crate::local::{done, sync, Local};
 use crate::options::{GetStorageOption, KvItem, SetStorageOption};
 use crate::results::{
     BatchGetStorageResult, GeneralResult, GetStorageInfoResult, GetStorageResult, StorageInfo,
@@ -300,10 +300,10 @@ impl Wx {
         kv_list: impl IntoIterator<Item = KvItem>,
     ) -> std::result::Result<(), WxError> {
         let items = kv_list.into_iter().collect();
-        sync(
+        done(
             "batchSetStorageSync",
             ApiKind::LocalWrite,
-            self.local.batch_set(POLICY, items),
+            self.local.batch_set_blocking(POLICY, items),
         )
     }
 

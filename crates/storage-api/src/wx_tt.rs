@@ -5,7 +5,7 @@
 //! APIs) stay in its module.
 
 use crate::call::Call;
-use crate::local::{or_empty_string, sync, Local, Report};
+use crate::local::{done, or_empty_string, sync, Local, Report};
 use crate::options::{GetStorageOption, SetStorageOption};
 use crate::results::{GeneralResult, GetStorageInfoResult, GetStorageResult, StorageInfo};
 use storage_core::codes::ApiKind;
@@ -88,10 +88,10 @@ pub(crate) fn set_storage_sync<E: Report>(
     policy: &Policy,
     option: SetStorageOption,
 ) -> Result<(), E> {
-    sync(
+    done(
         "setStorageSync",
         ApiKind::LocalWrite,
-        local.set(policy, &option.key, option.data, false),
+        local.set_blocking(policy, &option.key, option.data),
     )
 }
 
@@ -104,7 +104,11 @@ pub(crate) fn get_storage_sync<E: Report>(local: &Local, key: JsValue) -> Result
 
 /// `removeStorageSync(key)`.
 pub(crate) fn remove_storage_sync<E: Report>(local: &Local, key: JsValue) -> Result<(), E> {
-    sync("removeStorageSync", ApiKind::LocalWrite, local.remove(&key))
+    done(
+        "removeStorageSync",
+        ApiKind::LocalWrite,
+        local.remove_blocking(&key),
+    )
 }
 
 /// `clearStorageSync()`.

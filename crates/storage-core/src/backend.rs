@@ -119,9 +119,11 @@ pub struct Listing {
 ///   clear [`crate::Error`].
 ///
 /// Conveniences built on these methods live in [`crate::Store`], not here, so a wrapper that
-/// forwards this trait forwards everything. The one provided method,
-/// [`get_shared`](Backend::get_shared), is a faster door to [`get`](Backend::get) that a backend
-/// holding values in memory may open; its default is right for every other backend.
+/// forwards this trait forwards everything. The two provided methods are faster doors a backend
+/// may open, whose defaults are right for every backend that does not: [`get_shared`](Backend::get_shared)
+/// to [`get`](Backend::get), for a backend holding values in memory, and
+/// [`apply_blocking`](Backend::apply_blocking) to [`apply`](Backend::apply), for a backend whose
+/// writes never wait on anything but the calling thread's own work.
 #[async_trait]
 pub trait Backend: Send + Sync {
     /// The value stored under `key` in `ns`, or `None`.
@@ -152,6 +154,29 @@ pub trait Backend: Send + Sync {
     /// [`crate::Error::LimitExceeded`] with the usage before and after, and changes nothing. An
     /// empty `ops` changes nothing and returns the current usage.
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage>;
+
+    /// [`apply`](Backend::apply), run to completion on the calling thread: what the `*Sync` APIs
+    /// write through ([`crate::Store::set_blocking`] and its siblings).
+    ///
+    /// # Contract
+    ///
+    /// - **It must do and answer exactly what `apply` would**: the same effect, usage and
+    ///   errors, with every guarantee of the contract above (the conformance kit runs its
+    ///   writes through both doors).
+    /// - **The default is `block_on(self.apply(..))`** ([`crate::block_on`]); that is right for
+    ///   every backend, and the only right answer for one whose writes wait on something else
+    ///   (a network reply, a runtime), and for a decorator that changes what `apply` does
+    ///   without overriding this.
+    /// - **An embedded backend whose `apply` never waits** (it blocks on its own I/O, as
+    ///   storage-sled does) may run the write here directly, sparing the boxed future and its
+    ///   polling: a small write is a few microseconds, and that box a few percent of it. A
+    ///   decorator that overrides it does its own part and calls its inner backend's
+    ///   `apply_blocking`.
+    /// - **Callers** are synchronous code only: never call it from inside a future that an
+    ///   executor polls, which it would block.
+    fn apply_blocking(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        crate::block_on(self.apply(ns, ops, limits))
+    }
 
     /// The keys of `ns` in insertion order, and its usage, read at one instant. A namespace that
     /// holds nothing lists no keys and zero usage.
@@ -196,6 +221,9 @@ macro_rules! forward_backend {
             where 's: 'f, 'n: 'f, 'o: 'f, Self: 'f
             {
                 (**self).apply(ns, ops, limits)
+            }
+            fn apply_blocking(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+                (**self).apply_blocking(ns, ops, limits)
             }
             fn list<'s, 'n, 'f>(&'s self, ns: &'n [u8]) -> BoxFuture<'f, Result<Listing>>
             where 's: 'f, 'n: 'f, Self: 'f

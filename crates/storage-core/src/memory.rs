@@ -112,6 +112,10 @@ impl Backend for MemoryBackend {
     }
 
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        self.apply_blocking(ns, ops, limits)
+    }
+
+    fn apply_blocking(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         let mut map = self.lock();
         let before = map.get(ns).map(|s| s.usage).unwrap_or_default();
         let after = usage_after(map.get(ns), ops);

@@ -399,6 +399,14 @@ impl<B: Backend> Backend for ReadCache<B> {
         self.inner.apply(ns, ops, limits).await
     }
 
+    fn apply_blocking(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        if self.shards.is_empty() {
+            return self.inner.apply_blocking(ns, ops, limits);
+        }
+        let _writing = Writing::begin(self, ns, Touched::Keys(ops));
+        self.inner.apply_blocking(ns, ops, limits)
+    }
+
     async fn list(&self, ns: &[u8]) -> Result<Listing> {
         self.inner.list(ns).await
     }

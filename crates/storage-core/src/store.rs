@@ -4,7 +4,7 @@
 //! and hands the backend one atomic, limit-checked [`Backend::apply`] per write. It never reads
 //! before it writes, so the quota holds under concurrent writers without a lock of its own.
 
-use crate::backend::{Backend, Op, Usage};
+use crate::backend::{Backend, Limits, Op, Usage};
 use crate::buffers;
 use crate::error::{Error, Result};
 use crate::namespace::{Namespace, NamespaceBytes};
@@ -83,10 +83,21 @@ impl<B: Backend> Store<B> {
         value: &JsValue,
         options: SetOptions,
     ) -> Result<()> {
-        let op = put_op(policy, key, value, options)?;
-        let result = self.write(ns, policy, std::slice::from_ref(&op)).await;
-        buffers::give_ops([op]);
-        result
+        self.write(ns, Write::set(policy, key, value, options)?)
+            .await
+    }
+
+    /// [`set`](Self::set) on the calling thread, through [`Backend::apply_blocking`]: the
+    /// `*Sync` APIs' door, the same effect and answer without a future.
+    pub fn set_blocking(
+        &self,
+        ns: &(impl NamespaceBytes + ?Sized),
+        policy: &Policy,
+        key: &str,
+        value: &JsValue,
+        options: SetOptions,
+    ) -> Result<()> {
+        self.write_blocking(ns, Write::set(policy, key, value, options)?)
     }
 
     /// `batchSetStorage`: all items or none (contract §4). Later items overwrite earlier ones of
@@ -97,33 +108,48 @@ impl<B: Backend> Store<B> {
         policy: &Policy,
         items: &[(String, JsValue)],
     ) -> Result<()> {
-        let ops = items
-            .iter()
-            .map(|(k, v)| put_op(policy, k, v, SetOptions::default()))
-            .collect::<Result<Vec<_>>>()?;
-        let result = self.write(ns, policy, &ops).await;
-        buffers::give_ops(ops);
-        result
+        self.write(ns, Write::batch_set(policy, items)?).await
     }
 
-    async fn write(
+    /// [`batch_set`](Self::batch_set) on the calling thread (see [`set_blocking`](Self::set_blocking)).
+    pub fn batch_set_blocking(
         &self,
         ns: &(impl NamespaceBytes + ?Sized),
         policy: &Policy,
-        ops: &[Op],
+        items: &[(String, JsValue)],
     ) -> Result<()> {
-        match self
-            .backend
-            .apply(&ns.namespace_bytes(), ops, policy.limits())
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(Error::LimitExceeded { after, .. }) => Err(Error::QuotaExceeded {
-                after: after.bytes,
-                limit: policy.quota,
-            }),
-            Err(e) => Err(e),
-        }
+        self.write_blocking(ns, Write::batch_set(policy, items)?)
+    }
+
+    /// `removeStorage`: removing a missing key succeeds.
+    pub async fn remove(&self, ns: &(impl NamespaceBytes + ?Sized), key: &str) -> Result<()> {
+        self.write(ns, Write::remove(key)?).await
+    }
+
+    /// [`remove`](Self::remove) on the calling thread (see [`set_blocking`](Self::set_blocking)).
+    pub fn remove_blocking(&self, ns: &(impl NamespaceBytes + ?Sized), key: &str) -> Result<()> {
+        self.write_blocking(ns, Write::remove(key)?)
+    }
+
+    async fn write<O: Ops>(
+        &self,
+        ns: &(impl NamespaceBytes + ?Sized),
+        write: Write<O>,
+    ) -> Result<()> {
+        let result = (self.backend)
+            .apply(&ns.namespace_bytes(), write.ops.as_ref(), write.limits)
+            .await;
+        write.finish(result)
+    }
+
+    fn write_blocking<O: Ops>(
+        &self,
+        ns: &(impl NamespaceBytes + ?Sized),
+        write: Write<O>,
+    ) -> Result<()> {
+        let result =
+            (self.backend).apply_blocking(&ns.namespace_bytes(), write.ops.as_ref(), write.limits);
+        write.finish(result)
     }
 
     /// `getStorage`: the value under `key`, or `None`.
@@ -170,18 +196,6 @@ impl<B: Backend> Store<B> {
             out.push(self.get(ns, key, false).await?);
         }
         Ok(out)
-    }
-
-    /// `removeStorage`: removing a missing key succeeds.
-    pub async fn remove(&self, ns: &(impl NamespaceBytes + ?Sized), key: &str) -> Result<()> {
-        check_key(key)?;
-        let op = Op::Delete {
-            key: key.as_bytes().to_vec(),
-        };
-        self.backend
-            .apply(&ns.namespace_bytes(), &[op], crate::Limits::NONE)
-            .await
-            .map(|_| ())
     }
 
     /// `clearStorage`: empties this namespace only.
@@ -254,6 +268,73 @@ impl<B: Backend> Store<B> {
             }
         }
         Ok(dropped)
+    }
+}
+
+/// The ops of a [`Write`]: one op held inline (every set and remove), or a batch.
+trait Ops: AsRef<[Op]> + IntoIterator<Item = Op> {}
+impl<O: AsRef<[Op]> + IntoIterator<Item = Op>> Ops for O {}
+
+/// A write the engine has checked and encoded, ready for either of the backend's doors
+/// ([`Backend::apply`] or [`Backend::apply_blocking`]).
+struct Write<O> {
+    ops: O,
+    limits: Limits,
+    /// The quota a refusal reports (the policy's), if the write has one.
+    quota: Option<u64>,
+}
+
+impl Write<[Op; 1]> {
+    fn set(policy: &Policy, key: &str, value: &JsValue, options: SetOptions) -> Result<Self> {
+        Ok(Write::limited(
+            policy,
+            [put_op(policy, key, value, options)?],
+        ))
+    }
+
+    fn remove(key: &str) -> Result<Self> {
+        check_key(key)?;
+        let mut key_bytes = buffers::take(key.len());
+        key_bytes.extend_from_slice(key.as_bytes());
+        Ok(Write {
+            ops: [Op::Delete { key: key_bytes }],
+            limits: Limits::NONE,
+            quota: None,
+        })
+    }
+}
+
+impl Write<Vec<Op>> {
+    fn batch_set(policy: &Policy, items: &[(String, JsValue)]) -> Result<Self> {
+        let ops = items
+            .iter()
+            .map(|(k, v)| put_op(policy, k, v, SetOptions::default()))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Write::limited(policy, ops))
+    }
+}
+
+impl<O: Ops> Write<O> {
+    fn limited(policy: &Policy, ops: O) -> Self {
+        Write {
+            ops,
+            limits: policy.limits(),
+            quota: Some(policy.quota),
+        }
+    }
+
+    /// The call's answer from the backend's, once it is done with the ops (their buffers are
+    /// given back): a refusal by the limits is the policy's quota error.
+    fn finish(self, result: Result<Usage>) -> Result<()> {
+        buffers::give_ops(self.ops);
+        match (result, self.quota) {
+            (Ok(_), _) => Ok(()),
+            (Err(Error::LimitExceeded { after, .. }), Some(limit)) => Err(Error::QuotaExceeded {
+                after: after.bytes,
+                limit,
+            }),
+            (Err(e), _) => Err(e),
+        }
     }
 }
 

@@ -17,6 +17,8 @@ enum Flaw {
     ForgetsOldCharge,
     /// `get_shared` keeps answering what it first read (a cache that never invalidates).
     StaleSharedGet,
+    /// `apply_blocking` does not do what `apply` does (here: it ignores the limits).
+    BlockingIgnoresLimits,
 }
 
 struct Broken {
@@ -86,6 +88,12 @@ impl Backend for Broken {
             _ => self.inner.apply(ns, ops, limits).await,
         }
     }
+    fn apply_blocking(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        match self.flaw {
+            Flaw::BlockingIgnoresLimits => self.inner.apply_blocking(ns, ops, Limits::NONE),
+            _ => storage_core::block_on(self.apply(ns, ops, limits)),
+        }
+    }
     async fn list(&self, ns: &[u8]) -> Result<Listing> {
         let mut listing = self.inner.list(self.ns(ns)).await?;
         if let Flaw::ReversesOrder = self.flaw {
@@ -134,4 +142,16 @@ fn each_flaw_is_caught() {
     caught(Flaw::ForgetsOldCharge, |f| testkit::store_matches_model(f));
     caught(Flaw::StaleSharedGet, |f| testkit::backend_matches_model(f));
     caught(Flaw::StaleSharedGet, |f| testkit::store_matches_model(f));
+    caught(Flaw::BlockingIgnoresLimits, |f| {
+        testkit::backend_matches_model(f)
+    });
+    caught(Flaw::BlockingIgnoresLimits, |f| {
+        testkit::store_matches_model(f)
+    });
+    caught(Flaw::BlockingIgnoresLimits, |f| {
+        testkit::quota_boundaries(f)
+    });
+    caught(Flaw::BlockingIgnoresLimits, |f| {
+        testkit::concurrent_writers(f)
+    });
 }

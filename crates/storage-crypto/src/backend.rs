@@ -365,6 +365,18 @@ impl<B: Backend> EncryptedBackend<B> {
         Ok(fresh(sealed))
     }
 
+    /// `ops` as the inner backend stores them in the namespace of `keys`.
+    fn seal_ops(&self, keys: &NamespaceKeys, ops: &[Op]) -> Result<Sealed> {
+        Ok(match ops {
+            [op] => Sealed::One([self.seal_op(keys, op)?]),
+            _ => Sealed::Many(
+                ops.iter()
+                    .map(|op| self.seal_op(keys, op))
+                    .collect::<Result<_>>()?,
+            ),
+        })
+    }
+
     /// `op` as the inner backend stores it in the namespace of `keys`.
     fn seal_op(&self, keys: &NamespaceKeys, op: &Op) -> Result<Op> {
         Ok(match op {
@@ -384,6 +396,29 @@ impl<B: Backend> EncryptedBackend<B> {
     fn forget(&self, ns: &[u8], tag: &Tag) {
         self.spaces.remove(ns);
         self.names.retain(|id| !id.starts_with(tag));
+    }
+}
+
+/// Ops sealed for the inner backend: one held inline (every set), or a batch.
+enum Sealed {
+    One([Op; 1]),
+    Many(Vec<Op>),
+}
+
+impl Sealed {
+    fn ops(&self) -> &[Op] {
+        match self {
+            Sealed::One(op) => op,
+            Sealed::Many(ops) => ops,
+        }
+    }
+
+    /// Gives the sealed buffers back, once the inner backend is done with them.
+    fn give_back(self) {
+        match self {
+            Sealed::One(op) => buffers::give_ops(op),
+            Sealed::Many(ops) => buffers::give_ops(ops),
+        }
     }
 }
 
@@ -423,21 +458,25 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
             // Only deletes, in a namespace that holds nothing: they change nothing.
             return self.inner.apply(&data_ns(&tag), &[], limits).await;
         };
-        if let [op] = ops {
-            // One op (every setStorage): no vector to hold it.
-            let sealed = self.seal_op(&keys, op)?;
-            let result = (self.inner)
-                .apply(&keys.data_ns, std::slice::from_ref(&sealed), limits)
-                .await;
-            buffers::give_ops([sealed]);
-            return result;
-        }
-        let sealed = ops
-            .iter()
-            .map(|op| self.seal_op(&keys, op))
-            .collect::<Result<Vec<_>>>()?;
-        let result = self.inner.apply(&keys.data_ns, &sealed, limits).await;
-        buffers::give_ops(sealed);
+        let sealed = self.seal_ops(&keys, ops)?;
+        let result = self.inner.apply(&keys.data_ns, sealed.ops(), limits).await;
+        sealed.give_back();
+        result
+    }
+
+    /// On this thread when the namespace's keys are in memory (any namespace written or read
+    /// lately); otherwise they may have to be read or made through the inner backend, and the
+    /// whole write goes through [`apply`](Backend::apply).
+    fn apply_blocking(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        let kek = self.state.read_blocking();
+        let Some(keys) = self.spaces.get(ns) else {
+            drop(kek);
+            return storage_core::block_on(self.apply(ns, ops, limits));
+        };
+        // What `apply` does with keys from memory.
+        let sealed = self.seal_ops(&keys, ops)?;
+        let result = (self.inner).apply_blocking(&keys.data_ns, sealed.ops(), limits);
+        sealed.give_back();
         result
     }
 

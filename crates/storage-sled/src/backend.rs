@@ -785,6 +785,12 @@ impl Backend for SledBackend {
     }
 
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        self.apply_blocking(ns, ops, limits)
+    }
+
+    /// The write itself: sled's calls block, so `apply` runs this too, and a `*Sync` call runs
+    /// it without a future.
+    fn apply_blocking(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         self.check_healthy()?;
         let prefix = ns_prefix(ns)?;
         let (outcome, generation) = self.commit.commit(|| self.write(ns, &prefix, ops, limits));

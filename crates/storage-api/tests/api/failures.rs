@@ -24,6 +24,9 @@ impl Backend for Broken {
     async fn apply(&self, _: &[u8], _: &[Op], _: Limits) -> Result<Usage> {
         Err(Error::Backend("disk on fire".into()))
     }
+    fn apply_blocking(&self, _: &[u8], _: &[Op], _: Limits) -> Result<Usage> {
+        Err(Error::Backend("disk on fire".into()))
+    }
     async fn list(&self, _: &[u8]) -> Result<Listing> {
         Err(Error::Backend("disk on fire".into()))
     }

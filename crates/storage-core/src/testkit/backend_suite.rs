@@ -27,6 +27,8 @@ enum Step {
         ns: usize,
         ops: Vec<Op>,
         limit: LimitAt,
+        /// Through `apply_blocking` rather than `apply`: both doors must act alike.
+        blocking: bool,
     },
     Get {
         ns: usize,
@@ -47,8 +49,8 @@ fn step() -> impl Strategy<Value = Step> {
         (-1i64..=1).prop_map(LimitAt::Entries),
     ];
     prop_oneof![
-        8 => (0usize..8, vec(raw_op(), 0..6), limit)
-            .prop_map(|(ns, ops, limit)| Step::Apply { ns, ops, limit }),
+        8 => (0usize..8, vec(raw_op(), 0..6), limit, any::<bool>())
+            .prop_map(|(ns, ops, limit, blocking)| Step::Apply { ns, ops, limit, blocking }),
         2 => (0usize..8, raw_key()).prop_map(|(ns, key)| Step::Get { ns, key }),
         1 => (0usize..8).prop_map(|ns| Step::Clear { ns }),
         1 => (0usize..8).prop_map(|ns| Step::Drop { ns }),
@@ -95,11 +97,20 @@ fn run_step<B: Backend>(
 ) -> Result<(), TestCaseError> {
     let pick = |i: usize| namespaces[i % namespaces.len()].as_slice();
     match step {
-        Step::Apply { ns, ops, limit } => {
+        Step::Apply {
+            ns,
+            ops,
+            limit,
+            blocking,
+        } => {
             let ns = pick(*ns);
             let limits = limits_for(model, ns, ops, *limit);
             let expected = model.apply(ns, ops, limits);
-            let got = block_on(backend.apply(ns, ops, limits));
+            let got = if *blocking {
+                backend.apply_blocking(ns, ops, limits)
+            } else {
+                block_on(backend.apply(ns, ops, limits))
+            };
             match (&expected, &got) {
                 (Ok(a), Ok(b)) => prop_assert_eq!(a, b, "usage returned by apply"),
                 (Err(Error::LimitExceeded { .. }), Err(Error::LimitExceeded { .. })) => {

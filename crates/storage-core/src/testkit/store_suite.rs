@@ -31,10 +31,13 @@ enum Step {
         key: usize,
         value: JsValue,
         encrypt: bool,
+        /// Through the `*_blocking` door (every write step has both, which must act alike).
+        blocking: bool,
     },
     BatchSet {
         ns: usize,
         items: Vec<(usize, JsValue)>,
+        blocking: bool,
     },
     Get {
         ns: usize,
@@ -44,6 +47,7 @@ enum Step {
     Remove {
         ns: usize,
         key: usize,
+        blocking: bool,
     },
     Clear {
         ns: usize,
@@ -62,13 +66,20 @@ enum Step {
 fn step() -> impl Strategy<Value = Step> {
     let value = || js_value(24);
     prop_oneof![
-        8 => (0usize..8, 0usize..6, value(), proptest::bool::weighted(0.2))
-            .prop_map(|(ns, key, value, encrypt)| Step::Set { ns, key, value, encrypt }),
-        2 => (0usize..8, vec((0usize..6, value()), 0..4))
-            .prop_map(|(ns, items)| Step::BatchSet { ns, items }),
+        8 => (0usize..8, 0usize..6, value(), proptest::bool::weighted(0.2), any::<bool>())
+            .prop_map(|(ns, key, value, encrypt, blocking)| Step::Set {
+                ns,
+                key,
+                value,
+                encrypt,
+                blocking
+            }),
+        2 => (0usize..8, vec((0usize..6, value()), 0..4), any::<bool>())
+            .prop_map(|(ns, items, blocking)| Step::BatchSet { ns, items, blocking }),
         3 => (0usize..8, 0usize..6, proptest::bool::weighted(0.2))
             .prop_map(|(ns, key, encrypt)| Step::Get { ns, key, encrypt }),
-        2 => (0usize..8, 0usize..6).prop_map(|(ns, key)| Step::Remove { ns, key }),
+        2 => (0usize..8, 0usize..6, any::<bool>())
+            .prop_map(|(ns, key, blocking)| Step::Remove { ns, key, blocking }),
         1 => (0usize..8).prop_map(|ns| Step::Clear { ns }),
         1 => (0usize..8).prop_map(|ns| Step::DropNamespace { ns }),
         1 => (0usize..8).prop_map(|ns| Step::RemoveApp { ns }),
@@ -161,22 +172,35 @@ fn run_step<B: Backend>(
             key,
             value,
             encrypt,
+            blocking,
         } => {
             let (ns, key) = (ns_at(*ns), &keys[*key]);
             let items = [(key.clone(), value.clone())];
             let expected = model.set_all(ns, policy, &items, *encrypt);
             let options = SetOptions { encrypt: *encrypt };
-            let got = block_on(store.set(ns, policy, key, value, options));
+            let got = if *blocking {
+                store.set_blocking(ns, policy, key, value, options)
+            } else {
+                block_on(store.set(ns, policy, key, value, options))
+            };
             agree("set", &expected, &got)?;
         }
-        Step::BatchSet { ns, items } => {
+        Step::BatchSet {
+            ns,
+            items,
+            blocking,
+        } => {
             let ns = ns_at(*ns);
             let items: Vec<(String, JsValue)> = items
                 .iter()
                 .map(|(k, v)| (keys[*k].clone(), v.clone()))
                 .collect();
             let expected = model.set_all(ns, policy, &items, false);
-            let got = block_on(store.batch_set(ns, policy, &items));
+            let got = if *blocking {
+                store.batch_set_blocking(ns, policy, &items)
+            } else {
+                block_on(store.batch_set(ns, policy, &items))
+            };
             agree("batch_set", &expected, &got)?;
         }
         Step::Get { ns, key, encrypt } => {
@@ -184,10 +208,15 @@ fn run_step<B: Backend>(
             let expected = model.get(ns, key, *encrypt);
             agree("get", &expected, &block_on(store.get(ns, key, *encrypt)))?;
         }
-        Step::Remove { ns, key } => {
+        Step::Remove { ns, key, blocking } => {
             let (ns, key) = (ns_at(*ns), &keys[*key]);
             let expected = model.remove(ns, key);
-            agree("remove", &expected, &block_on(store.remove(ns, key)))?;
+            let got = if *blocking {
+                store.remove_blocking(ns, key)
+            } else {
+                block_on(store.remove(ns, key))
+            };
+            agree("remove", &expected, &got)?;
         }
         Step::Clear { ns } => {
             ok(block_on(store.clear(ns_at(*ns))), "clear")?;
@@ -249,6 +278,8 @@ struct Boundary<'a, B: Backend> {
     model: StoreModel,
     ns: Namespace,
     policy: &'static Policy,
+    /// Cases run so far.
+    cases: usize,
 }
 
 impl<B: Backend> Boundary<'_, B> {
@@ -262,7 +293,14 @@ impl<B: Backend> Boundary<'_, B> {
             "the model disagrees with the case itself at {key:?}: {expected:?}"
         );
         let options = SetOptions { encrypt };
-        let got = block_on(self.store.set(&self.ns, self.policy, key, &value, options));
+        // Every other case through the blocking door: both must draw the line in one place.
+        self.cases += 1;
+        let got = if self.cases % 2 == 0 {
+            self.store
+                .set_blocking(&self.ns, self.policy, key, &value, options)
+        } else {
+            block_on(self.store.set(&self.ns, self.policy, key, &value, options))
+        };
         let same = match (&expected, &got) {
             (Ok(()), Ok(())) => true,
             (Err(a), Err(b)) => discriminant(a) == discriminant(b),
@@ -304,6 +342,7 @@ pub fn quota_boundaries<B: Backend>(factory: impl Fn() -> B) {
             model: StoreModel::default(),
             ns: ns(dialect),
             policy: dialect.policy(),
+            cases: 0,
         };
         case(&mut b);
     };

@@ -195,6 +195,10 @@ impl<B: Backend> Backend for Faulty<B> {
         self.check()?;
         self.inner.apply(ns, ops, limits).await
     }
+    fn apply_blocking(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        self.check()?;
+        self.inner.apply_blocking(ns, ops, limits)
+    }
     async fn list(&self, ns: &[u8]) -> Result<Listing> {
         self.check()?;
         self.inner.list(ns).await
