@@ -89,6 +89,14 @@ impl<B: Backend> Store<B> {
 
     /// [`set`](Self::set) on the calling thread, through [`Backend::apply_blocking`]: the
     /// `*Sync` APIs' door, the same effect and answer without a future.
+    ///
+    /// ```
+    /// use storage_core::{JsValue, MemoryBackend, Namespace, Policy, Scope, Store};
+    /// let store = Store::new(MemoryBackend::new());
+    /// let ns = Namespace::local("u", "app", Scope::App).unwrap();
+    /// store.set_blocking(&ns, &Policy::WX, "k", &JsValue::from("v"), Default::default()).unwrap();
+    /// assert_eq!(storage_core::block_on(store.get(&ns, "k", false)).unwrap(), Some("v".into()));
+    /// ```
     pub fn set_blocking(
         &self,
         ns: &(impl NamespaceBytes + ?Sized),
