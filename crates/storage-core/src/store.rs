@@ -1,8 +1,9 @@
 //! The store engine: contract §4's local-storage rules, enforced over any [`Backend`].
 //!
 //! The engine validates and measures each call with a [`Policy`], encodes values into records,
-//! and hands the backend one atomic, limit-checked [`Backend::apply`] per write. It never reads
-//! before it writes, so the quota holds under concurrent writers without a lock of its own.
+//! and hands the backend one atomic, limit-checked [`Backend::apply`] per write (or
+//! [`Backend::apply_blocking`], for a write's `*_blocking` twin). It never reads before it
+//! writes, so the quota holds under concurrent writers without a lock of its own.
 
 use crate::backend::{Backend, Limits, Op, Usage};
 use crate::buffers;
