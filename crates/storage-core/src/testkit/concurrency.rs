@@ -62,13 +62,13 @@ fn race<B: Backend>(factory: &(impl Fn() -> B + Sync), dialect: Dialect, round: 
                         let key = (t * 7 + i * 3 + round as usize) % KEYS;
                         let len = (t * 13 + i * 29 + round as usize * 7) % 90;
                         let value = format!("{t}:{i}:{}", "v".repeat(len));
-                        let (key_name, value_js) = (key_name(key), JsValue::from(value.as_str()));
+                        let (name, js) = (key_name(key), JsValue::from(value.as_str()));
                         let options = SetOptions::default();
                         // Every writer through both doors in turn: they race each other too.
                         let r = if (t + i) % 2 == 0 {
-                            store.set_blocking(ns, policy, &key_name, &value_js, options)
+                            store.set_blocking(ns, policy, &name, &js, options)
                         } else {
-                            block_on(store.set(ns, policy, &key_name, &value_js, options))
+                            block_on(store.set(ns, policy, &name, &js, options))
                         };
                         if r.is_ok() {
                             ok.push((key, value));
