@@ -144,6 +144,7 @@ impl SledBackend {
             &opened.path,
             options.value_log_segment_bytes,
             &indexed(&opened.entries)?,
+            options.durability == Durability::Durable,
         )?;
         Ok(Self {
             log,

@@ -56,9 +56,12 @@
 //! several KiB, or large values of format 2 not yet written again) to separate blob files
 //! without `fsync`, and calls a full `fsync` only at segment boundaries and from its
 //! background flusher. The value log is made stable the same way, and no weaker: in durable
-//! mode every group-commit flush first pushes every range written to the value log since the
-//! last flush with `sync_file_range` (waiting for it), and only then flushes sled, so a pointer
-//! is never acknowledged before its bytes. Segments are preallocated (`fallocate`) when created
+//! mode a value of 64 KiB or more is written with direct I/O (`O_DIRECT`, padded to 4 KiB
+//! blocks), which returns once the bytes are on the device, before its pointer is inserted; every
+//! group-commit flush first pushes every other range written to the value log since the last
+//! flush with `sync_file_range` (waiting for it), and only then flushes sled, so a pointer is
+//! never acknowledged before its bytes. (A filesystem that refuses direct I/O gets the
+//! `sync_file_range` path for every value.) Segments are preallocated (`fallocate`) when created
 //! and their name made durable (`fsync` of the directory), so the data synced lands in blocks
 //! the file already has; but the unwritten-to-written conversion of those blocks is file
 //! metadata, committed by the filesystem's journal a moment later. In durable mode sled's
@@ -110,7 +113,8 @@
 //! sled's cache is also sharded 256 ways with a batched LRU, so its floor is a few hundred pages
 //! whatever `cache_capacity_bytes` says: with small values read at random that floor, not the
 //! configured cache, sets the peak (about 130 MiB for a 1 GiB store of 1 KiB values). The
-//! operating system's page cache holds recently read and written value log pages; that memory
+//! operating system's page cache holds recently read and buffered-written value log pages
+//! (values written with direct I/O enter it only when read); that memory
 //! belongs to the kernel, which reclaims it under pressure, and is not counted in the process's
 //! RSS once written back.
 //!
@@ -160,7 +164,8 @@
 //!
 //! A value of more than 4096 bytes is appended to the value log: the current segment file, or a
 //! new one when it is full ([`SledOptions::value_log_segment_bytes`], 32 MiB by default; a value
-//! larger than that gets a segment of its own size). The bytes are written (`pwrite`) first;
+//! larger than that gets a segment of its own size). The bytes are written (`pwrite`; in durable
+//! mode, from 64 KiB on, with direct I/O at a 4 KiB-aligned offset, see *Durability*) first;
 //! then the index entry `segment ‖ offset → len ‖ entry key`, then the record with the pointer
 //! (the one atomic step: readers and recovery see the old record or the new one), then the old
 //! value's index entry is removed. These are plain sled operations, not one batch: sled 0.34's
@@ -265,12 +270,14 @@
 //!
 //! A value above 4096 bytes costs, to write, a CRC-32 of it, one `pwrite` to the value log and
 //! three small sled operations (index entry, record, old index entry), plus in durable mode a
-//! `sync_file_range` of the bytes before the flush; to read, one sled `get`, one positioned read
+//! `sync_file_range` of the bytes before the flush (from 64 KiB on, the direct write instead:
+//! the kernel then neither copies the value into its page cache nor converts it there, which
+//! made a durable 100 KiB set about 10% cheaper); to read, one sled `get`, one positioned read
 //! and the CRC-32, without any lock. Measured (`examples/large_write_cost.rs`, 100 KiB values,
-//! 32 keys, 15 interleaved rounds, 2 shared cores): a durable `SledBackend` set 509–594 µs
-//! against 458–518 µs for a raw sled insert + flush of the whole value; the value log's own
-//! steps by hand (pwrite + `sync_file_range` + a small insert + flush) 310–362 µs. The benchmark
-//! figures are in `docs/performance.md`. Compaction adds, on average, copying up to twice the
+//! 32 keys, 15 interleaved rounds, 2 shared cores, before direct I/O): a durable `SledBackend`
+//! set 509–594 µs against 458–518 µs for a raw sled insert + flush of the whole value; the value
+//! log's own steps by hand (pwrite + `sync_file_range` + a small insert + flush) 310–362 µs. The
+//! benchmark figures are in `docs/performance.md`. Compaction adds, on average, copying up to twice the
 //! bytes written when segments are under half live (a store overwriting a few keys leaves
 //! segments almost wholly dead, so next to nothing is copied), and a flush per segment deleted.
 //!

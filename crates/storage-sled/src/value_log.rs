@@ -13,7 +13,11 @@
 //!   device (`sync_file_range`, as sled does for its own log) and runs at the start of every
 //!   group-commit flush, before sled's: a flush covering a write therefore makes its bytes stable
 //!   before its pointer. Segments are preallocated (`fallocate`) when created, so a sync writes
-//!   data, not a growing file size.
+//!   data, not a growing file size. Values of [`DIRECT_MIN`] bytes or more skip the page cache
+//!   instead (`O_DIRECT`, at offsets aligned to [`DIRECT_ALIGN`]): the write returns once the
+//!   bytes are on the device, so they need no sync, and the kernel neither copies them into
+//!   cached pages nor writes those back later, which is most of what a large durable write cost
+//!   beyond the device's own time. A filesystem that refuses direct I/O gets the buffered path.
 //! - **Readers never see a wrong value.** Every read checks the value's CRC-32. A segment is
 //!   deleted only once no durable pointer refers to it; a reader that still holds an old pointer
 //!   either finds the file in [`ValueLog::file`] (an open handle keeps an unlinked file readable)
@@ -39,6 +43,14 @@ pub(crate) const VALUES_DIR: &str = "values";
 /// A sealed segment whose live bytes fall under `size / COMPACT_BELOW` is compacted.
 const COMPACT_BELOW: u64 = 2;
 
+/// In durable mode, values of at least this many bytes are written with direct I/O: large
+/// enough that padding each to [`DIRECT_ALIGN`] wastes at most 6% of the log.
+pub(crate) const DIRECT_MIN: u64 = 64 * 1024;
+
+/// The alignment direct I/O asks of file offsets, lengths and memory: a page, a multiple of
+/// every logical block size in use.
+pub(crate) const DIRECT_ALIGN: u64 = 4096;
+
 /// The open value log of one store.
 #[derive(Debug)]
 pub(crate) struct ValueLog {
@@ -49,6 +61,9 @@ pub(crate) struct ValueLog {
     /// Whether `State::candidates` is not empty, as of the last release of `state`: every write
     /// asks ([`ValueLog::candidate`]), and almost always the answer is no, without the lock.
     any_candidate: AtomicBool,
+    /// Whether values of [`DIRECT_MIN`] bytes or more are written with direct I/O: set in durable
+    /// mode, cleared for good once the filesystem refuses it.
+    direct: AtomicBool,
 }
 
 /// The value log's state, locked; on release, it notes whether compaction has candidates.
@@ -80,6 +95,9 @@ impl Drop for Locked<'_> {
 #[derive(Debug)]
 struct Segment {
     file: Arc<File>,
+    /// The same file opened for direct I/O, once a direct write needed it (reads and buffered
+    /// writes use `file`).
+    direct: Option<Arc<File>>,
     /// Its size on disk (preallocated).
     size: u64,
     /// The bytes of the values that records point to.
@@ -157,11 +175,13 @@ impl ValueLog {
     /// says of each segment. A segment file no index entry refers to holds nothing live (bytes
     /// written by a write that never committed, or a segment whose compaction finished before a
     /// crash): it is deleted. The newest segment with live values and room left is appended to
-    /// again, from the end of its last indexed value (anything past it is an orphan).
+    /// again, from the end of its last indexed value (anything past it is an orphan). `direct`:
+    /// write large values with direct I/O (durable mode; see the module docs).
     pub(crate) fn open(
         store: &Path,
         segment_bytes: u64,
         indexed: &BTreeMap<u64, Indexed>,
+        direct: bool,
     ) -> Result<Self> {
         let dir = store.join(VALUES_DIR);
         fs::create_dir_all(&dir)
@@ -202,6 +222,7 @@ impl ValueLog {
                 id,
                 Segment {
                     file: Arc::new(file),
+                    direct: None,
                     size,
                     live: ix.live,
                     inflight: 0,
@@ -223,6 +244,7 @@ impl ValueLog {
             dir,
             segment_bytes,
             any_candidate: AtomicBool::new(!state.candidates.is_empty()),
+            direct: AtomicBool::new(direct && cfg!(target_os = "linux")),
             state: Mutex::new(state),
         })
     }
@@ -253,16 +275,26 @@ impl ValueLog {
     }
 
     /// Appends `value` and returns where it is: the bytes are written (to the OS) when this
-    /// returns, not yet synced (see [`ValueLog::sync`]). A failure leaves nothing any record
-    /// points to (at most unreferenced bytes, reclaimed by compaction).
+    /// returns, not yet synced (see [`ValueLog::sync`]), unless they went with direct I/O (then
+    /// they are on the device already). A failure leaves nothing any record points to (at most
+    /// unreferenced bytes, reclaimed by compaction).
     pub(crate) fn append(&self, value: &[u8]) -> Result<Pointer> {
         let fail = |e: &io::Error| io_error("cannot write to the value log", e);
         let len = value.len() as u64;
-        let (id, offset, file) = {
+        let direct = len >= DIRECT_MIN && self.direct.load(Ordering::Relaxed);
+        // A direct write starts on an aligned offset and covers whole blocks; the padding is
+        // dead bytes, as an overwritten value's are.
+        let (align, footprint) = if direct {
+            (DIRECT_ALIGN, len.div_ceil(DIRECT_ALIGN) * DIRECT_ALIGN)
+        } else {
+            (1, len)
+        };
+        let (id, offset, file, direct_file) = {
             let mut s = self.lock();
             let fits = s.active.and_then(|(id, end)| {
                 let size = s.segments.get(&id)?.size;
-                (end.checked_add(len)? <= size).then_some((id, end))
+                let start = end.checked_next_multiple_of(align)?;
+                (start.checked_add(footprint)? <= size).then_some((id, start))
             });
             let (id, offset) = match fits {
                 Some(place) => place,
@@ -273,13 +305,14 @@ impl ValueLog {
                         s.reconsider(old);
                     }
                     let id = s.next_id;
-                    let size = self.segment_bytes.max(len);
+                    let size = self.segment_bytes.max(footprint);
                     let file = self.create(id, size).map_err(|e| fail(&e))?;
                     s.next_id += 1;
                     s.segments.insert(
                         id,
                         Segment {
                             file: Arc::new(file),
+                            direct: None,
                             size,
                             live: 0,
                             inflight: 0,
@@ -288,22 +321,43 @@ impl ValueLog {
                     (id, 0)
                 }
             };
-            s.active = Some((id, offset + len));
+            s.active = Some((id, offset + footprint));
+            let path = segment_path(&self.dir, id);
             let segment = s.segments.get_mut(&id).expect("the active segment is open");
             segment.inflight += 1;
-            (id, offset, Arc::clone(&segment.file))
+            let direct_file = if direct {
+                self.direct_handle(segment, &path)
+            } else {
+                None
+            };
+            (id, offset, Arc::clone(&segment.file), direct_file)
         };
-        let written = write_at(&file, value, offset);
+        let written = match direct_file {
+            Some(f) => match write_direct(&f, value, offset, footprint) {
+                Ok(()) => Ok(true),
+                Err(e) if refused_direct(&e) => {
+                    self.direct.store(false, Ordering::Relaxed);
+                    write_at(&file, value, offset).map(|()| false)
+                }
+                Err(e) => Err(e),
+            },
+            None => write_at(&file, value, offset).map(|()| false),
+        };
         let mut s = self.lock();
-        if let Err(e) = written {
-            if let Some(segment) = s.segments.get_mut(&id) {
-                segment.inflight -= 1;
+        let on_device = match written {
+            Ok(on_device) => on_device,
+            Err(e) => {
+                if let Some(segment) = s.segments.get_mut(&id) {
+                    segment.inflight -= 1;
+                }
+                return Err(fail(&e));
             }
-            return Err(fail(&e));
+        };
+        if !on_device {
+            let range = s.dirty.entry(id).or_insert((file, offset, offset + len));
+            range.1 = range.1.min(offset);
+            range.2 = range.2.max(offset + len);
         }
-        let range = s.dirty.entry(id).or_insert((file, offset, offset + len));
-        range.1 = range.1.min(offset);
-        range.2 = range.2.max(offset + len);
         if s.active
             .is_some_and(|(a, end)| a == id && end >= s.segments[&id].size)
         {
@@ -316,6 +370,21 @@ impl ValueLog {
             len,
             crc: crc32fast::hash(value),
         })
+    }
+
+    /// `segment`'s handle for direct I/O, opened on first use; `None` (and direct I/O off for
+    /// good) if the filesystem refuses it.
+    fn direct_handle(&self, segment: &mut Segment, path: &Path) -> Option<Arc<File>> {
+        if segment.direct.is_none() {
+            match open_direct(path) {
+                Ok(f) => segment.direct = Some(Arc::new(f)),
+                Err(_) => {
+                    self.direct.store(false, Ordering::Relaxed);
+                    return None;
+                }
+            }
+        }
+        segment.direct.clone()
     }
 
     /// Makes every range appended so far stable on the device (as sled's own flush does for its
@@ -484,6 +553,67 @@ fn read_at(file: &File, out: &mut [u8], offset: u64) -> io::Result<()> {
     Ok(())
 }
 
+/// Opens `path` for writing with direct I/O.
+#[cfg(target_os = "linux")]
+fn open_direct(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_DIRECT)
+        .open(path)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_direct(_path: &Path) -> io::Result<File> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
+/// Whether a direct write failed because the filesystem does not do direct I/O (or not with
+/// this alignment), rather than because the device failed.
+fn refused_direct(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(libc::EINVAL) {
+        return true;
+    }
+    e.kind() == io::ErrorKind::Unsupported
+}
+
+thread_local! {
+    /// Each writer thread's buffer for direct writes, which must start at an aligned address.
+    static ALIGNED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The most a writer thread keeps of its direct-write buffer between writes.
+const ALIGNED_KEPT: usize = 1 << 20;
+
+/// Writes `bytes` at `offset` (aligned) of `file` (opened for direct I/O), zero-padded to
+/// `footprint` bytes (aligned), from an aligned copy.
+fn write_direct(file: &File, bytes: &[u8], offset: u64, footprint: u64) -> io::Result<()> {
+    #[cfg(test)]
+    if tests::REFUSE_DIRECT.get() {
+        return Err(io::ErrorKind::Unsupported.into());
+    }
+    let footprint =
+        usize::try_from(footprint).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let align = DIRECT_ALIGN as usize;
+    ALIGNED.with(|cell| {
+        let mut buf = cell.take();
+        if buf.len() < footprint + align {
+            buf.resize(footprint + align, 0);
+        }
+        let start = buf.as_ptr().align_offset(align);
+        let block = &mut buf[start..start + footprint];
+        let (head, padding) = block.split_at_mut(bytes.len());
+        head.copy_from_slice(bytes);
+        padding.fill(0);
+        let written = write_at(file, block, offset);
+        if buf.capacity() <= ALIGNED_KEPT + align {
+            cell.replace(buf);
+        }
+        written
+    })
+}
+
 /// Allocates `size` bytes for a new segment, so writes into it never grow the file.
 #[cfg(target_os = "linux")]
 fn preallocate(file: &File, size: u64) -> io::Result<()> {
@@ -531,4 +661,86 @@ fn sync_range(file: &File, start: u64, len: u64) -> io::Result<()> {
 #[cfg(not(target_os = "linux"))]
 fn sync_range(file: &File, _start: u64, _len: u64) -> io::Result<()> {
     file.sync_data()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    thread_local! {
+        /// Makes this thread's direct writes fail as on a filesystem without direct I/O.
+        pub(super) static REFUSE_DIRECT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    const MIN: usize = DIRECT_MIN as usize;
+
+    /// Appends a small value, then one of `len` bytes, then a small one again, to a log opened
+    /// with `direct`, and checks where each went (a value meant for direct I/O is aligned, even
+    /// if the filesystem then refuses it) and that each reads back; returns whether the large
+    /// one went with direct I/O (and so needs no sync).
+    fn large_append(direct: bool, len: usize) -> bool {
+        let dir = tempfile::tempdir().unwrap();
+        let log = ValueLog::open(dir.path(), 1 << 20, &BTreeMap::new(), direct).unwrap();
+        let small = log.append(&[1; 5000]).unwrap();
+        log.sync().unwrap();
+        let value: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let large = log.append(&value).unwrap();
+        let on_device = !log.unsynced();
+        let footprint = if direct && len >= MIN {
+            assert_eq!(large.offset % DIRECT_ALIGN, 0, "{len}");
+            assert!(large.offset >= small.end(), "{len}");
+            (len as u64).div_ceil(DIRECT_ALIGN) * DIRECT_ALIGN
+        } else {
+            assert_eq!(large.offset, small.end(), "{len}");
+            len as u64
+        };
+        let next = log.append(&[2; 5000]).unwrap();
+        assert_eq!(next.offset, large.offset + footprint, "{len}");
+        for (p, bytes) in [
+            (small, vec![1; 5000]),
+            (large, value),
+            (next, vec![2; 5000]),
+        ] {
+            let file = log.file(p.segment).unwrap();
+            assert_eq!(ValueLog::read(&file, &p, true).unwrap(), bytes, "{len}");
+        }
+        on_device
+    }
+
+    #[test]
+    fn large_values_skip_the_page_cache_in_durable_mode() {
+        // (direct I/O on, value length, written with direct I/O)
+        for (direct, len, on_device) in [
+            (true, MIN, true),
+            (true, MIN + 1, true),
+            (true, 3 * MIN + 4095, true),
+            (true, MIN - 1, false),
+            (true, 5000, false),
+            (false, MIN, false),
+            (false, 3 * MIN, false),
+        ] {
+            assert_eq!(large_append(direct, len), on_device, "{direct} {len}");
+        }
+    }
+
+    #[test]
+    fn a_value_larger_than_a_segment_gets_a_padded_segment_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = ValueLog::open(dir.path(), 1 << 20, &BTreeMap::new(), true).unwrap();
+        let value = vec![3; (1 << 20) + 1];
+        let p = log.append(&value).unwrap();
+        assert!(!log.unsynced());
+        assert_eq!((p.segment, p.offset), (0, 0));
+        assert_eq!(log.stats().file_bytes, (1 << 20) + DIRECT_ALIGN);
+        let file = log.file(p.segment).unwrap();
+        assert_eq!(ValueLog::read(&file, &p, true).unwrap(), value);
+    }
+
+    #[test]
+    fn a_filesystem_refusing_direct_io_gets_buffered_writes() {
+        REFUSE_DIRECT.set(true);
+        let on_device = large_append(true, 2 * MIN);
+        REFUSE_DIRECT.set(false);
+        assert!(!on_device);
+    }
 }
