@@ -24,7 +24,11 @@
 //!   or finds the segment gone and reads the record again (see `crate::backend`).
 //! - **Live bytes** per segment are counted in memory: rebuilt from the index at open, then kept
 //!   up to date by [`ValueLog::committed`] after each batch sled accepted. A sealed segment (one
-//!   no longer appended to) whose live bytes fall under half its size is a compaction candidate.
+//!   no longer appended to) whose live bytes fall under half its size is a compaction candidate,
+//!   except the newest sealed one: it waits until the next is sealed, since its values are the
+//!   most recent and the likeliest to be overwritten soon (an overwrite-heavy store then deletes
+//!   segments instead of copying values that were about to die: measured, a durable 100 KiB
+//!   set over 32 keys was 11% cheaper).
 
 use crate::layout::Pointer;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -124,9 +128,31 @@ struct State {
 }
 
 impl State {
-    /// Re-evaluates whether segment `id` is a compaction candidate.
+    /// Segment `id`, no longer appended to, is the newest sealed one: the one sealed before it
+    /// may now be a candidate.
+    fn seal(&mut self, id: u64) {
+        let before = self.segments.range(..id).next_back().map(|(&b, _)| b);
+        self.reconsider(id);
+        if let Some(before) = before {
+            self.reconsider(before);
+        }
+    }
+
+    /// The most recently sealed segment: the newest one not appended to.
+    fn newest_sealed(&self) -> Option<u64> {
+        let active = self.active.map(|(a, _)| a);
+        self.segments
+            .keys()
+            .rev()
+            .copied()
+            .find(|&id| Some(id) != active)
+    }
+
+    /// Re-evaluates whether segment `id` is a compaction candidate: sealed, under the threshold,
+    /// and not the newest sealed segment, whose values are the most recently written and so the
+    /// likeliest to be overwritten soon (moving them would mostly copy bytes about to die).
     fn reconsider(&mut self, id: u64) {
-        let sealed = self.active.map(|(a, _)| a) != Some(id);
+        let sealed = self.active.map(|(a, _)| a) != Some(id) && self.newest_sealed() != Some(id);
         match self.segments.get(&id) {
             Some(s)
                 if sealed
@@ -302,7 +328,7 @@ impl ValueLog {
                     // Seal the active segment and start a new one (of the value's size if the
                     // value is larger than a segment).
                     if let Some((old, _)) = s.active.take() {
-                        s.reconsider(old);
+                        s.seal(old);
                     }
                     let id = s.next_id;
                     let size = self.segment_bytes.max(footprint);
@@ -362,7 +388,7 @@ impl ValueLog {
             .is_some_and(|(a, end)| a == id && end >= s.segments[&id].size)
         {
             s.active = None;
-            s.reconsider(id);
+            s.seal(id);
         }
         Ok(Pointer {
             segment: id,
@@ -734,6 +760,19 @@ mod tests {
         assert_eq!(log.stats().file_bytes, (1 << 20) + DIRECT_ALIGN);
         let file = log.file(p.segment).unwrap();
         assert_eq!(ValueLog::read(&file, &p, true).unwrap(), value);
+    }
+
+    #[test]
+    fn the_newest_sealed_segment_waits_for_the_next_to_be_sealed() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = ValueLog::open(dir.path(), 8192, &BTreeMap::new(), false).unwrap();
+        // (appends so far, candidates after them): every value is dead (none committed), and a
+        // value of 5000 bytes fills a segment of 8192.
+        for (appends, candidates) in [(1, None), (2, None), (3, Some(0)), (4, Some(0))] {
+            log.append(&[7; 5000]).unwrap();
+            assert_eq!(log.candidate(), candidates, "after {appends}");
+        }
+        assert_eq!(log.stats().candidates, 2);
     }
 
     #[test]

@@ -136,9 +136,10 @@ fn removed_cleared_and_shrunk_values_are_reclaimed() {
     let shrink: Vec<Op> = (10..20).map(|i| put(&format!("2{i}"), 10, i)).collect();
     block_on(s.apply(b"ab", &shrink, Limits::NONE)).unwrap();
     check_stats(&path, s.value_log_stats(), 0, "all shrunk");
-    // The last write's compaction step deleted every segment but the one being appended to.
+    // The last write's compaction step deleted every segment but the one being appended to and
+    // the newest sealed one (which waits for the next to be sealed).
     assert!(
-        s.value_log_stats().segments <= 1,
+        s.value_log_stats().segments <= 2,
         "{:?}",
         s.value_log_stats()
     );
