@@ -1,8 +1,8 @@
 //! Compaction of the value log: reclaiming the space of overwritten, removed and cleared values.
 //!
 //! A sealed segment whose live bytes fall under half its size is a *candidate* once another
-//! segment has been sealed after it (see `crate::value_log`). Compaction moves its live values, one at a time, to the end of the log,
-//! then deletes the file:
+//! segment has been sealed after it (see `crate::value_log`). Compaction moves its live values,
+//! one at a time, to the end of the log, then deletes the file:
 //!
 //! 1. **Move one value** (under the owning namespace's stripe lock, which every write of the
 //!    namespace holds): read the record again; only if it still points to this place, copy the

@@ -272,16 +272,17 @@
 //!
 //! A value above 4096 bytes costs, to write, a CRC-32 of it, one `pwrite` to the value log and
 //! three small sled operations (index entry, record, old index entry), plus in durable mode a
-//! `sync_file_range` of the bytes before the flush (from 64 KiB on, the direct write instead:
-//! the kernel then neither copies the value into its page cache nor converts it there, which
-//! made a durable 100 KiB set 4% cheaper in paired runs); to read, one sled `get`, one positioned read
+//! `sync_file_range` of the bytes before the flush (from 64 KiB on, the direct write instead: the
+//! kernel then neither copies the value into its page cache nor converts it there, which made a
+//! durable 100 KiB set 4% cheaper in paired runs); to read, one sled `get`, one positioned read
 //! and the CRC-32, without any lock. Measured (`examples/large_write_cost.rs`, 100 KiB values,
 //! 32 keys, 15 interleaved rounds, 2 shared cores, before direct I/O): a durable `SledBackend`
 //! set 509–594 µs against 458–518 µs for a raw sled insert + flush of the whole value; the value
 //! log's own steps by hand (pwrite + `sync_file_range` + a small insert + flush) 310–362 µs. The
-//! benchmark figures are in `docs/performance.md`. Compaction adds, on average, copying up to twice the
-//! bytes written when segments are under half live (a store overwriting a few keys leaves
-//! segments almost wholly dead, so next to nothing is copied), and a flush per segment deleted.
+//! benchmark figures are in `docs/performance.md`. Compaction adds, on average, copying up to
+//! twice the bytes written when segments are under half live (a store overwriting a few keys
+//! leaves segments wholly dead by the time they become candidates, so nothing is copied), and a
+//! flush per segment deleted.
 //!
 //! **Known hang (sled 0.34, open).** sled can deadlock when it truncates the tail segment of its
 //! log while every thread of its I/O pool waits for the segment lock the writer holds (the
