@@ -37,7 +37,7 @@ pub struct PmacSiv {
     /// PMAC of the zero block: S2V's first step (key material: wiped on drop, as the ciphers
     /// wipe themselves).
     zero_mac: Block,
-    /// AES-256 under the key's second half, for CTR; cloned per call (a copy of its round keys).
+    /// AES-256 under the key's second half, for CTR (borrowed by each call's CTR pass).
     ctr: Aes256Enc,
 }
 
