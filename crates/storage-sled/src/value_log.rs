@@ -743,6 +743,7 @@ mod tests {
 
     #[test]
     fn large_values_skip_the_page_cache_in_durable_mode() {
+        let works = direct_io_works(tempfile::tempdir().unwrap().path());
         // (direct I/O on, value length, written with direct I/O)
         for (direct, len, on_device) in [
             (true, MIN, true),
@@ -753,7 +754,6 @@ mod tests {
             (false, MIN, false),
             (false, 3 * MIN, false),
         ] {
-            let works = direct_io_works(tempfile::tempdir().unwrap().path());
             assert_eq!(
                 large_append(direct, len),
                 on_device && works,
