@@ -120,7 +120,7 @@ function dialectObject(channel, platform, localCtx, gameCtx) {
       api[name] = asyncApi(channel, `${platform}.${name}`, gameCtx);
     }
   }
-  return Object.freeze(api);
+  return api;
 }
 
 /** The host operations (`host.*` of the bridge), as Sync calls. */

@@ -1,18 +1,20 @@
 'use strict';
-// mpstore for Node: the storage APIs of WeChat (wx), Alipay (my) and Douyin (tt), for real,
-// backed by the `mpstore bridge` process (an encrypted, durable store on disk).
+// mpstore for Node: the storage APIs of WeChat (wx), Alipay (my) and Douyin (tt), for real.
+// The engine runs inside this process (the native addon, default) or in an `mpstore bridge`
+// child process (`engine: 'bridge'`); both give the same objects.
 
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Channel, BridgeError } = require('./channel');
-const { dialectObject, hostCall } = require('./dialects');
+const bridgeDialects = require('./dialects');
+const addon = require('./addon');
 
 const PLATFORMS = ['wx', 'my', 'tt'];
 
 /**
- * The mpstore executable: `options.bin`, else $MPSTORE_BIN, else the workspace's debug build
- * (`../../target/debug/mpstore` from this file), else `mpstore` on the PATH.
+ * The mpstore executable of the bridge engine: `options.bin`, else $MPSTORE_BIN, else the
+ * workspace's debug build (`../../target/debug/mpstore` from this file), else `mpstore` on the PATH.
  */
 function findBin(bin) {
   if (bin) return bin;
@@ -31,7 +33,7 @@ function checkPlatform(platform, allowed = PLATFORMS) {
   }
 }
 
-/** The scope as the bridge names it: 'app', 'webview' or {plugin: id}. */
+/** The scope as the engines name it: 'app', 'webview' or {plugin: id}. */
 function scopeOf(scope) {
   if (scope === undefined || scope === 'app') return 'app';
   if (scope === 'webview') return 'webview';
@@ -39,26 +41,107 @@ function scopeOf(scope) {
   throw new TypeError(`scope must be 'app', 'webview' or {plugin: '<id>'}, not ${JSON.stringify(scope)}`);
 }
 
-/** Starts a bridge over `dataDir` (a fresh temporary directory, removed on close, if omitted). */
-function openChannel(options) {
+function checkDurability(options) {
+  const d = options.durability;
+  if (d !== undefined && d !== 'durable' && d !== 'buffered') {
+    throw new TypeError("durability must be 'durable' (the default) or 'buffered'");
+  }
+}
+
+/**
+ * The engine under one mini-program or game: `{kind, dataDir, close, ...}`. Closing is counted:
+ * the store closes when the last program on it closes.
+ */
+function openEngine(options) {
+  checkDurability(options);
+  const engine = options.engine ?? process.env.MPSTORE_ENGINE ?? 'addon';
+  if (engine === 'addon') {
+    const { entry, dataDir } = addon.acquire(options);
+    const callers = [];
+    let closing = null;
+    return {
+      kind: 'addon',
+      dataDir,
+      entry,
+      callers,
+      close: () => {
+        if (!closing) {
+          for (const c of callers) c.close();
+          closing = addon.release(entry);
+        }
+        return closing;
+      },
+    };
+  }
+  if (engine === 'bridge') return openBridge(options);
+  throw new TypeError(`engine must be 'addon' (the default) or 'bridge', not ${JSON.stringify(engine)}`);
+}
+
+/** Bridges open in this process, by data directory: shared, closing counted. */
+const bridges = new Map();
+
+function openBridge(options) {
   let dataDir = options.dataDir;
   let temporary = null;
   if (dataDir === undefined) {
     temporary = fs.mkdtempSync(path.join(os.tmpdir(), 'mpstore-'));
     dataDir = temporary;
   }
-  const args = ['bridge', '--data-dir', dataDir];
-  if (options.durability === 'buffered') args.push('--buffered');
-  else if (options.durability !== undefined && options.durability !== 'durable') {
-    throw new TypeError("durability must be 'durable' (the default) or 'buffered'");
+  const key = path.resolve(dataDir);
+  let shared = bridges.get(key);
+  if (shared) {
+    shared.refs += 1;
+  } else {
+    const args = ['bridge', '--data-dir', dataDir];
+    if (options.durability === 'buffered') args.push('--buffered');
+    if (options.maxLineBytes !== undefined) args.push('--max-line-bytes', String(options.maxLineBytes));
+    const channel = new Channel(findBin(options.bin), args);
+    shared = { channel, refs: 1 };
+    bridges.set(key, shared);
+    shared.done = () =>
+      channel.close().then(() => {
+        if (temporary) fs.rmSync(temporary, { recursive: true, force: true });
+      });
   }
-  if (options.maxLineBytes !== undefined) args.push('--max-line-bytes', String(options.maxLineBytes));
-  const channel = new Channel(findBin(options.bin), args);
-  const close = () =>
-    channel.close().then(() => {
-      if (temporary) fs.rmSync(temporary, { recursive: true, force: true });
-    });
-  return { channel, dataDir, close };
+  let closing = null;
+  return {
+    kind: 'bridge',
+    dataDir,
+    channel: shared.channel,
+    close: () => {
+      if (!closing) {
+        shared.refs -= 1;
+        if (shared.refs === 0) {
+          bridges.delete(key);
+          closing = shared.done();
+        } else {
+          closing = Promise.resolve();
+        }
+      }
+      return closing;
+    },
+  };
+}
+
+/** The dialect object of one namespace, on either engine. */
+function localObject(engine, platform, ctx) {
+  if (engine.kind === 'bridge') return bridgeDialects.dialectObject(engine.channel, platform, ctx, undefined);
+  const { scope } = ctx;
+  const caller = engine.entry.store.local(
+    platform,
+    ctx.user,
+    ctx.app,
+    typeof scope === 'object' ? 'plugin' : scope,
+    typeof scope === 'object' ? scope.plugin : null,
+  );
+  engine.callers.push(caller);
+  return addon.dialectObject(engine.entry, caller, platform, ['local']);
+}
+
+/** A host operation, on either engine. */
+function hostCall(engine, method, args) {
+  if (engine.kind === 'bridge') return bridgeDialects.hostCall(engine.channel, method, args);
+  return engine.entry.store.host(method, args);
 }
 
 /**
@@ -69,40 +152,36 @@ function createMiniProgram(options) {
   checkPlatform(platform);
   if (typeof user !== 'string' || typeof app !== 'string') throw new TypeError('user and app must be strings');
   const scope = scopeOf(options.scope);
-  const { channel, dataDir, close } = openChannel(options);
-  return programOn(channel, platform, user, app, scope, dataDir, close);
+  return programOn(openEngine(options), platform, user, app, scope);
 }
 
-function programOn(channel, platform, user, app, scope, dataDir, close) {
-  const ctx = { user, app, scope };
+function programOn(engine, platform, user, app, scope) {
   return {
     platform,
     user,
     app,
     scope,
-    dataDir,
-    [platform]: dialectObject(channel, platform, ctx, undefined),
-    /** Another user, app or scope of the same store, over the same bridge. */
+    dataDir: engine.dataDir,
+    [platform]: localObject(engine, platform, { user, app, scope }),
+    /** Another user, app or scope of the same store. */
     as: (changes) =>
       programOn(
-        channel,
+        engine,
         changes.platform ?? platform,
         changes.user ?? user,
         changes.app ?? app,
         changes.scope === undefined ? scope : scopeOf(changes.scope),
-        dataDir,
-        close,
       ),
-    /** The same mini-program's web-view (isolated storage), over the same bridge. */
-    webview: () => programOn(channel, platform, user, app, 'webview', dataDir, close),
-    /** A plugin inside the same mini-program (isolated storage), over the same bridge. */
-    plugin: (id) => programOn(channel, platform, user, app, scopeOf({ plugin: id }), dataDir, close),
+    /** The same mini-program's web-view (isolated storage). */
+    webview: () => programOn(engine, platform, user, app, 'webview'),
+    /** A plugin inside the same mini-program (isolated storage). */
+    plugin: (id) => programOn(engine, platform, user, app, scopeOf({ plugin: id })),
     host: {
-      namespaces: () => hostCall(channel, 'namespaces', []),
-      removeApp: () => hostCall(channel, 'removeApp', [user, app]),
-      removeUser: () => hostCall(channel, 'removeUser', [user]),
+      namespaces: () => hostCall(engine, 'namespaces', []),
+      removeApp: () => hostCall(engine, 'removeApp', [user, app]),
+      removeUser: () => hostCall(engine, 'removeUser', [user]),
     },
-    close,
+    close: engine.close,
   };
 }
 
@@ -113,42 +192,46 @@ function createMiniGame(options) {
   const { platform, game } = options ?? {};
   checkPlatform(platform, ['wx', 'tt']);
   if (typeof game !== 'string') throw new TypeError('game must be a string');
-  const { channel, dataDir, close } = openChannel(options);
-  return gameOn(channel, platform, game, options, dataDir, close);
+  return gameOn(openEngine(options), platform, game, options);
 }
 
-function gameOn(channel, platform, game, options, dataDir, close) {
+function gameOn(engine, platform, game, options) {
   const openid = options.openid ?? null;
   const context = options.context ?? 'main';
   if (context !== 'main' && context !== 'open') throw new TypeError("context must be 'main' or 'open'");
   if (openid !== null && typeof openid !== 'string') throw new TypeError('openid must be a string');
   const host = options.host ?? 'game';
   if (host !== 'game' && host !== 'app') throw new TypeError("host must be 'game' or 'app'");
-  const gameCtx = { game, openid, context, host };
   // A game's local storage belongs to its player (user defaults to the openid).
   const user = options.user ?? openid ?? 'guest';
-  const localCtx = { user, app: game, scope: 'app' };
-  const self = {
+  let api;
+  if (engine.kind === 'bridge') {
+    api = bridgeDialects.dialectObject(engine.channel, platform, { user, app: game, scope: 'app' }, { game, openid, context, host });
+  } else {
+    api = localObject(engine, platform, { user, app: game, scope: 'app' });
+    const caller = engine.entry.store.game(platform, game, openid, context === 'open', host === 'game');
+    engine.callers.push(caller);
+    addon.dialectObject(engine.entry, caller, platform, ['cloud'], api);
+  }
+  return {
     platform,
     game,
     openid,
     context,
-    dataDir,
-    [platform]: dialectObject(channel, platform, localCtx, gameCtx),
-    /** The same game as another caller or context (e.g. `{context: 'open'}`), same bridge. */
-    as: (changes) => gameOn(channel, platform, game, { ...options, ...changes }, dataDir, close),
+    dataDir: engine.dataDir,
+    [platform]: api,
+    /** The same game as another caller or context (e.g. `{context: 'open'}`), same store. */
+    as: (changes) => gameOn(engine, platform, game, { ...options, ...changes }),
     host: {
-      setLeaderboardKeys: (keys) => hostCall(channel, 'setLeaderboardKeys', [game, keys]),
-      addFriendship: (a, b) => hostCall(channel, 'addFriendship', [game, a, b]),
-      joinGroup: (groupId, who) => hostCall(channel, 'joinGroup', [game, groupId, who]),
-      recommend: (who, other) => hostCall(channel, 'recommend', [game, who, other]),
-      setProfile: (who, profile) =>
-        hostCall(channel, 'setProfile', [game, who, profile.nickname, profile.avatarUrl]),
-      namespaces: () => hostCall(channel, 'namespaces', []),
+      setLeaderboardKeys: (keys) => hostCall(engine, 'setLeaderboardKeys', [game, keys]),
+      addFriendship: (a, b) => hostCall(engine, 'addFriendship', [game, a, b]),
+      joinGroup: (groupId, who) => hostCall(engine, 'joinGroup', [game, groupId, who]),
+      recommend: (who, other) => hostCall(engine, 'recommend', [game, who, other]),
+      setProfile: (who, profile) => hostCall(engine, 'setProfile', [game, who, profile.nickname, profile.avatarUrl]),
+      namespaces: () => hostCall(engine, 'namespaces', []),
     },
-    close,
+    close: engine.close,
   };
-  return self;
 }
 
 module.exports = { createMiniProgram, createMiniGame, BridgeError, findBin };

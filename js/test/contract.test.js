@@ -8,6 +8,9 @@ const os = require('node:os');
 const path = require('node:path');
 const { createMiniProgram } = require('..');
 
+/** The engine under test: the addon, or the bridge (MPSTORE_ENGINE=bridge). */
+const ENGINE = process.env.MPSTORE_ENGINE ?? 'addon';
+
 let base;
 let n = 0;
 before(() => {
@@ -314,7 +317,16 @@ test('a store closed and reopened keeps every acknowledged write', async () => {
   first.tt.setStorageSync('sync', new Date(42));
   await first.tt.setStorage({ key: 'async', data: { deep: [undefined, -0] } });
   await first.close();
-  assert.throws(() => first.tt.getStorageSync('sync'), { name: 'MpstoreBridgeError', kind: 'closed' });
+  if (ENGINE === 'bridge') {
+    assert.throws(() => first.tt.getStorageSync('sync'), { name: 'MpstoreBridgeError', kind: 'closed' });
+  } else {
+    assert.deepEqual(thrown(() => first.tt.getStorageSync('sync')), {
+      message: 'getStorageSync:fail store closed', errMsg: 'getStorageSync:fail store closed', errno: undefined, errNo: 20000, isError: true,
+    });
+    const failed = { errMsg: 'setStorage:fail store closed', errNo: 21103 };
+    assert.deepEqual(await outcome(first.tt.setStorage, { key: 'k', data: 1 }), [['fail', failed], ['complete', failed]]);
+    await assert.rejects(first.tt.getStorage({ key: 'sync' }), { errMsg: 'getStorage:fail store closed', errNo: 20000 });
+  }
   const second = createMiniProgram({ platform: 'tt', user: 'u', app: 'a', dataDir });
   assert.deepStrictEqual(second.tt.getStorageSync('sync'), new Date(42));
   assert.deepStrictEqual(second.tt.getStorageSync('async'), { deep: [undefined, -0] });
@@ -331,7 +343,7 @@ test('a store closed and reopened keeps every acknowledged write', async () => {
 });
 
 test('a bridge that cannot run fails every call with a BridgeError, and close still resolves', async () => {
-  const mp = createMiniProgram({ platform: 'wx', user: 'u', app: 'a', bin: '/nonexistent/mpstore' });
+  const mp = createMiniProgram({ platform: 'wx', user: 'u', app: 'a', bin: '/nonexistent/mpstore', engine: 'bridge' });
   assert.throws(() => mp.wx.getStorageSync('k'), { name: 'MpstoreBridgeError', kind: 'bridge_gone' });
   await assert.rejects(mp.wx.getStorage({ key: 'k' }), { name: 'MpstoreBridgeError' });
   const fired = await outcome(mp.wx.setStorage, { key: 'k', data: 1 });

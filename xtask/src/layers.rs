@@ -15,6 +15,7 @@ pub const LAYERS: &[(&str, u32)] = &[
     ("cloud-kv", 2),
     ("storage-api", 3),
     ("mpstore", 4),
+    ("mpstore-node", 4),
     ("mpstore-tests", TOOLING),
     ("mpstore-bench", TOOLING),
     ("mpstore-fuzz", TOOLING),

@@ -162,15 +162,26 @@ fn with_redis_cluster(f: impl FnOnce(String) -> Result<(), String>) -> Result<()
     result
 }
 
-/// The Node package's tests (seed examples, contract edge cases, typings checks) against the
-/// bridge of a freshly built `mpstore`, with its dev-dependencies installed from the lock file.
+/// The Node package's tests (seed examples, contract edge cases, typings checks) on both of its
+/// engines: the freshly built addon (in process) and the bridge of a freshly built `mpstore`,
+/// with the package's dev-dependencies installed from the lock file.
 fn js_tests() -> Result<(), String> {
-    cargo(&["build", "-p", "mpstore"], &[])?;
+    cargo(&["build", "-p", "mpstore", "-p", "mpstore-node"], &[])?;
     let js = root().join("js");
-    let bin = root().join("target/debug/mpstore").display().to_string();
+    let target = root().join("target/debug");
+    let bin = target.join("mpstore").display().to_string();
+    let addon = target.join("libmpstore_node.so").display().to_string();
     // Node >= 20 and npm are required; the dev-dependencies come from the lock file.
     run_in(&js, "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
-    run_in(&js, "node", &["--test"], &[("MPSTORE_BIN", bin)])
+    for engine in ["addon", "bridge"] {
+        let envs = [
+            ("MPSTORE_BIN", bin.clone()),
+            ("MPSTORE_ADDON", addon.clone()),
+            ("MPSTORE_ENGINE", engine.to_owned()),
+        ];
+        run_in(&js, "node", &["--test"], &envs)?;
+    }
+    Ok(())
 }
 
 fn crash(cycles: Result<u32, String>) -> Result<(), String> {

@@ -9,6 +9,5 @@
 pub mod bridge;
 pub mod cli;
 pub mod exit;
-pub mod namespaces;
 pub mod tagged;
 pub mod tour;

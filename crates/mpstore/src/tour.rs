@@ -5,15 +5,16 @@
 //! has the outcome the platform documents (`success`, `fail`, a Sync return or throw). A step
 //! that ends otherwise is marked `UNEXPECTED` and the tour exits 1; otherwise it exits 0.
 
-use crate::bridge::outcome::{Ending, Outcome};
+use crate::bridge::outcome::{result, Ending, Outcome};
 use crate::bridge::request::ProtocolError;
-use crate::bridge::{cloud, host, local};
+use crate::bridge::{call_cloud, call_local};
 use crate::cli::store;
 use crate::exit;
 use crate::tagged::from_tagged;
 use serde_json::{json, Value};
 use std::path::Path;
 use storage_api::cloud::Cloud;
+use storage_api::dispatch::{cloud, host, Args};
 use storage_api::{MiniProgram, Mpstore};
 use storage_core::{Dialect, JsValue, Scope};
 
@@ -159,7 +160,7 @@ impl Tour {
                 &self.store,
                 &self.cloud,
                 "removeUser",
-                args(json!([format!("tour-{platform}-user")])),
+                Args(args(json!([format!("tour-{platform}-user")]))),
             )
             .map_err(|e| e.message)?;
         }
@@ -169,11 +170,11 @@ impl Tour {
             let keys: Vec<String> = std::iter::once("xxx".to_owned())
                 .chain((1..=127).map(|i| format!("k{i}")))
                 .collect();
-            cloud::call(
+            call_cloud(
                 &game,
                 Dialect::Tt,
                 "removeUserCloudStorage",
-                Ok(args(json!([{ "keyList": keys }]))),
+                args(json!([{ "keyList": keys }])),
             )
             .map_err(|e| e.message)?;
         }
@@ -181,17 +182,20 @@ impl Tour {
     }
 
     fn show(&mut self, call: &str, outcome: Outcome, expect: &str) {
-        let ok = outcome.name() == expect;
+        let ok = outcome.ending().name() == expect;
         if !ok {
             self.unexpected += 1;
         }
-        let verb = match outcome.name() {
+        let verb = match outcome.ending().name() {
             "return" => "returns",
             "throw" => "throws",
             name => name,
         };
         let mark = if ok { "" } else { "   <- UNEXPECTED" };
-        println!("  {call}\n      → {verb} {}{mark}", shown(outcome.result()));
+        println!(
+            "  {call}\n      → {verb} {}{mark}",
+            shown(&result(&outcome))
+        );
     }
 
     fn local(
@@ -201,7 +205,7 @@ impl Tour {
         method: &str,
         call_args: Value,
     ) -> Outcome {
-        local::call(mp, dialect, method, Ok(args(call_args))).unwrap_or_else(bridge_error)
+        call_local(mp, dialect, method, args(call_args)).unwrap_or_else(bridge_error)
     }
 
     fn step(
@@ -241,7 +245,7 @@ impl Tour {
                 "setStorage",
                 json!([{ "key": format!("fill-{i}"), "data": value }]),
             );
-            if outcome.name() != "success" {
+            if outcome.ending() != Ending::Success {
                 self.show(
                     &format!("{call} × {} succeeded; the next:", i),
                     outcome,
@@ -320,7 +324,7 @@ impl Tour {
             204_800,
         );
         let info = self.local(&my, d, "getStorageInfoSync", json!([]));
-        let summary = info_summary(info.result());
+        let summary = info_summary(&result(&info));
         self.show("my.getStorageInfoSync()", info, "return");
         println!("      ({summary})");
         self.step(
@@ -424,35 +428,35 @@ impl Tour {
             &self.store,
             &self.cloud,
             "setLeaderboardKeys",
-            args(json!(["tour-game", ["xxx"]])),
+            Args(args(json!(["tour-game", ["xxx"]]))),
         );
         let r2 = host::call(
             &self.store,
             &self.cloud,
             "addFriendship",
-            args(json!(["tour-game", "tour-ann", "tour-bob"])),
+            Args(args(json!(["tour-game", "tour-ann", "tour-bob"]))),
         );
         let r3 = host::call(
             &self.store,
             &self.cloud,
             "setProfile",
-            args(json!([
+            Args(args(json!([
                 "tour-game",
                 "tour-ann",
                 "Ann",
                 "https://example.invalid/ann.png"
-            ])),
+            ]))),
         );
         let r4 = host::call(
             &self.store,
             &self.cloud,
             "setProfile",
-            args(json!([
+            Args(args(json!([
                 "tour-game",
                 "tour-bob",
                 "Bob",
                 "https://example.invalid/bob.png"
-            ])),
+            ]))),
         );
         let host_ok = [r1, r2, r3, r4].iter().all(Result::is_ok);
         println!(
@@ -477,16 +481,14 @@ impl Tour {
         self.cloud_step(&bob, "(as tour-bob) tt.setUserCloudStorage({KVDataList: [{key: 'xxx', value: '{\"ttgame\":{\"score\":250,…}}'}]})",
             "setUserCloudStorage", json!([{"KVDataList": [{"key": "xxx", "value": bob_value}]}]), "success");
         let ann_open = self.game("tour-ann", true);
-        let ranked = cloud::call(
+        let ranked = call_cloud(
             &ann_open,
             Dialect::Tt,
             "getCloudStorageByRelation",
-            Ok(args(
-                json!([{"type": "friend", "keyList": ["xxx"], "extra": {"sortKey": "xxx"}}]),
-            )),
+            args(json!([{"type": "friend", "keyList": ["xxx"], "extra": {"sortKey": "xxx"}}])),
         )
         .unwrap_or_else(bridge_error);
-        let summary = ranking_summary(ranked.result());
+        let summary = ranking_summary(&result(&ranked));
         self.show("(open data context) tt.getCloudStorageByRelation({type: 'friend', keyList: ['xxx'], extra: {sortKey: 'xxx'}})",
             ranked, "success");
         println!("      (ranked by the score in 'xxx': {summary})");
@@ -560,8 +562,7 @@ impl Tour {
         a: Value,
         expect: &str,
     ) {
-        let outcome =
-            cloud::call(game, Dialect::Tt, method, Ok(args(a))).unwrap_or_else(bridge_error);
+        let outcome = call_cloud(game, Dialect::Tt, method, args(a)).unwrap_or_else(bridge_error);
         self.show(call, outcome, expect);
     }
 }

@@ -153,6 +153,7 @@
 
 mod call;
 pub mod cloud;
+pub mod dispatch;
 mod local;
 mod mini_program;
 mod mpstore;

@@ -6,8 +6,8 @@ use crate::store_options::StoreOptions;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use storage_core::{
-    block_on, Backend, Error, MemoryBackend, Namespace, NamespaceUsage, ReadCache, Result, Scope,
-    Store,
+    block_on, Backend, Closable, Error, MemoryBackend, Namespace, NamespaceUsage, ReadCache,
+    Result, Scope, Store,
 };
 use storage_crypto::{
     is_wrong_master_key, CacheSizes, EncryptedBackend, KeyFileProvider, KeyProvider,
@@ -54,7 +54,8 @@ type Keyed = EncryptedBackend<SledBackend>;
 /// ```
 #[derive(Clone)]
 pub struct Mpstore {
-    backend: Arc<dyn Backend>,
+    /// The stack, behind the switch [`Mpstore::close`] turns off for every handle.
+    backend: Arc<Closable>,
     /// The encryption layer, for stores opened with [`Mpstore::open`] / [`Mpstore::open_with`].
     keyed: Option<Arc<Keyed>>,
     /// The directory holding the key files, for stores opened with [`Mpstore::open_default`].
@@ -165,7 +166,7 @@ impl Mpstore {
             bytes => Arc::new(ReadCache::new(encrypted.clone(), bytes)),
         };
         Ok(Mpstore {
-            backend,
+            backend: Arc::new(Closable::new(backend)),
             keyed: Some(encrypted),
             key_dir: None,
             rotation: Arc::default(),
@@ -267,11 +268,10 @@ impl Mpstore {
     /// # use storage_core::{Backend, MemoryBackend};
     /// let backend: Arc<dyn Backend> = Arc::new(MemoryBackend::new());
     /// let store = Mpstore::from_arc(backend.clone());
-    /// assert!(Arc::ptr_eq(store.backend(), &backend));
     /// ```
     pub fn from_arc(backend: Arc<dyn Backend>) -> Mpstore {
         Mpstore {
-            backend,
+            backend: Arc::new(Closable::new(backend)),
             keyed: None,
             key_dir: None,
             rotation: Arc::default(),
@@ -393,8 +393,61 @@ impl Mpstore {
     /// let store = Mpstore::in_memory();
     /// let backend = store.backend().clone();
     /// ```
-    pub fn backend(&self) -> &Arc<dyn Backend> {
-        &self.backend
+    ///
+    /// It is the store's own handle on its stack, so [`close`](Self::close) closes it too.
+    pub fn backend(&self) -> Arc<dyn Backend> {
+        self.backend.clone()
+    }
+
+    /// Makes every write acknowledged so far durable, for a store opened in the buffered mode
+    /// ([`storage_sled::Durability::Buffered`]); in the durable mode they already are, and a store
+    /// without a durable layer ([`in_memory`](Self::in_memory), [`with_backend`](Self::with_backend))
+    /// has nothing to do. Shares its flush with concurrent writers. Blocks the calling thread
+    /// until the bytes are on disk: call it from synchronous code, or from a blocking task.
+    ///
+    /// ```
+    /// use storage_api::Mpstore;
+    /// use storage_core::Scope;
+    /// use storage_sled::{Durability, SledOptions};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let options = SledOptions { durability: Durability::Buffered, ..SledOptions::default() };
+    /// let store = Mpstore::open_default_with(dir.path(), options).unwrap();
+    /// store.mini_program("u", "app", Scope::App).unwrap().wx().set_storage_sync("k", 1).unwrap();
+    /// store.flush().unwrap(); // now on disk
+    /// ```
+    pub fn flush(&self) -> Result<()> {
+        if self.backend.is_closed() {
+            return Err(Error::Closed);
+        }
+        match &self.keyed {
+            Some(keyed) => keyed.inner().flush(),
+            None => Ok(()),
+        }
+    }
+
+    /// Closes the store for every handle made from it: writes acknowledged so far are made
+    /// durable, and every later call of any [`MiniProgram`], facade or clone fails with
+    /// [`Error::Closed`] (in each dialect's shape) and changes nothing. The files and their lock
+    /// are released once this value and its clones are dropped and calls in flight have
+    /// finished. Closing again does nothing.
+    ///
+    /// ```
+    /// use storage_api::Mpstore;
+    /// use storage_core::{Error, Scope};
+    /// let store = Mpstore::in_memory();
+    /// let wx = store.mini_program("u", "app", Scope::App).unwrap().wx();
+    /// store.close().unwrap();
+    /// let err = wx.get_storage_sync("k").unwrap_err();
+    /// assert_eq!((err.err_msg.as_str(), err.cause()), ("getStorageSync:fail store closed", &Error::Closed));
+    /// ```
+    pub fn close(&self) -> Result<()> {
+        if self.backend.close().is_none() {
+            return Ok(());
+        }
+        match &self.keyed {
+            Some(keyed) => keyed.inner().flush(),
+            None => Ok(()),
+        }
     }
 
     /// How many entries the encryption layer's caches hold now (never more than
@@ -413,7 +466,7 @@ impl Mpstore {
     }
 
     fn store(&self) -> Store<Arc<dyn Backend>> {
-        Store::new(self.backend.clone())
+        Store::new(self.backend())
     }
 
     /// The local storage of `app` for `user` in `scope`: hands out `.wx()`, `.my()`, `.tt()`.

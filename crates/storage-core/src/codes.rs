@@ -49,6 +49,10 @@ pub fn platform_error(dialect: Dialect, kind: ApiKind, err: &Error) -> PlatformE
     let (code, message): (Option<i64>, String) = match (dialect, err) {
         // Game cloud data (contract §5). Alipay has no such family; it reports like WeChat.
         (_, Error::Cloud(rule)) => (cloud_code(dialect, *rule), rule.to_string()),
+        // A closed store: the code of a storage failure, and a text that says what happened
+        // (the platforms have no such state; the project's choice).
+        (Dialect::My, Error::Closed) => (Some(MY_STORAGE_FAILURE), "存储已关闭".into()),
+        (_, Error::Closed) => (internal_code(dialect, kind), "store closed".into()),
         (Dialect::Tt, _) if kind == ApiKind::Cloud => (Some(999_993), "internal error".into()),
         (_, _) if kind == ApiKind::Cloud => (None, "internal error".into()),
 
@@ -101,6 +105,17 @@ pub fn platform_error(dialect: Dialect, kind: ApiKind, err: &Error) -> PlatformE
         (Dialect::Tt, _) => (Some(20_000), "internal error".into()),
     };
     PlatformError { code, message }
+}
+
+/// The code a dialect gives a storage failure that is not the caller's fault.
+fn internal_code(dialect: Dialect, kind: ApiKind) -> Option<i64> {
+    match (dialect, kind) {
+        (Dialect::Wx, _) => None,
+        (Dialect::My, _) => Some(MY_STORAGE_FAILURE),
+        (Dialect::Tt, ApiKind::Cloud) => Some(999_993),
+        (Dialect::Tt, ApiKind::LocalWrite) => Some(21_103),
+        (Dialect::Tt, ApiKind::LocalRead) => Some(20_000),
+    }
 }
 
 fn cloud_code(dialect: Dialect, rule: CloudRule) -> Option<i64> {

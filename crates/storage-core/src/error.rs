@@ -82,6 +82,10 @@ pub enum Error {
     /// succeed. Nothing was changed.
     #[error("backend unavailable, retry later: {0}")]
     Unavailable(String),
+    /// The store was closed ([`crate::Closable::close`]); nothing was changed. Every later call
+    /// of every handle of that store fails with this error.
+    #[error("the store is closed")]
+    Closed,
 }
 
 /// The rules of game cloud data (contract §5), each with the reason the platforms print.

@@ -26,6 +26,7 @@
 
 pub mod backend;
 pub mod buffers;
+mod closable;
 pub mod codes;
 pub mod error;
 mod memory;
@@ -40,6 +41,7 @@ pub mod value;
 pub mod testkit;
 
 pub use backend::{Backend, Limits, Listing, Op, StoredValue, Usage};
+pub use closable::Closable;
 pub use codes::{platform_error, ApiKind, PlatformError};
 pub use error::{CloudRule, Error, Result};
 pub use memory::MemoryBackend;

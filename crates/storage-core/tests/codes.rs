@@ -171,3 +171,27 @@ fn game_cloud_data() {
     );
     check(Wx, Cloud, io(), None, "internal error");
 }
+
+#[test]
+fn a_closed_store() {
+    check(Wx, Read, Error::Closed, None, "store closed");
+    check(Wx, Write, Error::Closed, None, "store closed");
+    check(Wx, Cloud, Error::Closed, None, "store closed");
+    check(
+        My,
+        Read,
+        Error::Closed,
+        Some(MY_STORAGE_FAILURE),
+        "存储已关闭",
+    );
+    check(
+        My,
+        Write,
+        Error::Closed,
+        Some(MY_STORAGE_FAILURE),
+        "存储已关闭",
+    );
+    check(Tt, Read, Error::Closed, Some(20_000), "store closed");
+    check(Tt, Write, Error::Closed, Some(21_103), "store closed");
+    check(Tt, Cloud, Error::Closed, Some(999_993), "store closed");
+}

@@ -28,10 +28,6 @@ pub mod lines;
 pub mod outcome;
 pub mod request;
 
-pub(crate) mod cloud;
-pub(crate) mod host;
-pub(crate) mod local;
-
 use lines::{read_line, Line};
 use outcome::Outcome;
 use request::{id_of, Context, ProtocolError, Request};
@@ -39,6 +35,7 @@ use serde_json::{json, Value};
 use std::io::{self, BufRead, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use storage_api::cloud::Cloud;
+use storage_api::dispatch::{cloud, host, local, Api, Args, LoneSurrogate};
 use storage_api::Mpstore;
 
 /// The default cap on one request line, in bytes: 64 MiB, room for a 10 MB batch of any text.
@@ -137,8 +134,8 @@ impl Bridge {
         match done {
             Ok(Ok(outcome)) => json!({
                 "id": id,
-                "outcome": outcome.name(),
-                "result": outcome.result(),
+                "outcome": outcome.ending().name(),
+                "result": outcome::result(&outcome),
             }),
             Ok(Err(e)) => error_response(id, &e),
             Err(_) => error_response(
@@ -153,27 +150,18 @@ impl Bridge {
             let args = req
                 .args
                 .map_err(|e| ProtocolError::new("bad_value", e.to_string()))?;
-            return host::call(&self.store, &self.cloud, &req.method, args);
+            return host::call(&self.store, &self.cloud, &req.method, Args(args));
         };
+        let name = format!("{}.{}", req.prefix, req.method);
+        let api = Api::find(dialect, &req.method).ok_or_else(|| request::unknown_api(&name))?;
+        let args = req.args.map(Args).map_err(|_| LoneSurrogate);
         match req.context {
             Context::Local { user, app, scope } => {
-                if cloud::is_cloud_method(dialect, &req.method) {
-                    return Err(ProtocolError::new(
-                        "bad_context",
-                        "cloud APIs run in a game context: {\"game\", \"openid\", \"context\"}",
-                    ));
-                }
-                if !local::is_local_method(dialect, &req.method) {
-                    return Err(request::unknown_api(&format!(
-                        "{}.{}",
-                        req.prefix, req.method
-                    )));
-                }
                 let mp = self
                     .store
                     .mini_program(user, app, scope)
                     .map_err(|e| ProtocolError::new("bad_context", e.to_string()))?;
-                local::call(&mp, dialect, &req.method, req.args)
+                local::call(&mp, api, args)
             }
             Context::Game {
                 game,
@@ -181,16 +169,10 @@ impl Bridge {
                 open_data,
                 is_game,
             } => {
-                if !cloud::is_cloud_method(dialect, &req.method) {
-                    return Err(request::unknown_api(&format!(
-                        "{}.{}",
-                        req.prefix, req.method
-                    )));
-                }
                 storage_core::Namespace::game_host(game.as_str(), "bridge")
                     .map_err(|e| ProtocolError::new("bad_context", e.to_string()))?;
                 let ctx = cloud::game_context(game, openid, open_data, is_game);
-                cloud::call(&self.cloud.mini_game(ctx), dialect, &req.method, req.args)
+                cloud::call(&self.cloud.mini_game(ctx), api, args)
             }
             Context::Host => Err(ProtocolError::new(
                 "bad_context",
@@ -198,6 +180,31 @@ impl Bridge {
             )),
         }
     }
+}
+
+/// Runs the local-storage API `dialect.method` on `mp` (for the command line and the tour).
+pub fn call_local(
+    mp: &storage_api::MiniProgram,
+    dialect: storage_core::Dialect,
+    method: &str,
+    args: Vec<storage_core::JsValue>,
+) -> Result<Outcome, ProtocolError> {
+    let api = Api::find(dialect, method)
+        .ok_or_else(|| request::unknown_api(&format!("{}.{method}", dialect.name())))?;
+    local::call(mp, api, Ok(Args(args)))
+}
+
+/// Runs the cloud API `dialect.method` as the caller of `game` (for the command line and the
+/// tour).
+pub fn call_cloud(
+    game: &storage_api::cloud::MiniGame,
+    dialect: storage_core::Dialect,
+    method: &str,
+    args: Vec<storage_core::JsValue>,
+) -> Result<Outcome, ProtocolError> {
+    let api = Api::find(dialect, method)
+        .ok_or_else(|| request::unknown_api(&format!("{}.{method}", dialect.name())))?;
+    cloud::call(game, api, Ok(Args(args)))
 }
 
 fn error_response(id: Value, e: &ProtocolError) -> Value {

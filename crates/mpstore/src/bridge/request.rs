@@ -2,26 +2,11 @@
 
 use crate::tagged::{from_tagged, TagError};
 use serde_json::{Map, Value};
-use storage_core::{Dialect, JsObject, JsValue, Scope};
+use storage_api::dispatch::host;
+use storage_core::{Dialect, JsValue, Scope};
 
 /// Why a line never reached a facade: the bridge answers it with `"outcome": "error"`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProtocolError {
-    /// A stable, machine-readable kind: `line_too_long`, `bad_json`, `bad_request`,
-    /// `unknown_api`, `bad_context`, `bad_value`, `host_error`, `internal`.
-    pub kind: &'static str,
-    /// What was wrong, for a person.
-    pub message: String,
-}
-
-impl ProtocolError {
-    pub(crate) fn new(kind: &'static str, message: impl Into<String>) -> Self {
-        ProtocolError {
-            kind,
-            message: message.into(),
-        }
-    }
-}
+pub use storage_api::dispatch::Refusal as ProtocolError;
 
 /// Where a call runs: a mini-program's local storage, or a mini-game's cloud data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +94,7 @@ pub fn parse(line: &Value) -> Result<Request, ProtocolError> {
         return Err(unknown_api(api));
     };
     if !["wx", "my", "tt", "host"].contains(&prefix)
-        || (prefix == "host" && !super::host::METHODS.contains(&method))
+        || (prefix == "host" && !host::METHODS.contains(&method))
     {
         return Err(unknown_api(api));
     }
@@ -197,41 +182,6 @@ fn context(ctx: &Map<String, Value>) -> Result<Context, ProtocolError> {
     }
 }
 
-/// The arguments of a call, read as JavaScript reads missing arguments and properties.
-#[derive(Debug, Clone)]
-pub struct Args(pub Vec<JsValue>);
-
-impl Args {
-    /// Argument `i`, `undefined` when absent.
-    pub fn get(&self, i: usize) -> JsValue {
-        self.0.get(i).cloned().unwrap_or(JsValue::Undefined)
-    }
-
-    /// Argument `i`, `None` when absent (fewer arguments were passed).
-    pub fn given(&self, i: usize) -> Option<JsValue> {
-        self.0.get(i).cloned()
-    }
-
-    /// Argument `i` as an options object; anything that is not an Object reads as `{}` (so its
-    /// properties are absent and the facade reports the missing ones in the platform's words).
-    pub fn options(&self, i: usize) -> JsObject {
-        match self.0.get(i) {
-            Some(JsValue::Object(o)) => o.clone(),
-            _ => JsObject::new(),
-        }
-    }
-}
-
-/// A property of an options object, `undefined` when absent.
-pub fn prop(o: &JsObject, name: &str) -> JsValue {
-    o.get(name).cloned().unwrap_or(JsValue::Undefined)
-}
-
-/// Whether an options flag is `true` (only the Boolean `true` turns a flag on).
-pub fn flag(o: &JsObject, name: &str) -> bool {
-    matches!(o.get(name), Some(JsValue::Bool(true)))
-}
-
 fn bad_request(message: impl Into<String>) -> ProtocolError {
     ProtocolError::new("bad_request", message)
 }
@@ -246,9 +196,7 @@ fn bad_scope() -> ProtocolError {
 
 /// The error for an API name the bridge does not serve.
 pub fn unknown_api(api: &str) -> ProtocolError {
-    // Never echo an unbounded name back.
-    let shown: String = api.chars().take(80).collect();
-    ProtocolError::new("unknown_api", format!("unknown API {shown:?}"))
+    ProtocolError::unknown_api(api)
 }
 
 #[cfg(test)]

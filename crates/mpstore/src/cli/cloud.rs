@@ -3,9 +3,10 @@
 
 use super::args::{CallContext, Cli, CloudArgs, CloudOp, Platform, RelationType};
 use super::{fail, open_code, outcome_code, print, store};
-use crate::bridge::cloud;
+use crate::bridge::{call_cloud, outcome};
 use crate::exit;
 use serde_json::json;
+use storage_api::dispatch::cloud;
 use storage_api::Mpstore;
 use storage_core::{block_on, Dialect, Error, JsObject, JsValue};
 
@@ -153,10 +154,10 @@ pub fn run_on(cli: &Cli, args: &CloudArgs, mpstore: &Mpstore) -> i32 {
         args.context == CallContext::Open,
         !args.mini_app,
     );
-    match cloud::call(&cloud_host.mini_game(ctx), dialect, method, Ok(call_args)) {
-        Ok(outcome) => {
-            print(cli, outcome.result());
-            outcome_code(&outcome)
+    match call_cloud(&cloud_host.mini_game(ctx), dialect, method, call_args) {
+        Ok(done) => {
+            print(cli, &outcome::result(&done));
+            outcome_code(&done)
         }
         Err(e) => fail(exit::INVALID, &e.message),
     }

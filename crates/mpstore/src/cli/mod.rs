@@ -8,14 +8,14 @@ pub mod args;
 pub mod cloud;
 pub mod store;
 
-use crate::bridge::{local, Bridge};
+use crate::bridge::{call_local, outcome, Bridge};
 use crate::exit;
-use crate::namespaces;
 use crate::tagged::from_tagged;
 use args::{BatchOp, Cli, Command};
 use serde_json::{json, Value};
 use std::io::{self, Write};
 use std::path::PathBuf;
+use storage_api::dispatch::namespaces;
 use storage_api::Mpstore;
 use storage_core::{block_on, Error, JsObject, JsValue, Scope};
 
@@ -108,10 +108,10 @@ pub fn run_on(cli: &Cli, mpstore: Mpstore) -> i32 {
                 Err(e) => return fail(exit::INVALID, &e),
             };
             let dialect = cli.select.platform.dialect();
-            match local::call(&mp, dialect, method, Ok(args)) {
-                Ok(outcome) => {
-                    print(cli, outcome.result());
-                    outcome_code(&outcome)
+            match call_local(&mp, dialect, method, args) {
+                Ok(done) => {
+                    print(cli, &outcome::result(&done));
+                    outcome_code(&done)
                 }
                 Err(e) => fail(
                     exit::INVALID,

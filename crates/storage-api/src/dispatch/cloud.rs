@@ -1,41 +1,15 @@
-//! The game cloud-data APIs over the bridge: each request becomes one call of storage-api's
-//! `tt` / `wx` mini-game facade, as the caller described by the request's game context.
+//! The game cloud-data APIs by name: each call becomes one call of the `tt` / `wx` mini-game
+//! facade, as the caller a game context describes.
 
 use super::outcome::{failed, no_values as none, settle, Ending, Outcome};
-use super::request::{prop, unknown_api, Args, ProtocolError};
-use crate::tagged::TagError;
-use storage_api::cloud::{
+use super::{prop, Api, Args, Family, LoneSurrogate, Refusal};
+use crate::cloud::{
     GameContext, GetCloudStorageByRelationOption, GetGroupCloudStorageOption, HostKind,
     KeyListOption, MiniGame, SetUserCloudStorageOption, TtCloudError,
 };
-use storage_api::WxError;
+use crate::WxError;
 use storage_core::codes::ApiKind;
-use storage_core::{CloudRule, Dialect, Error, JsValue};
-
-const TT: [&str; 4] = [
-    "setUserCloudStorage",
-    "getUserCloudStorage",
-    "removeUserCloudStorage",
-    "getCloudStorageByRelation",
-];
-
-const WX: [&str; 6] = [
-    "setUserCloudStorage",
-    "getUserCloudStorage",
-    "removeUserCloudStorage",
-    "getUserCloudStorageKeys",
-    "getFriendCloudStorage",
-    "getGroupCloudStorage",
-];
-
-/// Whether `dialect` has the cloud method `method`.
-pub fn is_cloud_method(dialect: Dialect, method: &str) -> bool {
-    match dialect {
-        Dialect::Tt => TT.contains(&method),
-        Dialect::Wx => WX.contains(&method),
-        Dialect::My => false,
-    }
-}
+use storage_core::{CloudRule, Dialect, Error};
 
 /// The caller a game context describes.
 pub fn game_context(
@@ -57,26 +31,30 @@ pub fn game_context(
     ctx
 }
 
-/// Runs `dialect.method(args)` as the caller of `game`.
+/// Runs `api(args)` as the caller of `game`; refused when `api` is not a cloud API.
 pub fn call(
     game: &MiniGame,
-    dialect: Dialect,
-    method: &str,
-    args: Result<Vec<JsValue>, TagError>,
-) -> Result<Outcome, ProtocolError> {
-    if !is_cloud_method(dialect, method) {
-        return Err(unknown_api(&format!("{}.{method}", dialect.name())));
+    api: Api,
+    args: Result<Args, LoneSurrogate>,
+) -> Result<Outcome, Refusal> {
+    if api.family() != Family::Cloud {
+        return Err(Refusal::unknown_api(&format!(
+            "{}.{}",
+            api.dialect().name(),
+            api.name()
+        )));
     }
+    let (dialect, method) = (api.dialect(), api.name());
     let args = match args {
-        Ok(args) => Args(args),
+        Ok(args) => args,
         // A lone surrogate cannot be a key or a value: the rule of the list it sits in.
-        Err(_) => {
+        Err(LoneSurrogate) => {
             let rule = if method == "setUserCloudStorage" {
                 CloudRule::InvalidItem
             } else {
                 CloudRule::InvalidKeyList
             };
-            return Ok(failure(dialect, method, &rule.into()));
+            return Ok(failure(api, &rule.into()));
         }
     };
     let o = args.options(0);
@@ -146,10 +124,11 @@ fn relation(o: &storage_core::JsObject) -> GetCloudStorageByRelationOption {
     }
 }
 
-/// How `dialect.method` reports `err` when the arguments never reached the facade, shaped by
-/// the facade's own error types.
-pub(crate) fn failure(dialect: Dialect, method: &str, err: &Error) -> Outcome {
-    match dialect {
+/// How `api` reports `err` when the arguments never reached the facade, shaped by the facade's
+/// own error types.
+pub fn failure(api: Api, err: &Error) -> Outcome {
+    let method = api.name();
+    match api.dialect() {
         Dialect::Tt => failed(Ending::Fail, &TtCloudError::new(method, err)),
         _ => failed(Ending::Fail, &WxError::new(method, ApiKind::Cloud, err)),
     }

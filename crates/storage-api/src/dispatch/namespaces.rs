@@ -1,4 +1,4 @@
-//! Namespaces as JSON, for `mpstore namespaces` and the bridge's `host.namespaces`.
+//! Namespaces as JSON, for `host.namespaces` (and `mpstore namespaces`).
 
 use serde_json::{json, Value};
 use storage_core::{Namespace, NamespaceUsage, Scope};
@@ -10,7 +10,7 @@ use storage_core::{Namespace, NamespaceUsage, Scope};
 /// ```
 /// use storage_core::{Namespace, Scope};
 /// let ns = Namespace::local("u", "a", Scope::Plugin("p".into())).unwrap();
-/// assert_eq!(mpstore::namespaces::to_json(&ns),
+/// assert_eq!(storage_api::dispatch::namespaces::to_json(&ns),
 ///     serde_json::json!({"kind": "local", "user": "u", "app": "a", "scope": {"plugin": "p"}}));
 /// ```
 pub fn to_json(ns: &Namespace) -> Value {

@@ -1,13 +1,12 @@
-//! The `host.*` operations over the bridge: what a host (not a mini-program) does to the store:
-//! list namespaces, remove an app's or a user's data, and configure games (leaderboard keys,
+//! The host operations by name: what a host (not a mini-program) does to the store: list
+//! namespaces, remove an app's or a user's data, and configure games (leaderboard keys,
 //! relations and profiles of the default stored relation provider).
 
 use super::outcome::Outcome;
-use super::request::{unknown_api, Args, ProtocolError};
-use crate::namespaces;
+use super::{namespaces, Args, Refusal};
+use crate::cloud::{Cloud, Profile};
+use crate::Mpstore;
 use serde_json::{json, Value};
-use storage_api::cloud::{Cloud, Profile};
-use storage_api::Mpstore;
 use storage_core::{block_on, JsValue, Result};
 
 /// The host operations' names.
@@ -22,25 +21,24 @@ pub const METHODS: [&str; 8] = [
     "setProfile",
 ];
 
-/// Runs `host.<method>(args)`. Success is `"return"` with the operation's result; a failure is
-/// a `host_error` (these are not mini-program APIs, so they have no platform shape).
+/// Runs `host.<method>(args)`. Success is a return of the operation's result; a failure is a
+/// `host_error` refusal (these are not mini-program APIs, so they have no platform shape).
 pub fn call(
     store: &Mpstore,
     cloud: &Cloud,
     method: &str,
-    args: Vec<JsValue>,
-) -> std::result::Result<Outcome, ProtocolError> {
-    let args = Args(args);
+    args: Args,
+) -> std::result::Result<Outcome, Refusal> {
     let text = |i: usize| match args.get(i) {
         JsValue::String(s) => Ok(s),
-        _ => Err(ProtocolError::new(
+        _ => Err(Refusal::new(
             "bad_request",
             format!("host.{method}: argument {i} must be a string"),
         )),
     };
     let done = |r: Result<Value>| {
-        r.map(Outcome::returned)
-            .map_err(|e| ProtocolError::new("host_error", e.to_string()))
+        r.map(Outcome::returned_json)
+            .map_err(|e| Refusal::new("host_error", e.to_string()))
     };
     let relations = || cloud.stored_relations();
     let unit = |r: Result<()>| r.map(|()| json!(null));
@@ -61,14 +59,14 @@ pub fn call(
                     .into_iter()
                     .map(|k| match k {
                         JsValue::String(s) => Ok(s),
-                        _ => Err(ProtocolError::new(
+                        _ => Err(Refusal::new(
                             "bad_request",
                             "host.setLeaderboardKeys: keys must be strings",
                         )),
                     })
                     .collect::<std::result::Result<Vec<_>, _>>()?,
                 _ => {
-                    return Err(ProtocolError::new(
+                    return Err(Refusal::new(
                         "bad_request",
                         "host.setLeaderboardKeys: argument 1 must be an array of strings",
                     ))
@@ -99,6 +97,6 @@ pub fn call(
                 relations().set_profile(&game, &openid, &profile),
             )))
         }
-        _ => Err(unknown_api(&format!("host.{method}"))),
+        _ => Err(Refusal::unknown_api(&format!("host.{method}"))),
     }
 }

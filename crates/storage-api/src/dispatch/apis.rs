@@ -1,0 +1,132 @@
+//! The one table of the APIs a host can call by name, per dialect.
+
+use storage_core::codes::ApiKind;
+use storage_core::Dialect;
+
+/// Which part of the platform an API belongs to, and so which context it runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// Local storage of a mini-program (`setStorage` and the rest): runs in a (user, app, scope).
+    Local,
+    /// A mini-game's cloud data (`setUserCloudStorage` and the rest): runs as a game's caller.
+    Cloud,
+}
+
+/// One API of one dialect, by its JavaScript name.
+///
+/// ```
+/// use storage_api::dispatch::{Api, Family};
+/// use storage_core::Dialect;
+/// let api = Api::find(Dialect::Wx, "batchGetStorageSync").unwrap();
+/// assert!(api.is_sync() && api.family() == Family::Local);
+/// assert!(Api::find(Dialect::My, "batchGetStorageSync").is_none());
+/// assert_eq!(Api::all(Dialect::Tt).filter(|a| a.family() == Family::Cloud).count(), 4);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Api {
+    dialect: Dialect,
+    family: Family,
+    name: &'static str,
+}
+
+/// Local storage APIs every dialect has (each also as `…Sync`).
+const LOCAL: [&str; 5] = [
+    "setStorage",
+    "getStorage",
+    "removeStorage",
+    "clearStorage",
+    "getStorageInfo",
+];
+const LOCAL_SYNC: [&str; 5] = [
+    "setStorageSync",
+    "getStorageSync",
+    "removeStorageSync",
+    "clearStorageSync",
+    "getStorageInfoSync",
+];
+/// WeChat's batch APIs.
+const WX_BATCH: [&str; 4] = [
+    "batchSetStorage",
+    "batchGetStorage",
+    "batchSetStorageSync",
+    "batchGetStorageSync",
+];
+const TT_CLOUD: [&str; 4] = [
+    "setUserCloudStorage",
+    "getUserCloudStorage",
+    "removeUserCloudStorage",
+    "getCloudStorageByRelation",
+];
+const WX_CLOUD: [&str; 6] = [
+    "setUserCloudStorage",
+    "getUserCloudStorage",
+    "removeUserCloudStorage",
+    "getUserCloudStorageKeys",
+    "getFriendCloudStorage",
+    "getGroupCloudStorage",
+];
+
+impl Api {
+    /// Every API of `dialect`, local storage first.
+    pub fn all(dialect: Dialect) -> impl Iterator<Item = Api> {
+        let local: &[&'static str] = &[];
+        let (batch, cloud): (&[&'static str], &[&'static str]) = match dialect {
+            Dialect::Wx => (&WX_BATCH, &WX_CLOUD),
+            Dialect::Tt => (local, &TT_CLOUD),
+            Dialect::My => (local, local),
+        };
+        let api = move |family, name| Api {
+            dialect,
+            family,
+            name,
+        };
+        LOCAL
+            .iter()
+            .chain(&LOCAL_SYNC)
+            .chain(batch)
+            .map(move |n| api(Family::Local, *n))
+            .chain(cloud.iter().map(move |n| api(Family::Cloud, *n)))
+    }
+
+    /// The API `name` of `dialect`, if it has one.
+    pub fn find(dialect: Dialect, name: &str) -> Option<Api> {
+        Api::all(dialect).find(|a| a.name == name)
+    }
+
+    /// The dialect.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Local storage or cloud data.
+    pub fn family(&self) -> Family {
+        self.family
+    }
+
+    /// The JavaScript name (`setStorage`, `getStorageSync`…).
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Whether this is a `…Sync` form.
+    pub fn is_sync(&self) -> bool {
+        self.name.ends_with("Sync")
+    }
+
+    /// Whether the API writes (the durability of its success matters).
+    pub fn writes(&self) -> bool {
+        self.kind() != ApiKind::LocalRead
+            && !(self.family == Family::Cloud && self.name.starts_with("get"))
+    }
+
+    /// The error table's family of this API.
+    pub fn kind(&self) -> ApiKind {
+        match self.family {
+            Family::Cloud => ApiKind::Cloud,
+            Family::Local if self.name.starts_with("get") || self.name.starts_with("batchGet") => {
+                ApiKind::LocalRead
+            }
+            Family::Local => ApiKind::LocalWrite,
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! [`Closable`]: a decorator that lets a host close a store that many handles share.
+
+use crate::backend::{Backend, Limits, Listing, Op, StoredValue, Usage};
+use crate::error::{Error, Result};
+use async_trait::async_trait;
+use std::sync::{Arc, RwLock};
+
+/// A backend that can be closed while handles to it (every [`crate::Store`] made over it) are
+/// still alive: after [`close`](Closable::close), each call of each handle fails with
+/// [`Error::Closed`] and changes nothing, and the inner backend is released once the calls
+/// running at that moment have finished (a durable backend then gives up its files and lock).
+///
+/// ```
+/// use std::sync::Arc;
+/// use storage_core::{block_on, Backend, Closable, Error, MemoryBackend};
+/// let store = Closable::new(Arc::new(MemoryBackend::new()));
+/// assert!(block_on(store.get(b"ns", b"k")).unwrap().is_none());
+/// assert!(store.close().is_some());
+/// assert_eq!(block_on(store.get(b"ns", b"k")), Err(Error::Closed));
+/// assert!(store.close().is_none(), "closing twice is harmless");
+/// ```
+pub struct Closable {
+    inner: RwLock<Option<Arc<dyn Backend>>>,
+}
+
+impl std::fmt::Debug for Closable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Closable")
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+impl Closable {
+    /// `inner`, open until [`close`](Closable::close).
+    pub fn new(inner: Arc<dyn Backend>) -> Self {
+        Closable {
+            inner: RwLock::new(Some(inner)),
+        }
+    }
+
+    /// The inner backend, or [`Error::Closed`]. A call holds its own reference while it runs,
+    /// so closing never pulls a backend out from under a call in flight.
+    pub fn open_backend(&self) -> Result<Arc<dyn Backend>> {
+        // Nothing panics while holding the lock, so a poisoned one still holds a valid state.
+        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        inner.clone().ok_or(Error::Closed)
+    }
+
+    /// Closes the store: later calls fail with [`Error::Closed`]. Returns the inner backend the
+    /// first time (the caller may flush it, or simply drop it), `None` after that.
+    pub fn close(&self) -> Option<Arc<dyn Backend>> {
+        self.inner.write().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// Whether [`close`](Closable::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none()
+    }
+}
+
+#[async_trait]
+#[deny(clippy::missing_trait_methods)]
+impl Backend for Closable {
+    async fn get(&self, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.open_backend()?.get(ns, key).await
+    }
+
+    async fn get_shared(&self, ns: &[u8], key: &[u8]) -> Result<Option<StoredValue>> {
+        self.open_backend()?.get_shared(ns, key).await
+    }
+
+    async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        self.open_backend()?.apply(ns, ops, limits).await
+    }
+
+    fn apply_blocking(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        self.open_backend()?.apply_blocking(ns, ops, limits)
+    }
+
+    async fn list(&self, ns: &[u8]) -> Result<Listing> {
+        self.open_backend()?.list(ns).await
+    }
+
+    async fn clear(&self, ns: &[u8]) -> Result<()> {
+        self.open_backend()?.clear(ns).await
+    }
+
+    async fn drop_namespace(&self, ns: &[u8]) -> Result<()> {
+        self.open_backend()?.drop_namespace(ns).await
+    }
+
+    async fn namespaces(&self) -> Result<Vec<(Vec<u8>, Usage)>> {
+        self.open_backend()?.namespaces().await
+    }
+}

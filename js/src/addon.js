@@ -1,0 +1,146 @@
+'use strict';
+// The in-process engine: the dialect objects over the native addon (src/native.js).
+//
+// Every call runs on the calling thread, in program order. Sync forms return (or throw) what the
+// engine answered. Async forms call success/fail then complete (or settle their Promise) later,
+// as on the platforms: after a microtask, or, for a durable write, once the engine has made it
+// durable on a worker thread.
+
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { load } = require('./native');
+
+/** Stores open in this process, by the data directory's real path: shared, closing counted. */
+const open = new Map();
+let exitHook = false;
+
+function coded(message, code) {
+  const err = new Error(message);
+  err.code = code;
+  return err;
+}
+
+/**
+ * The store of `options` (its data directory, or memory): opened, or shared with the earlier
+ * opener in this process. Throws an Error with a `code` when it cannot be opened.
+ */
+function acquire(options) {
+  const native = load();
+  const durable = options.durability !== 'buffered';
+  if (options.memory === true || options.dataDir === ':memory:') {
+    return { entry: { store: native.Store.open(null, false), refs: 1, pending: new Set(), tail: Promise.resolve(), key: null }, dataDir: ':memory:' };
+  }
+  let dataDir = options.dataDir;
+  let temporary = null;
+  if (dataDir === undefined) {
+    temporary = fs.mkdtempSync(path.join(os.tmpdir(), 'mpstore-'));
+    dataDir = temporary;
+  }
+  if (typeof dataDir !== 'string') throw new TypeError('dataDir must be a string');
+  let key = path.resolve(dataDir);
+  try {
+    key = fs.realpathSync(key);
+  } catch {
+    // Not created yet: the store creates it.
+  }
+  let entry = open.get(key);
+  if (entry) {
+    if (entry.durable !== durable) {
+      throw coded(`the store ${dataDir} is open in this process with durability '${entry.durable ? 'durable' : 'buffered'}'`, 'MPSTORE_DURABILITY_MISMATCH');
+    }
+    entry.refs += 1;
+  } else {
+    entry = { store: native.Store.open(key, durable), refs: 1, pending: new Set(), tail: Promise.resolve(), key, durable, temporary };
+    open.set(key, entry);
+  }
+  if (!exitHook) {
+    exitHook = true;
+    // Buffered writes reach the disk when the process ends normally.
+    process.on('exit', () => {
+      for (const e of open.values()) e.store.flush();
+    });
+  }
+  return { entry, dataDir };
+}
+
+/** Gives back one reference; the last one closes the store once its durable writes settled. */
+async function release(entry) {
+  entry.refs -= 1;
+  if (entry.refs > 0) return;
+  if (entry.key !== null) open.delete(entry.key);
+  await Promise.allSettled([...entry.pending]);
+  entry.store.close();
+  if (entry.temporary) fs.rmSync(entry.temporary, { recursive: true, force: true });
+}
+
+function isFn(f) {
+  return typeof f === 'function';
+}
+
+/**
+ * Settles an async call: callbacks (each once, in the platform's order) or a Promise. Calls
+ * settle in the order they were made, as on the platforms: a durable write waits for the disk,
+ * and every later call of the store waits for it to settle first.
+ */
+function settle(answer, entry, callbacks) {
+  const run = (ok, res) => {
+    if (!callbacks) return ok ? res : Promise.reject(res);
+    const { success, fail, complete } = callbacks;
+    try {
+      if (ok && isFn(success)) success(res);
+      if (!ok && isFn(fail)) fail(res);
+    } finally {
+      if (isFn(complete)) complete(res);
+    }
+    return undefined;
+  };
+  const previous = entry.tail;
+  let done;
+  if (answer.wait) {
+    done = Promise.all([answer.wait, previous]).then(([failure]) =>
+      failure === undefined ? run(answer.ok, answer.res) : run(false, failure),
+    );
+  } else {
+    done = previous.then(() => run(answer.ok, answer.res));
+  }
+  const settled = done.then(
+    () => undefined,
+    () => undefined,
+  );
+  entry.tail = settled;
+  if (answer.wait) {
+    entry.pending.add(settled);
+    settled.then(() => entry.pending.delete(settled));
+  }
+  if (callbacks) {
+    // A callback that throws is the program's own error: it surfaces as an uncaught exception.
+    done.catch((e) => process.nextTick(() => { throw e; }));
+    return undefined;
+  }
+  return done;
+}
+
+/** The dialect object of `caller` (a native Caller) with the APIs of `family`. */
+function dialectObject(entry, caller, platform, families, api = {}) {
+  const native = load();
+  native.apis(platform).forEach(({ name, family, sync }, i) => {
+    if (!families.includes(family)) return;
+    if (sync) {
+      api[name] = function (a, b) {
+        return caller.call(i, arguments.length, a, b);
+      };
+    } else {
+      api[name] = function (options) {
+        const given = options !== null && typeof options === 'object';
+        const callbacks = given && (isFn(options.success) || isFn(options.fail) || isFn(options.complete))
+          ? { success: options.success, fail: options.fail, complete: options.complete }
+          : null;
+        return settle(caller.callAsync(i, arguments.length, options), entry, callbacks);
+      };
+    }
+  });
+  return api;
+}
+
+module.exports = { acquire, release, dialectObject };
