@@ -6,7 +6,12 @@
 //!   `tests/tests/stack_crash.rs` exists), N cycles each (default 1000);
 //! - `bench [ARGS]`: the benchmarks of `crates/mpstore-bench`, in release mode (`--quick` / `--full`);
 //! - `fuzz [--seconds N]`: every cargo-fuzz target under `fuzz/` for N seconds each (default 60),
-//!   on the nightly toolchain, installing cargo-fuzz if it is missing.
+//!   on the nightly toolchain, installing cargo-fuzz if it is missing;
+//! - `node-package [--debug] [--out DIR]`: the npm packages `mpstore-node` and its platform package
+//!   (default: a release build, into `target/npm`); `node-install-test` installs them into a fresh
+//!   project with no Rust toolchain and runs the seeds' examples there (part of `test`).
+
+mod node_package;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -18,6 +23,8 @@ fn main() -> ExitCode {
         Some("crash") => crash(cycles(&args[1..])),
         Some("bench") => bench(&args[1..]),
         Some("fuzz") => fuzz(seconds(&args[1..])),
+        Some("node-package") => node_package::node_package(&args[1..]),
+        Some("node-install-test") => node_package::install_test(),
         _ => Err(USAGE.to_string()),
     };
     match result {
@@ -30,7 +37,8 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str =
-    "usage: cargo xtask test [--long] | crash [--cycles N] | bench [--quick|--full] | fuzz [--seconds N]";
+    "usage: cargo xtask test [--long] | crash [--cycles N] | bench [--quick|--full] | fuzz [--seconds N] \
+     | node-package [--debug] [--out DIR] | node-install-test";
 
 /// The value of `--<name> N`, or `default` when absent.
 fn count(args: &[String], name: &str, default: u32) -> Result<u32, String> {
@@ -121,7 +129,8 @@ fn test(long: bool) -> Result<(), String> {
         &["doc", "--workspace", "--no-deps", "--all-features"],
         &[("RUSTDOCFLAGS", "-D warnings".into())],
     )?;
-    js_tests()
+    js_tests()?;
+    node_package::install_test()
 }
 
 /// Runs `f` with a local Redis Cluster (three masters on loopback, `scripts/redis-cluster/`)
