@@ -109,7 +109,21 @@ class Channel {
   callSync(api, ctx, args) {
     this.ensureOpen();
     const id = this.nextId++;
-    const line = this.line(id, api, ctx, args);
+    return JSON.parse(this.roundTrip(id, this.line(id, api, ctx, args)));
+  }
+
+  /**
+   * Waits until the bridge has opened its store and answers: an empty line is answered with a
+   * protocol error once the store is open (docs/bridge.md). Throws a BridgeError saying why the
+   * bridge could not start (the store open in another process, a bad directory…).
+   */
+  probe() {
+    this.ensureOpen();
+    this.roundTrip(0, '');
+  }
+
+  /** Writes `line` and blocks until its answer line; throws a BridgeError. */
+  roundTrip(id, line) {
     Atomics.store(this.signal, 0, 0);
     this.worker.postMessage({ type: 'call', id, line, sync: true });
     for (;;) {
@@ -118,7 +132,7 @@ class Channel {
       if (received) {
         const answer = received.message;
         if (answer.failure) throw new BridgeError(answer.failure);
-        return JSON.parse(answer.line);
+        return answer.line;
       }
       // Woken without a message (cannot happen by design): wait again.
       Atomics.store(this.signal, 0, 0);

@@ -96,6 +96,14 @@ function openBridge(options) {
     if (options.durability === 'buffered') args.push('--buffered');
     if (options.maxLineBytes !== undefined) args.push('--max-line-bytes', String(options.maxLineBytes));
     const channel = new Channel(findBin(options.bin), args);
+    try {
+      channel.probe();
+    } catch (e) {
+      channel.close();
+      if (temporary) fs.rmSync(temporary, { recursive: true, force: true });
+      e.code = /open in (another process|this process)/.test(e.message) ? 'MPSTORE_LOCKED' : 'MPSTORE_OPEN_FAILED';
+      throw e;
+    }
     shared = { channel, refs: 1 };
     bridges.set(key, shared);
     shared.done = () =>

@@ -59,10 +59,19 @@ function sendClosed() {
   parentPort.postMessage({ type: 'closed', code: exitCode });
 }
 
-const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+
+// What the bridge says on stderr goes on to ours; its last words also go into the failure of
+// every waiting call (why it could not open the store, say).
+let said = '';
+child.stderr.on('data', (chunk) => {
+  process.stderr.write(chunk);
+  said = (said + chunk.toString('utf8')).slice(-2048);
+});
 
 child.on('error', (err) => fail(`cannot run the mpstore bridge (${bin}): ${err.message}`));
-child.stdin.on('error', (err) => fail(`the mpstore bridge stopped reading: ${err.message}`));
+// A bridge that stops reading is about to exit: its exit (with what it said) is the failure.
+child.stdin.on('error', () => {});
 
 // Lines can be megabytes long: keep chunks until a newline rather than re-scanning a string.
 let chunks = [];
@@ -85,7 +94,7 @@ function finish() {
   fail(
     closing
       ? 'the mpstore bridge was closed'
-      : `the mpstore bridge exited unexpectedly (code ${exitCode})`,
+      : `the mpstore bridge exited unexpectedly (code ${exitCode})${said.trim() ? `: ${said.trim()}` : ''}`,
   );
   if (closing) sendClosed();
 }

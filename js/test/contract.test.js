@@ -342,13 +342,13 @@ test('a store closed and reopened keeps every acknowledged write', async () => {
   await third.close();
 });
 
-test('a bridge that cannot run fails every call with a BridgeError, and close still resolves', async () => {
-  const mp = createMiniProgram({ platform: 'wx', user: 'u', app: 'a', bin: '/nonexistent/mpstore', engine: 'bridge' });
-  assert.throws(() => mp.wx.getStorageSync('k'), { name: 'MpstoreBridgeError', kind: 'bridge_gone' });
-  await assert.rejects(mp.wx.getStorage({ key: 'k' }), { name: 'MpstoreBridgeError' });
-  const fired = await outcome(mp.wx.setStorage, { key: 'k', data: 1 });
-  assert.deepEqual(fired.map(([name]) => name), ['fail', 'complete']);
-  await mp.close();
+test('a bridge that cannot run fails at createMiniProgram, saying why', () => {
+  assert.throws(() => createMiniProgram({ platform: 'wx', user: 'u', app: 'a', bin: '/nonexistent/mpstore', engine: 'bridge' }), {
+    name: 'MpstoreBridgeError',
+    kind: 'bridge_gone',
+    code: 'MPSTORE_OPEN_FAILED',
+    message: /cannot run the mpstore bridge \(\/nonexistent\/mpstore\)/,
+  });
 });
 
 test('random doubles round-trip bit for bit (NaN aside), and random strings exactly', () => {
