@@ -2,8 +2,9 @@
 //!
 //! - `test [--long]`: every check and every test of the workspace (what CI runs); `--long`
 //!   raises the property-test cases and crash cycles;
-//! - `crash [--cycles N]`: the kill -9 crash campaigns (the sled backend, and the whole stack when
-//!   `tests/tests/stack_crash.rs` exists), N cycles each (default 1000);
+//! - `crash [--cycles N]`: the kill -9 crash campaigns (the sled backend, the whole stack when
+//!   `tests/tests/stack_crash.rs` exists, and a Node process on the addon), N cycles each
+//!   (default 1000);
 //! - `bench [ARGS]`: the benchmarks of `crates/mpstore-bench`, in release mode (`--quick` / `--full`);
 //! - `fuzz [--seconds N]`: every cargo-fuzz target under `fuzz/` for N seconds each (default 60),
 //!   on the nightly toolchain, installing cargo-fuzz if it is missing;
@@ -129,7 +130,7 @@ fn test(long: bool) -> Result<(), String> {
         &["doc", "--workspace", "--no-deps", "--all-features"],
         &[("RUSTDOCFLAGS", "-D warnings".into())],
     )?;
-    js_tests()?;
+    js_tests(long)?;
     node_package::install_test()
 }
 
@@ -174,7 +175,7 @@ fn with_redis_cluster(f: impl FnOnce(String) -> Result<(), String>) -> Result<()
 /// The Node package's tests (seed examples, contract edge cases, typings checks) on both of its
 /// engines: the freshly built addon (in process) and the bridge of a freshly built `mpstore`,
 /// with the package's dev-dependencies installed from the lock file.
-fn js_tests() -> Result<(), String> {
+fn js_tests(long: bool) -> Result<(), String> {
     cargo(&["build", "-p", "mpstore", "-p", "mpstore-node"], &[])?;
     let js = root().join("js");
     let target = root().join("target/debug");
@@ -183,11 +184,15 @@ fn js_tests() -> Result<(), String> {
     // Node >= 20 and npm are required; the dev-dependencies come from the lock file.
     run_in(&js, "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
     for engine in ["addon", "bridge"] {
-        let envs = [
+        let mut envs = vec![
             ("MPSTORE_BIN", bin.clone()),
             ("MPSTORE_ADDON", addon.clone()),
             ("MPSTORE_ENGINE", engine.to_owned()),
         ];
+        if long {
+            // The Node kill -9 campaign (js/test/crash.test.js): 10 cycles otherwise.
+            envs.push(("MPSTORE_CRASH_CYCLES", "100".to_owned()));
+        }
         run_in(&js, "node", &["--test"], &envs)?;
     }
     Ok(())
@@ -207,6 +212,7 @@ fn crash(cycles: Result<u32, String>) -> Result<(), String> {
             "stack_crash",
         ),
     ];
+    let cycles = envs[0].1.clone();
     for (package, file, test) in campaigns {
         if file.exists() {
             let args = [
@@ -222,7 +228,20 @@ fn crash(cycles: Result<u32, String>) -> Result<(), String> {
             cargo(&args, &envs)?;
         }
     }
-    Ok(())
+    node_crash(&cycles)
+}
+
+/// The Node campaign: a Node process writing durably through the release addon, killed with
+/// SIGKILL (`js/crash/campaign.js`).
+fn node_crash(cycles: &str) -> Result<(), String> {
+    cargo(&["build", "--release", "-p", "mpstore-node"], &[])?;
+    let addon = root().join("target/release/libmpstore_node.so");
+    run_in(
+        &root().join("js"),
+        "node",
+        &["crash/campaign.js", "--cycles", cycles],
+        &[("MPSTORE_ADDON", addon.display().to_string())],
+    )
 }
 
 fn bench(args: &[String]) -> Result<(), String> {
