@@ -210,16 +210,37 @@ export type RelationData = RelationRead;
 
 /** Options of {@link createMiniProgram} and {@link createMiniGame}: where the store is and how to run it. */
 export interface BridgeOptions {
-  /** The store's directory (created on first use, with its master key). Default: a fresh
-   * temporary directory, removed by `close()`. */
+  /** The store's directory (created on first use, with its master key; its parent must exist),
+   * or `':memory:'` for a store in memory (addon engine). Default: a fresh temporary directory,
+   * removed by `close()`. Every program on one directory in a process shares its store; the
+   * last `close()` closes it. */
   dataDir?: string;
+  /** The same as `dataDir: ':memory:'`. */
+  memory?: boolean;
+  /** `'addon'` (default: the engine in this process) or `'bridge'` (an `mpstore bridge` child
+   * process). Default: $MPSTORE_ENGINE, else `'addon'`. */
+  engine?: 'addon' | 'bridge';
   /** `'durable'` (default: a write is on disk when its call succeeds) or `'buffered'` (faster; a
    * crash may lose the last moments of writes). */
   durability?: 'durable' | 'buffered';
-  /** The mpstore executable (default: $MPSTORE_BIN, the workspace's build, then `mpstore`). */
+  /** The bridge engine's executable (default: $MPSTORE_BIN, the workspace's build, then `mpstore`). */
   bin?: string;
   /** The bridge's cap on one request line, in bytes. */
   maxLineBytes?: number;
+}
+
+/** Why a store could not be opened: the Error `createMiniProgram` / `createMiniGame` throws. */
+export interface OpenError extends Error {
+  code:
+    | 'MPSTORE_LOCKED'
+    | 'MPSTORE_NOT_A_DIRECTORY'
+    | 'MPSTORE_NO_DIRECTORY'
+    | 'MPSTORE_UNREADABLE'
+    | 'MPSTORE_WRONG_KEY'
+    | 'MPSTORE_CORRUPT'
+    | 'MPSTORE_DURABILITY_MISMATCH'
+    | 'MPSTORE_NO_ENGINE'
+    | 'MPSTORE_OPEN_FAILED';
 }
 
 /** Options of {@link createMiniProgram}. */
