@@ -164,13 +164,14 @@ function createMiniProgram(options) {
 }
 
 function programOn(engine, platform, user, app, scope) {
+  const api = localObject(engine, platform, { user, app, scope });
   return {
     platform,
     user,
     app,
     scope,
     dataDir: engine.dataDir,
-    [platform]: localObject(engine, platform, { user, app, scope }),
+    [platform]: api,
     /** Another user, app or scope of the same store. */
     as: (changes) =>
       programOn(
@@ -188,8 +189,35 @@ function programOn(engine, platform, user, app, scope) {
       namespaces: () => hostCall(engine, 'namespaces', []),
       removeApp: () => hostCall(engine, 'removeApp', [user, app]),
       removeUser: () => hostCall(engine, 'removeUser', [user]),
+      ...tooling(engine, platform, api, { kind: 'local', user, app, scope }),
     },
     close: engine.close,
+  };
+}
+
+/**
+ * What a test does to the store around the program (docs/dump.md): seed this namespace; dump,
+ * reset, snapshot and restore the whole store (or one namespace, `'this'` naming the program's).
+ */
+function tooling(engine, platform, api, self) {
+  const which = (only) => (only === 'this' ? self : only);
+  return {
+    /** Writes each `{key: value}` into this namespace through the dialect's own Sync API. */
+    seed(entries) {
+      for (const [key, data] of Object.entries(entries)) {
+        if (platform === 'my') {
+          const res = api.setStorageSync({ key, data });
+          if (res && res.success === false) throw Object.assign(new Error(`seed ${key}: ${res.errorMessage}`), res);
+        } else {
+          api.setStorageSync(key, data);
+        }
+      }
+    },
+    dump: (only) => hostCall(engine, 'dump', only === undefined ? [] : [which(only)]),
+    reset: (only) => hostCall(engine, 'reset', only === undefined ? [] : [which(only)]),
+    snapshot: () => hostCall(engine, 'dump', []),
+    /** Makes the store exactly the snapshot again (entries measured as this dialect measures). */
+    restore: (snapshot) => hostCall(engine, 'restore', [snapshot, platform]),
   };
 }
 
@@ -237,6 +265,7 @@ function gameOn(engine, platform, game, options) {
       recommend: (who, other) => hostCall(engine, 'recommend', [game, who, other]),
       setProfile: (who, profile) => hostCall(engine, 'setProfile', [game, who, profile.nickname, profile.avatarUrl]),
       namespaces: () => hostCall(engine, 'namespaces', []),
+      ...tooling(engine, platform, api, { kind: 'local', user, app: game, scope: 'app' }),
     },
     close: engine.close,
   };

@@ -146,6 +146,57 @@ impl<B: Backend> CloudKv<B> {
         self.backend.drop_namespace(&ns).await
     }
 
+    /// Every pair `openid` holds in `game`, in the order first written (host-level, no gate:
+    /// a dump).
+    pub async fn player_pairs(&self, game: &str, openid: &str) -> Result<Vec<KvData>> {
+        let ns = Namespace::cloud(game, openid)?.encode();
+        let mut pairs = Vec::new();
+        for key in self.backend.list(&ns).await?.keys {
+            if let Some(record) = self.backend.get(&ns, &key).await? {
+                let key = String::from_utf8(key).map_err(|_| corrupt("cloud key"))?;
+                pairs.push(KvData::new(key.as_str(), decode_value(&record)?));
+            }
+        }
+        Ok(pairs)
+    }
+
+    /// Makes `openid` hold exactly `pairs` in `game`, in one atomic write (host-level, no gate:
+    /// restoring a dump). Each pair and the 128-pair limit are checked as a client's call is.
+    pub async fn replace_player_pairs(
+        &self,
+        game: &str,
+        openid: &str,
+        pairs: &[KvData],
+    ) -> Result<()> {
+        let ns = Namespace::cloud(game, openid)?.encode();
+        let listing = self.backend.list(&ns).await?;
+        let mut ops: Vec<Op> = listing
+            .keys
+            .into_iter()
+            .map(|key| Op::Delete { key })
+            .collect();
+        for pair in pairs {
+            ops.push(self.pair_op(pair)?);
+        }
+        match self.backend.apply(&ns, &ops, self.policy.limits()).await {
+            Ok(_) => Ok(()),
+            Err(Error::LimitExceeded { .. }) => Err(CloudRule::TooManyPairs.into()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn pair_op(&self, pair: &KvData) -> Result<Op> {
+        let charge = self.policy.check_pair(&pair.key, &pair.value)?;
+        let mut value = Vec::with_capacity(pair.value.len() + 1);
+        value.push(RECORD_V1);
+        value.extend_from_slice(pair.value.as_bytes());
+        Ok(Op::Put {
+            key: pair.key.as_bytes().to_vec(),
+            value,
+            charge,
+        })
+    }
+
     // ---- the player's own data ----
 
     /// `setUserCloudStorage({KVDataList})`, with the list as JavaScript passed it. Checks the
@@ -181,20 +232,13 @@ impl<B: Backend> CloudKv<B> {
             .collect();
         let mut ops = Vec::with_capacity(pairs.len());
         for pair in pairs {
-            let charge = self.policy.check_pair(&pair.key, &pair.value)?;
+            let op = self.pair_op(pair)?;
             if leaderboards.contains(&pair.key)
                 && leaderboard_score(caller.platform, &pair.value).is_none()
             {
                 return Err(CloudRule::InvalidLeaderboardValue.into());
             }
-            let mut value = Vec::with_capacity(pair.value.len() + 1);
-            value.push(RECORD_V1);
-            value.extend_from_slice(pair.value.as_bytes());
-            ops.push(Op::Put {
-                key: pair.key.as_bytes().to_vec(),
-                value,
-                charge,
-            });
+            ops.push(op);
         }
         // The pair limit is the backend's entry limit, checked atomically with the write: the
         // merge with stored pairs (overwrites add none) is exact even under concurrent calls.

@@ -219,7 +219,7 @@ impl Store {
                     &r.message,
                 )
             })?;
-        if self.shared.durable && method != "namespaces" {
+        if self.shared.durable && !matches!(method.as_str(), "namespaces" | "dump") {
             self.shared
                 .flush()
                 .map_err(|e| coded(&env, "MPSTORE_HOST_ERROR", &e.to_string()))?;

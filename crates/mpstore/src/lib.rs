@@ -9,5 +9,7 @@
 pub mod bridge;
 pub mod cli;
 pub mod exit;
-pub mod tagged;
 pub mod tour;
+
+/// The type-tagged JSON of bridge requests and responses (it lives with the value model).
+pub use storage_core::value::tagged;

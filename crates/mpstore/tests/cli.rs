@@ -438,3 +438,65 @@ fn the_tour_runs_every_step_as_documented() {
     // Run again in the same directory: it starts clean and still passes.
     assert_eq!(run_with(dir.path(), &["tour"], "").0, OK);
 }
+
+#[test]
+fn dump_and_import_move_a_store_with_its_types() {
+    let (from, to) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b) = (from.path(), to.path());
+    check(a, &["set", "b", r#"{"$js":"date","value":5}"#], OK, None);
+    check(a, &["set", "a", r#"[{"$js":"undefined"}]"#], OK, None);
+    check(a, &["--webview", "set", "w", "1"], OK, None);
+    check(a, &["set", "s", "1", "--encrypt"], OK, None);
+    check(a, &["cloud", "--openid", "o", "set", "k=v"], OK, None);
+    check(
+        a,
+        &["cloud", "--openid", "o", "leaderboards", "rank"],
+        OK,
+        None,
+    );
+    let (code, dump, _) = run_with(a, &["dump"], "");
+    assert_eq!(code, OK);
+    let dump: Value = serde_json::from_str(&dump).unwrap();
+    assert_eq!(
+        (dump["format"].as_str(), dump["version"].as_u64()),
+        (Some("mpstore-dump"), Some(1))
+    );
+    let app = &dump["namespaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["scope"] == "app")
+        .unwrap()["data"];
+    assert_eq!(
+        app,
+        &json!([
+            {"key": "b", "value": {"$js": "date", "value": 5}},
+            {"key": "a", "value": [{"$js": "undefined"}]},
+            {"key": "s", "value": 1, "encrypt": true},
+        ])
+    );
+    // The same dump, imported into another store, dumps the same.
+    let (code, _, err) = run_with(b, &["import", "-"], &dump.to_string());
+    assert_eq!(code, OK, "{err}");
+    let (_, again, _) = run_with(b, &["dump"], "");
+    assert_eq!(serde_json::from_str::<Value>(&again).unwrap(), dump);
+    check(
+        b,
+        &["get", "b", "--tagged"],
+        OK,
+        Some(json!({"data": {"$js": "date", "value": 5}, "errMsg": "getStorage:ok"})),
+    );
+    // One namespace.
+    let (_, one, _) = run_with(a, &["--webview", "dump", "--one"], "");
+    let one: Value = serde_json::from_str(&one).unwrap();
+    assert_eq!(one["namespaces"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        one["namespaces"][0]["data"],
+        json!([{"key": "w", "value": 1}])
+    );
+    // Not a dump: refused, nothing written.
+    check(b, &["import", "-"], INVALID, None);
+    let (code, _, err) = run_with(b, &["import", "-"], r#"{"format": "other"}"#);
+    assert_eq!(code, INVALID, "{err}");
+    assert!(err.contains("not an mpstore dump"), "{err}");
+}

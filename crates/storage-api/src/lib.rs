@@ -154,6 +154,7 @@
 mod call;
 pub mod cloud;
 pub mod dispatch;
+pub mod dump;
 mod local;
 mod mini_program;
 mod mpstore;

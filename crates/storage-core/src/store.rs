@@ -37,6 +37,17 @@ pub struct StorageInfo {
     pub limit_size: u64,
 }
 
+/// One entry of a namespace, as a host sees it ([`Store::entries`], [`Store::replace`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The key.
+    pub key: String,
+    /// The value, with its JavaScript type.
+    pub value: JsValue,
+    /// Whether WeChat's `encrypt: true` wrote it.
+    pub encrypt: bool,
+}
+
 /// A namespace and what it holds, for host-level listings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamespaceUsage {
@@ -244,6 +255,66 @@ impl<B: Backend> Store<B> {
                 })
             })
             .collect()
+    }
+
+    /// Every entry of a namespace, in insertion order (host-level: a dump, a snapshot). Keys
+    /// written or removed while it reads may or may not be seen; each entry is read whole.
+    ///
+    /// ```
+    /// use storage_core::{block_on, JsValue, MemoryBackend, Namespace, Policy, Scope, Store};
+    /// let store = Store::new(MemoryBackend::new());
+    /// let ns = Namespace::local("u", "app", Scope::App).unwrap();
+    /// block_on(store.set(&ns, &Policy::WX, "b", &JsValue::from(1), Default::default())).unwrap();
+    /// block_on(store.set(&ns, &Policy::WX, "a", &JsValue::Undefined, Default::default())).unwrap();
+    /// let keys: Vec<_> = block_on(store.entries(&ns)).unwrap().into_iter().map(|e| e.key).collect();
+    /// assert_eq!(keys, ["b", "a"]);
+    /// ```
+    pub async fn entries(&self, ns: &(impl NamespaceBytes + ?Sized)) -> Result<Vec<Entry>> {
+        let ns = ns.namespace_bytes();
+        let listing = self.backend.list(&ns).await?;
+        let mut entries = Vec::with_capacity(listing.keys.len());
+        for key in listing.keys {
+            // A key removed since the listing is simply not there any more.
+            let Some(record) = self.backend.get(&ns, &key).await? else {
+                continue;
+            };
+            let key =
+                String::from_utf8(key).map_err(|_| Error::Corrupt("key is not UTF-8".into()))?;
+            let encrypt =
+                matches!(record.as_slice(), [RECORD_V1, flags, ..] if flags & FLAG_ENCRYPT != 0);
+            let body = record_body(&record, encrypt)?;
+            let value = value::decode(body).map_err(|e| Error::Corrupt(e.to_string()))?;
+            entries.push(Entry {
+                key,
+                value,
+                encrypt,
+            });
+        }
+        Ok(entries)
+    }
+
+    /// Makes a namespace hold exactly `entries`, in that order, in one atomic write (host-level:
+    /// restoring a snapshot, importing a dump). Each entry is measured by `policy` (and refused
+    /// as a call of that dialect would refuse it); the namespace's quota is not applied, so a
+    /// snapshot always restores.
+    pub async fn replace(
+        &self,
+        ns: &(impl NamespaceBytes + ?Sized),
+        policy: &Policy,
+        entries: &[Entry],
+    ) -> Result<()> {
+        let ns = ns.namespace_bytes();
+        let listing = self.backend.list(&ns).await?;
+        let mut ops: Vec<Op> = listing
+            .keys
+            .into_iter()
+            .map(|key| Op::Delete { key })
+            .collect();
+        for e in entries {
+            let options = SetOptions { encrypt: e.encrypt };
+            ops.push(put_op(policy, &e.key, &e.value, options)?);
+        }
+        self.backend.apply(&ns, &ops, Limits::NONE).await.map(drop)
     }
 
     /// Drops one namespace entirely (host-level).

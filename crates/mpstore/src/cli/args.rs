@@ -130,6 +130,28 @@ pub enum Command {
     PurgeApp,
     /// Host: remove all data of one user, every app (--user).
     PurgeUser,
+    /// Host: the whole store (or one namespace) as JSON that keeps every JavaScript type
+    /// (docs/dump.md), namespaces sorted, keys in insertion order.
+    Dump {
+        /// Only the local namespace chosen by --user, --app, --plugin / --webview.
+        #[arg(long, conflicts_with = "game")]
+        one: bool,
+        /// Only this game's cloud data of --openid.
+        #[arg(long, requires = "openid")]
+        game: Option<String>,
+        /// The player whose cloud data to dump (with --game).
+        #[arg(long)]
+        openid: Option<String>,
+        /// Write the dump to this file rather than stdout.
+        #[arg(long, short, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Host: write a dump into the store: each namespace it holds then holds exactly its
+    /// entries (others are left alone); local entries are measured as --platform measures them.
+    Import {
+        /// The dump file (`-` reads stdin).
+        file: PathBuf,
+    },
     /// Host: rotate the master key: a fresh random key replaces master.key; the old one no
     /// longer opens the store.
     RotateKey,

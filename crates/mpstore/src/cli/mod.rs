@@ -17,7 +17,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use storage_api::dispatch::namespaces;
 use storage_api::Mpstore;
-use storage_core::{block_on, Error, JsObject, JsValue, Scope};
+use storage_core::{block_on, Error, JsObject, JsValue, Namespace, Scope};
 
 /// Runs the command line and returns the process's exit code.
 pub fn run(cli: Cli) -> i32 {
@@ -78,6 +78,60 @@ pub fn run_on(cli: &Cli, mpstore: Mpstore) -> i32 {
             }
         }
         Command::Namespaces => host(cli, block_on(mpstore.namespaces()).map(namespaces::listing)),
+        Command::Dump {
+            one,
+            game,
+            openid,
+            out,
+        } => {
+            let only = match (one, game, openid) {
+                (true, _, _) => Namespace::local(
+                    cli.select.user.as_str(),
+                    cli.select.app.as_str(),
+                    scope_of(cli),
+                )
+                .map(Some),
+                (_, Some(game), Some(openid)) => {
+                    Namespace::cloud(game.as_str(), openid.as_str()).map(Some)
+                }
+                _ => Ok(None),
+            };
+            let dump = only.and_then(|only| block_on(mpstore.dump(only.as_ref())));
+            match (dump, out) {
+                (Err(e), _) => fail(exit::code_of(&e), &e.to_string()),
+                (Ok(dump), None) => emit(cli, &dump),
+                (Ok(dump), Some(file)) => match std::fs::write(file, text_of(cli, &dump) + "\n") {
+                    Ok(()) => exit::OK,
+                    Err(e) => fail(
+                        exit::FAILURE,
+                        &format!("cannot write {}: {e}", file.display()),
+                    ),
+                },
+            }
+        }
+        Command::Import { file } => {
+            let text = if file.as_os_str() == "-" {
+                io::read_to_string(io::stdin())
+            } else {
+                std::fs::read_to_string(file)
+            };
+            let dump = match text.map_err(|e| e.to_string()).and_then(|t| {
+                serde_json::from_str::<Value>(&t).map_err(|e| format!("not JSON: {e}"))
+            }) {
+                Ok(dump) => dump,
+                Err(e) => {
+                    return fail(
+                        exit::INVALID,
+                        &format!("cannot read the dump {}: {e}", file.display()),
+                    )
+                }
+            };
+            host(
+                cli,
+                block_on(mpstore.import(&dump, cli.select.platform.dialect()))
+                    .map(|n| json!({"namespaces": n})),
+            )
+        }
         Command::PurgeApp => host(
             cli,
             block_on(mpstore.remove_app(&cli.select.user, &cli.select.app))
@@ -88,13 +142,7 @@ pub fn run_on(cli: &Cli, mpstore: Mpstore) -> i32 {
             block_on(mpstore.remove_user(&cli.select.user)).map(|n| json!({"removed": n})),
         ),
         command => {
-            let scope = if let Some(id) = &cli.select.plugin {
-                Scope::Plugin(id.clone())
-            } else if cli.select.webview {
-                Scope::WebView
-            } else {
-                Scope::App
-            };
+            let scope = scope_of(cli);
             let mp = match mpstore.mini_program(
                 cli.select.user.as_str(),
                 cli.select.app.as_str(),
@@ -119,6 +167,17 @@ pub fn run_on(cli: &Cli, mpstore: Mpstore) -> i32 {
                 ),
             }
         }
+    }
+}
+
+/// The scope the selection flags name.
+fn scope_of(cli: &Cli) -> Scope {
+    if let Some(id) = &cli.select.plugin {
+        Scope::Plugin(id.clone())
+    } else if cli.select.webview {
+        Scope::WebView
+    } else {
+        Scope::App
     }
 }
 
@@ -228,12 +287,22 @@ pub(crate) fn print(cli: &Cli, tagged: &Value) -> i32 {
             .and_then(|v| serde_json::to_value(v).ok())
             .unwrap_or_else(|| tagged.clone())
     };
-    let text = if cli.pretty {
-        serde_json::to_string_pretty(&shown)
+    emit(cli, &shown)
+}
+
+/// JSON as text, pretty with --pretty.
+fn text_of(cli: &Cli, json: &Value) -> String {
+    if cli.pretty {
+        serde_json::to_string_pretty(json)
     } else {
-        serde_json::to_string(&shown)
+        serde_json::to_string(json)
     }
-    .unwrap_or_default();
+    .unwrap_or_default()
+}
+
+/// Prints JSON as it is and returns 0.
+fn emit(cli: &Cli, json: &Value) -> i32 {
+    let text = text_of(cli, json);
     let mut out = io::stdout().lock();
     // A closed stdout is the reader's choice; the command's work is done either way.
     let _ = writeln!(out, "{text}");

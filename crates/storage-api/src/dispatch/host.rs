@@ -9,9 +9,19 @@ use crate::Mpstore;
 use serde_json::{json, Value};
 use storage_core::{block_on, JsValue, Result};
 
+/// A JavaScript value as the plain JSON `JSON.stringify` makes of it (a dump is plain JSON whose
+/// tagged values are ordinary objects).
+fn plain(v: &JsValue) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
 /// The host operations' names.
-pub const METHODS: [&str; 8] = [
+pub const METHODS: [&str; 12] = [
     "namespaces",
+    "dump",
+    "import",
+    "restore",
+    "reset",
     "removeApp",
     "removeUser",
     "setLeaderboardKeys",
@@ -42,8 +52,43 @@ pub fn call(
     };
     let relations = || cloud.stored_relations();
     let unit = |r: Result<()>| r.map(|()| json!(null));
+    // A namespace named as in a dump (`{"kind": "local", "user", "app", "scope"}`), or none.
+    let only = |i: usize| -> std::result::Result<Option<storage_core::Namespace>, Refusal> {
+        match args.get(i) {
+            JsValue::Undefined | JsValue::Null => Ok(None),
+            v => namespaces::from_json(&plain(&v))
+                .map(Some)
+                .map_err(|e| Refusal::new("bad_request", format!("host.{method}: {e}"))),
+        }
+    };
     match method {
         "namespaces" => done(block_on(store.namespaces()).map(namespaces::listing)),
+        "dump" => done(block_on(store.dump(only(0)?.as_ref()))),
+        "reset" => {
+            let ns = only(0)?;
+            done(block_on(store.reset(ns.as_ref())).map(|n| json!({ "removed": n })))
+        }
+        "import" | "restore" => {
+            let platform = match args.get(1) {
+                JsValue::Undefined => storage_core::Dialect::Wx,
+                JsValue::String(s) => s.as_str().parse().map_err(|e: storage_core::Error| {
+                    Refusal::new("bad_request", format!("host.{method}: {e}"))
+                })?,
+                _ => {
+                    return Err(Refusal::new(
+                        "bad_request",
+                        format!("host.{method}: argument 1 must be a platform name"),
+                    ))
+                }
+            };
+            let dump = plain(&args.get(0));
+            let written = if method == "import" {
+                block_on(store.import(&dump, platform))
+            } else {
+                block_on(store.restore(&dump, platform))
+            };
+            done(written.map(|n| json!({ "namespaces": n })))
+        }
         "removeApp" => {
             let (user, app) = (text(0)?, text(1)?);
             done(block_on(store.remove_app(&user, &app)).map(|n| json!({ "removed": n })))

@@ -53,3 +53,44 @@ pub fn listing(mut list: Vec<NamespaceUsage>) -> Value {
             .collect(),
     )
 }
+
+/// A namespace from its JSON form ([`to_json`]), as a host names one (a dump, a filter).
+///
+/// ```
+/// use storage_api::dispatch::namespaces::{from_json, to_json};
+/// use storage_core::{Namespace, Scope};
+/// let ns = Namespace::local("u", "a", Scope::WebView).unwrap();
+/// assert_eq!(from_json(&to_json(&ns)).unwrap(), ns);
+/// assert!(from_json(&serde_json::json!({"kind": "local", "user": "u"})).is_err());
+/// ```
+pub fn from_json(v: &Value) -> Result<Namespace, String> {
+    let text = |name: &str| match v.get(name) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        _ => Err(format!("a namespace needs \"{name}\" as a string")),
+    };
+    let made = match v.get("kind").and_then(Value::as_str) {
+        Some("local") => {
+            let scope = match v.get("scope") {
+                None => Scope::App,
+                Some(Value::String(s)) if s == "app" => Scope::App,
+                Some(Value::String(s)) if s == "webview" => Scope::WebView,
+                Some(Value::Object(p)) => match p.get("plugin") {
+                    Some(Value::String(id)) => Scope::Plugin(id.clone()),
+                    _ => {
+                        return Err(
+                            "\"scope\" must be \"app\", \"webview\" or {\"plugin\": id}".into()
+                        )
+                    }
+                },
+                Some(_) => {
+                    return Err("\"scope\" must be \"app\", \"webview\" or {\"plugin\": id}".into())
+                }
+            };
+            Namespace::local(text("user")?, text("app")?, scope)
+        }
+        Some("cloud") => Namespace::cloud(text("game")?, text("openid")?),
+        Some("game_host") => Namespace::game_host(text("game")?, text("subject")?),
+        _ => return Err("\"kind\" must be \"local\", \"cloud\" or \"game_host\"".into()),
+    };
+    made.map_err(|e| e.to_string())
+}

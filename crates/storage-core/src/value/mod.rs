@@ -12,6 +12,7 @@ mod js_string;
 mod json_text;
 mod object;
 mod serde_impl;
+pub mod tagged;
 
 pub use codec::{decode, encode, DecodeError};
 pub(crate) use codec::{decode_shared, encode_into};

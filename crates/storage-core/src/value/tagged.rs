@@ -1,4 +1,4 @@
-//! The type-tagged JSON that carries JavaScript values over the bridge, losslessly.
+//! The type-tagged JSON that carries JavaScript values losslessly: over the bridge, and in dumps.
 //!
 //! Plain JSON loses what a mini-program can store: `undefined`, Dates, `NaN`, the infinities and
 //! `-0`. The bridge therefore writes every value as JSON in which those are objects tagged with
@@ -23,7 +23,7 @@
 //! dialect's parameter error (contract §1), never as mangled text.
 //!
 //! ```
-//! use mpstore::tagged::{from_tagged, to_tagged};
+//! use storage_core::value::tagged::{from_tagged, to_tagged};
 //! use serde_json::json;
 //! use storage_core::{JsDate, JsValue};
 //!
@@ -33,8 +33,8 @@
 //! assert_eq!(from_tagged(&t).unwrap(), v);
 //! ```
 
+use crate::{JsDate, JsObject, JsValue};
 use serde_json::{Map, Number, Value};
-use storage_core::{JsDate, JsObject, JsValue};
 
 /// The key that marks a tagged object.
 pub const TAG: &str = "$js";
@@ -263,7 +263,7 @@ fn plain_number(n: f64) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
-    use storage_core::value::MAX_DEPTH;
+    use crate::value::MAX_DEPTH;
 
     fn round_trip(v: JsValue) {
         let t = to_tagged(&v);
@@ -325,10 +325,12 @@ mod tests {
         round_trip("杭州😀\u{0}\u{2028}".into());
     }
 
+    // The model's strategies live in the testkit.
+    #[cfg(feature = "testkit")]
     proptest::proptest! {
         /// Any value of the model survives tagging, JSON text and decoding, exactly.
         #[test]
-        fn any_value_round_trips(v in storage_core::testkit::strategies::js_value(40)) {
+        fn any_value_round_trips(v in crate::testkit::strategies::js_value(40)) {
             round_trip(v);
         }
 
@@ -343,6 +345,7 @@ mod tests {
     }
 
     /// JSON biased toward the tag's vocabulary, so malformed tags are common.
+    #[cfg(feature = "testkit")]
     fn tag_like_json() -> impl proptest::strategy::Strategy<Value = Value> {
         use proptest::prelude::*;
         const WORDS: &[&str] = &[
@@ -376,9 +379,10 @@ mod tests {
         })
     }
 
+    #[cfg(feature = "testkit")]
     proptest::proptest! {
         #[test]
-        fn tags_survive_being_nested_in_arrays(v in storage_core::testkit::strategies::js_value(8)) {
+        fn tags_survive_being_nested_in_arrays(v in crate::testkit::strategies::js_value(8)) {
             round_trip(JsValue::Array(vec![v.clone(), JsValue::Object([("$js", v)].into_iter().collect())]));
         }
     }
