@@ -335,3 +335,79 @@ export class BridgeError extends Error {
 
 /** The mpstore executable that would be used. */
 export function findBin(bin?: string): string;
+
+// Host globals: what a mini-program host provides besides storage, so that real frameworks
+// (Taro, uni-app) run unmodified on the dialect objects. Not storage APIs.
+
+/** A page of the page stack: any object (frameworks read `route`, `options`, `$vm`, …). */
+export type HostPage = Record<string, any>;
+
+/** The page stack, oldest first (the current page last): the host's own array, to push to. */
+export function getCurrentPages(): HostPage[];
+
+/** Replaces the page stack; returns it. */
+export function setCurrentPages<T extends HostPage[]>(pages: T): T;
+
+/** The app object (`getApp({allowDefault})` answers the same); its fields are the caller's to set. */
+export function getApp(options?: { allowDefault?: boolean }): Record<string, any>;
+
+/** Replaces the app object; returns it. */
+export function setApp<T extends object>(app: T): T;
+
+/**
+ * The platforms' `canIUse(schema)` answered from a dialect object (default: the one installed
+ * last by {@link installGlobals}): `'batchSetStorage'` is true exactly when the object has that
+ * property; `'<api>.object.success'` (`fail`, `complete`) is true for an asynchronous API;
+ * `'<api>.return.<field>'` calls a read-only API (`getSystemInfoSync`, `getStorageInfoSync`, …)
+ * and looks for the field; `'<property>.<field>'` walks the object; anything else is false.
+ */
+export function canIUse(name: string, api?: object | null): boolean;
+
+/** A static system info, as the platform's developer tools give it. */
+export interface SystemInfo {
+  brand: string;
+  model: string;
+  pixelRatio: number;
+  screenWidth: number;
+  screenHeight: number;
+  windowWidth: number;
+  windowHeight: number;
+  statusBarHeight: number;
+  language: string;
+  version: string;
+  system: string;
+  /** Always `'devtools'`. */
+  platform: 'devtools';
+  SDKVersion: string;
+  fontSizeSetting: number;
+  safeArea: { top: number; left: number; right: number; bottom: number; width: number; height: number };
+  /** The platform's own fields (`host`, `app`, `appName`, `titleBarHeight`, …). */
+  [field: string]: unknown;
+}
+
+/** A fresh copy of the platform's static system info (default: the installed platform, else `'wx'`). */
+export function getSystemInfoSync(platform?: Platform): SystemInfo;
+
+/** Options of {@link installGlobals}. */
+export interface InstallGlobalsOptions {
+  /** The dialect to install (default: the program's `platform`). */
+  platform?: Platform;
+  /** The page stack `getCurrentPages()` returns. */
+  pages?: HostPage[];
+  /** The object `getApp()` returns. */
+  app?: object;
+  /** Fields merged over the platform's static system info (what `getSystemInfoSync()` returns). */
+  systemInfo?: Partial<SystemInfo> & Record<string, unknown>;
+}
+
+/**
+ * Stands up a mini-program host on `globalThis` for a program or game: `globalThis[platform]` is
+ * its dialect object; `getCurrentPages` and `getApp` become globals; the dialect object gains
+ * `canIUse(name)` and `getSystemInfoSync()` where it has no such property; a `navigator` with the
+ * platform's user agent is added only when `globalThis` has none. Returns `uninstall()`, which
+ * restores the previous globals, host state and dialect object.
+ */
+export function installGlobals(
+  mp: { platform: Platform } & Partial<Record<Platform, object>>,
+  options?: InstallGlobalsOptions,
+): () => void;

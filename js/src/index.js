@@ -272,3 +272,4 @@ function gameOn(engine, platform, game, options) {
 }
 
 module.exports = { createMiniProgram, createMiniGame, BridgeError, findBin };
+Object.assign(module.exports, require('./host-globals'));

@@ -6,6 +6,7 @@
 //!   `tests/tests/stack_crash.rs` exists, and a Node process on the addon), N cycles each
 //!   (default 1000);
 //! - `bench [ARGS]`: the benchmarks of `crates/mpstore-bench`, in release mode (`--quick` / `--full`);
+//!   `bench --only node [--quick]`: the Node package's (`js/bench/node.js`);
 //! - `fuzz [--seconds N]`: every cargo-fuzz target under `fuzz/` for N seconds each (default 60),
 //!   on the nightly toolchain, installing cargo-fuzz if it is missing;
 //! - `node-package [--debug] [--out DIR]`: the npm packages `mpstore-node` and its platform package
@@ -193,9 +194,17 @@ fn js_tests(long: bool) -> Result<(), String> {
             // The Node kill -9 campaign (js/test/crash.test.js): 10 cycles otherwise.
             envs.push(("MPSTORE_CRASH_CYCLES", "100".to_owned()));
         }
-        run_in(&js, "node", &["--test"], &envs)?;
+        run_in(&js, "node", &["--test", "test/"], &envs)?;
     }
-    Ok(())
+    // Taro, uni-app and pinia-plugin-persistedstate, unmodified, on the addon's objects.
+    let frameworks = js.join("frameworks");
+    run_in(&frameworks, "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
+    run_in(
+        &frameworks,
+        "node",
+        &["--test"],
+        &[("MPSTORE_ADDON", addon)],
+    )
 }
 
 fn crash(cycles: Result<u32, String>) -> Result<(), String> {
@@ -245,9 +254,40 @@ fn node_crash(cycles: &str) -> Result<(), String> {
 }
 
 fn bench(args: &[String]) -> Result<(), String> {
+    if let [only, suite, rest @ ..] = args {
+        if only == "--only" && suite == "node" {
+            return node_bench(rest);
+        }
+    }
     let mut cargo_args = vec!["run", "--release", "-p", "mpstore-bench", "--"];
     cargo_args.extend(args.iter().map(String::as_str));
     cargo(&cargo_args, &[])
+}
+
+/// The Node benchmark (`js/bench/node.js`): the release addon and bridge against better-sqlite3
+/// and a plain object, its dependencies installed from `js/bench`'s lock file.
+fn node_bench(args: &[String]) -> Result<(), String> {
+    cargo(
+        &["build", "--release", "-p", "mpstore-node", "-p", "mpstore"],
+        &[],
+    )?;
+    let bench = root().join("js/bench");
+    let release = root().join("target/release");
+    run_in(&bench, "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
+    let mut node_args = vec!["node.js"];
+    node_args.extend(args.iter().map(String::as_str));
+    run_in(
+        &bench,
+        "node",
+        &node_args,
+        &[
+            (
+                "MPSTORE_ADDON",
+                release.join("libmpstore_node.so").display().to_string(),
+            ),
+            ("MPSTORE_BIN", release.join("mpstore").display().to_string()),
+        ],
+    )
 }
 
 fn fuzz(seconds: Result<u32, String>) -> Result<(), String> {
