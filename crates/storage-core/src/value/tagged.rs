@@ -262,8 +262,8 @@ fn plain_number(n: f64) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
     use crate::value::MAX_DEPTH;
+    use serde_json::json;
 
     fn round_trip(v: JsValue) {
         let t = to_tagged(&v);
