@@ -29,7 +29,7 @@ function acquire(options) {
   const native = load();
   const durable = options.durability !== 'buffered';
   if (options.memory === true || options.dataDir === ':memory:') {
-    return { entry: { store: native.Store.open(null, false), refs: 1, pending: new Set(), tail: Promise.resolve(), key: null }, dataDir: ':memory:' };
+    return { entry: { store: native.Store.open(null, false), refs: 1, pending: new Set(), tail: Promise.resolve(), epoch: 0, key: null }, dataDir: ':memory:' };
   }
   let dataDir = options.dataDir;
   let temporary = null;
@@ -51,7 +51,7 @@ function acquire(options) {
     }
     entry.refs += 1;
   } else {
-    entry = { store: native.Store.open(key, durable), refs: 1, pending: new Set(), tail: Promise.resolve(), key, durable, temporary };
+    entry = { store: native.Store.open(key, durable), refs: 1, pending: new Set(), tail: Promise.resolve(), epoch: 0, key, durable, temporary };
     open.set(key, entry);
   }
   if (!exitHook) {
@@ -121,13 +121,70 @@ function settle(answer, entry, callbacks) {
   return done;
 }
 
+/** Whether an API reads only (every other one may write). */
+function reads(name) {
+  return name.startsWith('get') || name.startsWith('batchGet');
+}
+
+/**
+ * A copy of a value read from the store, so the caller's changes never reach the cached one.
+ * Values come from the engine: plain objects, arrays, Dates and primitives only.
+ */
+function copy(v) {
+  if (v === null || typeof v !== 'object') return v;
+  if (v instanceof Date) return new Date(v.getTime());
+  if (Array.isArray(v)) return v.map(copy);
+  const out = {};
+  for (const k of Object.keys(v)) {
+    if (k === '__proto__') Object.defineProperty(out, k, { value: copy(v[k]), enumerable: true, writable: true, configurable: true });
+    else out[k] = copy(v[k]);
+  }
+  return out;
+}
+
+/** The most values, and the longest String, a caller's read cache keeps. */
+const CACHE_ENTRIES = 4096;
+const CACHE_STRING = 64 * 1024;
+
+/**
+ * `getStorageSync(key)` of WeChat and Douyin, with a read cache in JavaScript: a hot key is
+ * answered without crossing into the engine, as reading a property is. Every write to the store
+ * (any API, any namespace, any host operation) bumps `entry.epoch`, which empties every cache,
+ * so a cached answer is always what the engine would answer.
+ */
+function cachedGet(entry, caller, i) {
+  const cache = new Map();
+  let epoch = entry.epoch;
+  return function (key) {
+    if (typeof key !== 'string') return caller.call(i, arguments.length, key, undefined);
+    if (epoch !== entry.epoch) {
+      cache.clear();
+      epoch = entry.epoch;
+    } else {
+      const hit = cache.get(key);
+      if (hit !== undefined || cache.has(key)) return copy(hit);
+    }
+    const value = caller.call(i, 1, key, undefined);
+    if (typeof value !== 'string' || value.length <= CACHE_STRING) {
+      if (cache.size >= CACHE_ENTRIES) cache.clear();
+      cache.set(key, value);
+      return copy(value);
+    }
+    return value;
+  };
+}
+
 /** The dialect object of `caller` (a native Caller) with the APIs of `family`. */
 function dialectObject(entry, caller, platform, families, api = {}) {
   const native = load();
   native.apis(platform).forEach(({ name, family, sync }, i) => {
     if (!families.includes(family)) return;
-    if (sync) {
+    const writes = !reads(name);
+    if (sync && name === 'getStorageSync' && platform !== 'my') {
+      api[name] = cachedGet(entry, caller, i);
+    } else if (sync) {
       api[name] = function (a, b) {
+        if (writes) entry.epoch++;
         return caller.call(i, arguments.length, a, b);
       };
     } else {
@@ -136,6 +193,7 @@ function dialectObject(entry, caller, platform, families, api = {}) {
         const callbacks = given && (isFn(options.success) || isFn(options.fail) || isFn(options.complete))
           ? { success: options.success, fail: options.fail, complete: options.complete }
           : null;
+        if (writes) entry.epoch++;
         return settle(caller.callAsync(i, arguments.length, options), entry, callbacks);
       };
     }
@@ -143,4 +201,10 @@ function dialectObject(entry, caller, platform, families, api = {}) {
   return api;
 }
 
-module.exports = { acquire, release, dialectObject };
+/** A host operation on the store; those that may write empty the read caches. */
+function host(entry, method, args) {
+  if (method !== 'namespaces' && method !== 'dump') entry.epoch++;
+  return entry.store.host(method, args);
+}
+
+module.exports = { acquire, release, dialectObject, host };

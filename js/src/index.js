@@ -66,6 +66,7 @@ function openEngine(options) {
       callers,
       close: () => {
         if (!closing) {
+          entry.epoch++;
           for (const c of callers) c.close();
           closing = addon.release(entry);
         }
@@ -149,7 +150,7 @@ function localObject(engine, platform, ctx) {
 /** A host operation, on either engine. */
 function hostCall(engine, method, args) {
   if (engine.kind === 'bridge') return bridgeDialects.hostCall(engine.channel, method, args);
-  return engine.entry.store.host(method, args);
+  return addon.host(engine.entry, method, args);
 }
 
 /**

@@ -168,3 +168,34 @@ addonTest('hostile: a key of 10 MB is the entry limit, in each dialect', async (
   assert.deepEqual(mp.as({ platform: 'my' }).my.getStorageSync({ key }), { data: null });
   await mp.close();
 });
+
+addonTest('the read cache of getStorageSync answers as the engine would, after any write', async () => {
+  const mp = createMiniProgram({ platform: 'wx', user: 'u', app: 'a', dataDir: ':memory:' });
+  const other = mp.as({ platform: 'tt' }); // the same namespace, another object
+  const { wx } = mp;
+  /** Each case: a write by some path, then what wx.getStorageSync('k') must answer. */
+  const cases = [
+    [() => wx.setStorageSync('k', 'v1'), 'v1'],
+    [() => other.tt.setStorageSync('k', 'v2'), 'v2'],
+    [() => wx.setStorage({ key: 'k', data: 'v3' }), 'v3'],
+    [() => mp.as({ platform: 'my' }).my.setStorageSync({ key: 'k', data: 'v4' }), 'v4'],
+    [() => wx.batchSetStorageSync([{ key: 'k', value: 'v5' }]), 'v5'],
+    [() => other.tt.removeStorageSync('k'), ''],
+    [() => mp.host.seed({ k: { deep: [1] } }), { deep: [1] }],
+    [() => mp.host.restore({ format: 'mpstore-dump', version: 1, namespaces: [] }), ''],
+    [() => wx.setStorageSync('k', new Date(5)), new Date(5)],
+    [() => wx.clearStorageSync(), ''],
+  ];
+  for (const [write, expected] of cases) {
+    wx.getStorageSync('k'); // cached now
+    write();
+    assert.deepStrictEqual(wx.getStorageSync('k'), expected, String(write));
+    assert.deepStrictEqual(wx.getStorageSync('k'), expected, `${write}, read again`);
+  }
+  // A caller's changes to what it read never reach the store, nor the next read.
+  wx.setStorageSync('o', { list: [1] });
+  wx.getStorageSync('o').list.push(2);
+  assert.deepStrictEqual(wx.getStorageSync('o'), { list: [1] });
+  await mp.close();
+  assert.throws(() => wx.getStorageSync('o'), { errMsg: 'getStorageSync:fail store closed' });
+});
