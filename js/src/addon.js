@@ -29,7 +29,7 @@ function acquire(options) {
   const native = load();
   const durable = options.durability !== 'buffered';
   if (options.memory === true || options.dataDir === ':memory:') {
-    return { entry: { store: native.Store.open(null, false), refs: 1, pending: new Set(), tail: Promise.resolve(), epoch: 0, key: null }, dataDir: ':memory:' };
+    return { entry: { store: native.Store.open(null, false), refs: 1, pending: new Set(), tail: Promise.resolve(), epoch: 0, faults: new Map(), delays: new Map(), key: null }, dataDir: ':memory:' };
   }
   let dataDir = options.dataDir;
   let temporary = null;
@@ -51,7 +51,7 @@ function acquire(options) {
     }
     entry.refs += 1;
   } else {
-    entry = { store: native.Store.open(key, durable), refs: 1, pending: new Set(), tail: Promise.resolve(), epoch: 0, key, durable, temporary };
+    entry = { store: native.Store.open(key, durable), refs: 1, pending: new Set(), tail: Promise.resolve(), epoch: 0, faults: new Map(), delays: new Map(), key, durable, temporary };
     open.set(key, entry);
   }
   if (!exitHook) {
@@ -83,7 +83,7 @@ function isFn(f) {
  * settle in the order they were made, as on the platforms: a durable write waits for the disk,
  * and every later call of the store waits for it to settle first.
  */
-function settle(answer, entry, callbacks) {
+function settle(answer, entry, callbacks, delay = 0) {
   const run = (ok, res) => {
     if (!callbacks) return ok ? res : Promise.reject(res);
     const { success, fail, complete } = callbacks;
@@ -95,7 +95,7 @@ function settle(answer, entry, callbacks) {
     }
     return undefined;
   };
-  const previous = entry.tail;
+  const previous = delay > 0 ? entry.tail.then(() => new Promise((resolve) => setTimeout(resolve, delay))) : entry.tail;
   let done;
   if (answer.wait) {
     done = Promise.all([answer.wait, previous]).then(([failure]) =>
@@ -156,6 +156,8 @@ function cachedGet(entry, caller, i) {
   const cache = new Map();
   let epoch = entry.epoch;
   return function (key) {
+    const fault = entry.faults.size ? takeFault(entry, 'getStorageSync') : null;
+    if (fault) return caller.fault(i, fault);
     if (typeof key !== 'string') return caller.call(i, arguments.length, key, undefined);
     if (epoch !== entry.epoch) {
       cache.clear();
@@ -174,16 +176,48 @@ function cachedGet(entry, caller, i) {
   };
 }
 
-/** The dialect object of `caller` (a native Caller) with the APIs of `family`. */
-function dialectObject(entry, caller, platform, families, api = {}) {
+/**
+ * The failure a test injected for this call of `name`, if any: each fault counts down the calls
+ * of its API and fires on its n-th (see `fail` in index.js).
+ */
+function takeFault(entry, name) {
+  const pending = entry.faults.get(name);
+  if (!pending) return null;
+  let fired = null;
+  for (const f of pending) {
+    f.nth -= 1;
+    if (f.nth === 0 && !fired) fired = f.error;
+  }
+  const left = pending.filter((f) => f.nth > 0);
+  if (left.length) entry.faults.set(name, left);
+  else entry.faults.delete(name);
+  return fired;
+}
+
+/** Whether version `a` (`'x.y.z'`) is older than `b`. */
+function older(a, b) {
+  const [x, y] = [a, b].map((v) => v.split('.').map(Number));
+  for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) < (y[i] ?? 0);
+  return false;
+}
+
+/**
+ * The dialect object of `caller` (a native Caller) with the APIs of `family`. With `device`
+ * (`{baseLibrary, plugin}`), only the APIs the platform offers there: a newer one, or one
+ * plugins may not call, is absent, as on a device.
+ */
+function dialectObject(entry, caller, platform, families, api = {}, device = null) {
   const native = load();
-  native.apis(platform).forEach(({ name, family, sync }, i) => {
+  native.apis(platform).forEach(({ name, family, sync, since, inPlugins }, i) => {
     if (!families.includes(family)) return;
+    if (device && ((since && older(device.baseLibrary, since)) || (device.plugin && !inPlugins))) return;
     const writes = !reads(name);
     if (sync && name === 'getStorageSync' && platform !== 'my') {
       api[name] = cachedGet(entry, caller, i);
     } else if (sync) {
       api[name] = function (a, b) {
+        const fault = entry.faults.size ? takeFault(entry, name) : null;
+        if (fault) return caller.fault(i, fault);
         if (writes) entry.epoch++;
         return caller.call(i, arguments.length, a, b);
       };
@@ -193,17 +227,24 @@ function dialectObject(entry, caller, platform, families, api = {}) {
         const callbacks = given && (isFn(options.success) || isFn(options.fail) || isFn(options.complete))
           ? { success: options.success, fail: options.fail, complete: options.complete }
           : null;
-        if (writes) entry.epoch++;
-        return settle(caller.callAsync(i, arguments.length, options), entry, callbacks);
+        const fault = entry.faults.size ? takeFault(entry, name) : null;
+        if (writes && !fault) entry.epoch++;
+        const answer = fault ? caller.fault(i, fault) : caller.callAsync(i, arguments.length, options);
+        return settle(answer, entry, callbacks, entry.delays.get(name));
       };
     }
   });
   return api;
 }
 
-/** A host operation on the store; those that may write empty the read caches. */
+/** A host operation on the store; those that may write empty the read caches; a reset also
+ * clears the faults and delays a test set. */
 function host(entry, method, args) {
   if (method !== 'namespaces' && method !== 'dump') entry.epoch++;
+  if (method === 'reset') {
+    entry.faults.clear();
+    entry.delays.clear();
+  }
   return entry.store.host(method, args);
 }
 

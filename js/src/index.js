@@ -56,6 +56,11 @@ function openEngine(options) {
   checkDurability(options);
   const engine = options.engine ?? process.env.MPSTORE_ENGINE ?? 'addon';
   if (engine === 'addon') {
+    const limits = limitsOf(options.limits);
+    const baseLibrary = options.baseLibrary;
+    if (baseLibrary !== undefined && !/^\d+(\.\d+){0,2}$/.test(String(baseLibrary))) {
+      throw new TypeError(`baseLibrary must be a version such as '2.25.0', not ${JSON.stringify(baseLibrary)}`);
+    }
     const { entry, dataDir } = addon.acquire(options);
     const callers = [];
     let closing = null;
@@ -64,6 +69,8 @@ function openEngine(options) {
       dataDir,
       entry,
       callers,
+      limits,
+      baseLibrary,
       close: () => {
         if (!closing) {
           entry.epoch++;
@@ -74,8 +81,23 @@ function openEngine(options) {
       },
     };
   }
-  if (engine === 'bridge') return openBridge(options);
+  if (engine === 'bridge') {
+    for (const option of ['limits', 'baseLibrary']) {
+      if (options[option] !== undefined) throw new TypeError(`${option} needs the addon engine (engine: 'addon')`);
+    }
+    return openBridge(options);
+  }
   throw new TypeError(`engine must be 'addon' (the default) or 'bridge', not ${JSON.stringify(engine)}`);
+}
+
+/** `limits: {entry, total}`: whole numbers of the dialect's unit, each optional. */
+function limitsOf(limits) {
+  if (limits === undefined) return { entry: undefined, total: undefined };
+  const ok = (n) => n === undefined || (Number.isInteger(n) && n >= 0);
+  if (limits === null || typeof limits !== 'object' || !ok(limits.entry) || !ok(limits.total)) {
+    throw new TypeError('limits must be {entry, total}, each a whole number of the dialect\'s unit');
+  }
+  return { entry: limits.entry, total: limits.total };
 }
 
 /** Bridges open in this process, by data directory: shared, closing counted. */
@@ -142,9 +164,16 @@ function localObject(engine, platform, ctx) {
     ctx.app,
     typeof scope === 'object' ? 'plugin' : scope,
     typeof scope === 'object' ? scope.plugin : null,
+    engine.limits.entry,
+    engine.limits.total,
   );
   engine.callers.push(caller);
-  return addon.dialectObject(engine.entry, caller, platform, ['local']);
+  if (engine.baseLibrary === undefined) return addon.dialectObject(engine.entry, caller, platform, ['local']);
+  // As on a device: only what this base library offers here, and canIUse to ask.
+  const device = { baseLibrary: engine.baseLibrary, plugin: typeof scope === 'object' };
+  const api = addon.dialectObject(engine.entry, caller, platform, ['local'], {}, device);
+  api.canIUse = (name) => require('./host-globals').canIUse(name, api);
+  return api;
 }
 
 /** A host operation, on either engine. */
@@ -219,7 +248,52 @@ function tooling(engine, platform, api, self) {
     snapshot: () => hostCall(engine, 'dump', []),
     /** Makes the store exactly the snapshot again (entries measured as this dialect measures). */
     restore: (snapshot) => hostCall(engine, 'restore', [snapshot, platform]),
+    /**
+     * Makes the `nth` call from now (default: the next) of API `name` (`'setStorage'`,
+     * `'getStorageSync'`, …) fail with `error`: `'quota'`, `'entry'`, `'internal'`, `'closed'`,
+     * or a cloud rule or Douyin errorCode; answered in the dialect's exact shape. Until reset().
+     */
+    fail(name, error, { nth = 1 } = {}) {
+      const entry = addonEntry(engine, 'fail');
+      if (!Number.isInteger(nth) || nth < 1) throw new TypeError('nth must be a whole number from 1');
+      entry.faults.set(name, [...(entry.faults.get(name) ?? []), { nth, error: String(error) }]);
+    },
+    /** Delays the callbacks (or the Promise) of every call of async API `name` by `ms`, until reset(). */
+    delay(name, ms) {
+      addonEntry(engine, 'delay').delays.set(name, ms);
+    },
+    /**
+     * Fills this namespace to `level` (0 to 1) of its quota, with entries named
+     * `__mpstore_fill_<n>__` written through the dialect (a device whose storage is nearly full).
+     */
+    fill(level) {
+      if (!(level >= 0 && level <= 1)) throw new RangeError('level must be between 0 and 1');
+      const info = () => (platform === 'my' ? api.getStorageInfoSync() : api.getStorageInfoSync());
+      const target = Math.floor(info().limitSize * 1024 * level);
+      const chunk = 100_000;
+      for (let n = 0; ; n++) {
+        const missing = target - info().currentSize * 1024 - 64;
+        if (missing <= 0) return;
+        const key = `__mpstore_fill_${n}__`;
+        const data = 'x'.repeat(Math.min(chunk, missing));
+        try {
+          if (platform === 'my') {
+            if (api.setStorageSync({ key, data }).success === false) return;
+          } else {
+            api.setStorageSync(key, data);
+          }
+        } catch {
+          return; // the quota itself
+        }
+      }
+    },
   };
+}
+
+/** The store of an addon engine, for what only it can do. */
+function addonEntry(engine, what) {
+  if (engine.kind !== 'addon') throw new TypeError(`host.${what} needs the addon engine (engine: 'addon')`);
+  return engine.entry;
 }
 
 /**

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use storage_api::cloud::{Cloud, MiniGame};
 use storage_api::dispatch::{cloud, host, local, Api, Args, Ending, Family, Outcome, Payload};
-use storage_api::{MiniProgram, Mpstore, StoreOptions};
+use storage_api::{LocalLimits, MiniProgram, Mpstore, StoreOptions};
 use storage_core::{Dialect, Error, Scope};
 use storage_sled::{Durability, SledOptions};
 
@@ -133,8 +133,10 @@ impl Store {
     }
 
     /// The local storage of (user, app, scope) in `dialect`: scope is `app`, `webview`, or a
-    /// plugin id with `plugin` set.
+    /// plugin id with `plugin` set; `entry_limit` and `total_limit`, when given, replace the
+    /// dialect's limits (in its unit).
     #[napi]
+    #[allow(clippy::too_many_arguments)]
     pub fn local(
         &self,
         env: Env,
@@ -143,6 +145,8 @@ impl Store {
         app: String,
         scope: String,
         plugin: Option<String>,
+        entry_limit: Option<f64>,
+        total_limit: Option<f64>,
     ) -> Result<Caller> {
         let dialect = parse_dialect(&env, &dialect)?;
         let scope = match (scope.as_str(), plugin) {
@@ -161,9 +165,32 @@ impl Store {
             .shared
             .store()
             .map_err(|e| coded(&env, "MPSTORE_CLOSED", &e.to_string()))?;
+        let mut limits = LocalLimits::new();
+        for (given, set) in [
+            (
+                entry_limit,
+                LocalLimits::entry as fn(LocalLimits, u64) -> LocalLimits,
+            ),
+            (total_limit, LocalLimits::total),
+        ] {
+            match given {
+                None => {}
+                Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 => {
+                    limits = set(limits, n as u64)
+                }
+                Some(n) => {
+                    return Err(coded(
+                        &env,
+                        "MPSTORE_BAD_LIMIT",
+                        &format!("a limit must be a whole number of units, not {n}"),
+                    ))
+                }
+            }
+        }
         let mp = store
             .mini_program(user, app, scope)
-            .map_err(|e| coded(&env, "MPSTORE_BAD_ID", &e.to_string()))?;
+            .map_err(|e| coded(&env, "MPSTORE_BAD_ID", &e.to_string()))?
+            .with_limits(limits);
         Ok(Caller::new(&self.shared, dialect, Target::Local(mp)))
     }
 
@@ -253,8 +280,9 @@ impl Store {
     }
 }
 
-/// The APIs of `dialect`, in the order [`Caller`] numbers them: `{name, family, sync}` each,
-/// `family` being `local` or `cloud`.
+/// The APIs of `dialect`, in the order [`Caller`] numbers them: `{name, family, sync, since?,
+/// inPlugins}` each, `family` being `local` or `cloud`, `since` the oldest base library that
+/// offers it.
 #[napi]
 pub fn apis(env: Env, dialect: String) -> Result<JsObject> {
     let dialect = parse_dialect(&env, &dialect)?;
@@ -268,6 +296,10 @@ pub fn apis(env: Env, dialect: String) -> Result<JsObject> {
         item.set_named_property("name", env.create_string(a.name())?)?;
         item.set_named_property("family", env.create_string(family)?)?;
         item.set_named_property("sync", env.get_boolean(a.is_sync())?)?;
+        if let Some(since) = a.since() {
+            item.set_named_property("since", env.create_string(since)?)?;
+        }
+        item.set_named_property("inPlugins", env.get_boolean(a.in_plugins())?)?;
         list.set_element(i as u32, item)?;
     }
     Ok(list)
@@ -396,12 +428,30 @@ impl Caller {
                 outcome = failure(api, &e);
             }
         }
-        match outcome.ending() {
-            Ending::Throw => {
-                let payload = render(&env, outcome.payload())?;
-                Err(throw_error(&env, payload))
-            }
-            _ => render(&env, outcome.payload()),
+        sync_answer(&env, &outcome)
+    }
+
+    /// What API `api` answers when it fails with `error` (a fault a test injects): for a Sync
+    /// form, thrown or returned as [`call`](Self::call) does; for an async one, `{ok, res}` as
+    /// [`call_async`](Self::call_async) answers. `error` names a failure: `quota`, `entry`,
+    /// `internal`, `closed`, or a cloud rule (`tooManyPairs`, `notLoggedIn`, `keyTooLong`,
+    /// `keyValueTooLong`, `invalidItem`, `notAGame`, `notOpenDataContext`) or its Douyin
+    /// `errorCode`.
+    #[napi]
+    pub fn fault(&self, env: Env, api: u32, error: String) -> Result<JsUnknown> {
+        let api = self.api(&env, api)?;
+        let Some(err) = injected(&error) else {
+            return Err(coded(
+                &env,
+                "MPSTORE_BAD_FAULT",
+                &format!("unknown failure {error:?}"),
+            ));
+        };
+        let outcome = failure(api, &err);
+        if api.is_sync() {
+            sync_answer(&env, &outcome)
+        } else {
+            Ok(async_answer(&env, &outcome)?.into_unknown())
         }
     }
 
@@ -412,9 +462,7 @@ impl Caller {
         let api = self.api(&env, api)?;
         let b = env.get_undefined()?.into_unknown();
         let outcome = self.run(&env, api, argc, [a, b])?;
-        let mut answer = env.create_object()?;
-        answer.set_named_property("ok", env.get_boolean(outcome.ending() == Ending::Success)?)?;
-        answer.set_named_property("res", render(&env, outcome.payload())?)?;
+        let mut answer = async_answer(&env, &outcome)?;
         if self.needs_flush(api, &outcome) {
             let wait = env.spawn(Flush {
                 shared: self.shared.clone(),
@@ -424,6 +472,45 @@ impl Caller {
         }
         Ok(answer)
     }
+}
+
+/// A Sync form's answer: its value, or the platform's error thrown.
+fn sync_answer(env: &Env, outcome: &Outcome) -> Result<JsUnknown> {
+    match outcome.ending() {
+        Ending::Throw => {
+            let payload = render(env, outcome.payload())?;
+            Err(throw_error(env, payload))
+        }
+        _ => render(env, outcome.payload()),
+    }
+}
+
+/// An async form's answer: `{ok, res}`.
+fn async_answer(env: &Env, outcome: &Outcome) -> Result<JsObject> {
+    let mut answer = env.create_object()?;
+    answer.set_named_property("ok", env.get_boolean(outcome.ending() == Ending::Success)?)?;
+    answer.set_named_property("res", render(env, outcome.payload())?)?;
+    Ok(answer)
+}
+
+/// The failure a fault names (see [`Caller::fault`]).
+fn injected(name: &str) -> Option<Error> {
+    use storage_core::CloudRule::*;
+    Some(match name {
+        "quota" => Error::QuotaExceeded { after: 0, limit: 0 },
+        "entry" => Error::EntryTooLarge { size: 0, limit: 0 },
+        "internal" => Error::Backend("a failure injected by the test".into()),
+        "closed" => Error::Closed,
+        "tooManyPairs" => TooManyPairs.into(),
+        "notLoggedIn" | "999998" => NotLoggedIn.into(),
+        "keyTooLong" => KeyTooLong.into(),
+        "keyValueTooLong" => KeyValueTooLong.into(),
+        "invalidItem" | "999999" => InvalidItem.into(),
+        "notAGame" | "999987" => NotAGame.into(),
+        "notOpenDataContext" => NotOpenDataContext.into(),
+        "999993" => Error::Backend("a failure injected by the test".into()),
+        _ => return None,
+    })
 }
 
 /// A payload as JavaScript.

@@ -167,6 +167,7 @@ mod wx;
 mod wx_tt;
 
 pub use call::{Call, Callbacks, CompleteFn, FailFn, SuccessFn, WithCallbacks};
+pub use local::LocalLimits;
 pub use mini_program::MiniProgram;
 pub use mpstore::{Mpstore, DATA_DIR, KEY_FILE, NEW_KEY_FILE};
 pub use my::My;

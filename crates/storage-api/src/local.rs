@@ -63,6 +63,62 @@ pub(crate) struct Local {
     pub(crate) store: Store<Arc<dyn Backend>>,
     /// Encoded once: every call names it by its bytes.
     pub(crate) ns: Arc<EncodedNamespace>,
+    /// Limits that replace the dialect's own (a host testing quota handling).
+    pub(crate) limits: LocalLimits,
+}
+
+/// Limits a host sets on a mini-program's local storage in place of the platform's, in the
+/// dialect's own unit (UTF-16 units for `wx` and `my`, UTF-8 bytes for `tt`): to test how a
+/// mini-program handles its quota, e.g. the ~512 KB total some Android devices enforce.
+///
+/// ```
+/// use storage_api::{LocalLimits, Mpstore};
+/// use storage_core::Scope;
+/// let app = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap()
+///     .with_limits(LocalLimits::new().total(512 * 1024).entry(1024));
+/// let wx = app.wx();
+/// assert_eq!(wx.set_storage_sync("k", "x".repeat(1024)).unwrap_err().err_msg, "setStorageSync:fail entry size limit reached");
+/// assert_eq!(wx.get_storage_info_sync().unwrap().limit_size, 512);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct LocalLimits {
+    /// The largest entry (the dialect's own limit when `None`).
+    pub entry: Option<u64>,
+    /// The namespace's total quota (the dialect's own when `None`).
+    pub total: Option<u64>,
+}
+
+impl LocalLimits {
+    /// The platform's own limits.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// With the largest entry `units` long.
+    pub fn entry(mut self, units: u64) -> Self {
+        self.entry = Some(units);
+        self
+    }
+
+    /// With a total quota of `units`.
+    pub fn total(mut self, units: u64) -> Self {
+        self.total = Some(units);
+        self
+    }
+
+    /// `base` with these limits in place of its own.
+    pub(crate) fn apply(self, base: &Policy) -> Policy {
+        let mut policy = base.clone();
+        if let Some(entry) = self.entry {
+            policy.entry_limit = entry;
+        }
+        if let Some(total) = self.total {
+            policy.quota = total;
+            policy.limit_size_kb = total.div_ceil(1024);
+        }
+        policy
+    }
 }
 
 /// The key as a `&str`, or the parameter error naming `param` and the type given.
@@ -83,6 +139,11 @@ fn required_data(data: Option<JsValue>) -> Result<JsValue> {
 }
 
 impl Local {
+    /// The policy of a dialect whose own is `base`, with this namespace's limits.
+    pub(crate) fn policy(&self, base: &Policy) -> Policy {
+        self.limits.apply(base)
+    }
+
     /// An asynchronous API: `op` on a clone of this namespace, its success shaped by `shape`,
     /// its failure reported as `api` of `kind`.
     pub(crate) fn call<T, S, E, Fut>(

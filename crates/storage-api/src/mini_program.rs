@@ -43,6 +43,13 @@ impl MiniProgram {
         MiniProgram { local }
     }
 
+    /// This namespace with `limits` in place of each dialect's own (a host testing how a
+    /// mini-program handles its quota); see [`LocalLimits`](crate::LocalLimits).
+    pub fn with_limits(mut self, limits: crate::LocalLimits) -> MiniProgram {
+        self.local.limits = limits;
+        self
+    }
+
     /// The namespace this context reads and writes.
     ///
     /// ```
@@ -104,6 +111,7 @@ impl MiniProgram {
         Ok(MiniProgram::new(Local {
             store: self.local.store.clone(),
             ns: Arc::new(ns.into()),
+            limits: self.local.limits,
         }))
     }
 
@@ -140,6 +148,7 @@ impl MiniProgram {
                 app: self.local.ns.app().to_owned(),
                 scope: Scope::WebView,
             })),
+            limits: self.local.limits,
         })
     }
 }

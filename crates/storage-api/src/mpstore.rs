@@ -491,6 +491,7 @@ impl Mpstore {
         Ok(MiniProgram::new(Local {
             store: self.store(),
             ns: Arc::new(ns.into()),
+            limits: Default::default(),
         }))
     }
 

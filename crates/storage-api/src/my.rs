@@ -90,7 +90,10 @@ impl My {
         self.local.call(
             "setStorage",
             ApiKind::LocalWrite,
-            move |l| async move { l.set(POLICY, &option.key, option.data, false).await },
+            move |l| async move {
+                l.set(&l.policy(POLICY), &option.key, option.data, false)
+                    .await
+            },
             |()| MySuccess::default(),
         )
     }
@@ -174,7 +177,7 @@ impl My {
         self.local.call(
             "getStorageInfo",
             ApiKind::LocalRead,
-            |l| async move { l.info(POLICY).await },
+            |l| async move { l.info(&l.policy(POLICY)).await },
             |info| info,
         )
     }
@@ -210,7 +213,8 @@ impl My {
     pub fn set_storage_sync_with(&self, option: SetStorageOption) -> MySync<MySuccess> {
         Self::done(
             ApiKind::LocalWrite,
-            self.local.set_blocking(POLICY, &option.key, option.data),
+            self.local
+                .set_blocking(&self.local.policy(POLICY), &option.key, option.data),
             |()| MySuccess::default(),
         )
     }
@@ -275,6 +279,7 @@ impl My {
     /// assert_eq!(info.keys, ["a"]);
     /// ```
     pub fn get_storage_info_sync(&self) -> MySync<StorageInfo> {
-        Self::sync(ApiKind::LocalRead, self.local.info(POLICY), |info| info)
+        let policy = self.local.policy(POLICY);
+        Self::sync(ApiKind::LocalRead, self.local.info(&policy), |info| info)
     }
 }

@@ -161,7 +161,7 @@ impl Wx {
         self.local.call(
             API,
             ApiKind::LocalWrite,
-            move |l| async move { l.batch_set(POLICY, items).await },
+            move |l| async move { l.batch_set(&l.policy(POLICY), items).await },
             |()| GeneralResult::ok(API),
         )
     }
@@ -303,7 +303,8 @@ impl Wx {
         done(
             "batchSetStorageSync",
             ApiKind::LocalWrite,
-            self.local.batch_set_blocking(POLICY, items),
+            self.local
+                .batch_set_blocking(&self.local.policy(POLICY), items),
         )
     }
 

@@ -14,15 +14,16 @@ use storage_core::{JsValue, Policy};
 /// `setStorage({key, data, encrypt})`.
 pub(crate) fn set_storage<E: Report>(
     local: &Local,
-    policy: &'static Policy,
+    policy: &Policy,
     option: SetStorageOption,
 ) -> Call<GeneralResult, E> {
     const API: &str = "setStorage";
+    let policy = local.policy(policy);
     local.call(
         API,
         ApiKind::LocalWrite,
         move |l| async move {
-            l.set(policy, &option.key, option.data, option.encrypt)
+            l.set(&policy, &option.key, option.data, option.encrypt)
                 .await
         },
         |()| GeneralResult::ok(API),
@@ -71,13 +72,14 @@ pub(crate) fn clear_storage<E: Report>(local: &Local) -> Call<GeneralResult, E> 
 /// `getStorageInfo()`.
 pub(crate) fn get_storage_info<E: Report>(
     local: &Local,
-    policy: &'static Policy,
+    policy: &Policy,
 ) -> Call<GetStorageInfoResult, E> {
     const API: &str = "getStorageInfo";
+    let policy = local.policy(policy);
     local.call(
         API,
         ApiKind::LocalRead,
-        move |l| async move { l.info(policy).await },
+        move |l| async move { l.info(&policy).await },
         |info| GetStorageInfoResult::ok(info, API),
     )
 }
@@ -91,7 +93,7 @@ pub(crate) fn set_storage_sync<E: Report>(
     done(
         "setStorageSync",
         ApiKind::LocalWrite,
-        local.set_blocking(policy, &option.key, option.data),
+        local.set_blocking(&local.policy(policy), &option.key, option.data),
     )
 }
 
@@ -121,5 +123,10 @@ pub(crate) fn get_storage_info_sync<E: Report>(
     local: &Local,
     policy: &Policy,
 ) -> Result<StorageInfo, E> {
-    sync("getStorageInfoSync", ApiKind::LocalRead, local.info(policy))
+    let policy = local.policy(policy);
+    sync(
+        "getStorageInfoSync",
+        ApiKind::LocalRead,
+        local.info(&policy),
+    )
 }

@@ -21,6 +21,8 @@ pub enum Family {
 /// assert!(api.is_sync() && api.family() == Family::Local);
 /// assert!(Api::find(Dialect::My, "batchGetStorageSync").is_none());
 /// assert_eq!(Api::all(Dialect::Tt).filter(|a| a.family() == Family::Cloud).count(), 4);
+/// assert_eq!(api.since(), Some("2.25.0"));
+/// assert!(!api.in_plugins() && Api::find(Dialect::Wx, "setStorage").unwrap().in_plugins());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Api {
@@ -117,6 +119,21 @@ impl Api {
     pub fn writes(&self) -> bool {
         self.kind() != ApiKind::LocalRead
             && !(self.family == Family::Cloud && self.name.starts_with("get"))
+    }
+
+    /// The oldest base library that offers this API, where the platform documents one
+    /// (WeChat's batch APIs: 2.25.0); `None` when every base library has it.
+    pub fn since(&self) -> Option<&'static str> {
+        (self.dialect == Dialect::Wx && WX_BATCH.contains(&self.name)).then_some("2.25.0")
+    }
+
+    /// Whether a plugin may call this API: WeChat marks `clearStorage`, `getStorageInfo` and
+    /// the batch APIs (and their Sync forms) "not supported in plugins".
+    pub fn in_plugins(&self) -> bool {
+        !(self.dialect == Dialect::Wx
+            && (WX_BATCH.contains(&self.name)
+                || self.name.starts_with("clearStorage")
+                || self.name.starts_with("getStorageInfo")))
     }
 
     /// The error table's family of this API.
