@@ -8,7 +8,8 @@
 // (without them the package's own lookup applies: the workspace's debug build first).
 //
 // Method (see docs/performance.md, "Node package (in-process engine)"):
-// - peers: addon engine, bridge engine, better-sqlite3 (WAL, table kv(k TEXT PRIMARY KEY, v TEXT),
+// - peers: addon engine (with the package's read cache in JavaScript, and without it: "engine"),
+//   bridge engine, better-sqlite3 (WAL, table kv(k TEXT PRIMARY KEY, v TEXT),
 //   prepared statements, values as JSON.stringify text), plain object (obj[key] = value / obj[key]);
 // - operations: getStorageSync; setStorageSync buffered (addon/bridge 'buffered', SQLite
 //   synchronous=NORMAL, plain object); setStorageSync durable (addon/bridge 'durable', SQLite
@@ -118,9 +119,9 @@ function openSqlite(dir, synchronous) {
   };
 }
 
-function openProgram(engine, durability) {
+function openProgram(engine, durability, readCache = true) {
   const dir = tempDir(`${engine}-${durability}`);
-  const mp = createMiniProgram({ platform: 'wx', user: 'bench', app: 'bench', dataDir: dir, durability, engine });
+  const mp = createMiniProgram({ platform: 'wx', user: 'bench', app: 'bench', dataDir: dir, durability, engine, readCache });
   return {
     set: (k, v) => mp.wx.setStorageSync(k, v),
     get: (k) => mp.wx.getStorageSync(k),
@@ -147,6 +148,8 @@ async function openPeers(durability) {
   const sqlite = openSqlite(sqliteDir, durability === 'durable' ? 'FULL' : 'NORMAL');
   const peers = {
     addon: openProgram('addon', durability),
+    // The same engine without the package's read cache in JavaScript: every get crosses into it.
+    engine: openProgram('addon', durability, false),
     bridge: openProgram('bridge', durability),
     sqlite: {
       ...sqlite,
@@ -242,6 +245,8 @@ async function operations() {
         ratios: {
           'addon/sqlite': ratioOf(perRound, 'addon', 'sqlite'),
           'addon/object': ratioOf(perRound, 'addon', 'object'),
+          'engine/sqlite': ratioOf(perRound, 'engine', 'sqlite'),
+          'engine/object': ratioOf(perRound, 'engine', 'object'),
           'bridge/sqlite': ratioOf(perRound, 'bridge', 'sqlite'),
         },
       };
@@ -382,14 +387,14 @@ function markdown(m, ops, open, mem) {
   lines.push(`Machine: ${m.cpu}, ${m.cpus} logical CPUs, Node ${m.node}, ${m.os}; ${m.sqlite}.`);
   lines.push(`Date: ${m.date}; load average at start ${m.loadavg.map((x) => x.toFixed(2)).join(' ')}; ${m.quick ? '--quick' : 'full'} run.`);
   lines.push('');
-  lines.push('| operation | value | addon µs | bridge µs | SQLite µs | object µs | addon ÷ SQLite | addon ÷ object | bridge ÷ SQLite |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| operation | value | addon µs | engine µs | bridge µs | SQLite µs | object µs | addon ÷ SQLite | addon ÷ object | engine ÷ SQLite | engine ÷ object | bridge ÷ SQLite |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of ops) {
     const u = r.medianUs;
     const q = r.ratios;
     const sqliteMode = r.operation === 'get' ? '' : r.operation.includes('durable') ? ' (FULL)' : ' (NORMAL)';
     lines.push(
-      `| ${r.operation}${sqliteMode} | ${r.value} | ${fmtUs(u.addon)} | ${fmtUs(u.bridge)} | ${fmtUs(u.sqlite)} | ${fmtUs(u.object)} | ${fmtRatio(q['addon/sqlite'])} | ${fmtRatio(q['addon/object'])} | ${fmtRatio(q['bridge/sqlite'])} |`,
+      `| ${r.operation}${sqliteMode} | ${r.value} | ${fmtUs(u.addon)} | ${fmtUs(u.engine)} | ${fmtUs(u.bridge)} | ${fmtUs(u.sqlite)} | ${fmtUs(u.object)} | ${fmtRatio(q['addon/sqlite'])} | ${fmtRatio(q['addon/object'])} | ${fmtRatio(q['engine/sqlite'])} | ${fmtRatio(q['engine/object'])} | ${fmtRatio(q['bridge/sqlite'])} |`,
     );
   }
   lines.push('');

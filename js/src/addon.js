@@ -29,7 +29,7 @@ function acquire(options) {
   const native = load();
   const durable = options.durability !== 'buffered';
   if (options.memory === true || options.dataDir === ':memory:') {
-    return { entry: { store: native.Store.open(null, false), refs: 1, pending: new Set(), tail: Promise.resolve(), epoch: 0, faults: new Map(), delays: new Map(), key: null }, dataDir: ':memory:' };
+    return { entry: { store: native.Store.open(null, false), refs: 1, pending: new Set(), tail: Promise.resolve(), epoch: 0, faults: new Map(), delays: new Map(), readCache: options.readCache !== false, key: null }, dataDir: ':memory:' };
   }
   let dataDir = options.dataDir;
   let temporary = null;
@@ -51,7 +51,7 @@ function acquire(options) {
     }
     entry.refs += 1;
   } else {
-    entry = { store: native.Store.open(key, durable), refs: 1, pending: new Set(), tail: Promise.resolve(), epoch: 0, faults: new Map(), delays: new Map(), key, durable, temporary };
+    entry = { store: native.Store.open(key, durable), refs: 1, pending: new Set(), tail: Promise.resolve(), epoch: 0, faults: new Map(), delays: new Map(), readCache: options.readCache !== false, key, durable, temporary };
     open.set(key, entry);
   }
   if (!exitHook) {
@@ -212,7 +212,7 @@ function dialectObject(entry, caller, platform, families, api = {}, device = nul
     if (!families.includes(family)) return;
     if (device && ((since && older(device.baseLibrary, since)) || (device.plugin && !inPlugins))) return;
     const writes = !reads(name);
-    if (sync && name === 'getStorageSync' && platform !== 'my') {
+    if (sync && name === 'getStorageSync' && platform !== 'my' && entry.readCache) {
       api[name] = cachedGet(entry, caller, i);
     } else if (sync) {
       api[name] = function (a, b) {
