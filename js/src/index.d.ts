@@ -217,6 +217,15 @@ export interface BridgeOptions {
   dataDir?: string;
   /** The same as `dataDir: ':memory:'`. */
   memory?: boolean;
+  /** Limits in place of the platform's, in the dialect's unit (UTF-16 units for wx and my, UTF-8
+   * bytes for tt): the largest entry and the namespace's total (addon engine). */
+  limits?: { entry?: number; total?: number };
+  /** Availability as on a device of this base library (addon engine): newer APIs, and APIs
+   * plugins may not call (in plugin scope), are absent, and `canIUse` answers for them. */
+  baseLibrary?: string;
+  /** `false` turns off the read cache in JavaScript that answers hot `getStorageSync` reads
+   * (the first program to open a store decides). */
+  readCache?: boolean;
   /** `'addon'` (default: the engine in this process) or `'bridge'` (an `mpstore bridge` child
    * process). Default: $MPSTORE_ENGINE, else `'addon'`. */
   engine?: 'addon' | 'bridge';
@@ -264,6 +273,65 @@ export interface ProgramHost {
   removeApp(): { removed: number };
   /** Removes all data of this user (logout / uninstall). */
   removeUser(): { removed: number };
+  /** Writes each `{key: value}` into this namespace through the dialect's own Sync API (its
+   * limits apply; a refused entry throws). */
+  seed(entries: Record<string, unknown>): void;
+  /** The whole store (or `'this'` namespace, or one named namespace) as a dump (docs/dump.md). */
+  dump(only?: 'this' | DumpNamespaceId): Dump;
+  /** Empties the whole store (or `'this'` namespace, or one named namespace). */
+  reset(only?: 'this' | DumpNamespaceId): unknown;
+  /** The whole store as a dump, to {@link ProgramHost.restore} later. */
+  snapshot(): Dump;
+  /** Makes the store exactly the dump (entries measured as this dialect measures them). */
+  restore(snapshot: Dump): unknown;
+  /** Makes the `nth` call from now (default: the next) of API `api` fail with `error`, in the
+   * dialect's exact shape, until `reset()` (addon engine). */
+  fail(api: string, error: FaultName, options?: { nth?: number }): void;
+  /** Delays the callbacks (or the Promise) of every call of async API `api` by `ms`, until
+   * `reset()` (addon engine). */
+  delay(api: string, ms: number): void;
+  /** Fills this namespace to `level` (0 to 1) of its quota with `__mpstore_fill_<n>__` entries. */
+  fill(level: number): void;
+}
+
+/** A failure a test injects: a local-storage failure, a cloud rule, or a Douyin cloud errorCode. */
+export type FaultName =
+  | 'quota'
+  | 'entry'
+  | 'internal'
+  | 'closed'
+  | 'tooManyPairs'
+  | 'notLoggedIn'
+  | 'keyTooLong'
+  | 'keyValueTooLong'
+  | 'invalidItem'
+  | 'notAGame'
+  | 'notOpenDataContext'
+  | '999998'
+  | '999999'
+  | '999987'
+  | '999993';
+
+/** Which namespace of a store: a mini-program's local storage, a player's cloud data, a game's host data. */
+export type DumpNamespaceId =
+  | { kind: 'local'; user: string; app: string; scope: Scope }
+  | { kind: 'cloud'; game: string; openid: string }
+  | { kind: 'game_host'; game: string; subject: string };
+
+/** One entry of a dump: local entries carry tagged JSON values (docs/bridge.md#values). */
+export interface DumpEntry {
+  key?: string;
+  value?: unknown;
+  encrypt?: true;
+  keyHex?: string;
+  recordHex?: string;
+}
+
+/** A store, or part of it, as JSON that keeps every JavaScript type (docs/dump.md). */
+export interface Dump {
+  format: 'mpstore-dump';
+  version: 1;
+  namespaces: Array<DumpNamespaceId & { bytes: number; entries: number; data: DumpEntry[] }>;
 }
 
 /** A mini-program: its dialect object, under the platform's name. */
@@ -303,7 +371,7 @@ export interface MiniGameOptions<P extends 'wx' | 'tt'> extends BridgeOptions {
 }
 
 /** Host configuration of a game (not mini-game APIs). */
-export interface GameHost {
+export interface GameHost extends Pick<ProgramHost, 'seed' | 'dump' | 'reset' | 'snapshot' | 'restore' | 'fail' | 'delay' | 'fill'> {
   setLeaderboardKeys(keys: string[]): null;
   addFriendship(a: string, b: string): null;
   joinGroup(groupId: string, openid: string): null;
