@@ -57,7 +57,20 @@ function asyncApi(channel, name, ctx) {
     const { success, fail, complete } = cbs;
     const callbacks = isFn(success) || isFn(fail) || isFn(complete);
     const args = options === undefined ? [] : [options];
-    const answer = channel.callAsync(name, ctx, args).then((response) => {
+    let sent;
+    try {
+      sent = channel.callAsync(name, ctx, args);
+    } catch (e) {
+      // A closed program: the call fails as a call, through fail / complete or the Promise.
+      if (!(e instanceof BridgeError)) throw e;
+      sent = Promise.reject(e);
+    }
+    const method = name.slice(name.indexOf('.') + 1);
+    const answer = sent.catch((e) => {
+      // What a platform's failure carries, so `err.errMsg` works in every failure.
+      if (e instanceof BridgeError && e.errMsg === undefined) e.errMsg = `${method}:fail ${e.message}`;
+      throw e;
+    }).then((response) => {
       if (response.outcome === 'success') return { ok: true, res: decode(response.result) };
       if (response.outcome === 'fail') return { ok: false, res: decode(response.result) };
       throw protocolError(response);

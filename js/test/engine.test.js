@@ -199,3 +199,14 @@ addonTest('the read cache of getStorageSync answers as the engine would, after a
   await mp.close();
   assert.throws(() => wx.getStorageSync('o'), { errMsg: 'getStorageSync:fail store closed' });
 });
+
+test('after close, async forms fail through fail / complete or a rejection, with an errMsg', async () => {
+  const mp = createMiniProgram({ platform: 'wx', user: 'u', app: 'a' });
+  await mp.close();
+  const fired = [];
+  const returned = mp.wx.getStorage({ key: 'k', fail: (r) => fired.push(['fail', r]), complete: (r) => fired.push(['complete', r]) });
+  assert.equal(returned, undefined);
+  await mp.wx.getStorage({ key: 'k' }).then(assert.fail, (e) => assert.match(e.errMsg, /^getStorage:fail .*closed/));
+  assert.deepEqual(fired.map(([name]) => name), ['fail', 'complete']);
+  assert.match(fired[0][1].errMsg, /^getStorage:fail .*closed/);
+});
