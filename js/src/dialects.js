@@ -10,27 +10,6 @@
 const { decode } = require('./tagged');
 const { BridgeError } = require('./channel');
 
-/** The local-storage APIs of each dialect (async ones; each `<name>Sync` exists too). */
-const LOCAL = {
-  wx: ['setStorage', 'getStorage', 'removeStorage', 'clearStorage', 'getStorageInfo', 'batchSetStorage', 'batchGetStorage'],
-  my: ['setStorage', 'getStorage', 'removeStorage', 'clearStorage', 'getStorageInfo'],
-  tt: ['setStorage', 'getStorage', 'removeStorage', 'clearStorage', 'getStorageInfo'],
-};
-
-/** The game cloud-data APIs of each dialect (async only). */
-const CLOUD = {
-  wx: [
-    'setUserCloudStorage',
-    'getUserCloudStorage',
-    'removeUserCloudStorage',
-    'getUserCloudStorageKeys',
-    'getFriendCloudStorage',
-    'getGroupCloudStorage',
-  ],
-  tt: ['setUserCloudStorage', 'getUserCloudStorage', 'removeUserCloudStorage', 'getCloudStorageByRelation'],
-  my: [],
-};
-
 function protocolError(response) {
   const { kind, message } = response.error ?? {};
   return new BridgeError(`mpstore bridge: ${kind}: ${message}`, kind);
@@ -109,29 +88,27 @@ function syncApi(channel, name, ctx) {
     const response = channel.callSync(name, ctx, args);
     if (response.outcome === 'return') return decode(response.result);
     if (response.outcome === 'throw') throw thrown(decode(response.result));
+    // Baidu's Sync forms return the Error instead of throwing it.
+    if (response.outcome === 'return_error') return thrown(decode(response.result));
     throw protocolError(response);
   };
 }
 
 /**
- * The dialect object (`wx`, `my` or `tt`) over `channel`.
+ * The dialect object (`wx`, `my`, `tt`, …) over `channel`, with the APIs the engine lists for
+ * the dialect (`host.dialects`).
  * @param {import('./channel').Channel} channel
- * @param {'wx'|'my'|'tt'} platform
+ * @param {{name: string, apis: {name: string, family: string, sync: boolean}[]}} dialect
  * @param {object|undefined} localCtx the local-storage context, or undefined for none
  * @param {object|undefined} gameCtx the game context, or undefined for none
  */
-function dialectObject(channel, platform, localCtx, gameCtx) {
+function dialectObject(channel, dialect, localCtx, gameCtx) {
   const api = {};
-  if (localCtx) {
-    for (const name of LOCAL[platform]) {
-      api[name] = asyncApi(channel, `${platform}.${name}`, localCtx);
-      api[`${name}Sync`] = syncApi(channel, `${platform}.${name}Sync`, localCtx);
-    }
-  }
-  if (gameCtx) {
-    for (const name of CLOUD[platform]) {
-      api[name] = asyncApi(channel, `${platform}.${name}`, gameCtx);
-    }
+  for (const { name, family, sync } of dialect.apis) {
+    const ctx = family === 'local' ? localCtx : gameCtx;
+    if (!ctx) continue;
+    const full = `${dialect.name}.${name}`;
+    api[name] = sync ? syncApi(channel, full, ctx) : asyncApi(channel, full, ctx);
   }
   return api;
 }
@@ -143,4 +120,4 @@ function hostCall(channel, method, args) {
   throw protocolError(response);
 }
 
-module.exports = { LOCAL, CLOUD, dialectObject, hostCall };
+module.exports = { dialectObject, hostCall };

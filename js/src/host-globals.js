@@ -96,10 +96,19 @@ const USER_AGENT = {
   tt: 'Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 aweme/32.5.0 ToutiaoMicroApp',
 };
 
+/** The dialects whose host looks like another's (its runtime family): QQ, Kuaishou and Baidu
+ * WeChat's; Douyin mini-apps and Lark Douyin's. */
+const FAMILY = { qq: 'wx', ks: 'wx', swan: 'wx', 'tt-app': 'tt', lark: 'tt' };
+
 function checkPlatform(platform) {
-  if (!PLATFORMS.includes(platform)) {
-    throw new TypeError(`platform must be one of 'wx', 'my', 'tt', not ${JSON.stringify(platform)}`);
+  if (!PLATFORMS.includes(platform) && !(platform in FAMILY)) {
+    throw new TypeError(`platform must be one of ${[...PLATFORMS, ...Object.keys(FAMILY)].map((p) => `'${p}'`).join(', ')}, not ${JSON.stringify(platform)}`);
   }
+}
+
+/** The platform whose static host data (system info, user agent) a dialect uses. */
+function family(platform) {
+  return FAMILY[platform] ?? platform;
 }
 
 /** A fresh copy (nested objects too) of an info object. */
@@ -115,7 +124,7 @@ function copyInfo(info) {
 function getSystemInfoSync(platform) {
   const p = platform ?? host.platform ?? 'wx';
   checkPlatform(p);
-  return copyInfo(SYSTEM_INFO[p]);
+  return copyInfo(SYSTEM_INFO[family(p)]);
 }
 
 // APIs that take no argument, change nothing and return a plain object: `canIUse('X.return.f')`
@@ -169,9 +178,11 @@ function dialectOf(mp, platform) {
   if (mp === null || typeof mp !== 'object') throw new TypeError('installGlobals needs the result of createMiniProgram or createMiniGame');
   const p = platform ?? mp.platform;
   checkPlatform(p);
-  const api = mp[p];
-  if (api === null || typeof api !== 'object') throw new TypeError(`installGlobals: the program has no '${p}' object`);
-  return { platform: p, api };
+  // The API object's own name: `tt` for Douyin mini-apps and Lark.
+  const object = p === mp.platform ? mp.object ?? p : p;
+  const api = mp[object];
+  if (api === null || typeof api !== 'object') throw new TypeError(`installGlobals: the program has no '${object}' object`);
+  return { platform: p, object, api };
 }
 
 /**
@@ -185,9 +196,9 @@ function dialectOf(mp, platform) {
  * they were (it can be called more than once).
  */
 function installGlobals(mp, options = {}) {
-  const { platform, api } = dialectOf(mp, options.platform);
+  const { platform, object, api } = dialectOf(mp, options.platform);
   const saved = { pages: host.pages, app: host.app, api: host.api, platform: host.platform };
-  const info = { ...SYSTEM_INFO[platform], ...(options.systemInfo ?? {}) };
+  const info = { ...SYSTEM_INFO[family(platform)], ...(options.systemInfo ?? {}) };
 
   if (options.pages !== undefined) setCurrentPages(options.pages);
   if (options.app !== undefined) setApp(options.app);
@@ -195,11 +206,11 @@ function installGlobals(mp, options = {}) {
   host.platform = platform;
 
   const globals = {
-    [platform]: api,
+    [object]: api,
     getCurrentPages,
     getApp,
   };
-  if (globalThis.navigator === undefined) globals.navigator = { userAgent: USER_AGENT[platform], language: info.language };
+  if (globalThis.navigator === undefined) globals.navigator = { userAgent: USER_AGENT[family(platform)], language: info.language };
   const previous = new Map();
   for (const [name, value] of Object.entries(globals)) {
     previous.set(name, Object.getOwnPropertyDescriptor(globalThis, name));

@@ -3,7 +3,20 @@
 // test/typings checks them against those packages with `tsc --noEmit`.
 
 /** A platform dialect. */
-export type Platform = 'wx' | 'my' | 'tt';
+export type Platform = 'wx' | 'my' | 'tt' | 'qq' | 'ks' | 'swan' | 'tt-app' | 'lark';
+
+/** The API object a dialect's mini-program calls: `tt` for Douyin mini-apps and Lark. */
+export type ObjectOf<P extends Platform> = P extends 'tt-app' | 'lark' ? 'tt' : P;
+
+/** Baidu's Sync forms return an Error (base library 3.140.1 and later) instead of throwing. */
+export type SwanStorage = {
+  [K in keyof WxLikeStorage]: WxLikeStorage[K] extends (...args: infer A) => infer R
+    ? K extends `${string}Sync` ? (...args: A) => R | SyncError : WxLikeStorage[K]
+    : WxLikeStorage[K];
+};
+
+/** WeChat's local storage without its batch APIs (QQ, Kuaishou). */
+export type WxLikeStorage = Omit<WxStorage, 'batchSetStorage' | 'batchGetStorage' | 'batchSetStorageSync' | 'batchGetStorageSync'>;
 
 /** Where a mini-program's local storage lives: the app itself, its web-view, or a plugin. */
 export type Scope = 'app' | 'webview' | { plugin: string };
@@ -263,7 +276,15 @@ export interface MiniProgramOptions<P extends Platform> extends BridgeOptions {
   scope?: Scope;
 }
 
-type DialectOf<P extends Platform> = P extends 'wx' ? WxStorage : P extends 'my' ? MyStorage : TtStorage;
+type DialectOf<P extends Platform> = P extends 'wx'
+  ? WxStorage
+  : P extends 'my'
+  ? MyStorage
+  : P extends 'qq' | 'ks'
+  ? WxLikeStorage
+  : P extends 'swan'
+  ? SwanStorage
+  : TtStorage;
 
 /** Host operations on the whole store (not mini-program APIs). */
 export interface ProgramHost {
@@ -335,7 +356,9 @@ export interface Dump {
 }
 
 /** A mini-program: its dialect object, under the platform's name. */
-export type MiniProgram<P extends Platform> = { [K in P]: DialectOf<P> } & {
+export type MiniProgram<P extends Platform> = { [K in ObjectOf<P>]: DialectOf<P> } & {
+  /** The API object's name (`tt` for Douyin mini-apps and Lark). */
+  object: ObjectOf<P>;
   platform: P;
   user: string;
   app: string;

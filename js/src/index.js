@@ -10,7 +10,6 @@ const { Channel, BridgeError } = require('./channel');
 const bridgeDialects = require('./dialects');
 const addon = require('./addon');
 
-const PLATFORMS = ['wx', 'my', 'tt'];
 
 /**
  * The mpstore executable of the bridge engine: `options.bin`, else $MPSTORE_BIN, else the
@@ -27,10 +26,18 @@ function findBin(bin) {
   return 'mpstore';
 }
 
-function checkPlatform(platform, allowed = PLATFORMS) {
-  if (!allowed.includes(platform)) {
-    throw new TypeError(`platform must be one of ${allowed.map((p) => `'${p}'`).join(', ')}, not ${JSON.stringify(platform)}`);
+/**
+ * The dialect `platform` names, as the engine specifies it (`{name, object, apis}`), or a
+ * TypeError; with `cloud`, only a dialect with game cloud data.
+ */
+function dialectOf(engine, platform, cloud = false) {
+  const all = engine.dialects();
+  const allowed = all.filter((d) => !cloud || d.apis.some((a) => a.family === 'cloud'));
+  const found = allowed.find((d) => d.name === platform);
+  if (!found) {
+    throw new TypeError(`platform must be one of ${allowed.map((d) => `'${d.name}'`).join(', ')}, not ${JSON.stringify(platform)}`);
   }
+  return found;
 }
 
 /** The scope as the engines name it: 'app', 'webview' or {plugin: id}. */
@@ -69,6 +76,7 @@ function openEngine(options) {
       dataDir,
       entry,
       callers,
+      dialects: () => (entry.dialects ??= require('./native').load().dialects()),
       limits,
       baseLibrary,
       close: () => {
@@ -139,6 +147,7 @@ function openBridge(options) {
     kind: 'bridge',
     dataDir,
     channel: shared.channel,
+    dialects: () => (shared.dialects ??= bridgeDialects.hostCall(shared.channel, 'dialects', [])),
     close: () => {
       if (!closing) {
         shared.refs -= 1;
@@ -154,9 +163,19 @@ function openBridge(options) {
   };
 }
 
+/** Runs `check`; if it throws, gives the engine back first. */
+function checked(engine, check) {
+  try {
+    check();
+  } catch (e) {
+    engine.close();
+    throw e;
+  }
+}
+
 /** The dialect object of one namespace, on either engine. */
 function localObject(engine, platform, ctx) {
-  if (engine.kind === 'bridge') return bridgeDialects.dialectObject(engine.channel, platform, ctx, undefined);
+  if (engine.kind === 'bridge') return bridgeDialects.dialectObject(engine.channel, dialectOf(engine, platform), ctx, undefined);
   const { scope } = ctx;
   const caller = engine.entry.store.local(
     platform,
@@ -187,21 +206,25 @@ function hostCall(engine, method, args) {
  */
 function createMiniProgram(options) {
   const { platform, user, app } = options ?? {};
-  checkPlatform(platform);
   if (typeof user !== 'string' || typeof app !== 'string') throw new TypeError('user and app must be strings');
   const scope = scopeOf(options.scope);
-  return programOn(openEngine(options), platform, user, app, scope);
+  const engine = openEngine(options);
+  checked(engine, () => dialectOf(engine, platform));
+  return programOn(engine, platform, user, app, scope);
 }
 
 function programOn(engine, platform, user, app, scope) {
+  const { object } = dialectOf(engine, platform);
   const api = localObject(engine, platform, { user, app, scope });
   return {
     platform,
+    /** The name of the API object: `tt` for Douyin mini-apps and Lark. */
+    object,
     user,
     app,
     scope,
     dataDir: engine.dataDir,
-    [platform]: api,
+    [object]: api,
     /** Another user, app or scope of the same store. */
     as: (changes) =>
       programOn(
@@ -301,9 +324,10 @@ function addonEntry(engine, what) {
  */
 function createMiniGame(options) {
   const { platform, game } = options ?? {};
-  checkPlatform(platform, ['wx', 'tt']);
   if (typeof game !== 'string') throw new TypeError('game must be a string');
-  return gameOn(openEngine(options), platform, game, options);
+  const engine = openEngine(options);
+  checked(engine, () => dialectOf(engine, platform, true));
+  return gameOn(engine, platform, game, options);
 }
 
 function gameOn(engine, platform, game, options) {
@@ -317,7 +341,7 @@ function gameOn(engine, platform, game, options) {
   const user = options.user ?? openid ?? 'guest';
   let api;
   if (engine.kind === 'bridge') {
-    api = bridgeDialects.dialectObject(engine.channel, platform, { user, app: game, scope: 'app' }, { game, openid, context, host });
+    api = bridgeDialects.dialectObject(engine.channel, dialectOf(engine, platform), { user, app: game, scope: 'app' }, { game, openid, context, host });
   } else {
     api = localObject(engine, platform, { user, app: game, scope: 'app' });
     const caller = engine.entry.store.game(platform, game, openid, context === 'open', host === 'game');
@@ -330,6 +354,7 @@ function gameOn(engine, platform, game, options) {
     openid,
     context,
     dataDir: engine.dataDir,
+    object: platform,
     [platform]: api,
     /** The same game as another caller or context (e.g. `{context: 'open'}`), same store. */
     as: (changes) => gameOn(engine, platform, game, { ...options, ...changes }),

@@ -128,7 +128,7 @@ fn lines_that_are_not_json_requests() {
 #[test]
 fn unknown_dialects_and_apis() {
     for api in [
-        "qq.setStorage",
+        "xx.setStorage",
         "WX.setStorage",
         "wx",
         "wx.",
@@ -404,7 +404,7 @@ fn every_line_of_a_hostile_stream_gets_one_response_in_order() {
         ),
         "\r\n".to_string(),
         long,
-        format!("{}\n", request(2, "qq.getStorage", json!([]))),
+        format!("{}\n", request(2, "xx.getStorage", json!([]))),
         request(3, "wx.getStorageSync", json!(["after-long"])),
     ]
     .concat();

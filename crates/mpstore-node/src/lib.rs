@@ -17,4 +17,4 @@
 mod convert;
 mod store;
 
-pub use store::{apis, Caller, Store};
+pub use store::{apis, dialects, Caller, Store};

@@ -280,6 +280,12 @@ impl Store {
     }
 }
 
+/// Every dialect: `{name, object, apis}` (as the host operation `dialects` answers).
+#[napi]
+pub fn dialects(env: Env) -> Result<JsUnknown> {
+    json_to_js(&env, &storage_api::dispatch::host::dialects())
+}
+
 /// The APIs of `dialect`, in the order [`Caller`] numbers them: `{name, family, sync, since?,
 /// inPlugins}` each, `family` being `local` or `cloud`, `since` the oldest base library that
 /// offers it.
@@ -306,16 +312,8 @@ pub fn apis(env: Env, dialect: String) -> Result<JsObject> {
 }
 
 fn parse_dialect(env: &Env, name: &str) -> Result<Dialect> {
-    match name {
-        "wx" => Ok(Dialect::Wx),
-        "my" => Ok(Dialect::My),
-        "tt" => Ok(Dialect::Tt),
-        _ => Err(coded(
-            env,
-            "MPSTORE_BAD_PLATFORM",
-            &format!("unknown platform {name:?}"),
-        )),
-    }
+    name.parse()
+        .map_err(|e: Error| coded(env, "MPSTORE_BAD_PLATFORM", &e.to_string()))
 }
 
 enum Target {
@@ -479,7 +477,13 @@ fn sync_answer(env: &Env, outcome: &Outcome) -> Result<JsUnknown> {
     match outcome.ending() {
         Ending::Throw => {
             let payload = render(env, outcome.payload())?;
-            Err(throw_error(env, payload))
+            let err = error_of(env, payload)?;
+            env.throw(err)?;
+            Err(pending())
+        }
+        Ending::ReturnError => {
+            let payload = render(env, outcome.payload())?;
+            Ok(error_of(env, payload)?.into_unknown())
         }
         _ => render(env, outcome.payload()),
     }
@@ -531,25 +535,20 @@ fn render(env: &Env, payload: &Payload) -> Result<JsUnknown> {
     }
 }
 
-/// Throws an Error whose message is the payload's `errMsg`, with the payload's fields on it.
-fn throw_error(env: &Env, payload: JsUnknown) -> napi::Error {
-    let thrown = (|| {
-        let fields: JsObject = payload.try_into()?;
-        let message: JsUnknown = fields.get_named_property("errMsg")?;
-        let message = message.coerce_to_string()?.into_utf8()?.into_owned()?;
-        let mut err = env.create_error(napi::Error::from_reason(message))?;
-        let keys = fields.get_property_names()?;
-        for i in 0..keys.get_array_length()? {
-            let key: JsUnknown = keys.get_element(i)?;
-            let value: JsUnknown = fields.get_property(&key)?;
-            err.set_property(key, value)?;
-        }
-        env.throw(err)
-    })();
-    match thrown {
-        Ok(()) => pending(),
-        Err(e) => e,
+/// An Error whose message is the payload's `errMsg`, with the payload's fields on it: what a
+/// Sync form throws (or, in Baidu's dialect, returns).
+fn error_of(env: &Env, payload: JsUnknown) -> Result<JsObject> {
+    let fields: JsObject = payload.try_into()?;
+    let message: JsUnknown = fields.get_named_property("errMsg")?;
+    let message = message.coerce_to_string()?.into_utf8()?.into_owned()?;
+    let mut err = env.create_error(napi::Error::from_reason(message))?;
+    let keys = fields.get_property_names()?;
+    for i in 0..keys.get_array_length()? {
+        let key: JsUnknown = keys.get_element(i)?;
+        let value: JsUnknown = fields.get_property(&key)?;
+        err.set_property(key, value)?;
     }
+    Ok(err)
 }
 
 /// A durable write's wait for the disk, on a worker thread of libuv.

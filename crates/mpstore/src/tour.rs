@@ -67,6 +67,7 @@ pub fn run(data_dir: Option<&Path>) -> i32 {
     tour.alipay();
     tour.wechat();
     tour.douyin();
+    tour.more_hosts();
     println!();
     if tour.unexpected == 0 {
         println!("Every step answered as the platform documents.");
@@ -155,7 +156,7 @@ impl Tour {
 
     /// Removes what an earlier tour left in a reused directory.
     fn start_clean(&self) -> Result<(), String> {
-        for platform in ["my", "wx", "tt"] {
+        for platform in Dialect::ALL.map(Dialect::name) {
             host::call(
                 &self.store,
                 &self.cloud,
@@ -390,6 +391,55 @@ impl Tour {
             json!([]),
             "return",
         );
+    }
+
+    /// One step per dialect served from its specification alone: what sets each apart.
+    fn more_hosts(&mut self) {
+        println!(
+            "\nThe hosts that share these APIs, each in its own words (docs/api.md, \"Sources\")"
+        );
+        let steps: [(Dialect, &str, &str, Value, &str); 5] = [
+            (
+                Dialect::Qq,
+                "qq.setStorageSync('', 1)",
+                "setStorageSync",
+                json!(["", 1]),
+                "throw",
+            ),
+            (
+                Dialect::Ks,
+                "ks.getStorage({key: 'missing'})",
+                "getStorage",
+                json!([{"key": "missing"}]),
+                "fail",
+            ),
+            (
+                Dialect::Swan,
+                "swan.getStorage({key: 'missing'})",
+                "getStorage",
+                json!([{"key": "missing"}]),
+                "success",
+            ),
+            (
+                Dialect::TtApp,
+                "(Douyin mini-app) tt.setStorageSync('', 1)",
+                "setStorageSync",
+                json!(["", 1]),
+                "throw",
+            ),
+            (
+                Dialect::Lark,
+                "(Lark) tt.setStorage({key: 'k'})",
+                "setStorage",
+                json!([{"key": "k"}]),
+                "success",
+            ),
+        ];
+        for (d, call, method, args, expect) in steps {
+            if let Some(mp) = self.app(d.name(), Scope::App) {
+                self.step(&mp, d, call, method, args, expect);
+            }
+        }
     }
 
     fn douyin(&mut self) {

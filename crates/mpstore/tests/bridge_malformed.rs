@@ -140,7 +140,7 @@ fn malformed(rng: &mut Rng, i: usize) -> (Vec<u8>, Expect) {
         18 => {
             let api = *rng.pick(&[
                 "wx.nope",
-                "qq.setStorage",
+                "xx.setStorage",
                 "my.batchSetStorage",
                 "host.drop",
                 "wx.",

@@ -165,7 +165,7 @@ fn local_commands_print_the_platform_result_and_exit_with_its_code() {
         ),
     );
     check(d, &["frobnicate"], USAGE, None);
-    check(d, &["--platform", "qq", "info"], USAGE, None);
+    check(d, &["--platform", "xx", "info"], USAGE, None);
 }
 
 #[test]

@@ -43,6 +43,11 @@ impl MiniProgram {
         MiniProgram { local }
     }
 
+    /// The engine under the facades, for the dialects served from their specification.
+    pub(crate) fn local(&self) -> &Local {
+        &self.local
+    }
+
     /// This namespace with `limits` in place of each dialect's own (a host testing how a
     /// mini-program handles its quota); see [`LocalLimits`](crate::LocalLimits).
     pub fn with_limits(mut self, limits: crate::LocalLimits) -> MiniProgram {

@@ -5,53 +5,7 @@ use crate::backend::Limits;
 use crate::error::{CloudRule, Error, Result};
 use crate::value::{JsValue, Size, MAX_DEPTH};
 
-/// A platform dialect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Dialect {
-    /// WeChat, `wx.*`.
-    Wx,
-    /// Alipay, `my.*`.
-    My,
-    /// Douyin, `tt.*`.
-    Tt,
-}
-
-impl Dialect {
-    /// Every dialect.
-    pub const ALL: [Dialect; 3] = [Dialect::Wx, Dialect::My, Dialect::Tt];
-
-    /// The API object's name: `wx`, `my` or `tt`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Dialect::Wx => "wx",
-            Dialect::My => "my",
-            Dialect::Tt => "tt",
-        }
-    }
-
-    /// The local-storage policy of this dialect.
-    pub fn policy(self) -> &'static Policy {
-        match self {
-            Dialect::Wx => &Policy::WX,
-            Dialect::My => &Policy::MY,
-            Dialect::Tt => &Policy::TT,
-        }
-    }
-}
-
-impl std::str::FromStr for Dialect {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "wx" => Ok(Dialect::Wx),
-            "my" => Ok(Dialect::My),
-            "tt" => Ok(Dialect::Tt),
-            other => Err(Error::InvalidParam(format!(
-                "unknown dialect {other:?}: expected wx, my or tt"
-            ))),
-        }
-    }
-}
+pub use crate::dialect::Dialect;
 
 /// The unit sizes are counted in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -151,6 +105,45 @@ impl Policy {
         refuse_at_quota: false,
         encrypt_factor: None,
         limit_size_kb: 10_240,
+    };
+
+    /// QQ: WeChat's runtime and rules, without `encrypt` (docs/api.md, "Sources").
+    pub const QQ: Policy = Policy {
+        dialect: Dialect::Qq,
+        encrypt_factor: None,
+        ..Policy::WX
+    };
+
+    /// Kuaishou: WeChat's rules (10 MB per user per game documented; the rest decided), without
+    /// `encrypt`.
+    pub const KS: Policy = Policy {
+        dialect: Dialect::Ks,
+        encrypt_factor: None,
+        ..Policy::WX
+    };
+
+    /// Baidu: no per-entry limit; 10 MB of key + value in UTF-16 units, refused when passed.
+    pub const SWAN: Policy = Policy {
+        dialect: Dialect::Swan,
+        unit: Unit::Utf16,
+        entry_measure: EntryMeasure::KeyAndValue,
+        entry_limit: u64::MAX,
+        quota: TEN_MB,
+        refuse_at_quota: false,
+        encrypt_factor: None,
+        limit_size_kb: 10_240,
+    };
+
+    /// Douyin mini-apps: as Douyin's mini-games, value ≤ 1 MB of UTF-8, 10 MB total.
+    pub const TT_APP: Policy = Policy {
+        dialect: Dialect::TtApp,
+        ..Policy::TT
+    };
+
+    /// Feishu / Lark: 1 MB per key, 10 MB total (UTF-8 of the value, decided).
+    pub const LARK: Policy = Policy {
+        dialect: Dialect::Lark,
+        ..Policy::TT
     };
 
     /// Applies the encrypt charge (rounded up) to a size, when asked and supported.

@@ -83,7 +83,7 @@ test('canIUse answers from the dialect object', async () => {
 });
 
 test('getSystemInfoSync: a static info per platform', () => {
-  for (const p of ['wx', 'my', 'tt']) {
+  for (const p of ['wx', 'my', 'tt', 'qq', 'ks', 'swan', 'tt-app', 'lark']) {
     const info = getSystemInfoSync(p);
     assert.equal(info.platform, 'devtools');
     assert.match(info.SDKVersion, /^\d+\.\d+\.\d+$/);
@@ -91,7 +91,7 @@ test('getSystemInfoSync: a static info per platform', () => {
     assert.equal(typeof info.pixelRatio, 'number');
   }
   assert.equal(getSystemInfoSync('my').app, 'alipay');
-  assert.throws(() => getSystemInfoSync('qq'), TypeError);
+  assert.throws(() => getSystemInfoSync('xx'), TypeError);
 });
 
 test('setCurrentPages / setApp replace the host state', () => {

@@ -10,6 +10,12 @@ const storage: Pick<typeof TT,
   | 'setStorage' | 'getStorage' | 'removeStorage' | 'clearStorage' | 'getStorageInfo'
   | 'setStorageSync' | 'getStorageSync' | 'removeStorageSync' | 'clearStorageSync' | 'getStorageInfoSync'> = mp.tt;
 
+// Douyin mini-apps' own dialect (the typings are the mini-apps'): the same object, `tt`.
+const app = createMiniProgram({ platform: 'tt-app', user: 'u', app: 'a' });
+const appStorage: Pick<typeof TT,
+  | 'setStorage' | 'getStorage' | 'removeStorage' | 'clearStorage' | 'getStorageInfo'
+  | 'setStorageSync' | 'getStorageSync' | 'removeStorageSync' | 'clearStorageSync' | 'getStorageInfoSync'> = app.tt;
+
 const game = createMiniGame({ platform: 'tt', game: 'g', openid: 'o' });
 function seed(): void {
   // The seed's example (tt.setUserCloudStorage).
@@ -25,4 +31,4 @@ function seed(): void {
   // @ts-expect-error Douyin's Sync forms are positional
   mp.tt.getStorageSync({ key: 'k' });
 }
-void [storage, seed];
+void [storage, appStorage, seed];

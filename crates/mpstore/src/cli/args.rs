@@ -40,25 +40,23 @@ pub struct StoreArgs {
     pub data_dir: Option<PathBuf>,
 }
 
-/// The platform dialects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Platform {
-    /// WeChat (`wx.*`).
-    Wx,
-    /// Alipay (`my.*`).
-    My,
-    /// Douyin (`tt.*`).
-    Tt,
-}
+/// A platform dialect on the command line: any name [`storage_core::Dialect`] parses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Platform(pub storage_core::Dialect);
 
 impl Platform {
     /// The dialect.
     pub fn dialect(self) -> storage_core::Dialect {
-        match self {
-            Platform::Wx => storage_core::Dialect::Wx,
-            Platform::My => storage_core::Dialect::My,
-            Platform::Tt => storage_core::Dialect::Tt,
-        }
+        self.0
+    }
+}
+
+impl std::str::FromStr for Platform {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.parse()
+            .map(Platform)
+            .map_err(|e: storage_core::Error| e.to_string())
     }
 }
 
@@ -66,7 +64,7 @@ impl Platform {
 #[derive(Debug, Args)]
 pub struct Selection {
     /// The platform whose APIs (and so limits, results and errors) to use.
-    #[arg(long, global = true, value_enum, default_value_t = Platform::Wx)]
+    #[arg(long, global = true, default_value = "wx")]
     pub platform: Platform,
     /// The host's user id.
     #[arg(long, global = true, default_value = "user")]

@@ -12,12 +12,14 @@ use storage_core::{block_on, Dialect, Error, JsObject, JsValue};
 
 /// The dialect of a cloud command, or the exit code refusing it.
 fn cloud_dialect(platform: Platform) -> Result<Dialect, i32> {
-    match platform {
-        Platform::Tt => Ok(Dialect::Tt),
-        Platform::Wx => Ok(Dialect::Wx),
-        Platform::My => Err(fail(
+    match platform.dialect() {
+        d @ (Dialect::Tt | Dialect::Wx) => Ok(d),
+        d => Err(fail(
             exit::INVALID,
-            "Alipay (my) has no game cloud data: use --platform tt or wx",
+            &format!(
+                "{} has no game cloud data here: use --platform tt or wx",
+                d.name()
+            ),
         )),
     }
 }

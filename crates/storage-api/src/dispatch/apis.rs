@@ -71,11 +71,16 @@ const WX_CLOUD: [&str; 6] = [
 impl Api {
     /// Every API of `dialect`, local storage first.
     pub fn all(dialect: Dialect) -> impl Iterator<Item = Api> {
-        let local: &[&'static str] = &[];
-        let (batch, cloud): (&[&'static str], &[&'static str]) = match dialect {
-            Dialect::Wx => (&WX_BATCH, &WX_CLOUD),
-            Dialect::Tt => (local, &TT_CLOUD),
-            Dialect::My => (local, local),
+        let none: &[&'static str] = &[];
+        let batch: &[&'static str] = if dialect.spec().batch {
+            &WX_BATCH
+        } else {
+            none
+        };
+        let cloud: &[&'static str] = match dialect {
+            Dialect::Wx => &WX_CLOUD,
+            Dialect::Tt => &TT_CLOUD,
+            _ => none,
         };
         let api = move |family, name| Api {
             dialect,

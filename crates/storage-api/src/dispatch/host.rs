@@ -9,6 +9,36 @@ use crate::Mpstore;
 use serde_json::{json, Value};
 use storage_core::{block_on, JsValue, Result};
 
+/// Every dialect with its API object's name and its APIs, in the order hosts number them:
+/// `[{"name", "object", "apis": [{"name", "family", "sync", "since"?, "inPlugins"}]}]`.
+pub fn dialects() -> Value {
+    Value::Array(
+        storage_core::Dialect::ALL
+            .iter()
+            .map(|d| {
+                let apis: Vec<Value> = super::Api::all(*d)
+                    .map(|a| {
+                        let mut api = json!({
+                            "name": a.name(),
+                            "family": match a.family() {
+                                super::Family::Local => "local",
+                                super::Family::Cloud => "cloud",
+                            },
+                            "sync": a.is_sync(),
+                            "inPlugins": a.in_plugins(),
+                        });
+                        if let Some(since) = a.since() {
+                            api["since"] = since.into();
+                        }
+                        api
+                    })
+                    .collect();
+                json!({"name": d.name(), "object": d.spec().object, "apis": apis})
+            })
+            .collect(),
+    )
+}
+
 /// A JavaScript value as the plain JSON `JSON.stringify` makes of it (a dump is plain JSON whose
 /// tagged values are ordinary objects).
 fn plain(v: &JsValue) -> Value {
@@ -16,7 +46,8 @@ fn plain(v: &JsValue) -> Value {
 }
 
 /// The host operations' names.
-pub const METHODS: [&str; 12] = [
+pub const METHODS: [&str; 13] = [
+    "dialects",
     "namespaces",
     "dump",
     "import",
@@ -62,6 +93,7 @@ pub fn call(
         }
     };
     match method {
+        "dialects" => Ok(Outcome::returned_json(dialects())),
         "namespaces" => done(block_on(store.namespaces()).map(namespaces::listing)),
         "dump" => done(block_on(store.dump(only(0)?.as_ref()))),
         "reset" => {

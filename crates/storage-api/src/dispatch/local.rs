@@ -33,6 +33,7 @@ pub fn call(
         Dialect::Wx => wx(mp, api, &args),
         Dialect::Tt => tt(mp, api, &args),
         Dialect::My => my(mp, api, &args),
+        _ => super::generic::call(mp, api, &args),
     })
 }
 
@@ -49,6 +50,7 @@ pub fn failure(api: Api, err: &Error) -> Outcome {
         (Dialect::Tt, true) => failed(Ending::Throw, &TtError::new(method, kind, err)),
         (Dialect::My, false) => failed(Ending::Fail, &MyError::new(kind, err)),
         (Dialect::My, true) => failed(Ending::Return, &MySyncFailure::new(kind, err)),
+        _ => super::generic::failure(api, err),
     }
 }
 

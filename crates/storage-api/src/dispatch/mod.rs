@@ -27,6 +27,7 @@
 mod apis;
 mod args;
 pub mod cloud;
+mod generic;
 pub mod host;
 pub mod local;
 pub mod namespaces;

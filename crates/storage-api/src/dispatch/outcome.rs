@@ -18,6 +18,9 @@ pub enum Ending {
     Return,
     /// A Sync form threw (WeChat, Douyin): the payload is `{errMsg, errno}` / `{errMsg, errNo}`.
     Throw,
+    /// A Sync form returned an `Error` object built from the payload (Baidu): what a host
+    /// would throw, returned instead.
+    ReturnError,
 }
 
 impl Ending {
@@ -28,6 +31,7 @@ impl Ending {
             Ending::Fail => "fail",
             Ending::Return => "return",
             Ending::Throw => "throw",
+            Ending::ReturnError => "return_error",
         }
     }
 }
@@ -90,7 +94,7 @@ impl Outcome {
         Outcome::of(ending, Payload::shaped(json), Some(cause))
     }
 
-    fn of(ending: Ending, payload: Payload, cause: Option<Error>) -> Self {
+    pub(crate) fn of(ending: Ending, payload: Payload, cause: Option<Error>) -> Self {
         Outcome {
             ending,
             payload,

@@ -11,6 +11,10 @@ use storage_core::{block_on, Dialect, JsValue, Scope};
 
 pub use Dialect::{My, Tt, Wx};
 
+/// The dialects with typed facades (`mp.wx()`, `mp.my()`, `mp.tt()`); the others are served from
+/// their specification through `storage_api::dispatch` (see `dialects.rs`).
+pub const TYPED: [Dialect; 3] = [Wx, My, Tt];
+
 /// A fresh, empty mini-program on an in-memory store.
 pub fn fresh() -> MiniProgram {
     fresh_store().1
@@ -69,6 +73,7 @@ pub fn set_with(mp: &MiniProgram, d: Dialect, opt: SetStorageOption) -> Value {
         Wx => async_json(block_on(mp.wx().set_storage_with(opt))),
         My => async_json(block_on(mp.my().set_storage_with(opt))),
         Tt => async_json(block_on(mp.tt().set_storage_with(opt))),
+        _ => unreachable!("the typed facades are wx, my and tt"),
     }
 }
 
@@ -78,6 +83,7 @@ pub fn set_sync_with(mp: &MiniProgram, d: Dialect, opt: SetStorageOption) -> Val
         Wx => sync_json(mp.wx().set_storage_sync_with(opt)),
         My => my_sync_json(mp.my().set_storage_sync_with(opt)),
         Tt => sync_json(mp.tt().set_storage_sync_with(opt)),
+        _ => unreachable!("the typed facades are wx, my and tt"),
     }
 }
 
@@ -107,6 +113,7 @@ pub fn get_with(mp: &MiniProgram, d: Dialect, opt: GetStorageOption) -> Value {
         Wx => async_json(block_on(mp.wx().get_storage_with(opt))),
         My => async_json(block_on(mp.my().get_storage_with(opt))),
         Tt => async_json(block_on(mp.tt().get_storage_with(opt))),
+        _ => unreachable!("the typed facades are wx, my and tt"),
     }
 }
 
@@ -121,6 +128,7 @@ pub fn get_sync(mp: &MiniProgram, d: Dialect, key: impl Into<JsValue>) -> Value 
         Wx => sync_json(mp.wx().get_storage_sync(key)),
         My => my_sync_json(mp.my().get_storage_sync(key)),
         Tt => sync_json(mp.tt().get_storage_sync(key)),
+        _ => unreachable!("the typed facades are wx, my and tt"),
     }
 }
 
@@ -130,6 +138,7 @@ pub fn value(mp: &MiniProgram, d: Dialect, key: &str) -> JsValue {
         Wx => block_on(mp.wx().get_storage(key)).unwrap().data,
         My => block_on(mp.my().get_storage(key)).unwrap().data,
         Tt => block_on(mp.tt().get_storage(key)).unwrap().data,
+        _ => unreachable!("the typed facades are wx, my and tt"),
     }
 }
 
@@ -139,6 +148,7 @@ pub fn value_sync(mp: &MiniProgram, d: Dialect, key: &str) -> JsValue {
         Wx => mp.wx().get_storage_sync(key).unwrap(),
         My => mp.my().get_storage_sync(key).into_result().unwrap().data,
         Tt => mp.tt().get_storage_sync(key).unwrap(),
+        _ => unreachable!("the typed facades are wx, my and tt"),
     }
 }
 
@@ -148,6 +158,7 @@ pub fn remove(mp: &MiniProgram, d: Dialect, key: impl Into<JsValue>) -> Value {
         Wx => async_json(block_on(mp.wx().remove_storage(key))),
         My => async_json(block_on(mp.my().remove_storage(key))),
         Tt => async_json(block_on(mp.tt().remove_storage(key))),
+        _ => unreachable!("the typed facades are wx, my and tt"),
     }
 }
 
@@ -157,6 +168,7 @@ pub fn remove_sync(mp: &MiniProgram, d: Dialect, key: impl Into<JsValue>) -> Val
         Wx => sync_json(mp.wx().remove_storage_sync(key)),
         My => my_sync_json(mp.my().remove_storage_sync(key)),
         Tt => sync_json(mp.tt().remove_storage_sync(key)),
+        _ => unreachable!("the typed facades are wx, my and tt"),
     }
 }
 
@@ -166,6 +178,7 @@ pub fn clear(mp: &MiniProgram, d: Dialect) -> Value {
         Wx => async_json(block_on(mp.wx().clear_storage())),
         My => async_json(block_on(mp.my().clear_storage())),
         Tt => async_json(block_on(mp.tt().clear_storage())),
+        _ => unreachable!("the typed facades are wx, my and tt"),
     }
 }
 
@@ -175,6 +188,7 @@ pub fn clear_sync(mp: &MiniProgram, d: Dialect) -> Value {
         Wx => sync_json(mp.wx().clear_storage_sync()),
         My => my_sync_json(mp.my().clear_storage_sync()),
         Tt => sync_json(mp.tt().clear_storage_sync()),
+        _ => unreachable!("the typed facades are wx, my and tt"),
     }
 }
 
@@ -184,6 +198,7 @@ pub fn info(mp: &MiniProgram, d: Dialect) -> Value {
         Wx => async_json(block_on(mp.wx().get_storage_info())),
         My => async_json(block_on(mp.my().get_storage_info())),
         Tt => async_json(block_on(mp.tt().get_storage_info())),
+        _ => unreachable!("the typed facades are wx, my and tt"),
     }
 }
 
@@ -193,6 +208,7 @@ pub fn info_sync(mp: &MiniProgram, d: Dialect) -> Value {
         Wx => sync_json(mp.wx().get_storage_info_sync()),
         My => my_sync_json(mp.my().get_storage_info_sync()),
         Tt => sync_json(mp.tt().get_storage_info_sync()),
+        _ => unreachable!("the typed facades are wx, my and tt"),
     }
 }
 
@@ -202,6 +218,7 @@ pub fn storage_info(mp: &MiniProgram, d: Dialect) -> StorageInfo {
         Wx => mp.wx().get_storage_info_sync().unwrap(),
         My => mp.my().get_storage_info_sync().into_result().unwrap(),
         Tt => mp.tt().get_storage_info_sync().unwrap(),
+        _ => unreachable!("the typed facades are wx, my and tt"),
     }
 }
 

@@ -60,7 +60,7 @@ fn racing_writers(
 
 #[test]
 fn concurrent_writers_never_pass_the_quota_in_memory() {
-    for d in Dialect::ALL {
+    for d in crate::common::TYPED {
         let store = Mpstore::in_memory();
         let mp = store.mini_program("u", "app", Scope::App).unwrap();
         racing_writers(&store, &mp, d, 4, 6);

@@ -135,7 +135,7 @@ fn a_failed_write_changes_nothing() {
     let big = |d: Dialect| "x".repeat(if d == My { 204_801 } else { 1_048_577 });
     // The namespace then holds 6 bytes, and the fill brings it 10 short of the quota.
     let nearly_full = 10_485_760 - 6 - 10;
-    for d in Dialect::ALL {
+    for d in crate::common::TYPED {
         unchanged_after(d, 0, |mp| set(mp, d, "b", big(d)));
         unchanged_after(d, 0, |mp| set_sync(mp, d, "b", big(d)));
         unchanged_after(d, 0, |mp| set(mp, d, "new", big(d)));

@@ -155,6 +155,7 @@ fn run(mp: &MiniProgram, d: Dialect, style: Style, step: &Step) -> Seen {
         (Tt, Step::Clear) => done(outcome(mp.tt().clear_storage(), style)),
         (Tt, Step::Info) if sync => Seen::Keys(mp.tt().get_storage_info_sync().unwrap().keys),
         (Tt, Step::Info) => Seen::Keys(outcome(mp.tt().get_storage_info(), style).unwrap().keys),
+        _ => unreachable!("the typed facades are wx, my and tt"),
     }
 }
 

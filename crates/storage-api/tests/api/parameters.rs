@@ -94,7 +94,7 @@ fn missing_data() {
 
 #[test]
 fn explicit_undefined_data_is_stored() {
-    for d in Dialect::ALL {
+    for d in crate::common::TYPED {
         let mp = fresh();
         set_with(&mp, d, SetStorageOption::new("k", JsValue::Undefined));
         assert_eq!(storage_info(&mp, d).keys, ["k"], "{d:?}");
@@ -104,7 +104,7 @@ fn explicit_undefined_data_is_stored() {
 
 #[test]
 fn keys_that_look_alike_are_different_keys() {
-    for d in Dialect::ALL {
+    for d in crate::common::TYPED {
         let mp = fresh();
         let keys = [
             "a", "a ", " a", "A", "\u{e9}", "e\u{301}", "a/b", "a:b", "\0", "\u{2028}", "😀",
@@ -135,7 +135,7 @@ fn values_nested_deeper_than_100_levels_are_refused() {
     check(Wx, |mp, d| set(mp, d, "k", deep()), json!({"fail": {"errMsg": "setStorage:fail parameter error: data nests deeper than 100 levels"}}));
     check(My, |mp, d| set_sync(mp, d, "k", deep()), json!({"return": {"success": false, "error": 2, "errorMessage": "参数无效"}}));
     check(Tt, |mp, d| set(mp, d, "k", deep()), json!({"fail": {"errMsg": "setStorage:fail invalid param", "errNo": 20001}}));
-    for d in Dialect::ALL {
+    for d in crate::common::TYPED {
         let mp = fresh();
         set_sync(&mp, d, "k", nested(100));
         assert_eq!(value_sync(&mp, d, "k"), nested(100), "{d:?}");

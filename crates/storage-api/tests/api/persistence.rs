@@ -3,7 +3,7 @@
 use crate::common::*;
 use serde_json::json;
 use storage_api::Mpstore;
-use storage_core::{block_on, Dialect, Scope};
+use storage_core::{block_on, Scope};
 use storage_crypto::{is_wrong_master_key, RawKeyProvider};
 
 #[test]
@@ -12,7 +12,7 @@ fn data_survives_a_reopen_and_a_wrong_key_is_refused() {
     let key = RawKeyProvider::new([1; 32]);
     {
         let store = Mpstore::open(dir.path(), &key).unwrap();
-        for d in Dialect::ALL {
+        for d in crate::common::TYPED {
             let mp = store.mini_program("u", d.name(), Scope::App).unwrap();
             set_sync(&mp, d, "b", "杭州");
             set_sync(&mp, d, "a", 1100.8989);
@@ -21,7 +21,7 @@ fn data_survives_a_reopen_and_a_wrong_key_is_refused() {
     let wrong = Mpstore::open(dir.path(), &RawKeyProvider::new([2; 32])).unwrap_err();
     assert!(is_wrong_master_key(&wrong), "{wrong}");
     let store = Mpstore::open(dir.path(), &key).unwrap();
-    for d in Dialect::ALL {
+    for d in crate::common::TYPED {
         let mp = store.mini_program("u", d.name(), Scope::App).unwrap();
         assert_eq!(storage_info(&mp, d).keys, ["b", "a"], "{d:?}");
         assert_eq!(value_sync(&mp, d, "a"), 1100.8989.into(), "{d:?}");

@@ -72,7 +72,7 @@ fn missing_key() {
 
 #[test]
 fn info_lists_keys_in_insertion_order_with_sizes_rounded_up() {
-    for d in Dialect::ALL {
+    for d in crate::common::TYPED {
         let mp = fresh();
         for k in ["b", "a", "c"] {
             set_sync(&mp, d, k, "x");

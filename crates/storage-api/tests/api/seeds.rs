@@ -110,7 +110,7 @@ fn wechat_storage_examples() {
 #[test]
 fn overwriting_a_key_replaces_its_value() {
     // Alipay FAQ: setStorage with the same key overwrites.
-    for d in storage_core::Dialect::ALL {
+    for d in crate::common::TYPED {
         let mp = fresh();
         set(&mp, d, "k", "old");
         set(&mp, d, "k", "new");
