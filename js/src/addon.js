@@ -208,7 +208,7 @@ function older(a, b) {
  */
 function dialectObject(entry, caller, platform, families, api = {}, device = null) {
   const native = load();
-  native.apis(platform).forEach(({ name, family, sync, since, inPlugins }, i) => {
+  native.apis(platform).forEach(({ name, family, sync, since, inPlugins, promise }, i) => {
     if (!families.includes(family)) return;
     if (device && ((since && older(device.baseLibrary, since)) || (device.plugin && !inPlugins))) return;
     const writes = !reads(name);
@@ -230,7 +230,8 @@ function dialectObject(entry, caller, platform, families, api = {}, device = nul
         const fault = entry.faults.size ? takeFault(entry, name) : null;
         if (writes && !fault) entry.epoch++;
         const answer = fault ? caller.fault(i, fault) : caller.callAsync(i, arguments.length, options);
-        return settle(answer, entry, callbacks, entry.delays.get(name));
+        // An API with no Promise form, called without callbacks, runs and returns nothing.
+        return settle(answer, entry, callbacks ?? (promise ? null : {}), entry.delays.get(name));
       };
     }
   });

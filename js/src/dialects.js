@@ -30,11 +30,12 @@ function isFn(f) {
  * An async API: callbacks, or a Promise when none is given.
  * @param {import('./channel').Channel} channel
  */
-function asyncApi(channel, name, ctx) {
+function asyncApi(channel, name, ctx, promise = true) {
   return function (options) {
     const cbs = options !== null && typeof options === 'object' ? options : {};
     const { success, fail, complete } = cbs;
-    const callbacks = isFn(success) || isFn(fail) || isFn(complete);
+    // An API with no Promise form, called without callbacks, runs and returns nothing.
+    const callbacks = isFn(success) || isFn(fail) || isFn(complete) || !promise;
     const args = options === undefined ? [] : [options];
     let sent;
     try {
@@ -104,11 +105,11 @@ function syncApi(channel, name, ctx) {
  */
 function dialectObject(channel, dialect, localCtx, gameCtx) {
   const api = {};
-  for (const { name, family, sync } of dialect.apis) {
+  for (const { name, family, sync, promise } of dialect.apis) {
     const ctx = family === 'local' ? localCtx : gameCtx;
     if (!ctx) continue;
     const full = `${dialect.name}.${name}`;
-    api[name] = sync ? syncApi(channel, full, ctx) : asyncApi(channel, full, ctx);
+    api[name] = sync ? syncApi(channel, full, ctx) : asyncApi(channel, full, ctx, promise);
   }
   return api;
 }

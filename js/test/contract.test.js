@@ -80,8 +80,8 @@ test('empty and non-string keys, per dialect', async () => {
   const tt = fresh('tt');
   const cases = [
     [wx.setStorage, { key: '', data: 1 }, { errMsg: 'setStorage:fail invalid key', errno: 800003 }],
-    [wx.setStorage, { key: 1, data: 1 }, { errMsg: 'setStorage:fail parameter error: parameter.key should be String instead of Number' }],
-    [wx.getStorage, { data: 1 }, { errMsg: 'getStorage:fail parameter error: parameter.key should be String instead of Undefined' }],
+    [wx.setStorage, { key: 1, data: 1 }, { errMsg: 'setStorage:fail parameter error: parameter.key should be String instead of Number;' }],
+    [wx.getStorage, { data: 1 }, { errMsg: 'getStorage:fail parameter error: parameter.key should be String instead of Undefined;' }],
     [my.setStorage, { key: '', data: 1 }, { error: 2, errorMessage: '必填参数为空' }],
     [my.setStorage, { key: 'k' }, { error: 2, errorMessage: '参数无效' }], // no data: code 2 (§4), the table's text
     [tt.setStorage, { key: '', data: 1 }, { errMsg: 'setStorage:fail key is illegal', errNo: 20000 }],
@@ -93,7 +93,7 @@ test('empty and non-string keys, per dialect', async () => {
   assert.deepEqual(thrown(() => wx.setStorageSync('', 'v')), {
     message: 'setStorageSync:fail invalid key', errMsg: 'setStorageSync:fail invalid key', errno: 800003, errNo: undefined, isError: true,
   });
-  assert.equal(thrown(() => wx.getStorageSync(['k'])).errMsg, 'getStorageSync:fail parameter error: parameter.key should be String instead of Array');
+  assert.equal(thrown(() => wx.getStorageSync(['k'])).errMsg, 'getStorageSync:fail parameter error: parameter should be String instead of Array;');
   assert.deepEqual(thrown(() => tt.getStorageSync('')), {
     message: 'getStorageSync:fail key is illegal', errMsg: 'getStorageSync:fail key is illegal', errno: undefined, errNo: 20000, isError: true,
   });
@@ -207,7 +207,7 @@ test('entry limits at the exact boundary, per dialect', async () => {
 test('the 10 MB quota, per dialect (WeChat refuses reaching it, the others passing it)', async () => {
   const chunk = 'x'.repeat(1_000_000);
   for (const [platform, reachRefused, fail] of [
-    ['wx', true, { errMsg: 'setStorage:fail exceed storage max size 10Mb' }],
+    ['wx', true, { errMsg: 'setStorage:fail quota reached' }],
     ['tt', false, { errMsg: 'setStorage:fail exceed storage max size 10Mb', errNo: 21102 }],
   ]) {
     const api = fresh(platform);
@@ -263,7 +263,7 @@ test('WeChat batches: one value per key, all items or none', async () => {
   assert.equal(thrown(() => wx.batchSetStorageSync([{ key: 'c', value: 3 }, { key: '', value: 4 }])).errMsg, 'batchSetStorageSync:fail invalid key');
   assert.equal(wx.getStorageSync('c'), '');
   assert.deepEqual(await wx.batchGetStorage({ keyList: ['a', 'c'] }), { dataList: [1, ''], errMsg: 'batchGetStorage:ok' });
-  await assert.rejects(wx.batchSetStorage({ kvList: 'nope' }), (e) => /parameter\.kvList should be Array instead of String$/.test(e.errMsg));
+  await assert.rejects(wx.batchSetStorage({ kvList: 'nope' }), (e) => /parameter\.kvList should be Array instead of String;$/.test(e.errMsg));
   assert.deepEqual(await outcome(wx.batchSetStorage, { kvList: [{ key: 'd', value: 4 }] }), [
     ['success', { errMsg: 'batchSetStorage:ok' }],
     ['complete', { errMsg: 'batchSetStorage:ok' }],

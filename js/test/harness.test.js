@@ -67,7 +67,7 @@ const addonTest = (process.env.MPSTORE_ENGINE ?? 'addon') === 'addon' ? test : (
 
 /** [platform, api, fault, what the call answers] */
 const FAULTS = [
-  ['wx', 'setStorageSync', 'quota', { throws: { errMsg: 'setStorageSync:fail exceed storage max size 10Mb' } }],
+  ['wx', 'setStorageSync', 'quota', { throws: { errMsg: 'setStorageSync:fail quota reached' } }],
   ['wx', 'getStorageSync', 'internal', { throws: { errMsg: 'getStorageSync:fail internal error' } }],
   ['tt', 'setStorageSync', 'entry', { throws: { errMsg: 'setStorageSync:fail exceed storage item max length', errNo: 21101 } }],
   ['my', 'setStorageSync', 'quota', { returns: { success: false, error: 12, errorMessage: '存储总大小达到上限' } }],

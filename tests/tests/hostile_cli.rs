@@ -172,7 +172,7 @@ fn command_line_refuses_hostile_input_and_loses_nothing() {
     refused(dir, &[OsStr::new("get"), not_utf8], b"", exit::USAGE);
     refused(
         dir,
-        &refs(&os(&["--platform", "qq", "get", "keep-1"])),
+        &refs(&os(&["--platform", "xx", "get", "keep-1"])),
         b"",
         exit::USAGE,
     );
@@ -281,7 +281,7 @@ fn command_line_refuses_hostile_input_and_loses_nothing() {
         b"\n",
         &[b'y'; 5_000],
         b"\n",
-        br#"{"id":1,"api":"qq.getStorage","ctx":{"user":"user","app":"app"}}"#,
+        br#"{"id":1,"api":"xx.getStorage","ctx":{"user":"user","app":"app"}}"#,
         b"\n",
         br#"{"id":2,"api":"wx.removeStorageSync","ctx":{"user":"user","app":"app"},"args":[""]}"#,
         b"\n",

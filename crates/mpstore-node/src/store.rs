@@ -306,6 +306,7 @@ pub fn apis(env: Env, dialect: String) -> Result<JsObject> {
             item.set_named_property("since", env.create_string(since)?)?;
         }
         item.set_named_property("inPlugins", env.get_boolean(a.in_plugins())?)?;
+        item.set_named_property("promise", env.get_boolean(a.has_promise())?)?;
         list.set_element(i as u32, item)?;
     }
     Ok(list)

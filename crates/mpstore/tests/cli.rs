@@ -207,10 +207,7 @@ fn limits_exit_with_the_limit_code() {
     let (code, stdout, _) = run_with(d, &["batch", "set", "-"], &json!(quota).to_string());
     assert_eq!(
         (code, stdout.trim()),
-        (
-            LIMIT,
-            r#"{"errMsg":"batchSetStorage:fail exceed storage max size 10Mb"}"#
-        )
+        (LIMIT, r#"{"errMsg":"batchSetStorage:fail quota reached"}"#)
     );
     check(
         d,
@@ -425,7 +422,7 @@ fn the_tour_runs_every_step_as_documented() {
         "data长度超限",
         "存储总大小达到上限",
         "entry size limit reached",
-        "exceed storage max size 10Mb",
+        "quota reached",
         "exceed storage item max length",
         "user has stored too much keys",
         "Bob 250, Ann 100",

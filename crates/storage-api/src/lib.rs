@@ -91,7 +91,7 @@
 //!
 //! A mini-program passes arbitrary JavaScript. Every method taking a key accepts any
 //! `impl Into<JsValue>` (so `&str` works, and a bridge can pass a Number key and get the
-//! platform's `parameter error: parameter.key should be String instead of Number`); the `*_with`
+//! platform's `parameter error: parameter.key should be String instead of Number;`); the `*_with`
 //! methods take the whole option object ([`SetStorageOption`], [`GetStorageOption`]), where an
 //! absent `data` is `None`. Text with a lone UTF-16 surrogate cannot become a
 //! [`JsValue`](storage_core::JsValue) ([`JsValue::from_utf16`](storage_core::JsValue::from_utf16)
@@ -116,8 +116,9 @@
 //!   `{data: null}` (my). A stored `""` (wx/tt Sync) or `null` (my) reads the same as a missing
 //!   key, as on the platforms; the async `wx`/`tt` forms tell them apart.
 //! - **Sync error messages** name the Sync API (`setStorageSync:fail …`), without the
-//!   `APP-SERVICE-SDK:` prefix some WeChat builds add. Parameter errors say `parameter.key` in
-//!   every form, including WeChat's positional Sync forms.
+//!   `APP-SERVICE-SDK:` prefix some WeChat builds add. WeChat's parameter errors say
+//!   `parameter.key` in the async forms and `parameter` (the first argument) in the positional
+//!   Sync forms, with the base library's trailing `;`.
 //! - **Nesting**: a value nested deeper than [`storage_core::value::MAX_DEPTH`] (100) levels of
 //!   arrays and objects is a parameter error (wx `parameter error: data nests deeper than 100
 //!   levels`, my error 2, tt errNo 20001), never a crash.

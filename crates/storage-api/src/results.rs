@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 use std::fmt;
-use storage_core::codes::{platform_error, ApiKind};
+use storage_core::codes::{platform_error, platform_error_in, ApiKind};
 use storage_core::{Dialect, Error, JsValue};
 
 /// `{errMsg: "<api>:ok"}`: the success of a WeChat or Douyin call that returns nothing else.
@@ -158,7 +158,7 @@ pub struct WxError {
 impl WxError {
     /// How WeChat's `api` (of `kind`) reports `err`, from the one table [`platform_error`].
     pub fn new(api: &str, kind: ApiKind, err: &Error) -> Self {
-        let e = platform_error(Dialect::Wx, kind, err);
+        let e = platform_error_in(Dialect::Wx, kind, api, err);
         WxError {
             err_msg: fail_msg(api, &e.message),
             errno: e.code,

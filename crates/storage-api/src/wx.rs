@@ -100,7 +100,7 @@ impl Wx {
     /// # use storage_core::{block_on, Scope};
     /// let wx = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap().wx();
     /// let err = block_on(wx.get_storage_with(GetStorageOption::new(7))).unwrap_err();
-    /// assert_eq!(err.err_msg, "getStorage:fail parameter error: parameter.key should be String instead of Number");
+    /// assert_eq!(err.err_msg, "getStorage:fail parameter error: parameter.key should be String instead of Number;");
     /// ```
     pub fn get_storage_with(&self, option: GetStorageOption) -> Call<GetStorageResult, WxError> {
         wx_tt::get_storage(&self.local, option)

@@ -192,7 +192,7 @@ fn gates_and_their_codes() {
     );
     assert_eq!(
         wx_set(&nobody, list.clone()),
-        wx_fail("get session id failed")
+        wx_fail("must login before calling")
     );
     // Writes from the main context succeed; reads fail there.
     assert_eq!(

@@ -215,7 +215,7 @@ fn a_key_that_is_not_a_string_and_missing_data() {
         qq,
         (
             Fail,
-            json!({"errMsg": "setStorage:fail parameter error: parameter.key should be String instead of Number"})
+            json!({"errMsg": "setStorage:fail parameter error: parameter.key should be String instead of Number;"})
         )
     );
     let tt_app = call(

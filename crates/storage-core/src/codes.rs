@@ -51,6 +51,23 @@ pub const MY_STORAGE_FAILURE: i64 = 3;
 /// assert_eq!((e.code, e.message.as_str()), (Some(21101), "data not found, key == k"));
 /// ```
 pub fn platform_error(dialect: Dialect, kind: ApiKind, err: &Error) -> PlatformError {
+    platform_error_in(dialect, kind, "", err)
+}
+
+/// [`platform_error`] in the API named `api` (`setStorage`, `getStorageSync`…), for the texts
+/// that name a parameter as the API's form takes it: WeChat's positional Sync forms say
+/// `parameter should be …`, the others `parameter.key should be …`.
+///
+/// ```
+/// use storage_core::codes::{platform_error_in, ApiKind};
+/// use storage_core::{Dialect, Error, JsType};
+/// let err = Error::WrongType { param: "key".into(), expected: JsType::String, actual: JsType::Object };
+/// let e = platform_error_in(Dialect::Wx, ApiKind::LocalRead, "getStorageSync", &err);
+/// assert_eq!(e.message, "parameter error: parameter should be String instead of Object;");
+/// let e = platform_error_in(Dialect::Wx, ApiKind::LocalRead, "getStorage", &err);
+/// assert_eq!(e.message, "parameter error: parameter.key should be String instead of Object;");
+/// ```
+pub fn platform_error_in(dialect: Dialect, kind: ApiKind, api: &str, err: &Error) -> PlatformError {
     let plain = |code, message| PlatformError {
         code,
         message,
@@ -61,6 +78,10 @@ pub fn platform_error(dialect: Dialect, kind: ApiKind, err: &Error) -> PlatformE
         // Game cloud data (contract §5). Alipay has no such family; it reports like WeChat.
         let internal = || (dialect == Dialect::Tt).then_some(999_993);
         return match err {
+            // WeChat gives no text for it; Douyin's `get session id failed` is Douyin's.
+            Error::Cloud(CloudRule::NotLoggedIn) if dialect == Dialect::Wx => {
+                plain(None, "must login before calling".into())
+            }
             Error::Cloud(rule) => plain(cloud_code(dialect, *rule), rule.to_string()),
             Error::Closed => plain(internal(), "store closed".into()),
             _ => plain(internal(), "internal error".into()),
@@ -76,19 +97,39 @@ pub fn platform_error(dialect: Dialect, kind: ApiKind, err: &Error) -> PlatformE
         // Every dialect has a row for every kind (a test checks); say so rather than panic.
         return plain(None, format!("internal error: {err}"));
     };
+    let positional = api.ends_with("Sync") && !dialect.spec().sync_object;
     PlatformError {
         code: row.code,
-        message: fill(row.message, err),
+        message: fill(row.message, err, positional),
         field: row.field,
         error_type: row.error_type,
     }
 }
 
-/// A row's message with its placeholders filled from `err`.
-fn fill(message: &str, err: &Error) -> String {
+/// A row's message with its placeholders filled from `err`; `{parameter}` names a wrongly
+/// typed parameter as a positional Sync form (`parameter`, the first argument) or an options
+/// object (`parameter.key`) takes it.
+fn fill(message: &str, err: &Error, positional: bool) -> String {
     if !message.contains('{') {
         return message.to_owned();
     }
+    let (parameter, expected, actual) = match err {
+        Error::WrongType {
+            param,
+            expected,
+            actual,
+        } => {
+            let parameter = if positional {
+                // The first argument: `kvList[1].key` is `parameter[1].key`.
+                let rest = param.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_');
+                format!("parameter{rest}")
+            } else {
+                format!("parameter.{param}")
+            };
+            (parameter, expected.name(), actual.name())
+        }
+        _ => (String::new(), "", ""),
+    };
     let detail = match err {
         Error::InvalidParam(detail) => detail.clone(),
         other => other.to_string(),
@@ -98,6 +139,9 @@ fn fill(message: &str, err: &Error) -> String {
         _ => "",
     };
     message
+        .replace("{parameter}", &parameter)
+        .replace("{expected}", expected)
+        .replace("{actual}", actual)
         .replace("{error}", &err.to_string())
         .replace("{detail}", &detail)
         .replace("{key}", key)

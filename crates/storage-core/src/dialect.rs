@@ -113,7 +113,8 @@ impl Kind {
 /// One row of the error table: the failures of `kinds` (in APIs of `api`, or all) are reported
 /// with `code` (in the field `field`, or the shape's) and `message`. In a message, `{error}`
 /// stands for the error's own text, `{detail}` for an invalid parameter's detail, `{key}` for
-/// the key not found.
+/// the key not found, and `{parameter}`, `{expected}`, `{actual}` for a wrongly typed
+/// parameter (see [`crate::codes::platform_error_in`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Row {
     /// The failures this row covers.
@@ -187,13 +188,16 @@ use Kind::*;
 
 const PARAMS: &[Kind] = &[Missing, WrongType];
 
+/// WeChat's parameter error, as its base library words it (the `;` included).
+const WX_PARAMS: &str = "parameter error: {parameter} should be {expected} instead of {actual};";
+
 /// WeChat's texts, which QQ's and Kuaishou's runtimes share where their own are not known.
 const WX_ROWS: &[Row] = &[
     row(&[EmptyKey], Some(800_003), "invalid key"),
-    row(PARAMS, None, "{error}"),
+    row(PARAMS, None, WX_PARAMS),
     row(&[InvalidParam], None, "parameter error: {detail}"),
     row(&[EntryTooLarge], None, "entry size limit reached"),
-    row(&[Quota], None, "exceed storage max size 10Mb"),
+    row(&[Quota], None, "quota reached"),
     row(&[NotFound], None, "data not found"),
     row(&[EncryptMismatch], None, "encrypt mismatch"),
     row(&[Closed], None, "store closed"),
@@ -250,7 +254,7 @@ const TT_ROWS: &[Row] = &[
 
 const QQ_ROWS: &[Row] = &[
     row(&[EmptyKey], None, "key is empty"),
-    row(PARAMS, None, "{error}"),
+    row(PARAMS, None, WX_PARAMS),
     row(&[InvalidParam], None, "parameter error: {detail}"),
     row(&[EntryTooLarge], None, "entry size limit reached"),
     row(&[Quota], None, "quota reached"),
@@ -262,7 +266,7 @@ const QQ_ROWS: &[Row] = &[
 
 const KS_ROWS: &[Row] = &[
     row(&[EmptyKey], None, "invalid key"),
-    row(PARAMS, None, "{error}"),
+    row(PARAMS, None, WX_PARAMS),
     row(&[InvalidParam], None, "parameter error: {detail}"),
     row(&[EntryTooLarge], None, "entry size limit reached"),
     row(&[Quota], None, "quota reached"),

@@ -43,7 +43,7 @@ pub mod testkit;
 
 pub use backend::{Backend, Limits, Listing, Op, StoredValue, Usage};
 pub use closable::Closable;
-pub use codes::{platform_error, ApiKind, PlatformError};
+pub use codes::{platform_error, platform_error_in, ApiKind, PlatformError};
 pub use dialect::Dialect;
 pub use error::{CloudRule, Error, Result};
 pub use memory::MemoryBackend;

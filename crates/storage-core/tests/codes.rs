@@ -53,16 +53,10 @@ fn wechat_local_storage() {
         Write,
         wrong_key_type(),
         None,
-        "parameter error: parameter.key should be String instead of Number",
+        "parameter error: parameter.key should be String instead of Number;",
     );
     check(Wx, Write, too_large(), None, "entry size limit reached");
-    check(
-        Wx,
-        Write,
-        over_quota(),
-        None,
-        "exceed storage max size 10Mb",
-    );
+    check(Wx, Write, over_quota(), None, "quota reached");
     check(Wx, Read, not_found(), None, "data not found");
     check(Wx, Read, Error::EncryptMismatch, None, "encrypt mismatch");
     check(Wx, Write, io(), None, "internal error");
@@ -170,6 +164,7 @@ fn game_cloud_data() {
         "invalid KVData item",
     );
     check(Wx, Cloud, io(), None, "internal error");
+    check(Wx, Cloud, CloudRule::NotLoggedIn.into(), None, "must login before calling");
 }
 
 #[test]

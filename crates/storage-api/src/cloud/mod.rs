@@ -151,8 +151,8 @@ impl Cloud {
 pub struct GameContext {
     /// The game's app id.
     pub game: String,
-    /// The logged-in player's openid; `None` when nobody is logged in (calls then fail with
-    /// `get session id failed`).
+    /// The logged-in player's openid; `None` when nobody is logged in (calls then fail: Douyin
+    /// `get session id failed`, WeChat `must login before calling`).
     pub openid: Option<String>,
     /// The calling context: reads need [`CallContext::OpenData`].
     pub context: CallContext,

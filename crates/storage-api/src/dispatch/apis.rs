@@ -141,6 +141,15 @@ impl Api {
                 || self.name.starts_with("getStorageInfo")))
     }
 
+    /// Whether the async form returns a Promise when called without callbacks. WeChat's
+    /// mini-game cloud reads have none ("以 Promise 风格 调用：不支持"): they run, and return
+    /// nothing.
+    pub fn has_promise(&self) -> bool {
+        !(self.dialect == Dialect::Wx
+            && self.family == Family::Cloud
+            && self.name.starts_with("get"))
+    }
+
     /// The error table's family of this API.
     pub fn kind(&self) -> ApiKind {
         match self.family {

@@ -8,7 +8,7 @@ use super::{flag, prop, Api, Args};
 use crate::local::or_empty_string;
 use serde_json::{json, Map, Value};
 use storage_core::dialect::{MissingKey, Shape, Spec, SyncFailure};
-use storage_core::{block_on, platform_error, Error, JsValue, Result};
+use storage_core::{block_on, platform_error_in, Error, JsValue, Result};
 
 /// Runs `api(args)` on `mp` as `api`'s dialect specifies.
 pub(crate) fn call(mp: &crate::MiniProgram, api: Api, args: &Args) -> Outcome {
@@ -139,7 +139,7 @@ fn success(spec: &Spec, api: Api, sync: bool, answer: Answer) -> Outcome {
 /// How `api` of a dialect served from its specification reports `err`.
 pub(crate) fn failure(api: Api, err: &Error) -> Outcome {
     let spec = api.dialect().spec();
-    let p = platform_error(api.dialect(), api.kind(), err);
+    let p = platform_error_in(api.dialect(), api.kind(), api.name(), err);
     let mut m = Map::new();
     match spec.shape {
         Shape::Alipay => {

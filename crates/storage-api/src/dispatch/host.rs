@@ -25,6 +25,7 @@ pub fn dialects() -> Value {
                                 super::Family::Cloud => "cloud",
                             },
                             "sync": a.is_sync(),
+                            "promise": a.has_promise(),
                             "inPlugins": a.in_plugins(),
                         });
                         if let Some(since) = a.since() {

@@ -37,11 +37,11 @@ fn batch_set_is_all_or_nothing() {
     assert_eq!(batch_set(vec![item("b", 1), item("a", 2)]), (json!({"success": {"errMsg": "batchSetStorage:ok"}}), json!({"return": null}), vec!["a".into(), "b".into()]));
     assert_eq!(batch_set(vec![]), (json!({"success": {"errMsg": "batchSetStorage:ok"}}), json!({"return": null}), vec!["a".into()]));
     assert_eq!(batch_set(vec![item("b", 1), item("", 2)]), (json!({"fail": {"errMsg": "batchSetStorage:fail invalid key", "errno": 800003}}), json!({"throw": {"errMsg": "batchSetStorageSync:fail invalid key", "errno": 800003}}), vec!["a".into()]));
-    assert_eq!(batch_set(vec![item("b", 1), item(2, 2)]), (json!({"fail": {"errMsg": "batchSetStorage:fail parameter error: parameter.kvList[1].key should be String instead of Number"}}), json!({"throw": {"errMsg": "batchSetStorageSync:fail parameter error: parameter.kvList[1].key should be String instead of Number"}}), vec!["a".into()]));
+    assert_eq!(batch_set(vec![item("b", 1), item(2, 2)]), (json!({"fail": {"errMsg": "batchSetStorage:fail parameter error: parameter.kvList[1].key should be String instead of Number;"}}), json!({"throw": {"errMsg": "batchSetStorageSync:fail parameter error: parameter[1].key should be String instead of Number;"}}), vec!["a".into()]));
     assert_eq!(batch_set(vec![item("b", 1), item("c", "x".repeat(1_048_576))]), (json!({"fail": {"errMsg": "batchSetStorage:fail entry size limit reached"}}), json!({"throw": {"errMsg": "batchSetStorageSync:fail entry size limit reached"}}), vec!["a".into()]));
     // Ten entries of 1 MB - 1 each would pass the quota together, though each fits alone.
     let ten = (0..10).map(|i| item(format!("{i}"), "x".repeat(1_048_575))).collect();
-    assert_eq!(batch_set(ten), (json!({"fail": {"errMsg": "batchSetStorage:fail exceed storage max size 10Mb"}}), json!({"throw": {"errMsg": "batchSetStorageSync:fail exceed storage max size 10Mb"}}), vec!["a".into()]));
+    assert_eq!(batch_set(ten), (json!({"fail": {"errMsg": "batchSetStorage:fail quota reached"}}), json!({"throw": {"errMsg": "batchSetStorageSync:fail quota reached"}}), vec!["a".into()]));
 }
 
 #[test]
@@ -64,5 +64,5 @@ fn batch_get_answers_one_value_per_key() {
     assert_eq!(wx.batch_get_storage_sync(["n", "missing"]).unwrap(), [JsValue::from(0), JsValue::from("")]);
     assert_eq!(wx.batch_get_storage_sync(Vec::<&str>::new()).unwrap(), []);
     assert_eq!(json!(wx.batch_get_storage_sync([""]).unwrap_err()), json!({"errMsg": "batchGetStorageSync:fail invalid key", "errno": 800003}));
-    assert_eq!(json!(block_on(wx.batch_get_storage([JsValue::from("a"), JsValue::Null])).unwrap_err()), json!({"errMsg": "batchGetStorage:fail parameter error: parameter.keyList[1] should be String instead of Null"}));
+    assert_eq!(json!(block_on(wx.batch_get_storage([JsValue::from("a"), JsValue::Null])).unwrap_err()), json!({"errMsg": "batchGetStorage:fail parameter error: parameter.keyList[1] should be String instead of Null;"}));
 }

@@ -28,7 +28,7 @@ fn expected(d: Dialect, sync: bool, outcome: Outcome) -> Value {
         (Wx | Tt, Ok) => json!({"errMsg": format!("{api}:ok")}),
         (My, Ok) => json!({"success": true}),
         (Wx, TooLarge) => json!({"errMsg": format!("{api}:fail entry size limit reached")}),
-        (Wx, Full) => json!({"errMsg": format!("{api}:fail exceed storage max size 10Mb")}),
+        (Wx, Full) => json!({"errMsg": format!("{api}:fail quota reached")}),
         (My, TooLarge) => json!({"error": 14, "errorMessage": "data长度超限"}),
         (My, Full) => json!({"error": 12, "errorMessage": "存储总大小达到上限"}),
         (Tt, TooLarge) => {

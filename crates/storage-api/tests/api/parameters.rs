@@ -53,8 +53,11 @@ fn empty_key() {
 #[rustfmt::skip]
 #[test]
 fn non_string_key() {
+    // WeChat's base library: `parameter.key` in an options object, `parameter` (the first
+    // argument) in a positional Sync form, and a trailing `;`.
     let wx_type = |api: &str, ty: &str| {
-        format!("{api}:fail parameter error: parameter.key should be String instead of {ty}")
+        let parameter = if api.ends_with("Sync") { "parameter" } else { "parameter.key" };
+        format!("{api}:fail parameter error: {parameter} should be String instead of {ty};")
     };
     check(Wx, |mp, d| set_with(mp, d, set_key(1)), json!({"fail": {"errMsg": wx_type("setStorage", "Number")}}));
     check(Wx, |mp, d| set_with(mp, d, set_key(JsValue::Null)), json!({"fail": {"errMsg": wx_type("setStorage", "Null")}}));

@@ -52,7 +52,7 @@ test('a full storage: setStorage fails, the page shows an error and keeps the ca
   for (let i = 0; i < 10; i += 1) photos[`photo${i}`] = 'x'.repeat(1_048_000); // 10 MB per user and app
   mpstore.host.seed(photos);
   expect(await page.addItem({ id: 'cup', name: '茶杯', note: 'x'.repeat(8_000) })).toBe(false);
-  expect(page.data.error).toMatch(/setStorage:fail exceed storage max size/);
+  expect(page.data.error).toMatch(/setStorage:fail quota reached/);
   expect(page.data.count).toBe(1);
   expect(wx.getStorageSync('cart')).toEqual([{ id: 'tea', name: '龙井', qty: 1, note: '' }]);
 });
