@@ -164,7 +164,13 @@ fn game_cloud_data() {
         "invalid KVData item",
     );
     check(Wx, Cloud, io(), None, "internal error");
-    check(Wx, Cloud, CloudRule::NotLoggedIn.into(), None, "must login before calling");
+    check(
+        Wx,
+        Cloud,
+        CloudRule::NotLoggedIn.into(),
+        None,
+        "must login before calling",
+    );
 }
 
 #[test]

@@ -1,14 +1,15 @@
-//! The local-storage APIs of the dialects served from their specification alone
+//! The local-storage APIs of every dialect, served from its specification
 //! ([`storage_core::dialect::Spec`]): what each API reads, does and answers follows from the
 //! spec's shape, Sync forms, missing-key rule and error rows, over the same engine as the typed
-//! facades.
+//! Rust facades.
 
 use super::outcome::{Ending, Outcome, Payload};
 use super::{flag, prop, Api, Args};
 use crate::local::or_empty_string;
+use crate::KvItem;
 use serde_json::{json, Map, Value};
 use storage_core::dialect::{MissingKey, Shape, Spec, SyncFailure};
-use storage_core::{block_on, platform_error_in, Error, JsValue, Result};
+use storage_core::{block_on, platform_error_in, Error, JsType, JsValue, Result};
 
 /// Runs `api(args)` on `mp` as `api`'s dialect specifies.
 pub(crate) fn call(mp: &crate::MiniProgram, api: Api, args: &Args) -> Outcome {
@@ -35,16 +36,16 @@ pub(crate) fn call(mp: &crate::MiniProgram, api: Api, args: &Args) -> Outcome {
     };
     let policy = local.policy(&spec.policy);
     let base = api.name().trim_end_matches("Sync");
+    // WeChat's `encrypt`, in its async forms only; the other dialects have no such option.
+    let encrypt = !sync && spec.policy.encrypt_factor.is_some() && flag(&o, "encrypt");
+    // A batch API's one list: its first argument (Sync) or its options' `kvList` / `keyList`.
+    let list = |name: &str| if sync { args.get(0) } else { prop(&o, name) };
     let result: Result<Answer> = match base {
-        "setStorage" => {
-            let encrypt = !sync && spec.policy.encrypt_factor.is_some() && flag(&o, "encrypt");
-            run(sync, local.set(&policy, &key(), data(), encrypt), || {
-                local.set_blocking(&policy, &key(), data())
-            })
-            .map(|()| Answer::Done)
-        }
+        "setStorage" => run(sync, local.set(&policy, &key(), data(), encrypt), || {
+            local.set_blocking(&policy, &key(), data())
+        })
+        .map(|()| Answer::Done),
         "getStorage" => {
-            let encrypt = !sync && flag(&o, "encrypt");
             let key = key();
             block_on(local.get(&key, encrypt)).and_then(|found| match found {
                 Some(v) => Ok(Answer::Data(v)),
@@ -74,6 +75,15 @@ pub(crate) fn call(mp: &crate::MiniProgram, api: Api, args: &Args) -> Outcome {
                 "limitSize": info.limit_size,
             }))
         }),
+        "batchSetStorage" => kv_items(list("kvList")).and_then(|items| {
+            run(sync, local.batch_set(&policy, items.clone()), || {
+                local.batch_set_blocking(&policy, items)
+            })
+            .map(|()| Answer::Done)
+        }),
+        "batchGetStorage" => array("keyList", list("keyList"))
+            .and_then(|keys| block_on(local.batch_get(keys)))
+            .map(Answer::List),
         _ => Err(Error::InvalidParam(format!("{} is not served", api.name()))),
     };
     match result {
@@ -95,12 +105,36 @@ fn run(
     }
 }
 
+fn array(param: &str, v: JsValue) -> Result<Vec<JsValue>> {
+    match v {
+        JsValue::Array(items) => Ok(items),
+        other => Err(Error::WrongType {
+            param: param.to_owned(),
+            expected: JsType::Array,
+            actual: other.js_type(),
+        }),
+    }
+}
+
+/// `kvList`: an Array of `{key, value}`; an item that is not an object has neither.
+fn kv_items(list: JsValue) -> Result<Vec<KvItem>> {
+    Ok(array("kvList", list)?
+        .into_iter()
+        .map(|item| match item {
+            JsValue::Object(o) => KvItem::new(prop(&o, "key"), prop(&o, "value")),
+            _ => KvItem::new(JsValue::Undefined, JsValue::Undefined),
+        })
+        .collect())
+}
+
 /// What a call succeeded with, before the dialect shapes it.
 enum Answer {
     /// A write: nothing to hand back.
     Done,
     /// A read's value.
     Data(JsValue),
+    /// A batch read's values, in the order of its keys.
+    List(Vec<JsValue>),
     /// `getStorageInfo`'s fields.
     Info(Value),
 }
@@ -127,6 +161,12 @@ fn success(spec: &Spec, api: Api, sync: bool, answer: Answer) -> Outcome {
             ending,
             json!({"data": null, "errMsg": ok}),
             vec![("data", v)],
+        ),
+        Answer::List(values) if sync => Outcome::returned(JsValue::Array(values)),
+        Answer::List(values) => shaped(
+            ending,
+            json!({"dataList": null, "errMsg": ok}),
+            vec![("dataList", JsValue::Array(values))],
         ),
         Answer::Info(info) if sync || alipay => shaped(ending, info, vec![]),
         Answer::Info(mut info) => {

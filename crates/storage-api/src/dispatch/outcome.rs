@@ -211,14 +211,6 @@ pub(crate) fn settle<S: Serialize, F: Failure>(
     }
 }
 
-/// A throwing Sync form's result (WeChat, Douyin): `return` or `throw`.
-pub(crate) fn sync<T, F: Failure>(result: Result<T, F>, ret: impl FnOnce(T) -> Outcome) -> Outcome {
-    match result {
-        Ok(v) => ret(v),
-        Err(f) => failed(Ending::Throw, &f),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,10 +246,5 @@ mod tests {
             }
         );
         assert_eq!(o.cause(), Some(&Error::Corrupt("x".into())));
-        let o = sync::<(), _>(Err(err), |()| Outcome::returned(JsValue::Undefined));
-        assert_eq!(
-            (o.ending(), o.cause()),
-            (Ending::Throw, Some(&Error::Corrupt("x".into())))
-        );
     }
 }
