@@ -98,7 +98,7 @@ const USER_AGENT = {
 
 /** The dialects whose host looks like another's (its runtime family): QQ, Kuaishou and Baidu
  * WeChat's; Douyin mini-apps and Lark Douyin's. */
-const FAMILY = { qq: 'wx', ks: 'wx', swan: 'wx', 'tt-app': 'tt', lark: 'tt' };
+const FAMILY = { qq: 'wx', ks: 'wx', swan: 'wx', 'tt-app': 'tt', lark: 'tt', dd: 'my' };
 
 function checkPlatform(platform) {
   if (!PLATFORMS.includes(platform) && !(platform in FAMILY)) {

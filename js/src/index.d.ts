@@ -3,7 +3,7 @@
 // test/typings checks them against those packages with `tsc --noEmit`.
 
 /** A platform dialect. */
-export type Platform = 'wx' | 'my' | 'tt' | 'qq' | 'ks' | 'swan' | 'tt-app' | 'lark';
+export type Platform = 'wx' | 'my' | 'tt' | 'qq' | 'ks' | 'swan' | 'tt-app' | 'lark' | 'dd';
 
 /** The API object a dialect's mini-program calls: `tt` for Douyin mini-apps and Lark. */
 export type ObjectOf<P extends Platform> = P extends 'tt-app' | 'lark' ? 'tt' : P;
@@ -278,7 +278,7 @@ export interface MiniProgramOptions<P extends Platform> extends BridgeOptions {
 
 type DialectOf<P extends Platform> = P extends 'wx'
   ? WxStorage
-  : P extends 'my'
+  : P extends 'my' | 'dd'
   ? MyStorage
   : P extends 'qq' | 'ks'
   ? WxLikeStorage

@@ -19,6 +19,17 @@ const DIALECTS = [
   }],
 ];
 
+test('dd: Alipay\'s runtime, with a missing key that fails', async () => {
+  const mp = createMiniProgram({ platform: 'dd', user: 'u', app: 'a' });
+  assert.deepEqual(await mp.dd.getStorage({ key: 'k' }).catch((e) => e), { error: 11, errorMessage: '查无此key' });
+  assert.deepEqual(mp.dd.getStorageSync({ key: 'k' }), { data: null });
+  assert.deepEqual(mp.dd.setStorageSync({ key: '', data: 1 }), { success: false, error: 2, errorMessage: '必填参数为空' });
+  assert.deepEqual(mp.dd.setStorageSync({ key: 'k', data: 'x'.repeat(204_801) }), { success: false, error: 14, errorMessage: 'data长度超限' });
+  assert.deepEqual(mp.dd.setStorageSync({ key: 'k', data: [1] }), { success: true });
+  assert.deepEqual(await mp.dd.getStorage({ key: 'k' }), { data: [1] });
+  await mp.close();
+});
+
 for (const [platform, object, missing, emptyKey] of DIALECTS) {
   test(`${platform}: its object, a missing key, an empty key`, async () => {
     const mp = createMiniProgram({ platform, user: 'u', app: 'a' });
@@ -49,6 +60,6 @@ for (const [platform, object, missing, emptyKey] of DIALECTS) {
 test('an unknown platform is refused with the engine\'s list', () => {
   assert.throws(() => createMiniProgram({ platform: 'xx', user: 'u', app: 'a' }), {
     name: 'TypeError',
-    message: /^platform must be one of 'wx', 'my', 'tt', 'qq', 'ks', 'swan', 'tt-app', 'lark', not "xx"$/,
+    message: /^platform must be one of 'wx', 'my', 'tt', 'qq', 'ks', 'swan', 'tt-app', 'lark', 'dd', not "xx"$/,
   });
 });

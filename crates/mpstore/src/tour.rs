@@ -398,7 +398,7 @@ impl Tour {
         println!(
             "\nThe hosts that share these APIs, each in its own words (docs/api.md, \"Sources\")"
         );
-        let steps: [(Dialect, &str, &str, Value, &str); 5] = [
+        let steps: [(Dialect, &str, &str, Value, &str); 6] = [
             (
                 Dialect::Qq,
                 "qq.setStorageSync('', 1)",
@@ -426,6 +426,13 @@ impl Tour {
                 "setStorageSync",
                 json!(["", 1]),
                 "throw",
+            ),
+            (
+                Dialect::Dd,
+                "dd.getStorage({key: 'missing'})",
+                "getStorage",
+                json!([{"key": "missing"}]),
+                "fail",
             ),
             (
                 Dialect::Lark,

@@ -29,6 +29,8 @@ pub enum Dialect {
     TtApp,
     /// Feishu / Lark, `tt.*` in another host.
     Lark,
+    /// DingTalk, `dd.*`: Alipay's runtime family.
+    Dd,
 }
 
 /// How a dialect's results and failures look.
@@ -368,6 +370,9 @@ const LARK_ROWS: &[Row] = &[
     row(&[Failure], None, "internal error"),
 ];
 
+/// DingTalk: Alipay's texts and codes, and a missing key that fails with 11 (reported).
+const DD_ROWS: &[Row] = MY_ROWS;
+
 /// WeChat's shape and forms, which most dialects share.
 const WX_LIKE: Spec = Spec {
     dialect: Dialect::Wx,
@@ -384,7 +389,7 @@ const WX_LIKE: Spec = Spec {
 };
 
 /// Every dialect, in the order of [`Dialect`]'s variants.
-pub const SPECS: [Spec; 8] = [
+pub const SPECS: [Spec; 9] = [
     WX_LIKE,
     Spec {
         dialect: Dialect::My,
@@ -465,11 +470,24 @@ pub const SPECS: [Spec; 8] = [
         errors: LARK_ROWS,
         ..WX_LIKE
     },
+    Spec {
+        dialect: Dialect::Dd,
+        name: "dd",
+        object: "dd",
+        policy: Policy::DD,
+        shape: Shape::Alipay,
+        sync_object: true,
+        sync_failure: SyncFailure::ReturnObject,
+        missing_key: MissingKey::Fail,
+        batch: false,
+        errors: DD_ROWS,
+        ..WX_LIKE
+    },
 ];
 
 impl Dialect {
     /// Every dialect.
-    pub const ALL: [Dialect; 8] = [
+    pub const ALL: [Dialect; 9] = [
         Dialect::Wx,
         Dialect::My,
         Dialect::Tt,
@@ -478,6 +496,7 @@ impl Dialect {
         Dialect::Swan,
         Dialect::TtApp,
         Dialect::Lark,
+        Dialect::Dd,
     ];
 
     /// This dialect's specification.

@@ -146,6 +146,12 @@ impl Policy {
         ..Policy::TT
     };
 
+    /// DingTalk: Alipay's rules (10 MB documented; the rest decided as its runtime family's).
+    pub const DD: Policy = Policy {
+        dialect: Dialect::Dd,
+        ..Policy::MY
+    };
+
     /// Applies the encrypt charge (rounded up) to a size, when asked and supported.
     fn charged(&self, size: u64, encrypt: bool) -> u64 {
         match (encrypt, self.encrypt_factor) {
