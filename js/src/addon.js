@@ -207,8 +207,8 @@ function older(a, b) {
  * plugins may not call, is absent, as on a device.
  */
 function dialectObject(entry, caller, platform, families, api = {}, device = null) {
-  const native = load();
-  native.apis(platform).forEach(({ name, family, sync, since, inPlugins, promise }, i) => {
+  const { apis } = (entry.dialects ??= load().dialects()).find((d) => d.name === platform);
+  apis.forEach(({ name, family, sync, since, inPlugins, promise }, i) => {
     if (!families.includes(family)) return;
     if (device && ((since && older(device.baseLibrary, since)) || (device.plugin && !inPlugins))) return;
     const writes = !reads(name);

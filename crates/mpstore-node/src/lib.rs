@@ -14,7 +14,9 @@
 //! A durable store is opened in sled's buffered mode and flushed after each acknowledged write:
 //! the same promise as the durable mode, with the wait taken off the event loop.
 
+mod caller;
 mod convert;
 mod store;
 
-pub use store::{apis, dialects, Caller, Store};
+pub use caller::Caller;
+pub use store::{dialects, Store};

@@ -379,15 +379,34 @@ fn dingtalk() {
     let d = Dialect::Dd;
     assert_eq!((d.name(), d.spec().object), ("dd", "dd"));
     let missing = call(&mp, d, "getStorage", vec![options(&[("key", "k".into())])]);
-    assert_eq!(missing, (Fail, json!({"error": 11, "errorMessage": "查无此key"})));
+    assert_eq!(
+        missing,
+        (Fail, json!({"error": 11, "errorMessage": "查无此key"}))
+    );
     let sync = |data: JsValue| {
-        call(&mp, d, "setStorageSync", vec![options(&[("key", "k".into()), ("data", data)])])
+        call(
+            &mp,
+            d,
+            "setStorageSync",
+            vec![options(&[("key", "k".into()), ("data", data)])],
+        )
     };
-    assert_eq!(sync("x".repeat(204_800).into()), (Return, json!({"success": true})));
+    assert_eq!(
+        sync("x".repeat(204_800).into()),
+        (Return, json!({"success": true}))
+    );
     assert_eq!(
         sync("x".repeat(204_801).into()),
-        (Return, json!({"success": false, "error": 14, "errorMessage": "data长度超限"}))
+        (
+            Return,
+            json!({"success": false, "error": 14, "errorMessage": "data长度超限"})
+        )
     );
-    let got = call(&mp, d, "getStorageSync", vec![options(&[("key", "none".into())])]);
+    let got = call(
+        &mp,
+        d,
+        "getStorageSync",
+        vec![options(&[("key", "none".into())])],
+    );
     assert_eq!(got, (Return, json!({"data": null})));
 }
