@@ -1,5 +1,5 @@
 //! The local-storage APIs by name: each call is served from its dialect's specification
-//! ([`super::generic`]), in the platform's exact shape.
+//! ([`storage_core::dialect::Spec`]), in the platform's exact shape.
 
 use super::outcome::Outcome;
 use super::{Api, Args, Family, LoneSurrogate, Refusal};
