@@ -7,7 +7,9 @@
 //!   npm installs it only where it runs.
 //!
 //! `cargo xtask node-install-test` (also run by `cargo xtask test`) installs both tarballs into a
-//! fresh project whose `PATH` has no cargo or rustc, and runs `js/scripts/install-seeds.js` there.
+//! fresh project whose `PATH` has no cargo or rustc, checks that the engine is the platform
+//! package's (`js/scripts/install-check.js`) and runs the seeds' examples there
+//! (`js/test/seeds.test.js`, requiring `mpstore-node`).
 
 use crate::{cargo, root};
 use serde_json::{json, Value};
@@ -152,10 +154,21 @@ pub fn install_test() -> Result<(), String> {
         "npm",
         &["install", &main, &platform, "--no-audit", "--no-fund"],
     )?;
-    let script = root().join("js/scripts/install-seeds.js");
-    std::fs::copy(&script, project.join("seeds.js"))
-        .map_err(|e| format!("cannot copy {}: {e}", script.display()))?;
-    user("node", &["seeds.js"])
+    let check = root().join("js/scripts/install-check.js");
+    std::fs::copy(&check, project.join("install-check.js"))
+        .map_err(|e| format!("cannot copy {}: {e}", check.display()))?;
+    user("node", &["install-check.js"])?;
+    // The seeds' examples, as the package's own tests run them, on the installed package.
+    let seeds = root().join("js/test/seeds.test.js");
+    let text = std::fs::read_to_string(&seeds)
+        .map_err(|e| format!("cannot read {}: {e}", seeds.display()))?;
+    let installed = text.replace("require('..')", "require('mpstore-node')");
+    if installed == text {
+        return Err(format!("{} no longer requires '..'", seeds.display()));
+    }
+    std::fs::write(project.join("seeds.test.js"), installed)
+        .map_err(|e| format!("cannot write the seeds' test: {e}"))?;
+    user("node", &["--test", "seeds.test.js"])
 }
 
 /// The PATH of this process without the directories holding a `cargo` or `rustc` executable.

@@ -95,6 +95,20 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 10] = [
+        Kind::EmptyKey,
+        Kind::Missing,
+        Kind::WrongType,
+        Kind::InvalidParam,
+        Kind::EntryTooLarge,
+        Kind::Quota,
+        Kind::NotFound,
+        Kind::EncryptMismatch,
+        Kind::Closed,
+        Kind::Failure,
+    ];
+
     /// The row kind of `err`.
     pub fn of(err: &Error) -> Kind {
         match err {
@@ -554,20 +568,8 @@ mod tests {
 
     #[test]
     fn every_dialect_has_a_row_for_every_kind_in_every_family() {
-        let kinds = [
-            EmptyKey,
-            Missing,
-            WrongType,
-            InvalidParam,
-            EntryTooLarge,
-            Quota,
-            NotFound,
-            EncryptMismatch,
-            Closed,
-            Failure,
-        ];
         for d in Dialect::ALL {
-            for kind in kinds {
+            for kind in Kind::ALL {
                 for api in [ApiKind::LocalRead, ApiKind::LocalWrite] {
                     assert!(
                         d.spec()

@@ -189,9 +189,7 @@ pub fn call_local(
     method: &str,
     args: Vec<storage_core::JsValue>,
 ) -> Result<Outcome, ProtocolError> {
-    let api = Api::find(dialect, method)
-        .ok_or_else(|| request::unknown_api(&format!("{}.{method}", dialect.name())))?;
-    local::call(mp, api, Ok(Args(args)))
+    local::call(mp, api_named(dialect, method)?, Ok(Args(args)))
 }
 
 /// Runs the cloud API `dialect.method` as the caller of `game` (for the command line and the
@@ -202,9 +200,13 @@ pub fn call_cloud(
     method: &str,
     args: Vec<storage_core::JsValue>,
 ) -> Result<Outcome, ProtocolError> {
-    let api = Api::find(dialect, method)
-        .ok_or_else(|| request::unknown_api(&format!("{}.{method}", dialect.name())))?;
-    cloud::call(game, api, Ok(Args(args)))
+    cloud::call(game, api_named(dialect, method)?, Ok(Args(args)))
+}
+
+/// The API `dialect.method`, or the refusal of an unknown one.
+fn api_named(dialect: storage_core::Dialect, method: &str) -> Result<Api, ProtocolError> {
+    Api::find(dialect, method)
+        .ok_or_else(|| request::unknown_api(&format!("{}.{method}", dialect.name())))
 }
 
 fn error_response(id: Value, e: &ProtocolError) -> Value {
