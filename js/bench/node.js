@@ -40,7 +40,7 @@ if (jsonAt >= 0 && !JSON_FILE) {
 const KEYS = 1000;
 const CFG = QUICK
   ? { rounds: 3, get: 1000, bufferedSet: 500, durableSet: 20, opens: 10, memorySets: 20000 }
-  : { rounds: 7, get: 5000, bufferedSet: 3000, durableSet: 200, opens: 50, memorySets: 100000 };
+  : { rounds: 7, get: 5000, bufferedSet: 3000, durableSet: 600, opens: 50, memorySets: 100000 };
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -276,18 +276,25 @@ fn node_bench(args: &[String]) -> Result<(), String> {
     run_in(&bench, "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
     let mut node_args = vec!["node.js"];
     node_args.extend(args.iter().map(String::as_str));
-    run_in(
-        &bench,
-        "node",
-        &node_args,
-        &[
-            (
-                "MPSTORE_ADDON",
-                release.join("libmpstore_node.so").display().to_string(),
-            ),
-            ("MPSTORE_BIN", release.join("mpstore").display().to_string()),
-        ],
-    )
+    let envs = [
+        (
+            "MPSTORE_ADDON",
+            release.join("libmpstore_node.so").display().to_string(),
+        ),
+        ("MPSTORE_BIN", release.join("mpstore").display().to_string()),
+    ];
+    run_in(&bench, "node", &node_args, &envs)?;
+    // What the jest and vitest presets add per test, in the example projects.
+    for example in ["examples/jest", "examples/vitest"] {
+        let dir = root().join("js").join(example);
+        run_in(&dir, "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
+    }
+    let rounds = if args.iter().any(|a| a == "--quick") {
+        "3"
+    } else {
+        "7"
+    };
+    run_in(&bench, "node", &["preset.js", "--rounds", rounds], &envs)
 }
 
 fn fuzz(seconds: Result<u32, String>) -> Result<(), String> {
