@@ -121,11 +121,6 @@ function settle(answer, entry, callbacks, delay = 0) {
   return done;
 }
 
-/** Whether an API reads only (every other one may write). */
-function reads(name) {
-  return name.startsWith('get') || name.startsWith('batchGet');
-}
-
 /**
  * A copy of a value read from the store, so the caller's changes never reach the cached one.
  * Values come from the engine: plain objects, arrays, Dates and primitives only.
@@ -208,10 +203,9 @@ function older(a, b) {
  */
 function dialectObject(entry, caller, platform, families, api = {}, device = null) {
   const { apis } = (entry.dialects ??= load().dialects()).find((d) => d.name === platform);
-  apis.forEach(({ name, family, sync, since, inPlugins, promise }, i) => {
+  apis.forEach(({ name, family, sync, since, inPlugins, promise, writes }, i) => {
     if (!families.includes(family)) return;
     if (device && ((since && older(device.baseLibrary, since)) || (device.plugin && !inPlugins))) return;
-    const writes = !reads(name);
     if (sync && name === 'getStorageSync' && platform !== 'my' && entry.readCache) {
       api[name] = cachedGet(entry, caller, i);
     } else if (sync) {

@@ -41,10 +41,15 @@ pub(crate) fn call(mp: &crate::MiniProgram, api: Api, args: &Args) -> Outcome {
     // A batch API's one list: its first argument (Sync) or its options' `kvList` / `keyList`.
     let list = |name: &str| if sync { args.get(0) } else { prop(&o, name) };
     let result: Result<Answer> = match base {
-        "setStorage" => run(sync, local.set(&policy, &key(), data(), encrypt), || {
-            local.set_blocking(&policy, &key(), data())
-        })
-        .map(|()| Answer::Done),
+        "setStorage" => {
+            let key = key();
+            run(
+                sync,
+                || local.set(&policy, &key, data(), encrypt),
+                || local.set_blocking(&policy, &key, data()),
+            )
+            .map(|()| Answer::Done)
+        }
         "getStorage" => {
             let key = key();
             block_on(local.get(&key, encrypt)).and_then(|found| match found {
@@ -65,7 +70,7 @@ pub(crate) fn call(mp: &crate::MiniProgram, api: Api, args: &Args) -> Outcome {
         }
         "removeStorage" => {
             let key = key();
-            run(sync, local.remove(&key), || local.remove_blocking(&key)).map(|()| Answer::Done)
+            run(sync, || local.remove(&key), || local.remove_blocking(&key)).map(|()| Answer::Done)
         }
         "clearStorage" => block_on(local.clear()).map(|()| Answer::Done),
         "getStorageInfo" => block_on(local.info(&policy)).map(|info| {
@@ -76,9 +81,11 @@ pub(crate) fn call(mp: &crate::MiniProgram, api: Api, args: &Args) -> Outcome {
             }))
         }),
         "batchSetStorage" => kv_items(list("kvList")).and_then(|items| {
-            run(sync, local.batch_set(&policy, items.clone()), || {
+            if sync {
                 local.batch_set_blocking(&policy, items)
-            })
+            } else {
+                block_on(local.batch_set(&policy, items))
+            }
             .map(|()| Answer::Done)
         }),
         "batchGetStorage" => array("keyList", list("keyList"))
@@ -92,16 +99,17 @@ pub(crate) fn call(mp: &crate::MiniProgram, api: Api, args: &Args) -> Outcome {
     }
 }
 
-/// A write through the async door, or the blocking one for a Sync form.
-fn run(
+/// A write through the blocking door for a Sync form, or the async one; only the door taken is
+/// built, so its data is copied once.
+fn run<F: std::future::Future<Output = Result<()>>>(
     sync: bool,
-    write: impl std::future::Future<Output = Result<()>>,
+    write: impl FnOnce() -> F,
     blocking: impl FnOnce() -> Result<()>,
 ) -> Result<()> {
     if sync {
         blocking()
     } else {
-        block_on(write)
+        block_on(write())
     }
 }
 

@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 use storage_core::{block_on, JsValue, Result};
 
 /// Every dialect with its API object's name and its APIs, in the order hosts number them:
-/// `[{"name", "object", "apis": [{"name", "family", "sync", "since"?, "inPlugins"}]}]`.
+/// `[{"name", "object", "apis": [{"name", "family", "sync", "promise", "writes", "since"?,
+/// "inPlugins"}]}]`.
 pub fn dialects() -> Value {
     Value::Array(
         storage_core::Dialect::ALL
@@ -26,6 +27,7 @@ pub fn dialects() -> Value {
                             },
                             "sync": a.is_sync(),
                             "promise": a.has_promise(),
+                            "writes": a.writes(),
                             "inPlugins": a.in_plugins(),
                         });
                         if let Some(since) = a.since() {
