@@ -91,9 +91,10 @@ for (const [platform, api, fault, expected] of FAULTS) {
     if (expected.throws) assert.throws(() => callOf(o, platform, api), expected.throws);
     if (expected.returns) assert.deepEqual(callOf(o, platform, api), expected.returns);
     if (expected.fails) await assert.rejects(callOf(o, platform, api), (e) => (assert.deepEqual(e, expected.fails), true));
-    // Only once, and nothing was stored by the failed call.
+    // The fault fires once: the next call succeeds (a throw or a rejection would fail the test).
     const again = callOf(o, platform, api);
     if (again && typeof again.then === 'function') await again;
+    else assert.notEqual(again && again.success, false, 'the next Alipay Sync call succeeds');
     await mp.close();
   });
 }
