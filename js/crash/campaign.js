@@ -74,7 +74,8 @@ function verify(dataDir, acked, attempted) {
       if (newest !== undefined && got.n < newest) throw new Error(`${key}: found write ${got.n}, older than acknowledged ${newest}`);
       if (got.n > attempted) throw new Error(`${key}: found write ${got.n}, never made`);
       const expected = write(got.n).value;
-      if (got.pad !== expected.pad || !(got.at instanceof Date) || got.at.getTime() !== got.n) {
+      // WeChat stores a nested Date as its ISO string.
+      if (got.pad !== expected.pad || got.at !== expected.at.toISOString()) {
         throw new Error(`${key}: write ${got.n} came back torn`);
       }
     }

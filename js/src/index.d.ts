@@ -233,6 +233,10 @@ export interface BridgeOptions {
   /** Limits in place of the platform's, in the dialect's unit (UTF-16 units for wx and my, UTF-8
    * bytes for tt): the largest entry and the namespace's total (addon engine). */
   limits?: { entry?: number; total?: number };
+  /** `'device'` (default): values are stored as the platform stores them (WeChat, QQ, Kuaishou,
+   * Alipay, Baidu and DingTalk put them through `JSON.stringify`, so a nested Date reads back as
+   * its ISO string and `undefined` fields vanish); `'exact'`: every value reads back as given. */
+  values?: 'device' | 'exact';
   /** Availability as on a device of this base library (addon engine): newer APIs, and APIs
    * plugins may not call (in plugin scope), are absent, and `canIUse` answers for them. */
   baseLibrary?: string;

@@ -61,6 +61,14 @@ function checkDurability(options) {
  */
 function openEngine(options) {
   checkDurability(options);
+  const values = options.values ?? 'device';
+  if (values !== 'device' && values !== 'exact') {
+    throw new TypeError(`values must be 'device' (the default: as the platform stores them) or 'exact', not ${JSON.stringify(values)}`);
+  }
+  return { ...openEngineOf(options), values };
+}
+
+function openEngineOf(options) {
   const engine = options.engine ?? process.env.MPSTORE_ENGINE ?? 'addon';
   if (engine === 'addon') {
     const limits = limitsOf(options.limits);
@@ -175,7 +183,10 @@ function checked(engine, check) {
 
 /** The dialect object of one namespace, on either engine. */
 function localObject(engine, platform, ctx) {
-  if (engine.kind === 'bridge') return bridgeDialects.dialectObject(engine.channel, dialectOf(engine, platform), ctx, undefined);
+  if (engine.kind === 'bridge') {
+    const sent = engine.values === 'exact' ? { ...ctx, values: 'exact' } : ctx;
+    return bridgeDialects.dialectObject(engine.channel, dialectOf(engine, platform), sent, undefined);
+  }
   const { scope } = ctx;
   const caller = engine.entry.store.local(
     platform,
@@ -185,6 +196,7 @@ function localObject(engine, platform, ctx) {
     typeof scope === 'object' ? scope.plugin : null,
     engine.limits.entry,
     engine.limits.total,
+    engine.values === 'exact',
   );
   engine.callers.push(caller);
   if (engine.baseLibrary === undefined) return addon.dialectObject(engine.entry, caller, platform, ['local']);

@@ -8,13 +8,14 @@ const { createMiniProgram, createMiniGame } = require('..');
 test('seed writes through the dialect, limits and all', async () => {
   const mp = createMiniProgram({ platform: 'my', user: 'u', app: 'a' });
   mp.host.seed({ city: { name: '杭州' }, when: new Date(7) });
-  assert.deepEqual(mp.my.getStorageSync({ key: 'when' }), { data: new Date(7) });
+  // Alipay stores values through JSON: a Date comes back as its ISO string.
+  assert.deepEqual(mp.my.getStorageSync({ key: 'when' }), { data: new Date(7).toISOString() });
   assert.throws(() => mp.host.seed({ big: 'x'.repeat(204_801) }), { error: 14 });
   await mp.close();
 });
 
 test('dump keeps keys in insertion order and values with their types', async () => {
-  const mp = createMiniProgram({ platform: 'wx', user: 'u', app: 'a' });
+  const mp = createMiniProgram({ platform: 'wx', user: 'u', app: 'a', values: 'exact' });
   mp.host.seed({ b: undefined, a: [NaN, -0] });
   mp.wx.setStorage({ key: 's', data: 'x', encrypt: true });
   await mp.wx.getStorageInfo();
@@ -177,4 +178,11 @@ addonTest('availability: with a base library, only what the device offers there'
   const everything = createMiniProgram({ platform: 'wx', user: 'u', app: 'a', dataDir: ':memory:' });
   assert.equal(typeof everything.plugin('p').wx.batchSetStorage, 'function', 'opt-in only');
   await Promise.all([old, now, recent, everything].map((m) => m.close()));
+});
+
+test("the presets' values setting: device by default, exact from the runner or MPSTORE_VALUES", () => {
+  const { readConfig } = require('../src/presets/core');
+  assert.equal(readConfig({}, {}).values, 'device');
+  assert.equal(readConfig({}, { MPSTORE_VALUES: 'exact' }).values, 'exact');
+  assert.equal(readConfig({ values: 'exact' }, { MPSTORE_VALUES: 'device' }).values, 'exact');
 });

@@ -134,7 +134,8 @@ impl Store {
 
     /// The local storage of (user, app, scope) in `dialect`: scope is `app`, `webview`, or a
     /// plugin id with `plugin` set; `entry_limit` and `total_limit`, when given, replace the
-    /// dialect's limits (in its unit).
+    /// dialect's limits (in its unit); `exact_values` keeps values exactly, in place of the
+    /// platform's JSON round trip.
     #[napi]
     #[allow(clippy::too_many_arguments)]
     pub fn local(
@@ -147,6 +148,7 @@ impl Store {
         plugin: Option<String>,
         entry_limit: Option<f64>,
         total_limit: Option<f64>,
+        exact_values: bool,
     ) -> Result<Caller> {
         let dialect = parse_dialect(&env, &dialect)?;
         let scope = match (scope.as_str(), plugin) {
@@ -187,10 +189,13 @@ impl Store {
                 }
             }
         }
-        let mp = store
+        let mut mp = store
             .mini_program(user, app, scope)
             .map_err(|e| coded(&env, "MPSTORE_BAD_ID", &e.to_string()))?
             .with_limits(limits);
+        if exact_values {
+            mp = mp.with_exact_values();
+        }
         Ok(Caller::new(&self.shared, dialect, Target::Local(mp)))
     }
 

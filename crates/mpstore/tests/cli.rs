@@ -441,7 +441,14 @@ fn dump_and_import_move_a_store_with_its_types() {
     let (from, to) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (a, b) = (from.path(), to.path());
     check(a, &["set", "b", r#"{"$js":"date","value":5}"#], OK, None);
-    check(a, &["set", "a", r#"[{"$js":"undefined"}]"#], OK, None);
+    // Douyin keeps an `undefined` inside an Array (WeChat would store it as `null`).
+    let undefined_inside = r#"[{"$js":"undefined"}]"#;
+    check(
+        a,
+        &["--platform", "tt", "set", "a", undefined_inside],
+        OK,
+        None,
+    );
     check(a, &["--webview", "set", "w", "1"], OK, None);
     check(a, &["set", "s", "1", "--encrypt"], OK, None);
     check(a, &["cloud", "--openid", "o", "set", "k=v"], OK, None);

@@ -124,6 +124,10 @@
 //!   levels`, my error 2, tt errNo 20001), never a crash.
 //! - **Absent `data`** is a parameter error: wx `parameter error: parameter.data is required`,
 //!   my error 2, tt errNo 20001. `data: undefined` given explicitly is stored as `undefined`.
+//! - **Values** are stored as the platform stores them (each dialect's
+//!   [`Values`](storage_core::Values)): wx puts an Array or Object through `JSON.stringify` (a
+//!   Date inside reads back as its ISO string) and keeps a top-level value; my puts every value
+//!   through it; tt keeps every value. [`MiniProgram::with_exact_values`] keeps them all exactly.
 //! - **Alipay key errors**: a missing (`undefined`) or empty key is error 2 `必填参数为空`; a key
 //!   of another type is error 2 `参数无效`. A backend failure or corrupt record is error 3
 //!   `存储读写失败` (the project's code: the platform documents only 2, 12 and 14).

@@ -65,6 +65,9 @@ pub(crate) struct Local {
     pub(crate) ns: Arc<EncodedNamespace>,
     /// Limits that replace the dialect's own (a host testing quota handling).
     pub(crate) limits: LocalLimits,
+    /// Whether values are kept exactly, in place of the dialect's
+    /// [`Values`](storage_core::Values) rule.
+    pub(crate) exact_values: bool,
 }
 
 /// Limits a host sets on a mini-program's local storage in place of the platform's, in the
@@ -144,6 +147,14 @@ impl Local {
         self.limits.apply(base)
     }
 
+    /// `data` as the dialect of `policy` stores it.
+    fn stored(&self, policy: &Policy, data: JsValue) -> JsValue {
+        match self.exact_values {
+            true => data,
+            false => policy.dialect.spec().values.stored(data),
+        }
+    }
+
     /// An asynchronous API: `op` on a clone of this namespace, its success shaped by `shape`,
     /// its failure reported as `api` of `kind`.
     pub(crate) fn call<T, S, E, Fut>(
@@ -169,7 +180,7 @@ impl Local {
         encrypt: bool,
     ) -> Result<()> {
         let key = key_str("key", key)?;
-        let data = required_data(data)?;
+        let data = self.stored(policy, required_data(data)?);
         self.store
             .set(&*self.ns, policy, key, &data, SetOptions { encrypt })
             .await
@@ -183,7 +194,7 @@ impl Local {
         data: Option<JsValue>,
     ) -> Result<()> {
         let key = key_str("key", key)?;
-        let data = required_data(data)?;
+        let data = self.stored(policy, required_data(data)?);
         (self.store).set_blocking(&*self.ns, policy, key, &data, SetOptions::default())
     }
 
@@ -222,14 +233,27 @@ impl Local {
 
     /// All items or none: every key is checked before anything is written.
     pub(crate) async fn batch_set(&self, policy: &Policy, items: Vec<KvItem>) -> Result<()> {
-        let items = kv_items(items)?;
+        let items = self.kv_items(policy, items)?;
         self.store.batch_set(&*self.ns, policy, &items).await
     }
 
     /// [`batch_set`](Self::batch_set) on this thread.
     pub(crate) fn batch_set_blocking(&self, policy: &Policy, items: Vec<KvItem>) -> Result<()> {
-        let items = kv_items(items)?;
+        let items = self.kv_items(policy, items)?;
         self.store.batch_set_blocking(&*self.ns, policy, &items)
+    }
+
+    /// A batch's items with their keys as strings and their values as stored, or the parameter
+    /// error naming the first key that is not a string.
+    fn kv_items(&self, policy: &Policy, items: Vec<KvItem>) -> Result<Vec<(String, JsValue)>> {
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let key = key_str(&format!("kvList[{i}].key"), &item.key)?.to_owned();
+                Ok((key, self.stored(policy, item.value)))
+            })
+            .collect()
     }
 
     /// One value per key, `""` for a missing one.
@@ -242,19 +266,6 @@ impl Local {
         let values = self.store.batch_get(&*self.ns, &keys).await?;
         Ok(values.into_iter().map(or_empty_string).collect())
     }
-}
-
-/// A batch's items with their keys as strings, or the parameter error naming the first that
-/// is not one.
-fn kv_items(items: Vec<KvItem>) -> Result<Vec<(String, JsValue)>> {
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let key = key_str(&format!("kvList[{i}].key"), &item.key)?.to_owned();
-            Ok((key, item.value))
-        })
-        .collect()
 }
 
 /// What WeChat's and Douyin's Sync reads return for a missing key: `""`.

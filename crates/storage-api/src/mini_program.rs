@@ -55,6 +55,26 @@ impl MiniProgram {
         self
     }
 
+    /// This namespace keeping every value exactly as given, in place of each platform's own
+    /// rule ([`Values`](storage_core::Values): most put values through `JSON.stringify`, so a
+    /// nested Date reads back as its ISO string).
+    ///
+    /// ```
+    /// use storage_api::Mpstore;
+    /// use storage_core::{JsDate, JsValue, Scope};
+    /// let app = Mpstore::in_memory().mini_program("u", "app", Scope::App).unwrap();
+    /// let dated = JsValue::Array(vec![JsValue::Date(JsDate::from_millis(0.0))]);
+    /// app.wx().set_storage_sync("k", dated.clone()).unwrap();
+    /// assert_eq!(app.wx().get_storage_sync("k").unwrap().to_json_string().unwrap(), r#"["1970-01-01T00:00:00.000Z"]"#);
+    /// let exact = app.with_exact_values();
+    /// exact.wx().set_storage_sync("k", dated.clone()).unwrap();
+    /// assert_eq!(exact.wx().get_storage_sync("k").unwrap(), dated);
+    /// ```
+    pub fn with_exact_values(mut self) -> MiniProgram {
+        self.local.exact_values = true;
+        self
+    }
+
     /// The namespace this context reads and writes.
     ///
     /// ```
@@ -114,9 +134,8 @@ impl MiniProgram {
     pub fn scope(&self, scope: Scope) -> Result<MiniProgram> {
         let ns = Namespace::local(self.local.ns.user(), self.local.ns.app(), scope)?;
         Ok(MiniProgram::new(Local {
-            store: self.local.store.clone(),
             ns: Arc::new(ns.into()),
-            limits: self.local.limits,
+            ..self.local.clone()
         }))
     }
 
@@ -147,13 +166,12 @@ impl MiniProgram {
     /// ```
     pub fn web_view(&self) -> MiniProgram {
         MiniProgram::new(Local {
-            store: self.local.store.clone(),
             ns: Arc::new(EncodedNamespace::from(Namespace::Local {
                 user: self.local.ns.user().to_owned(),
                 app: self.local.ns.app().to_owned(),
                 scope: Scope::WebView,
             })),
-            limits: self.local.limits,
+            ..self.local.clone()
         })
     }
 }

@@ -492,6 +492,7 @@ impl Mpstore {
             store: self.store(),
             ns: Arc::new(ns.into()),
             limits: Default::default(),
+            exact_values: false,
         }))
     }
 

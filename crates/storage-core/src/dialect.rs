@@ -9,6 +9,7 @@
 use crate::codes::ApiKind;
 use crate::error::{Error, Result};
 use crate::policy::Policy;
+use crate::value::Values;
 
 /// A platform dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -196,6 +197,8 @@ pub struct Spec {
     pub data_optional: bool,
     /// Whether it has WeChat's batch APIs.
     pub batch: bool,
+    /// What storing does to a value (the platform's `JSON.stringify` round trip, or none).
+    pub values: Values,
     /// The rows of the error table it uses, first match wins.
     pub errors: &'static [Row],
 }
@@ -399,6 +402,7 @@ const WX_LIKE: Spec = Spec {
     missing_key: MissingKey::Fail,
     data_optional: false,
     batch: true,
+    values: Values::JsonInside,
     errors: WX_ROWS,
 };
 
@@ -415,6 +419,7 @@ pub const SPECS: [Spec; 9] = [
         sync_failure: SyncFailure::ReturnObject,
         missing_key: MissingKey::Null,
         batch: false,
+        values: Values::Json,
         errors: MY_ROWS,
         ..WX_LIKE
     },
@@ -425,6 +430,7 @@ pub const SPECS: [Spec; 9] = [
         policy: Policy::TT,
         shape: Shape::ErrMsg { code: "errNo" },
         batch: false,
+        values: Values::Exact,
         errors: TT_ROWS,
         ..WX_LIKE
     },
@@ -457,6 +463,7 @@ pub const SPECS: [Spec; 9] = [
         sync_failure: SyncFailure::ReturnError,
         missing_key: MissingKey::Empty,
         batch: false,
+        values: Values::Json,
         errors: SWAN_ROWS,
         ..WX_LIKE
     },
@@ -469,6 +476,7 @@ pub const SPECS: [Spec; 9] = [
         missing_key: MissingKey::Empty,
         data_optional: true,
         batch: false,
+        values: Values::Exact,
         errors: TT_APP_ROWS,
         ..WX_LIKE
     },
@@ -481,6 +489,7 @@ pub const SPECS: [Spec; 9] = [
         missing_key: MissingKey::Empty,
         data_optional: true,
         batch: false,
+        values: Values::Exact,
         errors: LARK_ROWS,
         ..WX_LIKE
     },
@@ -494,6 +503,7 @@ pub const SPECS: [Spec; 9] = [
         sync_failure: SyncFailure::ReturnObject,
         missing_key: MissingKey::Fail,
         batch: false,
+        values: Values::Json,
         errors: DD_ROWS,
         ..WX_LIKE
     },

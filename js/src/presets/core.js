@@ -12,8 +12,15 @@
 
 const { createMiniProgram, installGlobals } = require('../index');
 
-const DEFAULTS = { platform: 'wx', user: 'test-user', app: 'test-app', scope: 'app', reset: 'test' };
-const ENV = { platform: 'MPSTORE_PLATFORM', user: 'MPSTORE_USER', app: 'MPSTORE_APP', scope: 'MPSTORE_SCOPE', reset: 'MPSTORE_RESET' };
+const DEFAULTS = { platform: 'wx', user: 'test-user', app: 'test-app', scope: 'app', reset: 'test', values: 'device' };
+const ENV = {
+  platform: 'MPSTORE_PLATFORM',
+  user: 'MPSTORE_USER',
+  app: 'MPSTORE_APP',
+  scope: 'MPSTORE_SCOPE',
+  reset: 'MPSTORE_RESET',
+  values: 'MPSTORE_VALUES',
+};
 const RESETS = ['test', 'file', 'never'];
 
 /** `'app'`, `'webview'`, `'plugin:<id>'` (the environment's spelling) or `{plugin: id}`. */
@@ -23,7 +30,7 @@ function scopeOf(scope) {
 }
 
 /**
- * The preset's configuration: `{platform, user, app, scope, reset, globals}`, each field taken from
+ * The preset's configuration: `{platform, user, app, scope, reset, values, globals}`, each field taken from
  * `given`, else `globalThis.__MPSTORE__`, else the environment, else the default. `globals` (only
  * from the objects) is passed to installGlobals (`pages`, `app`, `systemInfo`).
  */
@@ -59,6 +66,7 @@ function start(given) {
     user: config.user,
     app: config.app,
     scope: config.scope,
+    values: config.values,
     dataDir: ':memory:', // per file: parallel workers and files never share a store
     engine: 'addon', // the bridge engine has no in-memory store
   });

@@ -156,11 +156,19 @@ impl Bridge {
         let api = Api::find(dialect, &req.method).ok_or_else(|| request::unknown_api(&name))?;
         let args = req.args.map(Args).map_err(|_| LoneSurrogate);
         match req.context {
-            Context::Local { user, app, scope } => {
-                let mp = self
+            Context::Local {
+                user,
+                app,
+                scope,
+                exact_values,
+            } => {
+                let mut mp = self
                     .store
                     .mini_program(user, app, scope)
                     .map_err(|e| ProtocolError::new("bad_context", e.to_string()))?;
+                if exact_values {
+                    mp = mp.with_exact_values();
+                }
                 local::call(&mp, api, args)
             }
             Context::Game {

@@ -19,6 +19,8 @@ pub enum Context {
         app: String,
         /// App, web-view or plugin.
         scope: Scope,
+        /// `"values": "exact"`: keep values exactly, in place of the platform's JSON round trip.
+        exact_values: bool,
     },
     /// `{"game", "openid", "context", "host"}`: a game's cloud data as one caller sees it.
     Game {
@@ -158,7 +160,7 @@ fn context(ctx: &Map<String, Value>) -> Result<Context, ProtocolError> {
             is_game,
         })
     } else {
-        only(&["user", "app", "scope"])?;
+        only(&["user", "app", "scope", "values"])?;
         let scope = match ctx.get("scope") {
             None => Scope::App,
             Some(Value::String(s)) if s == "app" => Scope::App,
@@ -169,10 +171,21 @@ fn context(ctx: &Map<String, Value>) -> Result<Context, ProtocolError> {
             },
             Some(_) => return Err(bad_scope()),
         };
+        let exact_values = match ctx.get("values").and_then(Value::as_str) {
+            None if !ctx.contains_key("values") => false,
+            Some("device") => false,
+            Some("exact") => true,
+            _ => {
+                return Err(bad_context(
+                    "\"ctx.values\" must be \"device\" or \"exact\"",
+                ))
+            }
+        };
         Ok(Context::Local {
             user: text("user")?,
             app: text("app")?,
             scope,
+            exact_values,
         })
     }
 }
@@ -215,6 +228,7 @@ mod tests {
             user: user.into(),
             app: app.into(),
             scope,
+            exact_values: false,
         }
     }
 
@@ -235,6 +249,20 @@ mod tests {
             json!({"id": 2, "api": "tt.getStorageSync", "ctx": {"user": "u", "app": "a", "scope": {"plugin": "p"}}, "args": ["k"]}),
         );
         assert_eq!(r.context, local("u", "a", Scope::Plugin("p".into())));
+        let r = ok(
+            json!({"id": 2, "api": "wx.getStorageSync", "ctx": {"user": "u", "app": "a", "values": "exact"}, "args": ["k"]}),
+        );
+        let exact = Context::Local {
+            user: "u".into(),
+            app: "a".into(),
+            scope: Scope::App,
+            exact_values: true,
+        };
+        assert_eq!(r.context, exact);
+        let r = ok(
+            json!({"id": 2, "api": "wx.getStorageSync", "ctx": {"user": "u", "app": "a", "values": "device"}, "args": ["k"]}),
+        );
+        assert_eq!(r.context, local("u", "a", Scope::App));
         let r = ok(
             json!({"id": 3, "api": "tt.getUserCloudStorage", "ctx": {"game": "g", "openid": "o", "context": "open"}}),
         );
@@ -297,6 +325,10 @@ mod tests {
         );
         fails(
             json!({"id": 1, "api": "wx.setStorage", "ctx": {"user": "u", "app": "a", "who": 1}}),
+            "bad_context",
+        );
+        fails(
+            json!({"id": 1, "api": "wx.setStorage", "ctx": {"user": "u", "app": "a", "values": "json"}}),
             "bad_context",
         );
         fails(

@@ -168,9 +168,11 @@ fn predict(model: &mut Vec<(String, JsValue)>, d: Dialect, style: Style, step: &
     }
     match step {
         Step::Set(k, v) => {
+            // The value as the platform stores it (its JSON round trip, tested in values.rs).
+            let v = d.spec().values.stored(v.clone());
             match model.iter_mut().find(|(mk, _)| mk == k) {
-                Some(slot) => slot.1 = v.clone(),
-                None => model.push((k.clone(), v.clone())),
+                Some(slot) => slot.1 = v,
+                None => model.push((k.clone(), v)),
             }
             Seen::Done
         }

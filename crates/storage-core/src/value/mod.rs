@@ -9,6 +9,7 @@
 mod codec;
 mod date;
 mod js_string;
+mod json_round_trip;
 mod json_text;
 mod object;
 mod serde_impl;
@@ -18,6 +19,7 @@ pub use codec::{decode, encode, DecodeError};
 pub(crate) use codec::{decode_shared, encode_into};
 pub use date::JsDate;
 pub use js_string::JsString;
+pub use json_round_trip::Values;
 pub use json_text::Size;
 pub use object::JsObject;
 

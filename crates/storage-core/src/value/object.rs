@@ -70,6 +70,11 @@ impl JsObject {
         self.entries.iter().map(|(k, _)| k.as_str())
     }
 
+    /// The entries themselves, for rewriting values in place (keys stay unique).
+    pub(super) fn entries_mut(&mut self) -> &mut Vec<(String, JsValue)> {
+        &mut self.entries
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()
