@@ -162,6 +162,7 @@ function cachedGet(entry, caller, i) {
       if (hit !== undefined || cache.has(key)) return copy(hit);
     }
     const value = caller.call(i, 1, key, undefined);
+    if (value instanceof Error) return value; // Baidu returns its failures: never cached
     if (typeof value !== 'string' || value.length <= CACHE_STRING) {
       if (cache.size >= CACHE_ENTRIES) cache.clear();
       cache.set(key, value);
@@ -202,11 +203,11 @@ function older(a, b) {
  * plugins may not call, is absent, as on a device.
  */
 function dialectObject(entry, caller, platform, families, api = {}, device = null) {
-  const { apis } = (entry.dialects ??= load().dialects()).find((d) => d.name === platform);
+  const { apis, syncObject } = (entry.dialects ??= load().dialects()).find((d) => d.name === platform);
   apis.forEach(({ name, family, sync, since, inPlugins, promise, writes }, i) => {
     if (!families.includes(family)) return;
     if (device && ((since && older(device.baseLibrary, since)) || (device.plugin && !inPlugins))) return;
-    if (sync && name === 'getStorageSync' && platform !== 'my' && entry.readCache) {
+    if (sync && name === 'getStorageSync' && !syncObject && entry.readCache) {
       api[name] = cachedGet(entry, caller, i);
     } else if (sync) {
       api[name] = function (a, b) {

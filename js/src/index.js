@@ -266,15 +266,22 @@ function programOn(engine, platform, user, app, scope) {
  */
 function tooling(engine, platform, api, self) {
   const which = (only) => (only === 'this' ? self : only);
+  const { syncObject } = dialectOf(engine, platform);
+  /** `setStorageSync` in the dialect's form; its failure thrown, whichever way the dialect reports it. */
+  const set = (key, data) => {
+    const res = syncObject ? api.setStorageSync({ key, data }) : api.setStorageSync(key, data);
+    if (res instanceof Error) throw res; // Baidu returns it
+    if (res && res.success === false) throw Object.assign(new Error(res.errorMessage), res);
+  };
   return {
     /** Writes each `{key: value}` into this namespace through the dialect's own Sync API. */
     seed(entries) {
       for (const [key, data] of Object.entries(entries)) {
-        if (platform === 'my') {
-          const res = api.setStorageSync({ key, data });
-          if (res && res.success === false) throw Object.assign(new Error(`seed ${key}: ${res.errorMessage}`), res);
-        } else {
-          api.setStorageSync(key, data);
+        try {
+          set(key, data);
+        } catch (e) {
+          e.message = `seed ${key}: ${e.message}`;
+          throw e;
         }
       }
     },
@@ -303,7 +310,7 @@ function tooling(engine, platform, api, self) {
      */
     fill(level) {
       if (!(level >= 0 && level <= 1)) throw new RangeError('level must be between 0 and 1');
-      const info = () => (platform === 'my' ? api.getStorageInfoSync() : api.getStorageInfoSync());
+      const info = () => api.getStorageInfoSync();
       const target = Math.floor(info().limitSize * 1024 * level);
       const chunk = 100_000;
       for (let n = 0; ; n++) {
@@ -312,11 +319,7 @@ function tooling(engine, platform, api, self) {
         const key = `__mpstore_fill_${n}__`;
         const data = 'x'.repeat(Math.min(chunk, missing));
         try {
-          if (platform === 'my') {
-            if (api.setStorageSync({ key, data }).success === false) return;
-          } else {
-            api.setStorageSync(key, data);
-          }
+          set(key, data);
         } catch {
           return; // the quota itself
         }

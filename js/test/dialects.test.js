@@ -57,6 +57,33 @@ for (const [platform, object, missing, emptyKey] of DIALECTS) {
   });
 }
 
+const ALL = ['wx', 'my', 'tt', 'qq', 'ks', 'swan', 'tt-app', 'lark', 'dd'];
+
+test('seed and fill write through each dialect\'s own Sync form, and stop at its failures', async () => {
+  for (const platform of ALL) {
+    // A small quota to fill, where the engine takes limits (the addon).
+    const small = (process.env.MPSTORE_ENGINE ?? 'addon') === 'addon';
+    const mp = createMiniProgram({ platform, user: 'u', app: 'a', ...(small && { limits: { total: 64 * 1024 } }) });
+    const api = mp[mp.object];
+    const read = (key) => (platform === 'my' || platform === 'dd' ? api.getStorageSync({ key }).data : api.getStorageSync(key));
+    mp.host.seed({ k: 'v' });
+    assert.equal(read('k'), 'v', platform);
+    assert.throws(() => mp.host.seed({ '': 1 }), /^Error: seed : /, `${platform}: an empty key is refused`);
+    const level = small ? 1 : 0.01;
+    mp.host.fill(level);
+    const { currentSize, limitSize } = api.getStorageInfoSync();
+    const target = limitSize * level;
+    assert.ok(currentSize >= target - 1 && currentSize <= target + 1, `${platform}: ${currentSize} of ${limitSize} KB`);
+    await mp.close();
+  }
+});
+
+test('a Sync read that fails fails again: a failure is never answered from the read cache', async () => {
+  const mp = createMiniProgram({ platform: 'swan', user: 'u', app: 'a' });
+  for (let i = 0; i < 2; i++) assert.ok(mp.swan.getStorageSync('') instanceof Error, `call ${i}`);
+  await mp.close();
+});
+
 test('an unknown platform is refused with the engine\'s list', () => {
   assert.throws(() => createMiniProgram({ platform: 'xx', user: 'u', app: 'a' }), {
     name: 'TypeError',

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use storage_core::{block_on, JsValue, Result};
 
 /// Every dialect with its API object's name and its APIs, in the order hosts number them:
-/// `[{"name", "object", "apis": [{"name", "family", "sync", "promise", "writes", "since"?,
+/// `[{"name", "object", "syncObject", "apis": [{"name", "family", "sync", "promise", "writes", "since"?,
 /// "inPlugins"}]}]`.
 pub fn dialects() -> Value {
     Value::Array(
@@ -36,7 +36,12 @@ pub fn dialects() -> Value {
                         api
                     })
                     .collect();
-                json!({"name": d.name(), "object": d.spec().object, "apis": apis})
+                json!({
+                    "name": d.name(),
+                    "object": d.spec().object,
+                    "syncObject": d.spec().sync_object,
+                    "apis": apis,
+                })
             })
             .collect(),
     )
