@@ -1,12 +1,10 @@
 //! [`SledBackend`]: the [`Backend`] contract on sled's entries tree.
 
-use crate::chunks;
 use crate::group_commit::GroupCommit;
 use crate::known_keys::{KnownKeys, Place};
 use crate::layout::{
-    after_prefix, chunk_key, chunk_range, chunk_size, decode_index, entry_key, entry_key_buf,
-    index_key, index_value, ns_prefix, split_entry_key, EntryRecord, Header, Pointer, Stored,
-    CHUNK_SPACE, INDEX_SPACE,
+    after_prefix, decode_index, entry_key, entry_key_buf, index_key, index_value, ns_prefix,
+    split_entry_key, EntryRecord, Header, Pointer, Stored, INDEX_SPACE, INLINE_MAX, NAMESPACE_END,
 };
 use crate::ns_state::{self, headers, NsState, NsStates};
 use crate::open::{self, sled_error, Registration};
@@ -41,21 +39,15 @@ pub struct SledBackend {
     durability: Durability,
     pub(crate) commit: GroupCommit,
     /// Serialize each namespace's `apply`, `list`, `clear` and `drop_namespace`, so a listing is
-    /// read at one instant, and guard the namespaces' in-memory states. `get` of an inline value
-    /// needs none (one key is read atomically); `get` of a chunked value reads under it, so its
-    /// record and chunks are of one write.
+    /// read at one instant, and guard the namespaces' in-memory states. `get` needs none (one
+    /// record is read atomically, and a value log's bytes never change).
     stripes: Vec<Mutex<NsStates>>,
     /// How many namespace states one stripe keeps.
     states_per_stripe: usize,
     /// The headers of recently written keys, so a write need not read them (see
     /// `crate::known_keys`); only ever set under the key's namespace's stripe.
     pub(crate) known: KnownKeys,
-    /// Values above this many bytes go to the value log (format 3 wrote them in chunks of this
-    /// size, chosen from the store's log segment size; reads accept any chunk size).
-    inline_max: usize,
-    /// Tests only: write large values in chunks of `inline_max` bytes, as format 3 did.
-    write_chunks: bool,
-    /// The value log: where values above `inline_max` bytes are.
+    /// The value log: where values above [`INLINE_MAX`] bytes are.
     pub(crate) log: ValueLog,
     /// Held by the one writer compacting the value log at a time (see `crate::compaction`).
     pub(crate) compactor: Mutex<()>,
@@ -149,7 +141,6 @@ impl SledBackend {
         Ok(Self {
             log,
             compactor: Mutex::new(()),
-            write_chunks: false,
             db: opened.db,
             entries: opened.entries,
             registration: opened.registration,
@@ -158,7 +149,6 @@ impl SledBackend {
             commit: GroupCommit::default(),
             stripes: (0..STRIPES).map(|_| Mutex::default()).collect(),
             states_per_stripe: STATES_PER_STRIPE,
-            inline_max: chunk_size(opened.segment_size),
             known: KnownKeys::new(
                 KnownKeys::DEFAULT_MAX_KEYS,
                 KnownKeys::DEFAULT_MAX_KEY_BYTES,
@@ -174,15 +164,6 @@ impl SledBackend {
         self
     }
 
-    /// Writes chunks of `n` bytes from now on (tests use it to write as a build with another
-    /// chunk size did).
-    #[cfg(test)]
-    pub(crate) fn with_chunk_size(mut self, n: usize) -> Self {
-        self.inline_max = n;
-        self.write_chunks = true;
-        self
-    }
-
     /// Keeps the headers of at most `n` keys in memory (tests use a tiny bound to exercise
     /// eviction).
     #[cfg(test)]
@@ -195,12 +176,6 @@ impl SledBackend {
     #[cfg(test)]
     pub(crate) fn known_keys(&self) -> &KnownKeys {
         &self.known
-    }
-
-    /// The size of the chunks this store writes.
-    #[cfg(test)]
-    pub(crate) fn chunk_size(&self) -> usize {
-        self.inline_max
     }
 
     /// sled's entries tree itself (for tests that check what is stored).
@@ -334,8 +309,7 @@ impl SledBackend {
     }
 
     /// Applies `ops` to `ns` under its stripe: checks the limits against the in-memory usage,
-    /// writes (one plain insert or remove for a single op on inline values, one atomic batch for
-    /// several ops or when a value goes to or leaves the value log or chunks), and only then
+    /// writes (plain sled operations for a single op, one atomic batch for several), and only then
     /// updates the state, the known headers and the value log's accounting. Returns what it did
     /// and how many bytes it appended to the value log.
     fn write(&self, ns: &[u8], prefix: &[u8], ops: &[Op], limits: Limits) -> Result<(Wrote, u64)> {
@@ -357,25 +331,11 @@ impl SledBackend {
                 return Err(refused(after));
             }
             let new = replacement(op, seq);
-            let (header, appended) = match new {
-                None if old.is_none() => {
-                    self.known.set(&ekey, None, place);
-                    return Ok((Wrote::Nothing(after.usage), 0));
-                }
-                // No chunks involved: plain sled operations, in an order that keeps the value
-                // log's index a superset of the pointers (see `SledBackend::write_one`).
-                _ if old.is_none_or(|h| h.chunks == 0) && !self.write_chunks => {
-                    self.write_one(&ekey, old, new)?
-                }
-                // Chunks of format 3 removed (or, in tests, written): the record and the chunks
-                // in one atomic batch.
-                _ => {
-                    let mut staged = Staged::default();
-                    let header = self.stage(&mut staged, &ekey, old, new);
-                    let appended = staged.appended();
-                    (self.apply_staged(staged, header, &[&ekey])?, appended)
-                }
-            };
+            if new.is_none() && old.is_none() {
+                self.known.set(&ekey, None, place);
+                return Ok((Wrote::Nothing(after.usage), 0));
+            }
+            let (header, appended) = self.write_one(&ekey, old, new)?;
             // Found in memory and unchanged (an overwrite by a value of the same charge, inline
             // both times): memory already says so, and nothing else writes this key while the
             // stripe is held (evicted meanwhile, it is read from sled next time).
@@ -409,7 +369,6 @@ impl SledBackend {
             let placeholder = new.map(|(seq, charge, _)| Header {
                 seq,
                 charge,
-                chunks: 0,
                 logged: None,
             });
             pending.insert(ekey.clone(), placeholder);
@@ -482,7 +441,7 @@ impl SledBackend {
     ) -> Result<(Option<Header>, u64)> {
         let fail = |e| self.stop_writing(&[ekey], e);
         let (header, added) = match new {
-            Some((seq, charge, value)) if value.len() > self.inline_max => {
+            Some((seq, charge, value)) if value.len() > INLINE_MAX => {
                 let p = self.log.append(value).map_err(|e| self.stop_log(e))?;
                 if let Err(e) = self.insert_logged(ekey, seq, charge, &p) {
                     self.log.abandon(&[p]);
@@ -491,7 +450,6 @@ impl SledBackend {
                 let header = Header {
                     seq,
                     charge,
-                    chunks: 0,
                     logged: Some(p),
                 };
                 (Some(header), Some(p))
@@ -504,7 +462,6 @@ impl SledBackend {
                 let header = Header {
                     seq,
                     charge,
-                    chunks: 0,
                     logged: None,
                 };
                 (Some(header), None)
@@ -543,8 +500,8 @@ impl SledBackend {
     }
 
     /// Adds to `staged` the writes that replace the entry `ekey`, whose stored header is `old`
-    /// (`None`: absent), by `new` (`(seq, charge, value)`; `None` removes it): a value above the
-    /// inline threshold is appended to the value log first. Returns the new header.
+    /// (`None`: absent), by `new` (`(seq, charge, value)`; `None` removes it): a value above
+    /// [`INLINE_MAX`] bytes is appended to the value log first. Returns the new header.
     fn stage(
         &self,
         staged: &mut Staged,
@@ -556,29 +513,31 @@ impl SledBackend {
             staged.batch.remove(&index_key(&p)[..]);
             staged.removed.push(p);
         }
-        let old_chunks = old.map_or(0, |h| h.chunks);
-        match new {
-            Some((seq, charge, value)) if value.len() > self.inline_max && !self.write_chunks => {
-                let p = self.log.append(value).map_err(|e| self.stop_log(e))?;
-                staged.added.push(p);
-                staged
-                    .batch
-                    .insert(ekey, EntryRecord::encode_logged(seq, charge, &p));
-                staged
-                    .batch
-                    .insert(&index_key(&p)[..], index_value(p.len, ekey));
-                for i in 0..old_chunks {
-                    staged.batch.remove(chunk_key(ekey, i));
-                }
-                Ok(Some(Header {
-                    seq,
-                    charge,
-                    chunks: 0,
-                    logged: Some(p),
-                }))
-            }
-            _ => chunks::stage(&mut staged.batch, ekey, old_chunks, new, self.inline_max),
-        }
+        let Some((seq, charge, value)) = new else {
+            staged.batch.remove(ekey);
+            return Ok(None);
+        };
+        let logged = if value.len() > INLINE_MAX {
+            let p = self.log.append(value).map_err(|e| self.stop_log(e))?;
+            staged.added.push(p);
+            staged
+                .batch
+                .insert(ekey, EntryRecord::encode_logged(seq, charge, &p));
+            staged
+                .batch
+                .insert(&index_key(&p)[..], index_value(p.len, ekey));
+            Some(p)
+        } else {
+            staged
+                .batch
+                .insert(ekey, EntryRecord::encode(seq, charge, value));
+            None
+        };
+        Ok(Some(Header {
+            seq,
+            charge,
+            logged,
+        }))
     }
 
     /// Applies a staged batch (`header`: what staging returned, passed through), then records
@@ -633,8 +592,8 @@ impl SledBackend {
     /// Removes every entry of `ns` in one atomic batch, and forgets its state and its keys'
     /// headers.
     ///
-    /// Every record in the namespace's range goes, without being decoded, and every chunk in its
-    /// chunk range, so clearing also gets rid of records and chunks damaged on disk. Every key
+    /// Every record in the namespace's range goes, without being decoded, so clearing also gets
+    /// rid of records damaged on disk. Every key
     /// known in memory holds a record on disk (or is known to hold none, which stays true), so
     /// forgetting the keys of the range's records forgets every header of the namespace.
     fn remove_all(&self, ns: &[u8]) -> Result<()> {
@@ -645,8 +604,6 @@ impl SledBackend {
             let mut batch = sled::Batch::default();
             let mut records = Vec::new();
             let mut removed = Vec::new();
-            let mut any = false;
-            let chunks = chunk_range(&prefix);
             for item in self.entries.scan_prefix(&prefix) {
                 let (key, record) = item.map_err(|e| sled_error("cannot list keys", e))?;
                 // A value in the value log takes its index entry with it (a damaged record has
@@ -658,11 +615,7 @@ impl SledBackend {
                 batch.remove(key.clone());
                 records.push(key);
             }
-            for key in self.entries.scan_prefix(&chunks).keys() {
-                batch.remove(key.map_err(|e| sled_error("cannot list keys", e))?);
-                any = true;
-            }
-            any |= !records.is_empty();
+            let any = !records.is_empty();
             // Forgotten first: if sled fails below, nothing stale is left either.
             self.known.forget(records.iter().map(|k| k.as_ref()));
             if any {
@@ -759,29 +712,11 @@ impl Backend for SledBackend {
                     }
                     None => gone = Some(p),
                 },
-                (_, _, Stored::Chunked { .. }) => break,
             }
             match self.entries.get(&ekey).map_err(read)? {
                 Some(again) => record = again,
                 None => return Ok(None),
             }
-        }
-        // A chunked value: read its record again and its chunks under the namespace's stripe,
-        // which every write of the namespace holds, so they are all of one write.
-        let _stripe = self.stripe(ns);
-        let Some(record) = self.entries.get(&ekey).map_err(read)? else {
-            return Ok(None);
-        };
-        match EntryRecord::decode(&record)? {
-            // Overwritten since: with the stripe held, nothing moves it, so its segment exists.
-            (_, _, Stored::Logged(p)) => match self.log.file(p.segment) {
-                Some(file) => ValueLog::read(&file, &p, true).map(Some),
-                None => Err(Error::Corrupt(format!(
-                    "value log segment {:016x} is missing",
-                    p.segment
-                ))),
-            },
-            _ => chunks::read_value(&self.entries, &ekey, &record, read).map(Some),
         }
     }
 
@@ -847,11 +782,10 @@ impl Backend for SledBackend {
         self.check_healthy()?;
         let mut out = Vec::new();
         let mut from: Vec<u8> = Vec::new();
-        // Namespace ranges end where the chunk space begins.
-        while from.as_slice() < &CHUNK_SPACE[..] {
+        while from.as_slice() < &NAMESPACE_END[..] {
             let first = self
                 .entries
-                .range(from.clone()..CHUNK_SPACE.to_vec())
+                .range(from.clone()..NAMESPACE_END.to_vec())
                 .keys()
                 .next()
                 .transpose()

@@ -2,17 +2,16 @@
 //! read-before-write) keys, the [`Header`] their record holds, or that they hold none.
 //!
 //! A set needs the old record's header before it writes (an overwrite keeps the key's place in
-//! the insertion order, the quota check needs the old charge, and chunks beyond the new count
-//! are removed); reading it is a sled `get`, a large share of a small set. Keeping the headers of
+//! the insertion order, the quota check needs the old charge, and an old value in the value log
+//! is retired); reading it is a sled `get`, a large share of a small set. Keeping the headers of
 //! recently written keys in memory skips that read.
 //!
 //! **Coherence.** Every write of a namespace holds its lock stripe, so a header is only ever
 //! *stored* here by the writer that holds the stripe of its namespace, after sled accepted the
 //! write (or after reading it from sled under that stripe); *forgetting* a key (eviction, a
 //! clear) is safe from anywhere, since a key not found here is read from sled. So what is here
-//! always equals what sled holds. Nothing is kept across a close: a reopened store (and a
-//! migrated one) starts empty, so damage or changes made to the files while the store was closed
-//! are seen.
+//! always equals what sled holds. Nothing is kept across a close: a reopened store starts
+//! empty, so damage or changes made to the files while the store was closed are seen.
 //!
 //! **Bound.** At most [`KnownKeys::DEFAULT_MAX_KEYS`] keys across the store, and
 //! [`KnownKeys::DEFAULT_MAX_KEY_BYTES`] of key bytes (keys longer than [`MAX_KEY_LEN`] bytes are
@@ -234,7 +233,6 @@ mod tests {
         Some(Header {
             seq,
             charge: seq * 10,
-            chunks: 0,
             logged: None,
         })
     }
@@ -383,7 +381,7 @@ mod backend_tests {
         Reopen,
     }
 
-    /// A put of a value stored in chunks.
+    /// A put of a value stored in the value log.
     fn large_put() -> impl Strategy<Value = Op> {
         (raw_key(), 4090usize..9000, any::<u8>(), 0u64..50).prop_map(|(key, len, b, charge)| {
             Op::Put {
@@ -508,7 +506,7 @@ mod backend_tests {
             (&["batch +a +a +b"], Some(Some(1)), &["a", "b"]),
             (&["+a", "batch -a +b +a"], Some(Some(1)), &["b", "a"]),
             (&["+a", "batch +b -a"], Some(None), &["b"]),
-            // Chunked, then inline, then chunked, by single sets and batches.
+            // In the value log, then inline, then in the log again, by single sets and batches.
             (&["+A", "+a"], Some(Some(1)), &["a"]),
             (
                 &["+a", "+A", "batch +a +b", "+A"],

@@ -8,129 +8,53 @@
 //! | `entries` | `prefix(ns) ‖ key`                 | `seq: u64 BE ‖ charge: u64 BE ‖ value bytes`      |
 //! | `entries` | `prefix(ns) ‖ key` (value in the log) | `seq \| 1<<63 ‖ charge ‖ len: u64 ‖ 0: u32 ‖ segment: u64 ‖ offset: u64 ‖ crc32: u32` ([`LOGGED_RECORD`] bytes) |
 //! | `entries` | `FF×8 ‖ segment: u64 BE ‖ offset: u64 BE` | `len: u64 BE ‖ prefix(ns) ‖ key`: the value log's index ([`INDEX_SPACE`]) |
-//! | `entries` | `prefix(ns) ‖ key` (format 3 chunked value) | `seq \| 1<<63: u64 BE ‖ charge ‖ len: u64 BE ‖ n: u32 BE` (`n ≥ 2`) |
-//! | `entries` | `FF FF FF FF ‖ prefix(ns) ‖ key ‖ i: u32 BE` | chunk `i` of a format 3 value: its bytes `c·i ..` (`c` the chunk size) |
 //!
-//! A record with the top bit of `seq` set holds no value: a chunk count of 0 marks a value in the
-//! value log (a [`Pointer`]), a count of 2 or more a format 3 value in chunks. Format 4 writes
-//! values above [`chunk_size`] bytes (4096) to the value log and no chunks; it reads and replaces
-//! chunked values (a write over one or a clear removes its chunks).
+//! A record with the top bit of `seq` set ([`LOGGED`]) holds no value but a [`Pointer`] into the
+//! value log, where every value above [`INLINE_MAX`] bytes goes. (The zero after `len` is where
+//! format 3 kept a chunk count; format 4 always writes 0 there, and a record with another count
+//! is damage.)
 //!
 //! `prefix(ns)` is `len(ns): u32 BE ‖ ns`, so no namespace's keys can ever share a prefix with
 //! another namespace's (a namespace that is a byte prefix of another still has a different
 //! length), and one namespace's entries are a contiguous range: listing reads that range and
-//! nothing else.
+//! nothing else. Every namespace prefix sorts below [`NAMESPACE_END`] (a namespace of `u32::MAX`
+//! bytes is refused), and the value log's index lies beyond it, so the scans that rebuild usage,
+//! list keys and walk namespaces never read the index.
 //!
 //! Each record carries what a single write needs to keep the contract without touching another
 //! record: `seq`, the key's place in its namespace's insertion order (listing sorts the range by
 //! it), and `charge`, what it counts toward usage. A namespace's usage and the `seq` its next new
 //! key takes are not stored: they are derived from its range (see `crate::ns_state`), so they can
 //! never disagree with the entries.
-//!
-//! ## Chunked values (format 3, read only)
-//!
-//! A value longer than the store's chunk size `c` ([`chunk_size`]) is not stored in its record:
-//! the record's `seq` field has its top bit set ([`CHUNKED`]; a `seq` itself never exceeds
-//! [`MAX_SEQ`]) and holds the value's length and chunk count instead, and the value is stored as
-//! `n ≥ 2` chunks of `c` bytes (the last one shorter or equal) under keys of their own in the
-//! *chunk space*, the keys starting
-//! with `FF FF FF FF`. No namespace prefix starts so (a namespace of `u32::MAX` bytes is refused),
-//! so namespace ranges, and so the scans that rebuild usage, list keys and walk namespaces, never
-//! read chunk data; and each namespace's chunks are one contiguous range too
-//! (`FF FF FF FF ‖ prefix(ns)`), which clearing removes.
-//!
-//! Why: sled 0.34's page cache counts a page written to a blob file (any page above a quarter of
-//! a log segment: 128 KiB with sled's default 512 KiB segments, which a leaf of up to 17 values
-//! of 100 KiB exceeds) as about 20 bytes, so such pages are never evicted and reading a store of
-//! large values keeps all of it in memory. Chunks of 4096 bytes keep every leaf, at up to 17
-//! entries, under that threshold (for keys up to about 3 KiB), so the cache bound holds.
-//!
-//! ## Chunk size
-//!
-//! The chunk size is the writer's choice, made per store when it opens ([`chunk_size`], from the
-//! store's segment size): the record does not name it, and readers take it from the chunks
-//! themselves (chunk 0's length; every chunk but the last has it, the last holds the rest, so the
-//! record's `n` must be exactly what `len` takes at that size; see `crate::chunks`). Stores with
-//! 8 MiB segments have a 2 MiB blob threshold, which would allow chunks of about 116 KiB, but the
-//! page cache's shards (`cache_capacity / 256` each, never evicting their last page, evicting
-//! only every 64 accesses) then hold leaves of up to 2 MiB and memory grows with the store
-//! (measured: [`MAX_CHUNK`]), so this build writes 4096-byte chunks to every store it creates
-//! or opens. The earlier format 3 builds wrote 4096-byte chunks too, under both segment sizes;
-//! a build that writes another size reads their stores, and they would read its values back
-//! only if they derived the size as this one does (they assumed 4096: so a build writing another
-//! size must raise the format version).
-//!
-//! Format version 2 had inline values only, with `seq` below 2^63: its records are version 3's
-//! inline records, so opening it only rewrites the format records (see `crate::open`); its large
-//! values stay inline until they are next written.
-//!
-//! Format version 1 kept two more trees, `mpstore/order/v1` (`prefix ‖ seq → key`) and
-//! `mpstore/meta/v1` (`ns → usage ‖ next_seq`), written in one transaction with the entry. Its
-//! entries are exactly version 2's, so opening a version 1 store only drops those two trees (see
-//! `crate::open`).
 
 use storage_core::{Error, Result};
 
-/// Name of the tree holding entries (the same in format versions 1 and 2).
+/// Name of the tree holding entries.
 pub(crate) const ENTRIES: &str = "mpstore/entries/v1";
-/// Trees of format version 1 that version 2 no longer keeps (the insertion order, and each
-/// namespace's usage and sequence counter); opening a store drops them if they are present.
-pub(crate) const LEGACY_TREES: [&str; 2] = ["mpstore/order/v1", "mpstore/meta/v1"];
 /// Key, in sled's default tree, of the format version record.
 pub(crate) const FORMAT_KEY: &[u8] = b"mpstore/format";
 
-/// The largest chunk this build writes: a leaf of sled 0.34 holds up to [`LEAF_ENTRIES`]
-/// entries, and its page cache (256 shards, each `cache_capacity / 256`: 128 KiB with the default
-/// 32 MiB) keeps memory bounded only while such a leaf of chunks fits in a shard. Measured (the
-/// benchmark's memory suite, 100 KiB values, 8 MiB segments): reading every value of a 256 MiB
-/// store peaks at 92 MiB with 4 KiB chunks (64 MiB store: 76), 102 MiB with 6 KiB (89; filling
-/// the store 94 MiB against 68), 114 MiB with 8 KiB (88), 164 MiB with 16 KiB, 232 MiB with
-/// 32 KiB, and 288 MiB with 116 KiB chunks, where a 100 KiB value is inline (raw sled storing
-/// whole values: 275 MiB). 6 KiB chunks (17 for a 100 KiB value, not 26) wrote no measurably
-/// faster on `SledBackend` alone (1.9–2.0× a raw insert either way, 12 rounds, a loaded
-/// machine), so the smaller, flatter 4 KiB stays. See the module docs, *Chunk size*.
-pub(crate) const MAX_CHUNK: usize = 4096;
+/// Values above this many bytes go to the value log. sled 0.34's page cache counts a page
+/// written to one of its blob files (a leaf above a quarter of a log segment) as about 20 bytes,
+/// so leaves of large inline values would never be evicted and memory would grow with the store;
+/// leaves of values up to this size stay far below that threshold.
+pub(crate) const INLINE_MAX: usize = 4096;
 
-/// The most entries sled 0.34 puts in a leaf (`Node::should_split`: more than 16).
-const LEAF_ENTRIES: usize = 17;
+/// The first bytes no namespace prefix takes: every namespace's range ends before them, and the
+/// value log's index ([`INDEX_SPACE`]) lies beyond.
+pub(crate) const NAMESPACE_END: [u8; 4] = [0xff; 4];
 
-/// What each entry of a leaf of chunks adds to the chunk's bytes: its key (the chunk space,
-/// the entry's key, the chunk number) and sled's own framing, allowing keys of several hundred
-/// bytes.
-const KEY_ALLOWANCE: usize = 1024;
+/// The bit of a record's `seq` field marking a value in the value log.
+pub(crate) const LOGGED: u64 = 1 << 63;
 
-/// The smallest chunk this build writes, whatever the segment size.
-const MIN_CHUNK: usize = 512;
-
-/// The size of the chunks this build writes to a store whose sled log segments are
-/// `segment_size` bytes; values up to this size are stored inline (see the module docs, *Chunk
-/// size*): a power of two, at most [`MAX_CHUNK`], such that a leaf of [`LEAF_ENTRIES`] chunks and
-/// their keys stays under sled's blob threshold (`segment_size / 4`): 4096 bytes for sled's
-/// default 512 KiB segments and for this build's [`crate::SEGMENT_SIZE_BYTES`]. Readers never
-/// depend on it: a chunked value's chunks say their own length.
-pub(crate) fn chunk_size(segment_size: usize) -> usize {
-    let blob_bound = (segment_size / 4 / LEAF_ENTRIES).saturating_sub(KEY_ALLOWANCE);
-    let bound = blob_bound.min(MAX_CHUNK);
-    match bound.checked_ilog2() {
-        Some(log) => (1 << log).max(MIN_CHUNK),
-        None => MIN_CHUNK,
-    }
-}
-
-/// The first bytes of every chunk's key: a prefix no namespace's prefix can take.
-pub(crate) const CHUNK_SPACE: [u8; 4] = [0xff; 4];
-
-/// The bit of a record's `seq` field marking a chunked value.
-pub(crate) const CHUNKED: u64 = 1 << 63;
-
-/// The largest `seq` a record can hold (the bit above marks chunked values).
-pub(crate) const MAX_SEQ: u64 = CHUNKED - 1;
+/// The largest `seq` a record can hold (the bit above marks logged values).
+pub(crate) const MAX_SEQ: u64 = LOGGED - 1;
 
 /// The length of a record whose value is in the value log.
 pub(crate) const LOGGED_RECORD: usize = 48;
 
 /// The prefix every record of `ns` starts with in `entries`; a namespace of `u32::MAX` bytes or
-/// more is [`Error::InvalidParam`] (its prefix would enter the chunk space).
+/// more is [`Error::InvalidParam`] (its prefix would reach [`NAMESPACE_END`]).
 pub(crate) fn ns_prefix(ns: &[u8]) -> Result<KeyBuf> {
     let len = u32::try_from(ns.len())
         .ok()
@@ -214,31 +138,6 @@ impl std::fmt::Debug for KeyBuf {
     }
 }
 
-/// Key of chunk `i` of the value of the entry whose key is `ekey`.
-pub(crate) fn chunk_key(ekey: &[u8], i: u32) -> Vec<u8> {
-    let mut out = Vec::with_capacity(CHUNK_SPACE.len() + ekey.len() + 4);
-    out.extend_from_slice(&CHUNK_SPACE);
-    out.extend_from_slice(ekey);
-    out.extend_from_slice(&i.to_be_bytes());
-    out
-}
-
-/// The prefix of the chunk keys of every entry of the namespace whose prefix is `prefix`.
-pub(crate) fn chunk_range(prefix: &[u8]) -> Vec<u8> {
-    [&CHUNK_SPACE[..], prefix].concat()
-}
-
-/// How many chunks of `chunk` bytes a value of `len` bytes takes when this build writes it (0:
-/// stored inline, which a value of at most `chunk` bytes is); a value too long to count its
-/// chunks in a `u32` is [`Error::InvalidParam`].
-pub(crate) fn chunk_count(len: usize, chunk: usize) -> Result<u32> {
-    if len <= chunk {
-        return Ok(0);
-    }
-    u32::try_from(len.div_ceil(chunk))
-        .map_err(|_| Error::InvalidParam(format!("a value of {len} bytes is too long")))
-}
-
 /// The namespace an entry's key belongs to, and the whole prefix of its range; a key too short
 /// for its own length field is [`Error::Corrupt`].
 pub(crate) fn split_entry_key(key: &[u8]) -> Result<(&[u8], &[u8])> {
@@ -271,8 +170,6 @@ pub(crate) struct Header {
     pub seq: u64,
     /// What it counts toward usage.
     pub charge: u64,
-    /// How many chunks hold its value (0: the value is inline or in the value log).
-    pub chunks: u32,
     /// Where its value is in the value log, if it is there.
     pub logged: Option<Pointer>,
 }
@@ -298,8 +195,7 @@ impl Pointer {
     }
 }
 
-/// The first bytes of every key of the value log's index: no chunk key starts so (a chunk key's
-/// next four bytes are a namespace's length, below `u32::MAX`), and no namespace prefix does.
+/// The first bytes of every key of the value log's index: no namespace prefix starts so.
 pub(crate) const INDEX_SPACE: [u8; 8] = [0xff; 8];
 
 /// Key of the index entry of the value at `p`: `INDEX_SPACE ‖ segment ‖ offset` (big-endian),
@@ -346,19 +242,12 @@ pub(crate) fn decode_index<'a>(key: &[u8], value: &'a [u8]) -> Result<(u64, u64,
 pub(crate) enum Stored<'a> {
     /// In the record itself.
     Inline(&'a [u8]),
-    /// In `chunks` chunks holding `len` bytes in all.
-    Chunked {
-        /// The value's length.
-        len: u64,
-        /// How many chunks hold it.
-        chunks: u32,
-    },
     /// In the value log.
     Logged(Pointer),
 }
 
-/// A stored entry: `seq ‖ charge ‖ value`, or `seq | CHUNKED ‖ charge ‖ len ‖ n` (see the
-/// module docs).
+/// A stored entry: `seq ‖ charge ‖ value`, or `seq | LOGGED ‖ charge ‖ len ‖ 0 ‖ pointer` (see
+/// the module docs).
 pub(crate) struct EntryRecord;
 
 impl EntryRecord {
@@ -381,7 +270,7 @@ impl EntryRecord {
                 buf.extend_from_slice(value);
                 let out = f(&buf);
                 // Larger values go to the value log: keep no more than an inline record.
-                buf.shrink_to(16 + MAX_CHUNK);
+                buf.shrink_to(16 + INLINE_MAX);
                 out
             }
             // Re-entered from `f` (never, today): a buffer of its own.
@@ -399,22 +288,11 @@ impl EntryRecord {
         out
     }
 
-    /// The stored form of an entry whose value of `len` bytes is in `chunks` chunks.
-    pub(crate) fn encode_chunked(seq: u64, charge: u64, len: u64, chunks: u32) -> Vec<u8> {
-        debug_assert!(seq <= MAX_SEQ);
-        let mut out = Vec::with_capacity(28);
-        out.extend_from_slice(&(seq | CHUNKED).to_be_bytes());
-        out.extend_from_slice(&charge.to_be_bytes());
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(&chunks.to_be_bytes());
-        out
-    }
-
     /// The stored form of an entry whose value is in the value log at `p`.
     pub(crate) fn encode_logged(seq: u64, charge: u64, p: &Pointer) -> Vec<u8> {
         debug_assert!(seq <= MAX_SEQ);
         let mut out = Vec::with_capacity(LOGGED_RECORD);
-        out.extend_from_slice(&(seq | CHUNKED).to_be_bytes());
+        out.extend_from_slice(&(seq | LOGGED).to_be_bytes());
         out.extend_from_slice(&charge.to_be_bytes());
         out.extend_from_slice(&p.len.to_be_bytes());
         out.extend_from_slice(&0u32.to_be_bytes());
@@ -435,62 +313,48 @@ impl EntryRecord {
     /// The header of a stored entry; damaged bytes give [`Error::Corrupt`].
     pub(crate) fn decode_header(bytes: &[u8]) -> Result<Header> {
         let (seq, charge, stored) = Self::decode(bytes)?;
-        let (chunks, logged) = match stored {
-            Stored::Inline(_) => (0, None),
-            Stored::Chunked { chunks, .. } => (chunks, None),
-            Stored::Logged(p) => (0, Some(p)),
+        let logged = match stored {
+            Stored::Inline(_) => None,
+            Stored::Logged(p) => Some(p),
         };
         Ok(Header {
             seq,
             charge,
-            chunks,
             logged,
         })
     }
 
-    /// The sequence, charge and value (or where its chunks are) of a stored entry; damaged
-    /// bytes give [`Error::Corrupt`]: a chunked record must say exactly `len ‖ n`, with at
-    /// least two chunks and at least one byte in each (their length is checked as they are
-    /// read).
+    /// The sequence, charge and value (or where it is in the value log) of a stored entry;
+    /// damaged bytes give [`Error::Corrupt`]: a logged record must be exactly
+    /// [`LOGGED_RECORD`] bytes, with a zero where format 3 kept a chunk count.
     pub(crate) fn decode(bytes: &[u8]) -> Result<(u64, u64, Stored<'_>)> {
         let (raw_seq, rest) = take_u64(bytes, "entry")?;
         let (charge, rest) = take_u64(rest, "entry")?;
-        if raw_seq & CHUNKED == 0 {
+        if raw_seq & LOGGED == 0 {
             return Ok((raw_seq, charge, Stored::Inline(rest)));
         }
-        let (len, tail) = take_u64(rest, "chunked entry")?;
-        let chunks = match tail {
-            [a, b, c, d] => u32::from_be_bytes([*a, *b, *c, *d]),
-            // A count of 0 marks a value in the value log: its place and checksum follow.
-            [0, 0, 0, 0, place @ ..] if place.len() == 20 => {
-                let (segment, place) = take_u64(place, "logged entry")?;
-                let (offset, crc) = take_u64(place, "logged entry")?;
-                let crc = u32::from_be_bytes([crc[0], crc[1], crc[2], crc[3]]);
-                if usize::try_from(len).is_err() || offset.checked_add(len).is_none() {
-                    return Err(Error::Corrupt(format!(
-                        "sled logged entry record says {len} bytes at {offset}"
-                    )));
-                }
-                let p = Pointer {
-                    segment,
-                    offset,
-                    len,
-                    crc,
-                };
-                return Ok((raw_seq & MAX_SEQ, charge, Stored::Logged(p)));
-            }
-            _ => return Err(corrupt("chunked entry", bytes.len())),
+        let (len, tail) = take_u64(rest, "logged entry")?;
+        let [0, 0, 0, 0, place @ ..] = tail else {
+            return Err(corrupt("logged entry", bytes.len()));
         };
-        // Whatever chunk size wrote it, a chunked value has at least two chunks (a value that
-        // fits in one is stored inline) and each holds at least one byte; the chunks themselves
-        // say their length (see `crate::chunks::read_value`).
-        let possible = chunks >= 2 && len >= u64::from(chunks) && usize::try_from(len).is_ok();
-        if !possible {
+        if place.len() != 20 {
+            return Err(corrupt("logged entry", bytes.len()));
+        }
+        let (segment, place) = take_u64(place, "logged entry")?;
+        let (offset, crc) = take_u64(place, "logged entry")?;
+        let crc = u32::from_be_bytes([crc[0], crc[1], crc[2], crc[3]]);
+        if usize::try_from(len).is_err() || offset.checked_add(len).is_none() {
             return Err(Error::Corrupt(format!(
-                "sled chunked entry record says {len} bytes in {chunks} chunks"
+                "sled logged entry record says {len} bytes at {offset}"
             )));
         }
-        Ok((raw_seq & MAX_SEQ, charge, Stored::Chunked { len, chunks }))
+        let p = Pointer {
+            segment,
+            offset,
+            len,
+            crc,
+        };
+        Ok((raw_seq & MAX_SEQ, charge, Stored::Logged(p)))
     }
 }
 
@@ -558,66 +422,52 @@ mod tests {
                 (seq, charge)
             );
             let header = EntryRecord::decode_header(&bytes).unwrap();
-            assert_eq!((header.seq, header.charge, header.chunks), (seq, charge, 0));
+            assert_eq!(
+                (header.seq, header.charge, header.logged),
+                (seq, charge, None)
+            );
             let decoded = EntryRecord::decode(&bytes).unwrap();
             assert_eq!(decoded, (seq, charge, Stored::Inline(value)));
         }
-        // (seq, charge, len, chunks)
-        for (seq, charge, len, chunks) in [
-            (0, 0, 4097, 2),
-            (7, 9, 8192, 2),
-            (MAX_SEQ, u64::MAX, 100 << 10, 25),
-        ] {
-            let bytes = EntryRecord::encode_chunked(seq, charge, len, chunks);
+        let p = Pointer {
+            segment: 3,
+            offset: 40,
+            len: 100 << 10,
+            crc: 7,
+        };
+        for (seq, charge) in [(0, 0), (MAX_SEQ, u64::MAX)] {
+            let bytes = EntryRecord::encode_logged(seq, charge, &p);
+            assert_eq!(bytes.len(), LOGGED_RECORD);
             assert_eq!(
                 EntryRecord::decode_seq_charge(&bytes).unwrap(),
                 (seq, charge)
             );
             let header = EntryRecord::decode_header(&bytes).unwrap();
             assert_eq!(
-                (header.seq, header.charge, header.chunks),
-                (seq, charge, chunks)
+                (header.seq, header.charge, header.logged),
+                (seq, charge, Some(p))
             );
-            let stored = Stored::Chunked { len, chunks };
-            assert_eq!(EntryRecord::decode(&bytes).unwrap(), (seq, charge, stored));
+            assert_eq!(
+                EntryRecord::decode(&bytes).unwrap(),
+                (seq, charge, Stored::Logged(p))
+            );
         }
     }
 
     #[test]
-    fn values_above_the_threshold_take_whole_chunks() {
-        // (value length, chunks)
-        let cases = [
-            (0, 0),
-            (1, 0),
-            (4095, 0),
-            (4096, 0),
-            (4097, 2),
-            (8192, 2),
-            (8193, 3),
-            (100 << 10, 25),
-        ];
-        for (len, chunks) in cases {
-            assert_eq!(chunk_count(len, 4096).unwrap(), chunks, "{len}");
-        }
-    }
-
-    #[test]
-    fn a_namespace_whose_prefix_would_enter_the_chunk_space_is_refused() {
+    fn a_namespace_whose_prefix_would_reach_the_namespace_end_is_refused() {
         // Zeroed and never written: the allocator maps it lazily, so this costs no memory.
         let huge = vec![0u8; u32::MAX as usize];
         assert!(matches!(ns_prefix(&huge), Err(Error::InvalidParam(_))));
     }
 
     #[test]
-    fn chunk_keys_lie_outside_every_namespace_range() {
+    fn every_namespace_range_ends_before_the_namespace_end_and_the_index() {
         for ns in [&b""[..], b"a", b"\xff\xff\xff\xff", &[0xff; 300][..]] {
             let prefix = ns_prefix(ns).unwrap();
-            let ekey = entry_key(&prefix, b"\xff");
-            let chunk = chunk_key(&ekey, u32::MAX);
-            assert!(!chunk.starts_with(&prefix), "{ns:?}");
-            assert!(chunk.starts_with(&chunk_range(&prefix)), "{ns:?}");
-            assert!(prefix[..] < CHUNK_SPACE[..], "{ns:?}");
-            assert!(chunk_key(&ekey, 0) < chunk_key(&ekey, 1));
+            let last = entry_key(&prefix, &[0xff; 64]);
+            assert!(last[..] < NAMESPACE_END[..], "{ns:?}");
+            assert!(NAMESPACE_END[..] < INDEX_SPACE[..]);
         }
     }
 
@@ -663,19 +513,24 @@ mod tests {
                 Err(Error::Corrupt(_))
             ));
         }
-        // Chunked records whose length and chunk count no chunk size can reconcile, or cut
-        // short.
-        let chunked = |len: u64, chunks: u32| EntryRecord::encode_chunked(1, 1, len, chunks);
+        // Logged records cut short, grown, or with a chunk count where format 4 writes 0 (a
+        // format 3 chunked record).
+        let p = Pointer {
+            segment: 1,
+            offset: 2,
+            len: 5000,
+            crc: 3,
+        };
+        let logged = EntryRecord::encode_logged(1, 1, &p);
+        let mut chunked = logged[..28].to_vec();
+        chunked[27] = 2;
+        let mut counted = logged.clone();
+        counted[27] = 1;
         let damaged = [
-            chunked(4097, 1),
-            chunked(0, 0),
-            chunked(4096, 1),
-            chunked(0, 2),
-            chunked(1, 2),
-            chunked(9, 10),
-            chunked(u64::from(u32::MAX) - 1, u32::MAX),
-            chunked(8192, 2)[..27].to_vec(),
-            [chunked(8192, 2), vec![0]].concat(),
+            logged[..LOGGED_RECORD - 1].to_vec(),
+            [logged.clone(), vec![0]].concat(),
+            chunked,
+            counted,
         ];
         for bytes in damaged {
             assert!(

@@ -4,27 +4,11 @@
 //! Every check that can refuse a path runs before sled touches it, so a refused open changes
 //! nothing on disk.
 //!
-//! ## Migrating format versions 1, 2 and 3
-//!
-//! A version 3 store's records (inline and chunked) are read as they are by version 4 (see
-//! `crate::layout`), a version 2 store's records are version 3's inline records, and a version 1
-//! store's entries are version 2's, with its `order` and `meta` trees left over. Opening any of
-//! them runs three steps, each safe to interrupt, since every state a crash can leave opens and
-//! holds every entry:
-//!
-//! 1. the format record inside sled becomes 4 (flushed): from here on an older build refuses
-//!    the store (a version 3 or 2 build would misread records pointing into the value log, a
-//!    version 1 build would write without its order and usage records);
-//! 2. the format file becomes 4 (atomically: temporary file, fsync, rename);
-//! 3. version 1's leftover trees are dropped and the drop flushed. This step runs at every open
-//!    where they are still present, so an interrupted drop is finished by the next open.
-//!
-//! The record inside is always written before the file, so a record newer than the file (a crash
-//! between steps 1 and 2, here or in an older build's own migration) is a store in the middle
-//! of its migration, and opens; a file newer than the record cannot arise from these steps and
-//! is refused.
+//! A store records its format twice: in a file beside sled's (`MPSTORE_FORMAT`, readable without
+//! opening sled) and inside sled. This build reads and writes version 4 only; a store of any
+//! other version is refused, naming the version it found.
 
-use crate::layout::{ENTRIES, FORMAT_KEY, LEGACY_TREES};
+use crate::layout::{ENTRIES, FORMAT_KEY};
 use crate::options::{Durability, SledOptions};
 use std::collections::BTreeSet;
 use std::fs;
@@ -39,9 +23,6 @@ use storage_core::{Error, Result};
 
 /// The format version this build writes and reads.
 pub const FORMAT_VERSION: u32 = 4;
-
-/// The older format versions this build opens, migrating them to [`FORMAT_VERSION`].
-const MIGRATES_FROM: [u32; 3] = [1, 2, 3];
 
 /// Name of the format record file in a store's directory.
 pub const FORMAT_FILE: &str = "MPSTORE_FORMAT";
@@ -132,8 +113,6 @@ pub(crate) struct Opened {
     pub entries: sled::Tree,
     /// The store's directory.
     pub path: PathBuf,
-    /// The size of the store's log segments (it sets the chunk size writes use).
-    pub segment_size: usize,
     /// Must be dropped after the handles above (it is, being the struct's field after them in
     /// `SledBackend`), so that the path is reopenable only once sled has let go of it.
     pub registration: Registration,
@@ -200,11 +179,7 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
             e => sled_error(&format!("cannot open the store at {}", path.display()), e),
         })?;
     registration.sled_opened = true;
-    check_format_record(&db, path, found)?;
-    if matches!(found, Found::Version(v) if v != FORMAT_VERSION) {
-        write_format_file(path)?;
-    }
-    drop_legacy_trees(&db)?;
+    check_format_record(&db, path)?;
     let entries = db
         .open_tree(ENTRIES)
         .map_err(|e| sled_error(&format!("cannot open tree {ENTRIES}"), e))?;
@@ -212,7 +187,6 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
         entries,
         db,
         path: path.to_path_buf(),
-        segment_size,
         registration,
     })
 }
@@ -220,10 +194,6 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
 /// The size of sled's log segments in the stores this build creates (sled's own default is
 /// 512 KiB). A tool that opens such a store with sled directly must pass it to
 /// `sled::Config::segment_size`: sled refuses to open a store with another size.
-///
-/// Chunked values (format 3) put their bytes in sled's log, and with 512 KiB segments sustained
-/// overwrites of large values churn segments fast enough to hit a sled 0.34 deadlock (see the
-/// crate docs, *Known hang*); 8 MiB segments made it disappear in the same test.
 pub const SEGMENT_SIZE_BYTES: usize = 8 << 20;
 
 /// The segment size to open the store at `path` with: sled refuses to open a store with another
@@ -239,8 +209,8 @@ fn segment_size(path: &Path, found: Found) -> Result<usize> {
             // No sled files yet: a new store, or a creation interrupted before sled wrote any.
             return Ok(match found {
                 Found::Fresh => SEGMENT_SIZE_BYTES,
-                Found::Version(_) if fs::metadata(path.join("db")).is_ok() => SLED_DEFAULT,
-                Found::Version(_) => SEGMENT_SIZE_BYTES,
+                Found::Current if fs::metadata(path.join("db")).is_ok() => SLED_DEFAULT,
+                Found::Current => SEGMENT_SIZE_BYTES,
             });
         }
         Err(e) => return Err(io_error(&format!("cannot read {}", conf.display()), &e)),
@@ -261,30 +231,12 @@ fn segment_size(path: &Path, found: Found) -> Result<usize> {
 enum Found {
     /// No store yet: one is created.
     Fresh,
-    /// A store of this version ([`FORMAT_VERSION`] or one of [`MIGRATES_FROM`]).
-    Version(u32),
-}
-
-/// Step 3 of the migration (see the module docs): drops format version 1's trees if present.
-fn drop_legacy_trees(db: &sled::Db) -> Result<()> {
-    let names = db.tree_names();
-    let mut dropped = false;
-    for name in LEGACY_TREES {
-        if names.iter().any(|n| n.as_ref() == name.as_bytes()) {
-            db.drop_tree(name)
-                .map_err(|e| sled_error(&format!("cannot drop the old tree {name}"), e))?;
-            dropped = true;
-        }
-    }
-    if dropped {
-        db.flush()
-            .map_err(|e| sled_error("cannot finish migrating the store", e))?;
-    }
-    Ok(())
+    /// A store of [`FORMAT_VERSION`].
+    Current,
 }
 
 /// Whether `path` is a new store (no format file, nothing else there) or which version of store
-/// it is; an error if it holds something that is not a store of a format this build opens.
+/// it is; an error if it holds something that is not a store of the format this build opens.
 fn check_format_file(path: &Path) -> Result<Found> {
     let file = path.join(FORMAT_FILE);
     match fs::read(&file) {
@@ -295,12 +247,10 @@ fn check_format_file(path: &Path) -> Result<Found> {
                 .and_then(|s| s.strip_suffix('\n'))
                 .and_then(|s| s.parse::<u32>().ok());
             match version {
-                Some(v) if v == FORMAT_VERSION || MIGRATES_FROM.contains(&v) => {
-                    Ok(Found::Version(v))
-                }
+                Some(FORMAT_VERSION) => Ok(Found::Current),
                 Some(v) => Err(Error::Backend(format!(
                     "the store at {} has format version {v}, which this build cannot read \
-                     (it reads versions {MIGRATES_FROM:?} and {FORMAT_VERSION})",
+                     (it reads version {FORMAT_VERSION} only)",
                     path.display()
                 ))),
                 None => Err(not_a_store(
@@ -347,9 +297,8 @@ fn write_format_file(path: &Path) -> Result<()> {
     })
 }
 
-/// Checks (or, in a new store or one being migrated, writes) the format record inside sled;
-/// `found` is what the format file says.
-fn check_format_record(db: &sled::Db, path: &Path, found: Found) -> Result<()> {
+/// Checks (or, in a new store, writes) the format record inside sled.
+fn check_format_record(db: &sled::Db, path: &Path) -> Result<()> {
     let stored = db
         .get(FORMAT_KEY)
         .map_err(|e| sled_error("cannot read the format record", e))?;
@@ -361,15 +310,14 @@ fn check_format_record(db: &sled::Db, path: &Path, found: Found) -> Result<()> {
         (Some(_), Some(FORMAT_VERSION)) => Ok(()),
         // Not yet written (a creation interrupted before it).
         (None, _) => write_format_record(db),
-        // Step 1 of a migration: the record is never older than the file.
-        (Some(_), Some(v))
-            if MIGRATES_FROM.contains(&v) && matches!(found, Found::Version(f) if f <= v) =>
-        {
-            write_format_record(db)
-        }
-        (Some(v), _) => Err(Error::Backend(format!(
+        (Some(_), Some(v)) => Err(Error::Backend(format!(
+            "the store at {} records format version {v} inside, which this build cannot read \
+             (it reads version {FORMAT_VERSION} only)",
+            path.display(),
+        ))),
+        (Some(v), None) => Err(Error::Backend(format!(
             "the store at {} records format {v:?} inside, which this build cannot read \
-             (it reads version {FORMAT_VERSION})",
+             (it reads version {FORMAT_VERSION} only)",
             path.display(),
         ))),
     }

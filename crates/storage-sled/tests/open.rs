@@ -65,6 +65,13 @@ fn paths_that_are_not_stores_are_refused_unchanged() {
         },
         "not empty",
     );
+    // Formats 1 to 3 were never released: this build reads version 4 only, and says so.
+    check_refused(format_file("mpstore-sled format 1\n"), "format version 1");
+    check_refused(format_file("mpstore-sled format 2\n"), "format version 2");
+    check_refused(
+        format_file("mpstore-sled format 3\n"),
+        "format version 3, which this build cannot read (it reads version 4 only)",
+    );
     check_refused(format_file("mpstore-sled format 5\n"), "format version 5");
     check_refused(format_file("mpstore-sled format 0\n"), "format version 0");
     check_refused(
@@ -203,6 +210,27 @@ fn writes_survive_closing_and_reopening() {
         cache_capacity_bytes: 64 * 1024,
         ..SledOptions::default()
     });
+}
+
+#[test]
+fn a_store_whose_record_inside_names_another_format_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("store");
+    drop(SledBackend::open(&path).unwrap());
+    {
+        let db = sled::Config::new()
+            .path(&path)
+            .segment_size(storage_sled::SEGMENT_SIZE_BYTES)
+            .open()
+            .unwrap();
+        db.insert(b"mpstore/format", &3u32.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let e = SledBackend::open(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("records format version 3 inside") && e.contains("version 4 only"),
+        "{e}"
+    );
 }
 
 /// Damages one stored record behind the backend's back (through sled itself), then checks that

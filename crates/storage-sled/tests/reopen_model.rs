@@ -3,7 +3,7 @@
 //! what the model holds: the same namespaces, keys in the same order, values and usage. Usage
 //! and insertion places are not stored but rebuilt from the entries after each reopen, so every
 //! write's result (usage, or the limit refusal with its usage before and after) is compared too.
-//! Values include some above the chunk threshold (4096 bytes), around it and far above, so
+//! Values include some above the inline threshold (4096 bytes), around it and far above, so
 //! large values are written over, shrunk, grown, deleted, cleared and reopened too. The value
 //! log's segments are tiny (16 KiB), so they seal and get compacted all the time, and after
 //! every reopen the value log's live bytes must be exactly the model's large values.
