@@ -122,8 +122,8 @@ pub struct Listing {
 /// forwards this trait forwards everything. The two provided methods are faster doors a backend
 /// may open, whose defaults are right for every backend that does not: [`get_shared`](Backend::get_shared)
 /// to [`get`](Backend::get), for a backend holding values in memory, and
-/// [`apply_blocking`](Backend::apply_blocking) to [`apply`](Backend::apply), for a backend whose
-/// writes never wait on anything but the calling thread's own work.
+/// [`apply_blocking`](Backend::apply_blocking) to [`apply`](Backend::apply), for an embedded
+/// backend that can write on the calling thread, its waits for the disk included.
 #[async_trait]
 pub trait Backend: Send + Sync {
     /// The value stored under `key` in `ns`, or `None`.
@@ -153,6 +153,16 @@ pub trait Backend: Send + Sync {
     /// When `limits` refuse the result (see [`Limits::refuses`]), returns
     /// [`crate::Error::LimitExceeded`] with the usage before and after, and changes nothing. An
     /// empty `ops` changes nothing and returns the current usage.
+    ///
+    /// # What it may block
+    ///
+    /// - **An implementation must not hold the polling thread while it waits** for a device or
+    ///   a peer (an `fsync`, a flush, a network reply): it returns `Pending` and is woken by
+    ///   whoever finishes the wait (a thread or runtime of its own). It may do short work on the
+    ///   polling thread: encoding, in-memory bookkeeping, a write into the operating system's
+    ///   page cache.
+    /// - **Callers** may poll it on an executor's worker thread, many at once: waiting writers
+    ///   cost that executor nothing.
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage>;
 
     /// [`apply`](Backend::apply), run to completion on the calling thread: what the `*Sync` APIs
@@ -167,11 +177,13 @@ pub trait Backend: Send + Sync {
     ///   every backend, and the only right answer for one whose writes wait on something else
     ///   (a network reply, a runtime), and for a decorator that changes what `apply` does
     ///   without overriding this.
-    /// - **An embedded backend whose `apply` never waits** (it blocks on its own I/O, as
-    ///   storage-sled does) may run the write here directly, sparing the boxed future and its
-    ///   polling: a small write is a few microseconds, and that box a few percent of it. A
+    /// - **An embedded backend** may run the write here directly, waiting for its disk on this
+    ///   thread, sparing the boxed future and its polling (as storage-sled does): a small write
+    ///   is a few microseconds, and that box a few percent of it. A
     ///   decorator that overrides it does its own part and calls its inner backend's
     ///   `apply_blocking`.
+    /// - **It may block the calling thread** for the whole write, its waits for the disk
+    ///   included.
     /// - **Callers** are synchronous code only: never call it from inside a future that an
     ///   executor polls, which it would block.
     fn apply_blocking(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {

@@ -1,6 +1,6 @@
 //! [`SledBackend`]: the [`Backend`] contract on sled's entries tree.
 
-use crate::group_commit::GroupCommit;
+use crate::disk::{Disk, Flusher};
 use crate::known_keys::{KnownKeys, Place};
 use crate::layout::{
     after_prefix, decode_index, entry_key, entry_key_buf, index_key, index_value, ns_prefix,
@@ -13,7 +13,8 @@ use crate::value_log::{Indexed, ValueLog, ValueLogStats};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, MutexGuard};
 use storage_core::{Backend, Error, Limits, Listing, Op, Result, Usage};
 
 /// Locks striping the namespaces: enough that unrelated namespaces rarely share one.
@@ -30,14 +31,16 @@ const STATES_PER_STRIPE: usize = 256;
 /// of the same path in one process is refused, and another process is kept out by sled's file
 /// lock.
 pub struct SledBackend {
-    // Field order matters: sled's handles drop first, then the registration (so the path is
-    // reopenable only once sled has let go of it), then the temporary directory.
-    db: sled::Db,
+    // Field order matters: sled's handles drop first (the flusher thread, which holds the disk
+    // too, is joined before any field drops), then the registration (so the path is reopenable
+    // only once sled has let go of it), then the temporary directory.
     pub(crate) entries: sled::Tree,
+    /// sled's handle, the value log, group commit and the store's health.
+    pub(crate) disk: Arc<Disk>,
+    pub(crate) flusher: Flusher,
     registration: Registration,
     _temporary: Option<tempfile::TempDir>,
     durability: Durability,
-    pub(crate) commit: GroupCommit,
     /// Serialize each namespace's `apply`, `list`, `clear` and `drop_namespace`, so a listing is
     /// read at one instant, and guard the namespaces' in-memory states. `get` needs none (one
     /// record is read atomically, and a value log's bytes never change).
@@ -47,10 +50,8 @@ pub struct SledBackend {
     /// The headers of recently written keys, so a write need not read them (see
     /// `crate::known_keys`); only ever set under the key's namespace's stripe.
     pub(crate) known: KnownKeys,
-    /// The value log: where values above [`INLINE_MAX`] bytes are.
-    pub(crate) log: ValueLog,
-    /// Held by the one writer compacting the value log at a time (see `crate::compaction`).
-    pub(crate) compactor: Mutex<()>,
+    /// Set by the one writer compacting the value log at a time (see `crate::compaction`).
+    pub(crate) compacting: AtomicBool,
 }
 
 impl std::fmt::Debug for SledBackend {
@@ -75,6 +76,14 @@ struct Staged {
 impl Staged {
     fn appended(&self) -> u64 {
         self.added.iter().map(|p| p.len).sum()
+    }
+}
+
+impl Drop for SledBackend {
+    fn drop(&mut self) {
+        // Before any field drops: the thread holds the disk, and sled must let go of the files
+        // before the registration does.
+        self.flusher.close(&self.disk);
     }
 }
 
@@ -139,14 +148,13 @@ impl SledBackend {
             options.durability == Durability::Durable,
         )?;
         Ok(Self {
-            log,
-            compactor: Mutex::new(()),
-            db: opened.db,
+            compacting: AtomicBool::new(false),
+            disk: Arc::new(Disk::new(opened.db, log)),
+            flusher: Flusher::default(),
             entries: opened.entries,
             registration: opened.registration,
             _temporary: temporary,
             durability: options.durability,
-            commit: GroupCommit::default(),
             stripes: (0..STRIPES).map(|_| Mutex::default()).collect(),
             states_per_stripe: STATES_PER_STRIPE,
             known: KnownKeys::new(
@@ -202,67 +210,71 @@ impl SledBackend {
     /// durable mode they already are). Shares the flush with concurrent writers.
     pub fn flush(&self) -> Result<()> {
         self.check_healthy()?;
-        self.make_durable(self.commit.latest())
+        self.disk.make_durable(self.disk.commit.latest())
     }
 
     /// What the value log holds now: segment files, their size on disk, the bytes of the values
     /// records point to, and segments waiting to be compacted.
     pub fn value_log_stats(&self) -> ValueLogStats {
-        self.log.stats()
+        self.disk.log.stats()
     }
 
     /// How many flushes group commit has run since the store was opened: with many concurrent
     /// writers, fewer than the writes they acknowledged.
     pub fn flushes(&self) -> u64 {
-        self.commit.flushes()
+        self.disk.commit.flushes()
     }
 
-    /// Every call starts here: once a flush has failed, nothing in memory can be promised to be
-    /// on disk, so the store refuses all calls until it is reopened.
+    /// Every call starts here: a stopped store refuses it (see `crate::health`).
     fn check_healthy(&self) -> Result<()> {
-        match self.commit.failure() {
-            None => Ok(()),
-            Some(e) => Err(Error::Backend(format!(
-                "the store stopped after a failed write to disk ({e}); reopen it to continue \
-                 from what is on disk"
-            ))),
-        }
+        self.disk.health.check()
     }
 
     /// sled failed inside a write: its memory may now hold part of the write, so the store stops
-    /// (see [`SledBackend::check_healthy`]) and the caller learns why.
+    /// and the caller learns why.
     pub(crate) fn stop(&self, doing: &str, e: sled::Error) -> Error {
-        let cause = format!("{doing}: {}", open::describe(&e));
-        self.commit.fail(cause.clone());
-        Error::Backend(format!(
-            "{cause}; the store refuses further calls until it is reopened"
-        ))
+        self.disk
+            .health
+            .stop(format!("{doing}: {}", open::describe(&e)))
     }
 
-    pub(crate) fn make_durable(&self, generation: u64) -> Result<()> {
-        self.commit
-            .wait_durable(generation, || {
-                // The value log's bytes first: a pointer sled makes durable never refers to
-                // bytes that are not.
-                self.log
-                    .sync()
-                    .map_err(|e| format!("cannot sync the value log: {e}"))?;
-                self.db.flush().map(drop).map_err(|e| open::describe(&e))
-            })
-            .map_err(|e| {
-                Error::Backend(format!(
-                    "writing to disk failed ({e}); the write may or may not have been stored, \
-                     and the store refuses further calls until it is reopened"
-                ))
-            })
-    }
-
-    /// After the write committed as `generation`: in durable mode, wait for it to reach the disk.
+    /// After the write committed as `generation`, on the blocking door: in durable mode, wait
+    /// on this thread for it to reach the disk.
     fn acknowledge(&self, generation: u64) -> Result<()> {
         match self.durability {
-            Durability::Durable => self.make_durable(generation),
+            Durability::Durable => self.disk.make_durable(generation),
             Durability::Buffered => Ok(()),
         }
+    }
+
+    /// [`acknowledge`](Self::acknowledge) for the async door: the waiting happens on the
+    /// flusher thread, never on the thread polling this.
+    async fn acknowledged(&self, generation: u64) -> Result<()> {
+        match self.durability {
+            Durability::Durable => self.disk.durable(&self.flusher, generation).await,
+            Durability::Buffered => Ok(()),
+        }
+    }
+
+    /// The first half of `apply` and `apply_blocking`: the write, committed. Returns the usage
+    /// after it, the generation to wait for (`None`: nothing changed) and the bytes it appended
+    /// to the value log.
+    fn committed_write(
+        &self,
+        ns: &[u8],
+        ops: &[Op],
+        limits: Limits,
+    ) -> Result<(Usage, Option<u64>, u64)> {
+        self.check_healthy()?;
+        let prefix = ns_prefix(ns)?;
+        let (outcome, generation) = self
+            .disk
+            .commit
+            .commit(|| self.write(ns, &prefix, ops, limits));
+        Ok(match outcome? {
+            (Wrote::Nothing(usage), _) => (usage, None, 0),
+            (Wrote::Changed(usage), appended) => (usage, Some(generation), appended),
+        })
     }
 
     pub(crate) fn stripe(&self, ns: &[u8]) -> MutexGuard<'_, NsStates> {
@@ -404,7 +416,7 @@ impl SledBackend {
             }
         }
         if let Err(e) = result {
-            self.log.abandon(&staged.added);
+            self.disk.log.abandon(&staged.added);
             return Err(e);
         }
         if !changed {
@@ -442,9 +454,9 @@ impl SledBackend {
         let fail = |e| self.stop_writing(&[ekey], e);
         let (header, added) = match new {
             Some((seq, charge, value)) if value.len() > INLINE_MAX => {
-                let p = self.log.append(value).map_err(|e| self.stop_log(e))?;
+                let p = self.disk.log.append(value).map_err(|e| self.stop_log(e))?;
                 if let Err(e) = self.insert_logged(ekey, seq, charge, &p) {
-                    self.log.abandon(&[p]);
+                    self.disk.log.abandon(&[p]);
                     return Err(fail(e));
                 }
                 let header = Header {
@@ -474,11 +486,11 @@ impl SledBackend {
         let gone = old.and_then(|h| h.logged);
         if let Some(p) = gone {
             if let Err(e) = self.entries.remove(&index_key(&p)[..]) {
-                self.log.committed(added.as_slice(), &[]);
+                self.disk.log.committed(added.as_slice(), &[]);
                 return Err(fail(e));
             }
         }
-        self.log.committed(added.as_slice(), gone.as_slice());
+        self.disk.log.committed(added.as_slice(), gone.as_slice());
         Ok((header, added.map_or(0, |p| p.len)))
     }
 
@@ -518,7 +530,7 @@ impl SledBackend {
             return Ok(None);
         };
         let logged = if value.len() > INLINE_MAX {
-            let p = self.log.append(value).map_err(|e| self.stop_log(e))?;
+            let p = self.disk.log.append(value).map_err(|e| self.stop_log(e))?;
             staged.added.push(p);
             staged
                 .batch
@@ -557,15 +569,15 @@ impl SledBackend {
         let header = match header {
             Ok(header) => header,
             Err(e) => {
-                self.log.abandon(&added);
+                self.disk.log.abandon(&added);
                 return Err(e);
             }
         };
         if let Err(e) = self.entries.apply_batch(batch) {
-            self.log.abandon(&added);
+            self.disk.log.abandon(&added);
             return Err(self.stop_writing(ekeys, e));
         }
-        self.log.committed(&added, &removed);
+        self.disk.log.committed(&added, &removed);
         Ok(header)
     }
 
@@ -576,10 +588,7 @@ impl SledBackend {
             Error::Backend(cause) => cause,
             other => other.to_string(),
         };
-        self.commit.fail(cause.clone());
-        Error::Backend(format!(
-            "{cause}; the store refuses further calls until it is reopened"
-        ))
+        self.disk.health.stop(cause)
     }
 
     /// sled failed writing the entries `ekeys`: forget what was known of them (sled's memory
@@ -596,10 +605,12 @@ impl SledBackend {
     /// rid of records damaged on disk. Every key
     /// known in memory holds a record on disk (or is known to hold none, which stays true), so
     /// forgetting the keys of the range's records forgets every header of the namespace.
-    fn remove_all(&self, ns: &[u8]) -> Result<()> {
+    ///
+    /// Returns the generation to wait for, if anything was removed.
+    fn remove_all(&self, ns: &[u8]) -> Result<Option<u64>> {
         self.check_healthy()?;
         let prefix = ns_prefix(ns)?;
-        let (wrote, generation) = self.commit.commit(|| -> Result<bool> {
+        let (wrote, generation) = self.disk.commit.commit(|| -> Result<bool> {
             let mut stripe = self.stripe(ns);
             let mut batch = sled::Batch::default();
             let mut records = Vec::new();
@@ -622,17 +633,13 @@ impl SledBackend {
                 self.entries
                     .apply_batch(batch)
                     .map_err(|e| self.stop("cannot clear the namespace", e))?;
-                self.log.committed(&[], &removed);
+                self.disk.log.committed(&[], &removed);
             }
             // An empty namespace needs no state: it is rebuilt (empty) on next use.
             stripe.forget(ns);
             Ok(any)
         });
-        if wrote? {
-            self.acknowledge(generation)?;
-            self.compact_some(0);
-        }
-        Ok(())
+        Ok(wrote?.then_some(generation))
     }
 }
 
@@ -702,7 +709,7 @@ impl Backend for SledBackend {
         loop {
             match EntryRecord::decode(&record)? {
                 (_, _, Stored::Inline(value)) => return Ok(Some(value.to_vec())),
-                (_, _, Stored::Logged(p)) => match self.log.file(p.segment) {
+                (_, _, Stored::Logged(p)) => match self.disk.log.file(p.segment) {
                     Some(file) => return ValueLog::read(&file, &p, true).map(Some),
                     None if gone == Some(p) => {
                         return Err(Error::Corrupt(format!(
@@ -720,26 +727,27 @@ impl Backend for SledBackend {
         }
     }
 
+    /// Commits the write, then awaits its flush without blocking the polling thread (see
+    /// `crate::disk`); then runs a bounded step of compaction, whose flushes are awaited too.
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
-        self.apply_blocking(ns, ops, limits)
+        let (usage, generation, appended) = self.committed_write(ns, ops, limits)?;
+        if let Some(generation) = generation {
+            self.acknowledged(generation).await?;
+            // Reclaim at least twice what this write appended, so compaction keeps up with any
+            // rate of overwrites (see `crate::compaction`).
+            self.compact_some_async(appended).await;
+        }
+        Ok(usage)
     }
 
-    /// The write itself: sled's calls block, so `apply` runs this too, and a `*Sync` call runs
-    /// it without a future.
+    /// The same write, waiting for the disk on this thread.
     fn apply_blocking(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
-        self.check_healthy()?;
-        let prefix = ns_prefix(ns)?;
-        let (outcome, generation) = self.commit.commit(|| self.write(ns, &prefix, ops, limits));
-        match outcome? {
-            (Wrote::Nothing(usage), _) => Ok(usage),
-            (Wrote::Changed(usage), appended) => {
-                self.acknowledge(generation)?;
-                // Reclaim at least twice what this write appended, so compaction keeps up with
-                // any rate of overwrites (see `crate::compaction`).
-                self.compact_some(appended);
-                Ok(usage)
-            }
+        let (usage, generation, appended) = self.committed_write(ns, ops, limits)?;
+        if let Some(generation) = generation {
+            self.acknowledge(generation)?;
+            self.compact_some(appended);
         }
+        Ok(usage)
     }
 
     async fn list(&self, ns: &[u8]) -> Result<Listing> {
@@ -767,12 +775,16 @@ impl Backend for SledBackend {
     }
 
     async fn clear(&self, ns: &[u8]) -> Result<()> {
-        self.remove_all(ns)
+        if let Some(generation) = self.remove_all(ns)? {
+            self.acknowledged(generation).await?;
+            self.compact_some_async(0).await;
+        }
+        Ok(())
     }
 
     async fn drop_namespace(&self, ns: &[u8]) -> Result<()> {
         // Nothing of a namespace is stored outside its entries, so dropping is clearing.
-        self.remove_all(ns)
+        self.clear(ns).await
     }
 
     /// Walks the whole entries tree: its cost grows with the store (every entry's header is
@@ -857,10 +869,10 @@ mod tests {
                 charge: 1,
             };
             block_on(s.apply(b"ns", &[large], Limits::NONE)).unwrap();
-            assert_eq!(s.log.unsynced(), unsynced, "{durability:?}");
+            assert_eq!(s.disk.log.unsynced(), unsynced, "{durability:?}");
             // `flush` (group commit's flush) syncs the value log too.
             s.flush().unwrap();
-            assert!(!s.log.unsynced(), "{durability:?}");
+            assert!(!s.disk.log.unsynced(), "{durability:?}");
         }
     }
 

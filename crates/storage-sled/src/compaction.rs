@@ -31,6 +31,7 @@ use crate::backend::SledBackend;
 use crate::layout::{decode_index, index_range, split_entry_key, EntryRecord, Pointer, Stored};
 use crate::open::sled_error;
 use crate::value_log::ValueLog;
+use std::sync::atomic::{AtomicBool, Ordering};
 use storage_core::{Error, Result};
 
 /// What every compaction step may move beyond twice what its write appended.
@@ -39,32 +40,78 @@ pub(crate) const STEP_BYTES: u64 = 1 << 20;
 /// What moving (or dropping) one index entry counts against a step, besides the value's bytes.
 const ENTRY_COST: u64 = 4096;
 
+/// A compaction pass after a write: run by one writer at a time, bounded by its budget.
+pub(crate) struct Pass<'a> {
+    running: &'a AtomicBool,
+    budget: u64,
+}
+
+impl Drop for Pass<'_> {
+    fn drop(&mut self) {
+        self.running.store(false, Ordering::Release);
+    }
+}
+
 impl SledBackend {
-    /// Runs a step of compaction after a write that appended `appended` bytes, if a segment waits
-    /// and no other writer is compacting. Errors stop the store (as a failed write does) and are
-    /// reported by the next call; the write that ran the step was already acknowledged.
-    pub(crate) fn compact_some(&self, appended: u64) {
-        if self.log.candidate().is_none() {
-            return;
+    /// A pass after a write that appended `appended` bytes, if a segment waits and no other
+    /// writer is compacting. Errors in it stop the store (as a failed write does) and are
+    /// reported by the next call; the write that runs it was already acknowledged.
+    fn compaction(&self, appended: u64) -> Option<Pass<'_>> {
+        if self.disk.log.candidate().is_none() || self.compacting.swap(true, Ordering::Acquire) {
+            return None;
         }
-        let Ok(_only) = self.compactor.try_lock() else {
+        Some(Pass {
+            running: &self.compacting,
+            budget: STEP_BYTES.saturating_add(appended.saturating_mul(2)),
+        })
+    }
+
+    /// Moves live values out of the next candidate segment within what is left of the pass's
+    /// budget; returns the segment if that emptied it, for the caller to retire, `None` when the
+    /// pass is over.
+    fn next_emptied(&self, pass: &mut Pass<'_>) -> Option<u64> {
+        if pass.budget == 0 {
+            return None;
+        }
+        let id = self.disk.log.candidate()?;
+        match self.compact_segment(id, pass.budget) {
+            Ok(Some(spent)) => {
+                pass.budget = pass.budget.saturating_sub(spent);
+                Some(id)
+            }
+            Ok(None) | Err(_) => None,
+        }
+    }
+
+    /// A pass on the blocking door: each emptied segment is retired on this thread.
+    pub(crate) fn compact_some(&self, appended: u64) {
+        let Some(mut pass) = self.compaction(appended) else {
             return;
         };
-        let mut budget = STEP_BYTES.saturating_add(appended.saturating_mul(2));
-        while let Some(id) = self.log.candidate() {
-            match self.compact_segment(id, budget) {
-                Ok(Some(spent)) => budget = budget.saturating_sub(spent),
-                Ok(None) | Err(_) => return,
-            }
-            if budget == 0 {
+        while let Some(id) = self.next_emptied(&mut pass) {
+            if self.disk.retire_now(id).is_err() {
                 return;
             }
         }
     }
 
-    /// Moves up to `budget` bytes of segment `id`'s live values; retires the segment if that
-    /// emptied it. Returns what it spent if it retired the segment (so the caller may go on with
-    /// the next), `None` if the segment is not done yet.
+    /// A pass on the async door: the flush that must come before deleting a segment is awaited
+    /// on the flusher thread.
+    pub(crate) async fn compact_some_async(&self, appended: u64) {
+        let Some(mut pass) = self.compaction(appended) else {
+            return;
+        };
+        while let Some(id) = self.next_emptied(&mut pass) {
+            let latest = self.disk.commit.latest();
+            let durable = self.disk.durable(&self.flusher, latest).await;
+            if durable.is_err() || self.disk.log.retire(id).is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Moves up to `budget` bytes of segment `id`'s live values. Returns what it spent if that
+    /// emptied the segment, `None` if the segment is not done yet.
     fn compact_segment(&self, id: u64, budget: u64) -> Result<Option<u64>> {
         let range = index_range(id);
         let mut spent = 0u64;
@@ -87,16 +134,14 @@ impl SledBackend {
             }
         }
         if failed_reads {
-            self.log.give_up(id);
+            self.disk.log.give_up(id);
             return Ok(None);
         }
         // Nothing can add a pointer to a sealed segment with no append in flight; an index
         // range empty after that holds for good.
-        if !self.log.idle(id) || self.entries.scan_prefix(range).next().is_some() {
+        if !self.disk.log.idle(id) || self.entries.scan_prefix(range).next().is_some() {
             return Ok(None);
         }
-        self.make_durable(self.commit.latest())?;
-        self.log.retire(id)?;
         Ok(Some(spent))
     }
 
@@ -117,7 +162,7 @@ impl SledBackend {
                     len,
                     crc: 0,
                 };
-                self.log.committed(&[], &[p]);
+                self.disk.log.committed(&[], &[p]);
             }
             Ok(0)
         };
@@ -128,7 +173,7 @@ impl SledBackend {
             return stale(len, offset);
         };
         debug_assert_eq!(segment, id);
-        let (moved, _) = self.commit.commit(|| -> Result<u64> {
+        let (moved, _) = self.disk.commit.commit(|| -> Result<u64> {
             let _stripe = self.stripe(ns);
             let record = self
                 .entries
@@ -143,27 +188,27 @@ impl SledBackend {
                 }
                 _ => return stale(len, offset),
             };
-            let file = self
-                .log
-                .file(id)
-                .ok_or_else(|| Error::Corrupt(format!("value log segment {id:016x} is missing")))?;
+            let file =
+                self.disk.log.file(id).ok_or_else(|| {
+                    Error::Corrupt(format!("value log segment {id:016x} is missing"))
+                })?;
             // Moved as they are: a value damaged on disk keeps failing its checksum.
             let bytes = ValueLog::read(&file, &p, false)?;
-            let mut q = self.log.append(&bytes).map_err(|e| self.stop_log(e))?;
+            let mut q = self.disk.log.append(&bytes).map_err(|e| self.stop_log(e))?;
             q.crc = p.crc;
             // Forgotten first: the header known in memory holds the old pointer.
             self.known.forget([ekey]);
             // As a write does: the new index entry, the record, then the old index entry's
             // removal, so the index always covers every pointer.
             if let Err(e) = self.insert_logged(ekey, seq, charge, &q) {
-                self.log.abandon(&[q]);
+                self.disk.log.abandon(&[q]);
                 return Err(self.stop_writing(&[ekey], e));
             }
-            self.log.committed(&[q], &[]);
+            self.disk.log.committed(&[q], &[]);
             self.entries
                 .remove(key)
                 .map_err(|e| self.stop_writing(&[ekey], e))?;
-            self.log.committed(&[], &[p]);
+            self.disk.log.committed(&[], &[p]);
             Ok(p.len)
         });
         moved

@@ -1,21 +1,23 @@
 //! Group commit: concurrent writers share one flush instead of paying one each.
 //!
 //! A writer makes its write through [`GroupCommit::commit`], which hands it the next
-//! *generation* number once the write is done, then waits in [`GroupCommit::wait_durable`] until
-//! a flush that started after its write has finished. The first waiter finding no flush running
-//! becomes the leader: it notes the newest generation handed out, flushes (sled's flush covers
-//! every write completed before it starts, so every generation up to the noted one), marks
-//! everything up to that generation durable and wakes the others. A waiter whose generation a
-//! running flush already covers simply waits for it.
+//! *generation* number once the write is done, then waits until a flush that started after its
+//! write has finished: on its own thread ([`GroupCommit::wait_durable`]), or as a future
+//! ([`GroupCommit::poll_durable`]) whose waker the end of that flush wakes. A thread that waits
+//! and finds no flush running becomes the leader: it notes the newest generation handed out,
+//! flushes (sled's flush covers every write completed before it starts, so every generation up
+//! to the noted one), marks everything up to that generation durable and wakes the others. A
+//! waiter whose generation a running flush already covers simply waits for it. A future never
+//! leads: the store's flusher thread leads for it (see `crate::disk`).
 //!
 //! Writers are never held back while a flush runs (sled's plain inserts and the flush run
 //! concurrently): they go on writing, and queue up behind the running flush; when it ends, one of
-//! them leads the next flush for all of them. So the slower the flush, the larger the groups. No
-//! thread of its own, no timer: it runs on the writers' threads and completes under any
-//! executor.
+//! them leads the next flush for all of them. So the slower the flush, the larger the groups.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use crate::health::Health;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
 
 /// Shared flush state of one store.
 #[derive(Debug, Default)]
@@ -27,8 +29,6 @@ pub(crate) struct GroupCommit {
     done: [Condvar; 2],
     /// The newest generation handed to a writer (outside the lock: every write takes one).
     requested: AtomicU64,
-    /// Whether `State::failed` is set: every call checks it, so reads need no lock.
-    stopped: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -41,10 +41,10 @@ struct State {
     flush_no: u64,
     /// The generation the running flush makes durable.
     target: u64,
-    /// Set when a flush or a write failed: nothing after it can be promised durable.
-    failed: Option<String>,
     /// Flushes run so far (for tests and diagnostics).
     flushes: u64,
+    /// Futures waiting for their generation to be durable.
+    waiting: Vec<(u64, Waker)>,
 }
 
 impl GroupCommit {
@@ -70,18 +70,19 @@ impl GroupCommit {
         self.requested.load(Ordering::SeqCst)
     }
 
-    /// Waits until `generation` is durable, running `flush` itself if no other writer is. Returns
-    /// the flush's error if the flush covering it failed, and that error again on every later
-    /// call.
+    /// Waits on this thread until `generation` is durable, running `flush` itself if no other
+    /// writer is. A failed flush stops the store (`health`); then this and every later wait
+    /// returns the cause.
     pub(crate) fn wait_durable(
         &self,
         generation: u64,
+        health: &Health,
         flush: impl Fn() -> Result<(), String>,
     ) -> Result<(), String> {
         let mut s = self.lock();
         loop {
-            if let Some(e) = &s.failed {
-                return Err(e.clone());
+            if let Some(cause) = health.cause() {
+                return Err(cause);
             }
             if s.durable >= generation {
                 return Ok(());
@@ -105,47 +106,74 @@ impl GroupCommit {
             let (no, target) = (s.flush_no, s.target);
             drop(s);
             let result = flush();
+            if let Err(cause) = &result {
+                // Before the lock: a future that registers after the wake-up below sees it.
+                health.stop(cause.clone());
+            }
             s = self.lock();
             s.flushing = false;
             s.flushes += 1;
-            match result {
+            let woken = match result {
                 Ok(()) => {
                     s.durable = s.durable.max(target);
                     // Everyone this flush covered; and one writer waiting for the next flush,
                     // to lead it (the rest sleep until it ends).
                     self.done[(no % 2) as usize].notify_all();
                     self.done[((no + 1) % 2) as usize].notify_one();
+                    take_covered(&mut s.waiting, target)
                 }
-                Err(e) => {
-                    s.failed = Some(e);
-                    self.stopped.store(true, Ordering::Release);
-                    self.wake_all();
+                Err(_) => {
+                    for waiting in &self.done {
+                        waiting.notify_all();
+                    }
+                    std::mem::take(&mut s.waiting)
+                        .into_iter()
+                        .map(|(_, w)| w)
+                        .collect()
                 }
-            }
+            };
+            drop(s);
+            woken.into_iter().for_each(Waker::wake);
+            s = self.lock();
         }
     }
 
-    fn wake_all(&self) {
-        for waiting in &self.done {
-            waiting.notify_all();
-        }
-    }
-
-    /// Records a failed write outside a flush (sled failing to commit): like a failed flush, it
-    /// stops every later call. The first failure is kept.
-    pub(crate) fn fail(&self, error: String) {
+    /// Whether `generation` is durable yet, for a future: `Pending` registers `cx`'s waker,
+    /// which the flush that covers `generation` (or a failure) wakes. Someone must run that
+    /// flush: the caller asks the store's flusher thread.
+    pub(crate) fn poll_durable(
+        &self,
+        generation: u64,
+        health: &Health,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), String>> {
         let mut s = self.lock();
-        s.failed.get_or_insert(error);
-        self.stopped.store(true, Ordering::Release);
-        self.wake_all();
+        if let Some(cause) = health.cause() {
+            return Poll::Ready(Err(cause));
+        }
+        if s.durable >= generation {
+            return Poll::Ready(Ok(()));
+        }
+        match s
+            .waiting
+            .iter_mut()
+            .find(|(g, w)| *g == generation && w.will_wake(cx.waker()))
+        {
+            Some(_) => {}
+            None => s.waiting.push((generation, cx.waker().clone())),
+        }
+        Poll::Pending
     }
 
-    /// The error of a failed flush or write, if one failed.
-    pub(crate) fn failure(&self) -> Option<String> {
-        if !self.stopped.load(Ordering::Acquire) {
-            return None;
-        }
-        self.lock().failed.clone()
+    /// Whether every generation up to `generation` is durable.
+    pub(crate) fn is_durable(&self, generation: u64) -> bool {
+        self.lock().durable >= generation
+    }
+
+    /// Wakes every waiting future (the store stopped: each finds out when it polls).
+    pub(crate) fn wake_all(&self) {
+        let woken = std::mem::take(&mut self.lock().waiting);
+        woken.into_iter().for_each(|(_, w)| w.wake());
     }
 
     /// How many flushes have run.
@@ -154,19 +182,41 @@ impl GroupCommit {
     }
 }
 
+/// The wakers of `waiting` whose generation is up to `durable`, taken out of it.
+fn take_covered(waiting: &mut Vec<(u64, Waker)>, durable: u64) -> Vec<Waker> {
+    let mut woken = Vec::new();
+    waiting.retain(|(g, w)| {
+        if *g <= durable {
+            woken.push(w.clone());
+            false
+        } else {
+            true
+        }
+    });
+    woken
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::{mpsc, Barrier};
 
-    /// A commit that writes nothing, then a wait for it.
+    /// A commit that writes nothing, then a wait for it, on a store that runs.
     fn write_and_wait(
         gc: &GroupCommit,
         flush: impl Fn() -> Result<(), String>,
     ) -> Result<(), String> {
+        write_and_wait_in(gc, &Health::default(), flush)
+    }
+
+    fn write_and_wait_in(
+        gc: &GroupCommit,
+        health: &Health,
+        flush: impl Fn() -> Result<(), String>,
+    ) -> Result<(), String> {
         let ((), generation) = gc.commit(|| ());
-        gc.wait_durable(generation, flush)
+        gc.wait_durable(generation, health, flush)
     }
 
     #[test]
@@ -183,7 +233,7 @@ mod tests {
         }
         assert_eq!(gc.flushes(), 3);
         // Nothing new since: waiting for the latest generation needs no flush.
-        gc.wait_durable(gc.latest(), || panic!("needless flush"))
+        gc.wait_durable(gc.latest(), &Health::default(), || panic!("needless flush"))
             .unwrap();
     }
 
@@ -238,7 +288,7 @@ mod tests {
                     s.spawn(|| {
                         let ((), generation) = gc.commit(|| ());
                         all_committed.wait();
-                        gc.wait_durable(generation, || Ok(()))
+                        gc.wait_durable(generation, &Health::default(), || Ok(()))
                     })
                 })
                 .collect();
@@ -264,9 +314,10 @@ mod tests {
         let ((), second) = gc.commit(|| ());
         let gate = Gate::new();
         std::thread::scope(|s| {
-            let leader = s.spawn(|| gc.wait_durable(first, || gate.hold()));
+            let leader = s.spawn(|| gc.wait_durable(first, &Health::default(), || gate.hold()));
             gate.wait_held(); // the leader's flush covers both writes
-            let follower = s.spawn(|| gc.wait_durable(second, || panic!("a second flush")));
+            let follower = s
+                .spawn(|| gc.wait_durable(second, &Health::default(), || panic!("a second flush")));
             gate.release();
             leader.join().unwrap().unwrap();
             follower.join().unwrap().unwrap();
@@ -288,28 +339,73 @@ mod tests {
             assert_eq!(generation, 2);
             gate.release();
             leader.join().unwrap().unwrap();
-            gc.wait_durable(generation, || Ok(())).unwrap();
+            gc.wait_durable(generation, &Health::default(), || Ok(()))
+                .unwrap();
         });
         assert_eq!(gc.flushes(), 2);
     }
 
     #[test]
-    fn a_failed_flush_fails_its_writers_and_every_later_one() {
+    fn a_failed_flush_stops_the_store_for_its_writers_and_every_later_one() {
         let gc = GroupCommit::default();
+        let health = Health::default();
         assert_eq!(
-            write_and_wait(&gc, || Err("disk full".into())),
+            write_and_wait_in(&gc, &health, || Err("disk full".into())),
             Err("disk full".into())
         );
-        assert_eq!(write_and_wait(&gc, || Ok(())), Err("disk full".into()));
-        assert_eq!(gc.failure(), Some("disk full".into()));
+        assert_eq!(
+            write_and_wait_in(&gc, &health, || Ok(())),
+            Err("disk full".into())
+        );
+        assert_eq!(health.cause(), Some("disk full".into()));
         assert_eq!(gc.flushes(), 1, "no flush runs once one has failed");
     }
 
     #[test]
-    fn a_failed_write_stops_later_ones() {
+    fn a_stopped_store_starts_no_flush() {
         let gc = GroupCommit::default();
-        gc.fail("commit failed".into());
-        gc.fail("a later failure".into());
-        assert_eq!(write_and_wait(&gc, || Ok(())), Err("commit failed".into()));
+        let health = Health::default();
+        health.stop("commit failed".into());
+        assert_eq!(
+            write_and_wait_in(&gc, &health, || panic!("a flush")),
+            Err("commit failed".into())
+        );
+    }
+
+    /// A waker that counts its wakes.
+    struct Count(AtomicU64);
+
+    impl std::task::Wake for Count {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_future_is_woken_by_the_flush_that_covers_it_and_not_before() {
+        let gc = GroupCommit::default();
+        let health = Health::default();
+        let count = std::sync::Arc::new(Count(AtomicU64::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        let ((), first) = gc.commit(|| ());
+        assert!(gc.poll_durable(first, &health, &mut cx).is_pending());
+        assert!(
+            gc.poll_durable(first, &health, &mut cx).is_pending(),
+            "polled twice"
+        );
+        gc.wait_durable(first, &health, || Ok(())).unwrap();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1, "woken once");
+        assert!(gc.poll_durable(first, &health, &mut cx).is_ready());
+        // A later generation is not covered by a flush that noted an earlier one.
+        let ((), second) = gc.commit(|| ());
+        assert!(gc.poll_durable(second, &health, &mut cx).is_pending());
+        health.stop("disk full".into());
+        gc.wake_all();
+        assert_eq!(count.0.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            gc.poll_durable(second, &health, &mut cx),
+            Poll::Ready(Err("disk full".into()))
+        );
     }
 }

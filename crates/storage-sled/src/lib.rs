@@ -19,7 +19,8 @@
 //!
 //! - **Durable on acknowledgement** ([`Durability::Durable`], the default): a write that returned
 //!   `Ok` survives the death of the process. Concurrent writers share one flush (group commit,
-//!   [`SledBackend::flushes`]). [`Durability::Buffered`] acknowledges from memory and writes out
+//!   [`SledBackend::flushes`]). A `*Sync` call waits for it on its own thread; an async call
+//!   never holds its executor's thread: a flusher thread of the store waits for it. [`Durability::Buffered`] acknowledges from memory and writes out
 //!   in the background, at the latest every [`SledOptions::flush_every_ms`];
 //!   [`SledBackend::flush`] makes everything so far durable.
 //! - **Consistent after a crash**, in both modes: a store reopened after kill -9 holds a prefix
@@ -61,13 +62,17 @@
 //! - `layout`: the on-disk format (format version 4) and its defensive decoding.
 //! - `value_log`, `compaction`: values above 4096 bytes, their segments and their reclaiming.
 //! - `ns_state`, `known_keys`: namespaces' usage and recently written keys' headers in memory.
-//! - `group_commit`: writers sharing flushes; `open`: the format record and sled's setup.
+//! - `disk`: sled's handle, the value log, group commit (`group_commit`) and the store's health
+//!   (`health`), shared with the flusher thread that async calls wait on.
+//! - `open`: the format record and sled's setup.
 
 #![warn(missing_docs)]
 
 mod backend;
 mod compaction;
+mod disk;
 mod group_commit;
+mod health;
 mod known_keys;
 mod layout;
 mod ns_state;

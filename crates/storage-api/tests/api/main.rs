@@ -2,6 +2,7 @@
 
 mod common;
 
+mod async_door;
 mod batch;
 mod callbacks;
 mod causes;

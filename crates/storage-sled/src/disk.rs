@@ -1,0 +1,167 @@
+//! [`Disk`]: what makes a write durable (sled's handle, the value log, group commit and the
+//! store's health), and the flusher thread that does the waiting for futures.
+//!
+//! A `*Sync` call waits for the disk on its own thread ([`Disk::make_durable`]). An async call
+//! must not hold an executor's thread for a flush, so it awaits [`Disk::durable`]: the future
+//! registers its waker with group commit and asks the flusher thread, which leads the flush (or
+//! waits for a running one) and whose end wakes the future. The thread starts on the first such
+//! request, so a store used only through `*Sync` calls never has one.
+
+use crate::group_commit::GroupCommit;
+use crate::health::Health;
+use crate::open;
+use crate::value_log::ValueLog;
+use std::future::Future;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use storage_core::{Error, Result};
+
+/// The durable half of a store, shared with its flusher thread.
+pub(crate) struct Disk {
+    pub(crate) db: sled::Db,
+    pub(crate) log: ValueLog,
+    pub(crate) commit: GroupCommit,
+    pub(crate) health: Health,
+    jobs: Mutex<Jobs>,
+    /// Where the flusher thread waits for jobs.
+    work: Condvar,
+}
+
+/// What the flusher thread is asked to do.
+#[derive(Default)]
+struct Jobs {
+    /// The newest generation a future waits for.
+    flush_to: u64,
+    /// The store is closing: the thread ends.
+    closing: bool,
+}
+
+impl Disk {
+    pub(crate) fn new(db: sled::Db, log: ValueLog) -> Self {
+        Disk {
+            db,
+            log,
+            commit: GroupCommit::default(),
+            health: Health::default(),
+            jobs: Mutex::default(),
+            work: Condvar::new(),
+        }
+    }
+
+    fn jobs(&self) -> MutexGuard<'_, Jobs> {
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits on this thread until the write committed as `generation` is on disk, leading the
+    /// flush if no one else is.
+    pub(crate) fn make_durable(&self, generation: u64) -> Result<()> {
+        self.commit
+            .wait_durable(generation, &self.health, || self.flush())
+            .map_err(flush_failed)
+    }
+
+    /// Resolves once the write committed as `generation` is on disk; the waiting happens on
+    /// the flusher thread, never on the thread polling this.
+    pub(crate) fn durable<'a>(
+        self: &'a Arc<Self>,
+        flusher: &'a Flusher,
+        generation: u64,
+    ) -> impl Future<Output = Result<()>> + 'a {
+        let mut asked = false;
+        std::future::poll_fn(move |cx| {
+            let poll = self.commit.poll_durable(generation, &self.health, cx);
+            if poll.is_pending() && !asked {
+                asked = true;
+                let mut jobs = self.jobs();
+                jobs.flush_to = jobs.flush_to.max(generation);
+                drop(jobs);
+                flusher.start(self);
+                self.work.notify_one();
+            }
+            poll.map(|r| r.map_err(flush_failed))
+        })
+    }
+
+    /// Makes every write so far durable, then deletes segment `id`.
+    pub(crate) fn retire_now(&self, id: u64) -> Result<()> {
+        self.make_durable(self.commit.latest())?;
+        self.log.retire(id)
+    }
+
+    /// The flush itself: the value log's bytes first, so a pointer sled makes durable never
+    /// refers to bytes that are not.
+    fn flush(&self) -> std::result::Result<(), String> {
+        self.log
+            .sync()
+            .map_err(|e| format!("cannot sync the value log: {e}"))?;
+        self.db.flush().map(drop).map_err(|e| open::describe(&e))
+    }
+
+    /// The flusher thread's loop, until the store closes or stops.
+    fn serve(&self) {
+        loop {
+            let mut jobs = self.jobs();
+            while !jobs.closing
+                && self.commit.is_durable(jobs.flush_to)
+                && self.health.cause().is_none()
+            {
+                jobs = self.work.wait(jobs).unwrap_or_else(|e| e.into_inner());
+            }
+            if jobs.closing {
+                return;
+            }
+            let to = jobs.flush_to;
+            drop(jobs);
+            if self.make_durable(to).is_err() {
+                // Stopped: every waiting future learns it when woken.
+                self.commit.wake_all();
+                return;
+            }
+        }
+    }
+}
+
+/// The error of a failed flush, for the write that waited for it.
+fn flush_failed(cause: String) -> Error {
+    Error::Backend(format!(
+        "writing to disk failed ({cause}); the write may or may not have been stored, and the \
+         store refuses further calls until it is reopened"
+    ))
+}
+
+/// The flusher thread of one store, started on first use and joined when the store closes.
+#[derive(Default)]
+pub(crate) struct Flusher {
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Flusher {
+    fn start(&self, disk: &Arc<Disk>) {
+        let mut thread = self.thread.lock().unwrap_or_else(|e| e.into_inner());
+        if thread.is_none() {
+            let serving = Arc::clone(disk);
+            let spawned = std::thread::Builder::new()
+                .name("mpstore-flusher".into())
+                .spawn(move || serving.serve());
+            match spawned {
+                Ok(handle) => *thread = Some(handle),
+                // No thread, no flush: stop the store rather than leave futures waiting.
+                Err(e) => {
+                    disk.health
+                        .stop(format!("cannot start the flusher thread: {e}"));
+                    disk.commit.wake_all();
+                }
+            }
+        }
+    }
+
+    /// Ends the thread, if it runs, once its current job is done.
+    pub(crate) fn close(&self, disk: &Disk) {
+        disk.jobs().closing = true;
+        disk.work.notify_all();
+        let handle = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
+    }
+}
