@@ -10,7 +10,7 @@
 use crate::group_commit::GroupCommit;
 use crate::health::Health;
 use crate::open;
-use crate::value_log::ValueLog;
+use crate::values::log::ValueLog;
 use std::future::Future;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;

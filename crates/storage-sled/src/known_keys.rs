@@ -340,7 +340,7 @@ mod backend_tests {
 
     /// Every header known in memory equals the record on disk (or its absence).
     fn agrees_with_disk(s: &SledBackend) -> Result<(), String> {
-        for (ekey, known) in s.known_keys().all() {
+        for (ekey, known) in s.catalog.known_keys().all() {
             let stored = s.raw_entries().get(&ekey).unwrap();
             let stored = stored.map(|r| EntryRecord::decode_header(&r).unwrap());
             if stored != known {
@@ -447,11 +447,11 @@ mod backend_tests {
                     Step::Reopen => {
                         drop(store);
                         store = open(&path, 2);
-                        prop_assert!(store.known_keys().all().is_empty());
+                        prop_assert!(store.catalog.known_keys().all().is_empty());
                         0
                     }
                 };
-                prop_assert!(store.known_keys().all().len() <= 2);
+                prop_assert!(store.catalog.known_keys().all().len() <= 2);
                 agrees_with_disk(&store).map_err(TestCaseError::fail)?;
                 let ns = &namespaces[touched];
                 let listing = block_on(store.list(ns)).unwrap();
@@ -558,7 +558,11 @@ mod backend_tests {
                 agrees_with_disk(&s).unwrap_or_else(|e| panic!("{steps:?} at {step}: {e}"));
             }
             let ekey = entry_key(&ns_prefix(b"ns").unwrap(), b"a");
-            let got = s.known_keys().get(&ekey).map(|(h, _)| h.map(|h| h.charge));
+            let got = s
+                .catalog
+                .known_keys()
+                .get(&ekey)
+                .map(|(h, _)| h.map(|h| h.charge));
             assert_eq!(got, *known, "{steps:?}");
             let listing = block_on(s.list(b"ns")).unwrap();
             let expected: Vec<Vec<u8>> = listed.iter().map(|k| k.as_bytes().to_vec()).collect();
@@ -583,7 +587,13 @@ mod backend_tests {
             block_on(s.apply(ns, &[put("a", 1, 1), put("b", 1, 1)], Limits::NONE)).unwrap();
         }
         block_on(s.clear(b"n")).unwrap();
-        let known: Vec<Vec<u8>> = s.known_keys().all().into_iter().map(|(k, _)| k).collect();
+        let known: Vec<Vec<u8>> = s
+            .catalog
+            .known_keys()
+            .all()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
         let mut expected: Vec<Vec<u8>> = [&b""[..], b"nn"]
             .iter()
             .flat_map(|ns| ["a", "b"].map(|k| entry_key(&ns_prefix(ns).unwrap(), k.as_bytes())))

@@ -163,6 +163,16 @@ pub(crate) fn after_prefix(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// An entry's standing in its namespace: its place in the insertion order and what it counts
+/// toward usage (all that rebuilding a namespace's state reads of a record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Standing {
+    /// Its place in the namespace's insertion order.
+    pub seq: u64,
+    /// What it counts toward usage.
+    pub charge: u64,
+}
+
 /// What a record says about its entry: enough for a write to replace it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Header {
@@ -172,6 +182,16 @@ pub(crate) struct Header {
     pub charge: u64,
     /// Where its value is in the value log, if it is there.
     pub logged: Option<Pointer>,
+}
+
+impl Header {
+    /// The entry's standing in its namespace.
+    pub(crate) fn standing(&self) -> Standing {
+        Standing {
+            seq: self.seq,
+            charge: self.charge,
+        }
+    }
 }
 
 /// Where a value is in the value log (format 4): `len` bytes at `offset` of segment `segment`,
@@ -222,9 +242,21 @@ pub(crate) fn index_value(len: u64, ekey: &[u8]) -> Vec<u8> {
     [&len.to_be_bytes()[..], ekey].concat()
 }
 
-/// An index entry's segment, offset, value length and entry key; damaged bytes give
-/// [`Error::Corrupt`].
-pub(crate) fn decode_index<'a>(key: &[u8], value: &'a [u8]) -> Result<(u64, u64, u64, &'a [u8])> {
+/// One entry of the value log's index: where a value is and whose it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct IndexEntry<'a> {
+    /// The value's segment.
+    pub segment: u64,
+    /// Where the value starts in it.
+    pub offset: u64,
+    /// The value's length.
+    pub len: u64,
+    /// The key of the record pointing to it.
+    pub ekey: &'a [u8],
+}
+
+/// An index entry, from its key and value in sled; damaged bytes give [`Error::Corrupt`].
+pub(crate) fn decode_index<'a>(key: &[u8], value: &'a [u8]) -> Result<IndexEntry<'a>> {
     let damaged = || corrupt("value log index", key.len() + value.len());
     if key.len() != 24 || !key.starts_with(&INDEX_SPACE) {
         return Err(damaged());
@@ -234,7 +266,12 @@ pub(crate) fn decode_index<'a>(key: &[u8], value: &'a [u8]) -> Result<(u64, u64,
         take_u64(&key[16..], "index")?.0,
     );
     let (len, ekey) = take_u64(value, "value log index")?;
-    Ok((segment, offset, len, ekey))
+    Ok(IndexEntry {
+        segment,
+        offset,
+        len,
+        ekey,
+    })
 }
 
 /// Where a record's value is.
@@ -302,12 +339,15 @@ impl EntryRecord {
         out
     }
 
-    /// The sequence and charge of a stored entry, reading nothing else (the scans that rebuild
-    /// usage need no more); damaged bytes give [`Error::Corrupt`], never a panic.
-    pub(crate) fn decode_seq_charge(bytes: &[u8]) -> Result<(u64, u64)> {
+    /// The standing of a stored entry, reading nothing else (the scans that rebuild usage need
+    /// no more); damaged bytes give [`Error::Corrupt`], never a panic.
+    pub(crate) fn decode_standing(bytes: &[u8]) -> Result<Standing> {
         let (seq, rest) = take_u64(bytes, "entry")?;
         let (charge, _) = take_u64(rest, "entry")?;
-        Ok((seq & MAX_SEQ, charge))
+        Ok(Standing {
+            seq: seq & MAX_SEQ,
+            charge,
+        })
     }
 
     /// The header of a stored entry; damaged bytes give [`Error::Corrupt`].
@@ -379,7 +419,7 @@ mod tests {
         #[test]
         fn any_bytes_decode_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
             for r in [
-                EntryRecord::decode_seq_charge(&bytes).map(drop),
+                EntryRecord::decode_standing(&bytes).map(drop),
                 EntryRecord::decode_header(&bytes).map(drop),
                 EntryRecord::decode(&bytes).map(drop),
                 split_entry_key(&bytes).map(drop),
@@ -418,8 +458,8 @@ mod tests {
         ] {
             let bytes = EntryRecord::encode(seq, charge, value);
             assert_eq!(
-                EntryRecord::decode_seq_charge(&bytes).unwrap(),
-                (seq, charge)
+                EntryRecord::decode_standing(&bytes).unwrap(),
+                Standing { seq, charge }
             );
             let header = EntryRecord::decode_header(&bytes).unwrap();
             assert_eq!(
@@ -439,8 +479,8 @@ mod tests {
             let bytes = EntryRecord::encode_logged(seq, charge, &p);
             assert_eq!(bytes.len(), LOGGED_RECORD);
             assert_eq!(
-                EntryRecord::decode_seq_charge(&bytes).unwrap(),
-                (seq, charge)
+                EntryRecord::decode_standing(&bytes).unwrap(),
+                Standing { seq, charge }
             );
             let header = EntryRecord::decode_header(&bytes).unwrap();
             assert_eq!(
@@ -505,7 +545,7 @@ mod tests {
         for len in [0, 1, 7, 8, 15] {
             let bytes = vec![7u8; len];
             assert!(matches!(
-                EntryRecord::decode_seq_charge(&bytes),
+                EntryRecord::decode_standing(&bytes),
                 Err(Error::Corrupt(_))
             ));
             assert!(matches!(

@@ -58,18 +58,20 @@
 //!
 //! ## Map
 //!
-//! - `backend`: [`SledBackend`], composing the parts below into the `Backend` contract.
-//! - `layout`: the on-disk format (format version 4) and its defensive decoding.
-//! - `value_log`, `compaction`: values above 4096 bytes, their segments and their reclaiming.
-//! - `ns_state`, `known_keys`: namespaces' usage and recently written keys' headers in memory.
+//! - `backend`: [`SledBackend`], composing the parts below; `write`: a namespace's writes.
+//! - `catalog`: namespaces' usage (`ns_state`) and recent keys' headers (`known_keys`) in
+//!   memory, behind the stripe locks.
+//! - `values`: where values live (inline or in the value log), the write order coded once, and
+//!   compaction.
 //! - `disk`: sled's handle, the value log, group commit (`group_commit`) and the store's health
 //!   (`health`), shared with the flusher thread that async calls wait on.
-//! - `open`: the format record and sled's setup.
+//! - `layout`: the on-disk format (format version 4); `open`: the format record and sled's
+//!   setup.
 
 #![warn(missing_docs)]
 
 mod backend;
-mod compaction;
+mod catalog;
 mod disk;
 mod group_commit;
 mod health;
@@ -78,9 +80,10 @@ mod layout;
 mod ns_state;
 mod open;
 mod options;
-mod value_log;
+mod values;
+mod write;
 
 pub use backend::SledBackend;
 pub use open::{FORMAT_FILE, FORMAT_VERSION, SEGMENT_SIZE_BYTES};
 pub use options::{Durability, SledOptions};
-pub use value_log::ValueLogStats;
+pub use values::log::ValueLogStats;

@@ -10,7 +10,7 @@
 //! of states and evicts the least recently used one to make room; an evicted state is rebuilt on
 //! the namespace's next use.
 
-use crate::layout::{EntryRecord, MAX_SEQ};
+use crate::layout::{EntryRecord, Standing, MAX_SEQ};
 use foldhash::quality::RandomState;
 use hashbrown::hash_table::{Entry, HashTable};
 use std::hash::BuildHasher;
@@ -37,12 +37,11 @@ impl NsState {
         next_seq: Some(0),
     };
 
-    /// The state of a namespace holding the entries whose `(seq, charge)` headers `headers`
-    /// yields.
-    pub(crate) fn of(headers: impl IntoIterator<Item = Result<(u64, u64)>>) -> Result<Self> {
+    /// The state of a namespace holding the entries whose standings `entries` yields.
+    pub(crate) fn of(entries: impl IntoIterator<Item = Result<Standing>>) -> Result<Self> {
         let mut state = Self::EMPTY;
-        for header in headers {
-            let (seq, charge) = header?;
+        for entry in entries {
+            let Standing { seq, charge } = entry?;
             state.usage.bytes = state.usage.bytes.saturating_add(charge);
             state.usage.entries += 1;
             if let Some(next) = state.next_seq {
@@ -54,18 +53,18 @@ impl NsState {
         Ok(state)
     }
 
-    /// The state after `op`, given the `(seq, charge)` header of the entry it replaces or
-    /// removes; and, for a put, the `seq` its record stores (an overwrite keeps the old one).
-    pub(crate) fn after(&self, old: Option<(u64, u64)>, op: &Op) -> Result<(Self, Option<u64>)> {
+    /// The state after `op`, given the standing of the entry it replaces or removes; and, for
+    /// a put, the `seq` its record stores (an overwrite keeps the old one).
+    pub(crate) fn after(&self, old: Option<Standing>, op: &Op) -> Result<(Self, Option<u64>)> {
         let mut next = *self;
-        if let Some((_, charge)) = old {
+        if let Some(Standing { charge, .. }) = old {
             next.usage.bytes = next.usage.bytes.saturating_sub(charge);
             next.usage.entries = next.usage.entries.saturating_sub(1);
         }
         match op {
             Op::Put { charge, .. } => {
                 let seq = match old {
-                    Some((seq, _)) => seq,
+                    Some(Standing { seq, .. }) => seq,
                     None => {
                         let seq = next.next_seq.ok_or_else(|| {
                             Error::Backend("the namespace's insertion sequence is exhausted".into())
@@ -88,15 +87,15 @@ fn after(seq: u64) -> Option<u64> {
     (seq < MAX_SEQ).then(|| seq + 1)
 }
 
-/// The `(seq, charge)` headers of the entries in a range (values as sled returns them); sled's
-/// errors become what `sled_error` makes of them.
-pub(crate) fn headers<'a>(
+/// The standings of the entries in a range (records as sled returns them); sled's errors become
+/// what `sled_error` makes of them.
+pub(crate) fn standings<'a>(
     range: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>> + 'a,
     sled_error: impl Fn(sled::Error) -> Error + 'a,
-) -> impl Iterator<Item = Result<(u64, u64)>> + 'a {
+) -> impl Iterator<Item = Result<Standing>> + 'a {
     range.map(move |item| {
         let (_, value) = item.map_err(&sled_error)?;
-        EntryRecord::decode_seq_charge(&value)
+        EntryRecord::decode_standing(&value)
     })
 }
 
@@ -221,6 +220,7 @@ mod tests {
     fn rebuilt_state_sums_charges_and_follows_the_largest_seq() {
         // (headers, state)
         let cases: &[(&[(u64, u64)], NsState)] = &[
+            // (seq, charge) of each entry
             (&[], NsState::EMPTY),
             (&[(0, 5)], state(5, 1, Some(1))),
             (&[(7, 1), (2, 2), (4, 3)], state(6, 3, Some(8))),
@@ -228,10 +228,18 @@ mod tests {
             (&[(1, u64::MAX), (2, 1)], state(u64::MAX, 2, Some(3))),
         ];
         for (headers, expected) in cases {
-            let got = NsState::of(headers.iter().map(|h| Ok(*h))).unwrap();
+            let got = NsState::of(
+                headers
+                    .iter()
+                    .map(|&(seq, charge)| Ok(Standing { seq, charge })),
+            )
+            .unwrap();
             assert_eq!(got, *expected, "{headers:?}");
         }
-        let damaged = [Ok((0, 1)), Err(Error::Corrupt("x".into()))];
+        let damaged = [
+            Ok(Standing { seq: 0, charge: 1 }),
+            Err(Error::Corrupt("x".into())),
+        ];
         assert!(matches!(NsState::of(damaged), Err(Error::Corrupt(_))));
     }
 
@@ -239,11 +247,12 @@ mod tests {
     fn ops_move_usage_and_place_new_keys_last() {
         let s = state(10, 2, Some(5));
         // (old header, op, state after, seq stored)
-        type Case = (Option<(u64, u64)>, Op, NsState, Option<u64>);
+        type Case = (Option<Standing>, Op, NsState, Option<u64>);
+        let old = Some(Standing { seq: 1, charge: 4 });
         let cases: &[Case] = &[
             (None, put("k", 3), state(13, 3, Some(6)), Some(5)),
-            (Some((1, 4)), put("k", 3), state(9, 2, Some(5)), Some(1)),
-            (Some((1, 4)), del("k"), state(6, 1, Some(5)), None),
+            (old, put("k", 3), state(9, 2, Some(5)), Some(1)),
+            (old, del("k"), state(6, 1, Some(5)), None),
             (None, del("k"), s, None),
         ];
         for (old, op, after, seq) in cases {
@@ -256,7 +265,11 @@ mod tests {
         );
         let exhausted = state(0, 1, None);
         assert!(exhausted.after(None, &put("k", 0)).is_err());
-        assert!(exhausted.after(Some((MAX_SEQ, 0)), &put("k", 0)).is_ok());
+        let last = Some(Standing {
+            seq: MAX_SEQ,
+            charge: 0,
+        });
+        assert!(exhausted.after(last, &put("k", 0)).is_ok());
     }
 
     #[test]

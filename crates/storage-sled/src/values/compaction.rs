@@ -1,14 +1,14 @@
 //! Compaction of the value log: reclaiming the space of overwritten, removed and cleared values.
 //!
 //! A sealed segment whose live bytes fall under half its size is a *candidate* once another
-//! segment has been sealed after it (see `crate::value_log`). Compaction moves its live values,
+//! segment has been sealed after it (see `super::log`). Compaction moves its live values,
 //! one at a time, to the end of the log, then deletes the file:
 //!
 //! 1. **Move one value** (under the owning namespace's stripe lock, which every write of the
 //!    namespace holds): read the record again; only if it still points to this place, copy the
 //!    bytes to the log's end and write the new index entry, the record with the new pointer,
 //!    then remove the old index entry (in that order, as a write does; see
-//!    `SledBackend::write_one`). A record that points elsewhere (or none) leaves a stale index
+//!    `crate::values`). A record that points elsewhere (or none) leaves a stale index
 //!    entry, which is removed. The record's insert is the one atomic step, so a crash keeps
 //!    every value at its old or its new place, both intact.
 //! 2. **Retire the segment** once its index range is empty and no append into it is in flight:
@@ -27,10 +27,10 @@
 //! and a segment left with no live value at all (compaction done, file not yet deleted) is
 //! deleted when the store opens.
 
+use super::log::ValueLog;
 use crate::backend::SledBackend;
 use crate::layout::{decode_index, index_range, split_entry_key, EntryRecord, Pointer, Stored};
 use crate::open::sled_error;
-use crate::value_log::ValueLog;
 use std::sync::atomic::{AtomicBool, Ordering};
 use storage_core::{Error, Result};
 
@@ -166,15 +166,16 @@ impl SledBackend {
             }
             Ok(0)
         };
-        let Ok((segment, offset, len, ekey)) = decode_index(key, value) else {
+        let Ok(entry) = decode_index(key, value) else {
             return stale(0, 0);
         };
+        let (ekey, offset, len) = (entry.ekey, entry.offset, entry.len);
         let Ok((ns, _)) = split_entry_key(ekey) else {
             return stale(len, offset);
         };
-        debug_assert_eq!(segment, id);
+        debug_assert_eq!(entry.segment, id);
         let (moved, _) = self.disk.commit.commit(|| -> Result<u64> {
-            let _stripe = self.stripe(ns);
+            let _namespace = self.catalog.lock(ns);
             let record = self
                 .entries
                 .get(ekey)
@@ -194,22 +195,9 @@ impl SledBackend {
                 })?;
             // Moved as they are: a value damaged on disk keeps failing its checksum.
             let bytes = ValueLog::read(&file, &p, false)?;
-            let mut q = self.disk.log.append(&bytes).map_err(|e| self.stop_log(e))?;
-            q.crc = p.crc;
             // Forgotten first: the header known in memory holds the old pointer.
-            self.known.forget([ekey]);
-            // As a write does: the new index entry, the record, then the old index entry's
-            // removal, so the index always covers every pointer.
-            if let Err(e) = self.insert_logged(ekey, seq, charge, &q) {
-                self.disk.log.abandon(&[q]);
-                return Err(self.stop_writing(&[ekey], e));
-            }
-            self.disk.log.committed(&[q], &[]);
-            self.entries
-                .remove(key)
-                .map_err(|e| self.stop_writing(&[ekey], e))?;
-            self.disk.log.committed(&[], &[p]);
-            Ok(p.len)
+            self.catalog.forget_keys([ekey]);
+            self.relocate_value(ekey, seq, charge, p, &bytes)
         });
         moved
     }

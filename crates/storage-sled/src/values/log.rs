@@ -1,11 +1,11 @@
 //! The value log (format 4): values above the inline threshold live in append-only segment files
 //! beside sled's tree (`values/<id>.log` in the store's directory), read back with positioned
 //! reads, so they never enter sled's page cache. sled holds a [`Pointer`] per value in its record,
-//! and an index entry per value (see `crate::layout`, and `SledBackend::write_one` for the order
+//! and an index entry per value (see `crate::layout`, and `crate::values` for the order
 //! they are written in).
 //!
 //! This module keeps the files and the accounting; the rules that make it safe live with the
-//! callers (`crate::backend`, `crate::compaction`):
+//! callers (`crate::values`, `super::compaction`):
 //!
 //! - **Write order.** [`ValueLog::append`] writes the bytes (`pwrite`) before it returns, and
 //!   only then is the pointer inserted: a kill -9 after the insert finds the bytes in the file.
@@ -30,12 +30,13 @@
 //!   segments instead of copying values that were about to die: measured, a durable 100 KiB
 //!   set over 32 keys was 11% cheaper).
 
+use super::file_io::{
+    open_direct, preallocate, read_at, refused_direct, sync_range, write_at, write_direct,
+};
 use crate::layout::Pointer;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::{self, File, OpenOptions};
 use std::io;
-#[cfg(unix)]
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -107,7 +108,7 @@ struct Segment {
     /// The bytes of the values that records point to.
     live: u64,
     /// Appends reserved in it whose batch has not yet been committed or abandoned: a segment is
-    /// deleted only when none is left (see `crate::compaction`).
+    /// deleted only when none is left (see `super::compaction`).
     inflight: u32,
 }
 
@@ -543,160 +544,11 @@ impl ValueLog {
     }
 }
 
-#[cfg(unix)]
-fn write_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
-    file.write_all_at(bytes, offset)
-}
-
-#[cfg(unix)]
-fn read_at(file: &File, out: &mut [u8], offset: u64) -> io::Result<()> {
-    file.read_exact_at(out, offset)
-}
-
-#[cfg(not(unix))]
-fn write_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
-    use std::os::windows::fs::FileExt;
-    let mut done = 0;
-    while done < bytes.len() {
-        match file.seek_write(&bytes[done..], offset + done as u64)? {
-            0 => return Err(io::ErrorKind::WriteZero.into()),
-            n => done += n,
-        }
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn read_at(file: &File, out: &mut [u8], offset: u64) -> io::Result<()> {
-    use std::os::windows::fs::FileExt;
-    let mut done = 0;
-    while done < out.len() {
-        match file.seek_read(&mut out[done..], offset + done as u64)? {
-            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-            n => done += n,
-        }
-    }
-    Ok(())
-}
-
-/// Opens `path` for writing with direct I/O.
-#[cfg(target_os = "linux")]
-fn open_direct(path: &Path) -> io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    OpenOptions::new()
-        .write(true)
-        .custom_flags(libc::O_DIRECT)
-        .open(path)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn open_direct(_path: &Path) -> io::Result<File> {
-    Err(io::ErrorKind::Unsupported.into())
-}
-
-/// Whether a direct write failed because the filesystem does not do direct I/O (or not with
-/// this alignment), rather than because the device failed.
-fn refused_direct(e: &io::Error) -> bool {
-    #[cfg(unix)]
-    if e.raw_os_error() == Some(libc::EINVAL) {
-        return true;
-    }
-    e.kind() == io::ErrorKind::Unsupported
-}
-
-thread_local! {
-    /// Each writer thread's buffer for direct writes, which must start at an aligned address.
-    static ALIGNED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// The most a writer thread keeps of its direct-write buffer between writes.
-const ALIGNED_KEPT: usize = 1 << 20;
-
-/// Writes `bytes` at `offset` (aligned) of `file` (opened for direct I/O), zero-padded to
-/// `footprint` bytes (aligned), from an aligned copy.
-fn write_direct(file: &File, bytes: &[u8], offset: u64, footprint: u64) -> io::Result<()> {
-    #[cfg(test)]
-    if tests::REFUSE_DIRECT.get() {
-        return Err(io::ErrorKind::Unsupported.into());
-    }
-    let footprint =
-        usize::try_from(footprint).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
-    let align = DIRECT_ALIGN as usize;
-    ALIGNED.with(|cell| {
-        let mut buf = cell.take();
-        if buf.len() < footprint + align {
-            buf.resize(footprint + align, 0);
-        }
-        let start = buf.as_ptr().align_offset(align);
-        let block = &mut buf[start..start + footprint];
-        let (head, padding) = block.split_at_mut(bytes.len());
-        head.copy_from_slice(bytes);
-        padding.fill(0);
-        let written = write_at(file, block, offset);
-        if buf.capacity() <= ALIGNED_KEPT + align {
-            cell.replace(buf);
-        }
-        written
-    })
-}
-
-/// Allocates `size` bytes for a new segment, so writes into it never grow the file.
-#[cfg(target_os = "linux")]
-fn preallocate(file: &File, size: u64) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let len =
-        libc::off_t::try_from(size).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
-    // SAFETY: `fallocate` on a descriptor `file` owns, for the duration of the call.
-    match unsafe { libc::fallocate(file.as_raw_fd(), 0, 0, len) } {
-        0 => Ok(()),
-        _ => {
-            let e = io::Error::last_os_error();
-            // A filesystem without fallocate: a sparse file of the size still holds the values.
-            if e.raw_os_error() == Some(libc::EOPNOTSUPP) {
-                file.set_len(size)
-            } else {
-                Err(e)
-            }
-        }
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn preallocate(file: &File, size: u64) -> io::Result<()> {
-    file.set_len(size)
-}
-
-/// Pushes `len` bytes at `start` of `file` to the device, waiting for them.
-#[cfg(target_os = "linux")]
-fn sync_range(file: &File, start: u64, len: u64) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let (start, len) = match (libc::off64_t::try_from(start), libc::off64_t::try_from(len)) {
-        (Ok(s), Ok(l)) => (s, l),
-        _ => return file.sync_data(),
-    };
-    let flags = libc::SYNC_FILE_RANGE_WAIT_BEFORE
-        | libc::SYNC_FILE_RANGE_WRITE
-        | libc::SYNC_FILE_RANGE_WAIT_AFTER;
-    // SAFETY: `sync_file_range` on a descriptor `file` owns, for the duration of the call.
-    match unsafe { libc::sync_file_range(file.as_raw_fd(), start, len, flags) } {
-        0 => Ok(()),
-        _ => Err(io::Error::last_os_error()),
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn sync_range(file: &File, _start: u64, _len: u64) -> io::Result<()> {
-    file.sync_data()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    thread_local! {
-        /// Makes this thread's direct writes fail as on a filesystem without direct I/O.
-        pub(super) static REFUSE_DIRECT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    }
+    use crate::values::file_io::REFUSE_DIRECT;
 
     const MIN: usize = DIRECT_MIN as usize;
 

@@ -1,0 +1,281 @@
+//! Values: where each one lives (inline in its record, or in the value log, `log`), and the only
+//! code that places, relocates (`compaction`) and retires one.
+//!
+//! **The write order**, kept by every single write that changes where a record points (a set,
+//! and compaction moving a value), and coded once, in [`SledBackend::replace_record`]: the new
+//! value's index entry, then the record (one insert or remove: the atomic step readers and
+//! recovery see), then the removal of the old value's index entry. sled recovers a prefix of its
+//! log, so after a crash every pointer still has its index entry, and at worst an index entry is
+//! left that no record points to: counted live until the next open drops it ([`indexed`]), or
+//! until compaction finds it stale. Single writes use plain sled operations rather than a batch
+//! because sled 0.34's batches cost about twice as much under a flush (`docs/performance.md`).
+//! Batches of several ops and clears are one atomic sled batch ([`Staged`]), where order does
+//! not matter.
+
+pub(crate) mod compaction;
+mod file_io;
+pub(crate) mod log;
+
+use crate::backend::SledBackend;
+use crate::layout::{
+    decode_index, index_key, index_value, EntryRecord, Header, Pointer, Stored, INDEX_SPACE,
+    INLINE_MAX,
+};
+use crate::open::sled_error;
+use log::Indexed;
+use std::collections::BTreeMap;
+use storage_core::Result;
+
+/// A value to store under a key, with the record fields it takes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct New<'a> {
+    /// The key's place in its namespace's insertion order.
+    pub seq: u64,
+    /// What it counts toward usage.
+    pub charge: u64,
+    /// The value's bytes.
+    pub value: &'a [u8],
+}
+
+/// What a record is replaced by.
+#[derive(Debug, Clone, Copy)]
+enum Record<'a> {
+    /// A record holding its value.
+    Inline(New<'a>),
+    /// A record pointing into the value log.
+    Logged { seq: u64, charge: u64, at: Pointer },
+    /// No record.
+    Absent,
+}
+
+/// A batch being staged, with what it makes live and dead in the value log.
+#[derive(Default)]
+pub(crate) struct Staged {
+    batch: sled::Batch,
+    /// Values appended for this batch.
+    added: Vec<Pointer>,
+    /// Values the batch stops pointing to.
+    removed: Vec<Pointer>,
+}
+
+impl Staged {
+    /// The bytes appended to the value log for this batch.
+    pub(crate) fn appended(&self) -> u64 {
+        self.added.iter().map(|p| p.len).sum()
+    }
+
+    /// Removes the record `ekey` and, if it points into the value log at `p`, `p`'s index entry.
+    pub(crate) fn remove(&mut self, ekey: sled::IVec, logged: Option<Pointer>) {
+        if let Some(p) = logged {
+            self.batch.remove(&index_key(&p)[..]);
+            self.removed.push(p);
+        }
+        self.batch.remove(ekey);
+    }
+}
+
+impl SledBackend {
+    /// Replaces the entry `ekey`, whose stored header is `old` (inline, absent or in the value
+    /// log), by `new` (`None` removes it), with plain sled operations in the write order (see
+    /// the module docs). Returns the new header and the bytes appended to the value log.
+    pub(crate) fn place(
+        &self,
+        ekey: &[u8],
+        old: Option<Header>,
+        new: Option<New<'_>>,
+    ) -> Result<(Option<Header>, u64)> {
+        let (record, header) = match new {
+            Some(n) if n.value.len() > INLINE_MAX => {
+                let at = self
+                    .disk
+                    .log
+                    .append(n.value)
+                    .map_err(|e| self.stop_log(e))?;
+                let record = Record::Logged {
+                    seq: n.seq,
+                    charge: n.charge,
+                    at,
+                };
+                (record, Some(header(n, Some(at))))
+            }
+            Some(n) => (Record::Inline(n), Some(header(n, None))),
+            None => (Record::Absent, None),
+        };
+        self.replace_record(ekey, record, old.and_then(|h| h.logged))?;
+        let appended = match record {
+            Record::Logged { at, .. } => at.len,
+            _ => 0,
+        };
+        Ok((header, appended))
+    }
+
+    /// Moves the value of `ekey` (with `seq` and `charge`) from `from` to a copy of `bytes` at
+    /// the end of the value log, in the write order; `bytes` keep `from`'s checksum, so a value
+    /// damaged on disk keeps failing it. Returns the bytes moved.
+    pub(crate) fn relocate_value(
+        &self,
+        ekey: &[u8],
+        seq: u64,
+        charge: u64,
+        from: Pointer,
+        bytes: &[u8],
+    ) -> Result<u64> {
+        let mut at = self.disk.log.append(bytes).map_err(|e| self.stop_log(e))?;
+        at.crc = from.crc;
+        self.replace_record(ekey, Record::Logged { seq, charge, at }, Some(from))?;
+        Ok(from.len)
+    }
+
+    /// The write order, once: `record`'s index entry (if it points into the value log), the
+    /// record, then the removal of `old`'s index entry; then the value log's accounting. On
+    /// failure the store stops, and a value appended for `record` is dead.
+    fn replace_record(&self, ekey: &[u8], record: Record<'_>, old: Option<Pointer>) -> Result<()> {
+        let fail = |e| self.stop_writing(&[ekey], e);
+        let added = match record {
+            Record::Logged { at, .. } => Some(at),
+            _ => None,
+        };
+        let written = match record {
+            Record::Logged { seq, charge, at } => self
+                .entries
+                .insert(&index_key(&at)[..], index_value(at.len, ekey))
+                .and_then(|_| {
+                    self.entries
+                        .insert(ekey, EntryRecord::encode_logged(seq, charge, &at))
+                }),
+            Record::Inline(n) => EntryRecord::with_encoded(n.seq, n.charge, n.value, |bytes| {
+                self.entries.insert(ekey, bytes)
+            }),
+            Record::Absent => self.entries.remove(ekey),
+        };
+        if let Err(e) = written {
+            self.disk.log.abandon(added.as_slice());
+            return Err(fail(e));
+        }
+        if let Some(p) = old {
+            if let Err(e) = self.entries.remove(&index_key(&p)[..]) {
+                self.disk.log.committed(added.as_slice(), &[]);
+                return Err(fail(e));
+            }
+        }
+        self.disk.log.committed(added.as_slice(), old.as_slice());
+        Ok(())
+    }
+
+    /// Adds to `staged` the writes that replace the entry `ekey`, whose stored header is `old`
+    /// (`None`: absent), by `new` (`None` removes it): a value above [`INLINE_MAX`] bytes is
+    /// appended to the value log first. Returns the new header.
+    pub(crate) fn stage(
+        &self,
+        staged: &mut Staged,
+        ekey: &[u8],
+        old: Option<Header>,
+        new: Option<New<'_>>,
+    ) -> Result<Option<Header>> {
+        if let Some(p) = old.and_then(|h| h.logged) {
+            staged.batch.remove(&index_key(&p)[..]);
+            staged.removed.push(p);
+        }
+        let Some(n) = new else {
+            staged.batch.remove(ekey);
+            return Ok(None);
+        };
+        let at = if n.value.len() > INLINE_MAX {
+            let p = self
+                .disk
+                .log
+                .append(n.value)
+                .map_err(|e| self.stop_log(e))?;
+            staged.added.push(p);
+            (staged.batch).insert(ekey, EntryRecord::encode_logged(n.seq, n.charge, &p));
+            (staged.batch).insert(&index_key(&p)[..], index_value(p.len, ekey));
+            Some(p)
+        } else {
+            (staged.batch).insert(ekey, EntryRecord::encode(n.seq, n.charge, n.value));
+            None
+        };
+        Ok(Some(header(n, at)))
+    }
+
+    /// Applies a staged batch of the entries `ekeys`, then records in the value log what became
+    /// live and dead; if sled fails, what was appended is dead and the store stops.
+    pub(crate) fn apply_staged(&self, staged: Staged, ekeys: &[&[u8]]) -> Result<()> {
+        let Staged {
+            batch,
+            added,
+            removed,
+        } = staged;
+        if let Err(e) = self.entries.apply_batch(batch) {
+            self.disk.log.abandon(&added);
+            return Err(self.stop_writing(ekeys, e));
+        }
+        self.disk.log.committed(&added, &removed);
+        Ok(())
+    }
+
+    /// Gives up a staged batch: what it appended is dead.
+    pub(crate) fn abandon_staged(&self, staged: Staged) {
+        self.disk.log.abandon(&staged.added);
+    }
+}
+
+/// The header of a record holding `n`, its value at `at` in the value log if there.
+fn header(n: New<'_>, at: Option<Pointer>) -> Header {
+    Header {
+        seq: n.seq,
+        charge: n.charge,
+        logged: at,
+    }
+}
+
+/// What the value log's index says of each segment: its live bytes and where its last value
+/// ends. Each index entry is checked against its record: an entry no record points to (left by
+/// a crash in the middle of a write, or damaged) is removed, so live bytes are exact after every
+/// open. Costs one sled `get` per value in the log.
+pub(crate) fn indexed(entries: &sled::Tree) -> Result<BTreeMap<u64, Indexed>> {
+    let read = |e| sled_error("cannot read the value log index", e);
+    let mut out: BTreeMap<u64, Indexed> = BTreeMap::new();
+    let mut stale = Vec::new();
+    for item in entries.scan_prefix(INDEX_SPACE) {
+        let (key, value) = item.map_err(read)?;
+        let live = match decode_index(&key, &value) {
+            Ok(entry) => match entries.get(entry.ekey).map_err(read)? {
+                Some(record) => match EntryRecord::decode(&record) {
+                    Ok((_, _, Stored::Logged(p)))
+                        if p.segment == entry.segment
+                            && p.offset == entry.offset
+                            && p.len == entry.len =>
+                    {
+                        Some(p)
+                    }
+                    _ => None,
+                },
+                None => None,
+            },
+            Err(_) => None,
+        };
+        match live {
+            Some(p) => {
+                let seg = out.entry(p.segment).or_default();
+                seg.live = seg.live.saturating_add(p.len);
+                seg.end = seg.end.max(p.end());
+            }
+            None => stale.push(key),
+        }
+    }
+    for key in stale {
+        entries
+            .remove(key)
+            .map_err(|e| sled_error("cannot repair the value log index", e))?;
+    }
+    Ok(out)
+}
+
+/// A stored record's value log pointer, if it decodes and has one (clearing removes records
+/// without needing them to decode).
+pub(crate) fn logged(record: &[u8]) -> Option<Pointer> {
+    match EntryRecord::decode(record) {
+        Ok((_, _, Stored::Logged(p))) => Some(p),
+        _ => None,
+    }
+}
