@@ -112,13 +112,28 @@ struct Segment {
     inflight: u32,
 }
 
+/// The segment being appended to, and where its last value ends.
+#[derive(Debug, Clone, Copy)]
+struct Tail {
+    segment: u64,
+    end: u64,
+}
+
+/// A segment's bytes written since the last sync: `start..end` of `file`.
+#[derive(Debug)]
+struct Unsynced {
+    file: Arc<File>,
+    start: u64,
+    end: u64,
+}
+
 #[derive(Debug, Default)]
 struct State {
     segments: BTreeMap<u64, Segment>,
     /// The segment being appended to, and where the next value goes in it.
-    active: Option<(u64, u64)>,
+    active: Option<Tail>,
     /// Ranges written since the last sync, per segment: `(file, start, end)`.
-    dirty: HashMap<u64, (Arc<File>, u64, u64)>,
+    dirty: HashMap<u64, Unsynced>,
     /// Sealed segments under the compaction threshold.
     candidates: BTreeSet<u64>,
     /// The number the next segment takes.
@@ -141,7 +156,7 @@ impl State {
 
     /// The most recently sealed segment: the newest one not appended to.
     fn newest_sealed(&self) -> Option<u64> {
-        let active = self.active.map(|(a, _)| a);
+        let active = self.active.map(|t| t.segment);
         self.segments
             .keys()
             .rev()
@@ -153,7 +168,7 @@ impl State {
     /// and not the newest sealed segment, whose values are the most recently written and so the
     /// likeliest to be overwritten soon (moving them would mostly copy bytes about to die).
     fn reconsider(&mut self, id: u64) {
-        let sealed = self.active.map(|(a, _)| a) != Some(id) && self.newest_sealed() != Some(id);
+        let sealed = self.active.map(|t| t.segment) != Some(id) && self.newest_sealed() != Some(id);
         match self.segments.get(&id) {
             Some(s)
                 if sealed
@@ -260,7 +275,7 @@ impl ValueLog {
         if let Some((&id, s)) = state.segments.iter().next_back() {
             let end = indexed.get(&id).map_or(s.size, |ix| ix.end);
             if end < s.size {
-                state.active = Some((id, end));
+                state.active = Some(Tail { segment: id, end });
             }
         }
         let ids: Vec<u64> = state.segments.keys().copied().collect();
@@ -318,18 +333,18 @@ impl ValueLog {
         };
         let (id, offset, file, direct_file) = {
             let mut s = self.lock();
-            let fits = s.active.and_then(|(id, end)| {
-                let size = s.segments.get(&id)?.size;
-                let start = end.checked_next_multiple_of(align)?;
-                (start.checked_add(footprint)? <= size).then_some((id, start))
+            let fits = s.active.and_then(|tail| {
+                let size = s.segments.get(&tail.segment)?.size;
+                let start = tail.end.checked_next_multiple_of(align)?;
+                (start.checked_add(footprint)? <= size).then_some((tail.segment, start))
             });
             let (id, offset) = match fits {
                 Some(place) => place,
                 None => {
                     // Seal the active segment and start a new one (of the value's size if the
                     // value is larger than a segment).
-                    if let Some((old, _)) = s.active.take() {
-                        s.seal(old);
+                    if let Some(old) = s.active.take() {
+                        s.seal(old.segment);
                     }
                     let id = s.next_id;
                     let size = self.segment_bytes.max(footprint);
@@ -348,7 +363,10 @@ impl ValueLog {
                     (id, 0)
                 }
             };
-            s.active = Some((id, offset + footprint));
+            s.active = Some(Tail {
+                segment: id,
+                end: offset + footprint,
+            });
             let segment = s.segments.get_mut(&id).expect("the active segment is open");
             segment.inflight += 1;
             let direct_file = if direct {
@@ -380,12 +398,16 @@ impl ValueLog {
             }
         };
         if !on_device {
-            let range = s.dirty.entry(id).or_insert((file, offset, offset + len));
-            range.1 = range.1.min(offset);
-            range.2 = range.2.max(offset + len);
+            let range = s.dirty.entry(id).or_insert(Unsynced {
+                file,
+                start: offset,
+                end: offset + len,
+            });
+            range.start = range.start.min(offset);
+            range.end = range.end.max(offset + len);
         }
         if s.active
-            .is_some_and(|(a, end)| a == id && end >= s.segments[&id].size)
+            .is_some_and(|t| t.segment == id && t.end >= s.segments[&id].size)
         {
             s.active = None;
             s.seal(id);
@@ -418,8 +440,8 @@ impl ValueLog {
     /// log: `sync_file_range` with wait before and after), before sled's flush.
     pub(crate) fn sync(&self) -> io::Result<()> {
         let dirty = std::mem::take(&mut self.lock().dirty);
-        for (_, (file, start, end)) in dirty {
-            sync_range(&file, start, end - start)?;
+        for range in dirty.into_values() {
+            sync_range(&range.file, range.start, range.end - range.start)?;
         }
         Ok(())
     }
@@ -494,7 +516,8 @@ impl ValueLog {
     /// Whether segment `id` is sealed with no append in flight: no new pointer to it can appear.
     pub(crate) fn idle(&self, id: u64) -> bool {
         let s = self.lock();
-        s.active.map(|(a, _)| a) != Some(id) && s.segments.get(&id).is_some_and(|s| s.inflight == 0)
+        s.active.map(|t| t.segment) != Some(id)
+            && s.segments.get(&id).is_some_and(|s| s.inflight == 0)
     }
 
     /// Compaction cannot empty segment `id`: leave it until the store is reopened.
@@ -520,7 +543,7 @@ impl ValueLog {
             s.segments.remove(&id);
             s.candidates.remove(&id);
             s.dirty.remove(&id);
-            if s.active.is_some_and(|(a, _)| a == id) {
+            if s.active.is_some_and(|t| t.segment == id) {
                 s.active = None;
             }
         }
