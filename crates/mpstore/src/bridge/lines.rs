@@ -55,7 +55,7 @@ pub fn read_line(input: &mut impl BufRead, max: usize, buf: &mut Vec<u8>) -> io:
             None => (chunk, false),
         };
         // Keep at most one byte past the cap: enough to know the line is too long.
-        let room = (max + 1).saturating_sub(buf.len());
+        let room = max.saturating_add(1).saturating_sub(buf.len());
         buf.extend_from_slice(&part[..part.len().min(room)]);
         total += part.len() as u64;
         let used = part.len() + usize::from(found);
@@ -105,6 +105,8 @@ mod tests {
         assert_eq!(lines(b"abcde\nx\n", 4), vec![Err(5), Ok("x".into())]);
         assert_eq!(lines(b"abcdefghij", 4), vec![Err(10)]);
         assert_eq!(lines(b"a\r\n\r\n", 4), vec![Ok("a".into()), Ok("".into())]);
+        // The largest cap there is means no cap (it must not overflow).
+        assert_eq!(lines(b"abcde\n", usize::MAX), vec![Ok("abcde".into())]);
         assert_eq!(
             lines(b"\n\n\n", 0),
             vec![Ok("".into()), Ok("".into()), Ok("".into())]

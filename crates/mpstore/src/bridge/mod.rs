@@ -27,6 +27,7 @@
 pub mod lines;
 pub mod outcome;
 pub mod request;
+pub mod strict_json;
 
 use lines::{read_line, Line};
 use outcome::Outcome;
@@ -37,6 +38,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use storage_api::cloud::Cloud;
 use storage_api::dispatch::{cloud, host, local, Api, Args, LoneSurrogate};
 use storage_api::Mpstore;
+use strict_json::Refused;
 
 /// The default cap on one request line, in bytes: 64 MiB, room for a 10 MB batch of any text.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
@@ -117,12 +119,22 @@ impl Bridge {
 
     /// The response to one request line (without its `\n`).
     pub fn answer(&self, line: &[u8]) -> Value {
-        let parsed: Value = match serde_json::from_slice(line) {
+        let parsed = match strict_json::parse(line) {
             Ok(v) => v,
-            Err(e) => {
+            Err(Refused::NotJson(e)) => {
                 return error_response(
                     Value::Null,
                     &ProtocolError::new("bad_json", format!("not a JSON request: {e}")),
+                )
+            }
+            // No id either: which of the repeated ones would it be?
+            Err(Refused::RepeatedKey(e)) => {
+                return error_response(
+                    Value::Null,
+                    &ProtocolError::new(
+                        "bad_request",
+                        format!("a request names each key once: {e}"),
+                    ),
                 )
             }
         };
@@ -223,4 +235,32 @@ fn error_response(id: Value, e: &ProtocolError) -> Value {
         "outcome": "error",
         "error": {"kind": e.kind, "message": e.message},
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A repeated key is refused before anything runs: a host that read the first `user` must
+    /// not see the call write into the last one's storage.
+    #[test]
+    fn a_request_repeating_a_key_writes_nothing() {
+        let store = Mpstore::in_memory();
+        let bridge = Bridge::new(store.clone());
+        let response = bridge.answer(
+            br#"{"id":1,"api":"wx.setStorageSync","ctx":{"user":"u","app":"a","user":"v"},"args":["k",1]}"#,
+        );
+        assert_eq!(response["outcome"], "error", "{response}");
+        assert_eq!(response["error"]["kind"], "bad_request", "{response}");
+        assert!(storage_core::block_on(store.namespaces())
+            .unwrap()
+            .is_empty());
+        let repeated_api = bridge.answer(
+            br#"{"id":2,"api":"wx.getStorageSync","ctx":{"user":"u","app":"a"},"api":"wx.clearStorageSync"}"#,
+        );
+        assert_eq!(
+            repeated_api["error"]["kind"], "bad_request",
+            "{repeated_api}"
+        );
+    }
 }
