@@ -504,3 +504,73 @@ fn dump_and_import_move_a_store_with_its_types() {
     assert_eq!(code, INVALID, "{err}");
     assert!(err.contains("not an mpstore dump"), "{err}");
 }
+
+/// What stands where the data directory should be is named, not reported as `File exists`.
+#[test]
+fn a_data_directory_that_cannot_hold_a_store_says_what_is_there() {
+    let tmp = tempfile::tempdir().unwrap();
+    let at = |name: &str| tmp.path().join(name);
+    std::fs::write(at("file"), "").unwrap();
+    std::os::unix::fs::symlink(at("loop-b"), at("loop-a")).unwrap();
+    std::os::unix::fs::symlink(at("loop-a"), at("loop-b")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent/store", at("dangling")).unwrap();
+    std::os::unix::fs::symlink(at("file"), at("to-file")).unwrap();
+    // (what stands there, what the error says)
+    for (name, says) in [
+        ("file", "exists and is not a directory"),
+        ("loop-a", "is a symbolic link that cannot be followed"),
+        (
+            "dangling",
+            "is a symbolic link to /nonexistent/store, which does not exist",
+        ),
+        (
+            "to-file",
+            "is a symbolic link to something that is not a directory",
+        ),
+    ] {
+        let (code, _, stderr) = run_with(&at(name), &["get", "k"], "");
+        assert_eq!(code, CANNOT_OPEN, "{name}: {stderr}");
+        assert!(stderr.contains(says), "{name}: {stderr}");
+    }
+}
+
+/// A FIFO where the key file should be would block the open forever: it is refused.
+#[test]
+fn a_key_file_that_is_not_a_regular_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("master.key");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let (code, _, stderr) = run_with(dir.path(), &["get", "k"], "");
+    assert_eq!(code, CANNOT_OPEN, "{stderr}");
+    assert!(stderr.contains("is not a regular file"), "{stderr}");
+}
+
+/// Under umask 000 a new store is still private: directories 0700, files 0600.
+#[test]
+fn a_new_store_is_private_whatever_the_umask() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("a").join("store");
+    let script = format!(
+        "umask 000; exec '{}' --data-dir '{}' set k 1",
+        env!("CARGO_BIN_EXE_mpstore"),
+        dir.display()
+    );
+    let status = Command::new("sh").arg("-c").arg(&script).status().unwrap();
+    assert!(status.success());
+    let mut seen = 0;
+    let mut stack = vec![tmp.path().join("a")];
+    while let Some(path) = stack.pop() {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        let mode = meta.permissions().mode() & 0o777;
+        if meta.is_dir() {
+            assert_eq!(mode, 0o700, "{}", path.display());
+            stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+        seen += 1;
+    }
+    assert!(seen >= 8, "{seen} paths");
+}

@@ -42,6 +42,16 @@ impl KeyFileProvider {
 
     fn read(&self) -> Result<Option<MasterKey>> {
         let path = &self.path;
+        // Opening a FIFO or a device would block or read forever: only a regular file is a key.
+        match fs::metadata(path) {
+            Ok(m) if !m.is_file() => {
+                return Err(Error::Backend(format!(
+                    "key file {} is not a regular file",
+                    path.display()
+                )))
+            }
+            _ => {}
+        }
         let mut file = match fs::File::open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

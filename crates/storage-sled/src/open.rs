@@ -138,7 +138,7 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
     match fs::metadata(path) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => return Err(not_a_store(path, "it is not a directory")),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => fs::create_dir_all(path).map_err(|e| {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => create_private_dir(path).map_err(|e| {
             io_error(
                 &format!("cannot create the store directory {}", path.display()),
                 &e,
@@ -179,6 +179,7 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
             e => sled_error(&format!("cannot open the store at {}", path.display()), e),
         })?;
     registration.sled_opened = true;
+    restrict_sled_files(path);
     check_format_record(&db, path)?;
     let entries = db
         .open_tree(ENTRIES)
@@ -285,7 +286,11 @@ fn check_format_file(path: &Path) -> Result<Found> {
 fn write_format_file(path: &Path) -> Result<()> {
     let tmp = path.join(TMP_FORMAT_FILE);
     let write = || -> io::Result<()> {
-        let mut f = fs::File::create(&tmp)?;
+        let mut f = private_file()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
         f.write_all(format!("{FORMAT_MAGIC}{FORMAT_VERSION}\n").as_bytes())?;
         f.sync_all()?;
         fs::rename(&tmp, path.join(FORMAT_FILE))?;
@@ -336,6 +341,48 @@ fn not_a_store(path: &Path, why: &str) -> Error {
         "{} is not an mpstore sled store: {why}",
         path.display()
     ))
+}
+
+/// Creates `dir` and its missing parents, readable by the owner only (whatever the umask).
+pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Options that create a file readable by the owner only (whatever the umask).
+pub(crate) fn private_file() -> fs::OpenOptions {
+    let mut options = fs::OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// sled creates its files with the process's umask: make the ones it made private too (best
+/// effort; the store's directory, created `0700`, keeps others out anyway).
+fn restrict_sled_files(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(listing) = fs::read_dir(path) else {
+            return;
+        };
+        for entry in listing.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let ours =
+                name == "db" || name == "conf" || name.starts_with("snap.") || name == "blobs";
+            let Ok(meta) = entry.metadata() else { continue };
+            if ours && meta.permissions().mode() & 0o077 != 0 {
+                let mode = if meta.is_dir() { 0o700 } else { 0o600 };
+                let _ = fs::set_permissions(entry.path(), fs::Permissions::from_mode(mode));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// An I/O error, with what was being done.

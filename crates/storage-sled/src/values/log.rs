@@ -226,7 +226,7 @@ impl ValueLog {
         direct: bool,
     ) -> Result<Self> {
         let dir = store.join(VALUES_DIR);
-        fs::create_dir_all(&dir)
+        crate::open::create_private_dir(&dir)
             .map_err(|e| io_error(&format!("cannot create {}", dir.display()), &e))?;
         let listing = fs::read_dir(&dir)
             .map_err(|e| io_error(&format!("cannot list {}", dir.display()), &e))?;
@@ -302,7 +302,7 @@ impl ValueLog {
     /// Creates segment `id` of `size` bytes, preallocated, and makes its name durable.
     fn create(&self, id: u64, size: u64) -> io::Result<File> {
         let path = segment_path(&self.dir, id);
-        let file = OpenOptions::new()
+        let file = crate::open::private_file()
             .read(true)
             .write(true)
             .create_new(true)
