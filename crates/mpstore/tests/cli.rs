@@ -574,3 +574,37 @@ fn a_new_store_is_private_whatever_the_umask() {
     }
     assert!(seen >= 8, "{seen} paths");
 }
+
+/// Eight processes creating one store at once: each opens it, or says another process has it
+/// open; none reports a half-made store.
+#[test]
+fn processes_creating_one_store_at_once_open_it_or_say_it_is_open() {
+    for trial in 0..5 {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("store");
+        let children: Vec<_> = (0..8)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_mpstore"))
+                    .arg("--data-dir")
+                    .arg(&dir)
+                    .args(["get", "k"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8(out.stderr).unwrap();
+            match out.status.code().unwrap() {
+                NOT_FOUND => {}
+                CANNOT_OPEN => assert!(
+                    stderr.contains("is open in another process"),
+                    "trial {trial}: {stderr}"
+                ),
+                other => panic!("trial {trial}: exit {other}: {stderr}"),
+            }
+        }
+    }
+}

@@ -30,6 +30,10 @@ pub const FORMAT_FILE: &str = "MPSTORE_FORMAT";
 /// The format file while it is being written.
 const TMP_FORMAT_FILE: &str = "MPSTORE_FORMAT.tmp";
 
+/// The file a process holds locked while the store is open: before sled's own lock exists, it
+/// keeps processes creating one store at once from racing over its format file.
+pub(crate) const LOCK_FILE: &str = "MPSTORE_LOCK";
+
 /// What the format record file says, followed by the version and a newline.
 const FORMAT_MAGIC: &str = "mpstore-sled format ";
 
@@ -42,6 +46,8 @@ pub(crate) struct Registration {
     path: PathBuf,
     /// Set once sled has opened the store: only then is there a sled to wait for on drop.
     sled_opened: bool,
+    /// The store's lock file, held locked while the store is open (see [`lock_store`]).
+    lock: Option<fs::File>,
 }
 
 impl Registration {
@@ -57,6 +63,7 @@ impl Registration {
         Ok(Self {
             path,
             sled_opened: false,
+            lock: None,
         })
     }
 }
@@ -150,6 +157,10 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
         .canonicalize()
         .map_err(|e| io_error(&format!("cannot resolve {}", path.display()), &e))?;
     let mut registration = Registration::take(canonical)?;
+    // Checked before the lock, so a directory that is no store gets no lock file; and again
+    // under it, since another process may have been creating the store meanwhile.
+    let seen = check_format_file(path)?;
+    registration.lock = Some(lock_store(path, seen)?);
     let found = check_format_file(path)?;
     if found == Found::Fresh {
         write_format_file(path)?;
@@ -266,8 +277,9 @@ fn check_format_file(path: &Path) -> Result<Found> {
             // A creation killed before its format file was renamed into place leaves only the
             // temporary file: that directory is still a store to create (the file is replaced).
             let mut others = listing.filter(|e| {
-                e.as_ref()
-                    .map_or(true, |e| e.file_name() != TMP_FORMAT_FILE)
+                e.as_ref().map_or(true, |e| {
+                    e.file_name() != TMP_FORMAT_FILE && e.file_name() != LOCK_FILE
+                })
             });
             if others.next().is_some() {
                 return Err(not_a_store(
@@ -341,6 +353,37 @@ fn not_a_store(path: &Path, why: &str) -> Error {
         "{} is not an mpstore sled store: {why}",
         path.display()
     ))
+}
+
+/// Locks the store at `path` (`seen`: a new one, or one that exists) for this process, creating
+/// its lock file; another process holding it means the store is open there.
+fn lock_store(path: &Path, seen: Found) -> Result<fs::File> {
+    let doing = match seen {
+        Found::Fresh => format!("cannot create a store in {}", path.display()),
+        Found::Current => format!(
+            "cannot open the store at {}: cannot take its lock",
+            path.display()
+        ),
+    };
+    let file = private_file()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path.join(LOCK_FILE))
+        .map_err(|e| io_error(&doing, &e))?;
+    #[cfg(unix)]
+    {
+        // SAFETY: `flock` on a descriptor this function owns; the lock lives as long as it.
+        let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+        if !locked {
+            return Err(Error::Backend(format!(
+                "the store at {} is open in another process",
+                path.display()
+            )));
+        }
+    }
+    Ok(file)
 }
 
 /// Creates `dir` and its missing parents, readable by the owner only (whatever the umask).
