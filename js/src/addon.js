@@ -56,12 +56,39 @@ function acquire(options) {
   }
   if (!exitHook) {
     exitHook = true;
-    // Buffered writes reach the disk when the process ends normally.
-    process.on('exit', () => {
-      for (const e of open.values()) e.store.flush();
-    });
+    installExitHooks();
   }
   return { entry, dataDir };
+}
+
+/** Flushes every open store, as far as each can be (a failing one does not stop the others). */
+function flushAll() {
+  for (const e of open.values()) {
+    try {
+      e.store.flush();
+    } catch {
+      // Nothing more can be done on the way out.
+    }
+  }
+}
+
+/**
+ * Buffered writes reach the disk when the process ends: normally, or on SIGTERM, SIGINT or
+ * SIGHUP. A signal nobody else listens to is raised again once the stores are flushed, so the
+ * process still ends as that signal ends it; where the program listens too, its handler decides.
+ */
+function installExitHooks() {
+  process.on('exit', flushAll);
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
+    const onSignal = () => {
+      flushAll();
+      if (process.listenerCount(signal) === 1) {
+        process.removeListener(signal, onSignal);
+        process.kill(process.pid, signal);
+      }
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 /** Gives back one reference; the last one closes the store once its durable writes settled. */

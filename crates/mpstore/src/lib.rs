@@ -9,6 +9,7 @@
 pub mod bridge;
 pub mod cli;
 pub mod exit;
+pub mod stop;
 pub mod tour;
 
 /// The type-tagged JSON of bridge requests and responses (it lives with the value model).

@@ -4,6 +4,7 @@
 use clap::Parser;
 
 fn main() {
+    mpstore::stop::install();
     fix_glibc_mmap_threshold();
     let cli = mpstore::cli::args::Cli::parse();
     std::process::exit(mpstore::cli::run(cli));

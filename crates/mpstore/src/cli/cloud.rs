@@ -36,7 +36,10 @@ pub fn run(cli: &Cli, args: &CloudArgs) -> i32 {
         );
     };
     let mpstore = match store::open(&dir, false) {
-        Ok(s) => s,
+        Ok(s) => {
+            crate::stop::flush_on_stop(&s);
+            s
+        }
         Err(e) => {
             return fail(
                 open_code(&e),
@@ -44,7 +47,9 @@ pub fn run(cli: &Cli, args: &CloudArgs) -> i32 {
             )
         }
     };
-    run_on(cli, args, &mpstore)
+    let code = run_on(cli, args, &mpstore);
+    crate::stop::done();
+    code
 }
 
 /// Runs one cloud command on an already open store; returns the exit code.

@@ -34,7 +34,10 @@ pub fn run(cli: Cli) -> i32 {
     };
     let buffered = matches!(cli.command, Command::Bridge { buffered: true, .. });
     let mpstore = match store::open(&dir, buffered) {
-        Ok(s) => s,
+        Ok(s) => {
+            crate::stop::flush_on_stop(&s);
+            s
+        }
         Err(e) => {
             return fail(
                 open_code(&e),
@@ -42,7 +45,9 @@ pub fn run(cli: Cli) -> i32 {
             )
         }
     };
-    run_on(&cli, mpstore)
+    let code = run_on(&cli, mpstore);
+    crate::stop::done();
+    code
 }
 
 /// Runs one command (any but `tour` and `cloud`) on an already open store and returns the exit
