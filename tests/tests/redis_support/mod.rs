@@ -13,6 +13,11 @@ use storage_redis::{RedisBackend, RedisOptions};
 /// Whether the Redis tests were explicitly opted out of; says so on stderr.
 pub fn skipped(test: &str) -> bool {
     let skip = std::env::var("MPSTORE_SKIP_REDIS").is_ok_and(|v| v == "1");
+    // Under CI the cluster is always started: a skip there would hide the tests.
+    assert!(
+        !(skip && std::env::var("CI").as_deref() == Ok("true")),
+        "{test}: the Redis tests cannot be skipped under CI=true"
+    );
     if skip {
         eprintln!("SKIPPED {test}: MPSTORE_SKIP_REDIS=1 (no Redis Cluster tests run)");
     }
