@@ -142,6 +142,26 @@ pub(super) fn preallocate(file: &File, size: u64) -> io::Result<()> {
     file.set_len(size)
 }
 
+/// The bytes left for an unprivileged writer on the filesystem holding `dir`, if it says.
+#[cfg(unix)]
+pub(super) fn free_space(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: `statvfs` fills the zeroed struct from a NUL-terminated path it only reads.
+    let stats = unsafe {
+        let mut stats: libc::statvfs = std::mem::zeroed();
+        (libc::statvfs(path.as_ptr(), &mut stats) == 0).then_some(stats)
+    }?;
+    // Both are `u64` on 64-bit Linux; `as` keeps this compiling where they are narrower.
+    #[allow(clippy::unnecessary_cast)]
+    (stats.f_bavail as u64).checked_mul(stats.f_frsize as u64)
+}
+
+#[cfg(not(unix))]
+pub(super) fn free_space(_dir: &Path) -> Option<u64> {
+    None
+}
+
 /// Pushes `len` bytes at `start` of `file` to the device, waiting for them.
 #[cfg(target_os = "linux")]
 pub(super) fn sync_range(file: &File, start: u64, len: u64) -> io::Result<()> {

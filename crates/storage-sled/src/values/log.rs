@@ -31,7 +31,8 @@
 //!   set over 32 keys was 11% cheaper).
 
 use super::file_io::{
-    open_direct, preallocate, read_at, refused_direct, sync_range, write_at, write_direct,
+    free_space, open_direct, preallocate, read_at, refused_direct, sync_range, write_at,
+    write_direct,
 };
 use crate::layout::Pointer;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -204,6 +205,17 @@ pub(crate) struct Indexed {
     pub end: u64,
 }
 
+/// The size of a new segment for a value taking `footprint` bytes: the configured size (or the
+/// value's, if larger), but no more than a quarter of the space left on the filesystem, so a
+/// small filesystem holds large values too instead of failing on a segment it has no room for.
+fn segment_size(configured: u64, footprint: u64, free: Option<u64>) -> u64 {
+    let fitting = match free {
+        Some(free) => configured.min((free / 4).next_multiple_of(DIRECT_ALIGN)),
+        None => configured,
+    };
+    fitting.max(footprint)
+}
+
 fn segment_path(dir: &Path, id: u64) -> PathBuf {
     dir.join(format!("{id:016x}.log"))
 }
@@ -347,7 +359,7 @@ impl ValueLog {
                         s.seal(old.segment);
                     }
                     let id = s.next_id;
-                    let size = self.segment_bytes.max(footprint);
+                    let size = segment_size(self.segment_bytes, footprint, free_space(&self.dir));
                     let file = self.create(id, size).map_err(|e| fail(&e))?;
                     s.next_id += 1;
                     s.segments.insert(
@@ -661,6 +673,29 @@ mod tests {
             assert_eq!(log.candidate(), candidates, "after {appends}");
         }
         assert_eq!(log.stats().candidates, 2);
+    }
+
+    #[test]
+    fn a_new_segment_fits_the_space_left() {
+        const MIB: u64 = 1 << 20;
+        // (configured, value's footprint, free space, segment made)
+        let cases = [
+            (32 * MIB, 4096, None, 32 * MIB),
+            (32 * MIB, 4096, Some(1 << 40), 32 * MIB),
+            (32 * MIB, 4096, Some(2 * MIB), MIB / 2),
+            (32 * MIB, 4096, Some(10_000), 4096),
+            (32 * MIB, 100 * 1024, Some(2 * MIB), MIB / 2),
+            (32 * MIB, MIB, Some(2 * MIB), MIB),
+            (64 * 1024, 4096, Some(2 * MIB), 64 * 1024),
+            (32 * MIB, 40 * MIB, Some(MIB), 40 * MIB),
+        ];
+        for (configured, footprint, free, made) in cases {
+            assert_eq!(
+                segment_size(configured, footprint, free),
+                made,
+                "{configured} {footprint} {free:?}"
+            );
+        }
     }
 
     #[test]
