@@ -13,7 +13,7 @@ pub enum Durability {
     /// survives the death of the process (kill -9, a panic, an abort), as contract §6 requires.
     /// Concurrent writers share one flush (group commit), so the cost is one flush per group of
     /// writers rather than one per write. Against a power cut or an OS crash the promise is
-    /// weaker; see the [crate docs](crate#durability-modes).
+    /// weaker; see the [crate docs](crate#what-it-promises).
     #[default]
     Durable,
     /// **Buffered.** A call returns `Ok` once its effect is in memory; sled writes it out in the
@@ -47,10 +47,11 @@ pub struct SledOptions {
     /// least 1.
     pub flush_every_ms: u64,
     /// The size of the value log's segment files (values above 4096 bytes live in the value
-    /// log, see the [crate docs](crate#value-log)), in bytes;
-    /// [`SledOptions::DEFAULT_VALUE_LOG_SEGMENT_BYTES`] by default. A value larger than this gets
-    /// a segment of its own size. Smaller segments are compacted sooner and in smaller steps
-    /// (tests use tiny ones); larger ones mean fewer files. At least 1.
+    /// log), in bytes; [`SledOptions::DEFAULT_VALUE_LOG_SEGMENT_BYTES`] by default. A value
+    /// larger than this gets a segment of its own size; where the filesystem has less than four
+    /// times this left, a new segment takes a quarter of what is left. Smaller segments are
+    /// compacted sooner and in smaller steps (tests use tiny ones); larger ones mean fewer
+    /// files. At least 1.
     pub value_log_segment_bytes: u64,
 }
 
