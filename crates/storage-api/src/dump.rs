@@ -48,7 +48,7 @@ impl Mpstore {
         Ok(json!({"format": FORMAT, "version": VERSION, "namespaces": namespaces}))
     }
 
-    async fn data(&self, ns: &Namespace) -> Result<Vec<Value>> {
+    pub(crate) async fn data(&self, ns: &Namespace) -> Result<Vec<Value>> {
         Ok(match ns {
             Namespace::Local { .. } => self
                 .store_engine()
@@ -154,7 +154,7 @@ impl Mpstore {
         Ok(dropped)
     }
 
-    fn store_engine(&self) -> Store<std::sync::Arc<dyn storage_core::Backend>> {
+    pub(crate) fn store_engine(&self) -> Store<std::sync::Arc<dyn storage_core::Backend>> {
         Store::new(self.backend())
     }
 }

@@ -168,6 +168,7 @@ mod options;
 mod results;
 mod store_options;
 mod tt;
+mod verify;
 mod wx;
 mod wx_tt;
 
@@ -183,4 +184,5 @@ pub use results::{
 };
 pub use store_options::StoreOptions;
 pub use tt::Tt;
+pub use verify::{Damage, Verification};
 pub use wx::Wx;

@@ -50,7 +50,7 @@ pub use memory::MemoryBackend;
 pub use namespace::{EncodedNamespace, Namespace, NamespaceBytes, Scope};
 pub use policy::{CloudPolicy, EntryMeasure, Policy, Unit};
 pub use read_cache::ReadCache;
-pub use store::{Entry, NamespaceUsage, SetOptions, StorageInfo, Store};
+pub use store::{Checked, Entry, NamespaceUsage, SetOptions, StorageInfo, Store};
 pub use value::{JsDate, JsObject, JsString, JsType, JsValue, Size, Values};
 
 /// Runs a future to completion on the current thread, with no async runtime.

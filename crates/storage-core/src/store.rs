@@ -37,6 +37,16 @@ pub struct StorageInfo {
     pub limit_size: u64,
 }
 
+/// What [`Store::check`] found in a namespace.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct Checked {
+    /// Entries that read whole.
+    pub entries: u64,
+    /// Entries that do not, by key, with why.
+    pub damaged: Vec<(String, Error)>,
+}
+
 /// One entry of a namespace, as a host sees it ([`Store::entries`], [`Store::replace`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
@@ -291,6 +301,49 @@ impl<B: Backend> Store<B> {
             });
         }
         Ok(entries)
+    }
+
+    /// Reads every entry of a namespace once and decodes it (host-level: verifying a store):
+    /// how many read whole, and each that does not (its key, lossily if not UTF-8) with why.
+    /// A listing that cannot be read is the error.
+    ///
+    /// ```
+    /// use storage_core::{block_on, Backend, JsValue, Limits, MemoryBackend, Namespace, Op, Policy, Scope, Store};
+    /// let store = Store::new(MemoryBackend::new());
+    /// let ns = Namespace::local("u", "app", Scope::App).unwrap();
+    /// block_on(store.set(&ns, &Policy::WX, "good", &JsValue::from(1), Default::default())).unwrap();
+    /// let junk = Op::Put { key: b"bad".to_vec(), value: b"\xffjunk".to_vec(), charge: 1 };
+    /// block_on(store.backend().apply(&ns.encode(), &[junk], Limits::NONE)).unwrap();
+    /// let checked = block_on(store.check(&ns)).unwrap();
+    /// assert_eq!(checked.entries, 1);
+    /// assert_eq!(checked.damaged[0].0, "bad");
+    /// ```
+    pub async fn check(&self, ns: &(impl NamespaceBytes + ?Sized)) -> Result<Checked> {
+        let ns = ns.namespace_bytes();
+        let listing = self.backend.list(&ns).await?;
+        let mut checked = Checked::default();
+        for key in listing.keys {
+            let name = String::from_utf8_lossy(&key).into_owned();
+            let read = async {
+                let Some(record) = self.backend.get(&ns, &key).await? else {
+                    return Ok(false);
+                };
+                let encrypt = matches!(record.as_slice(), [RECORD_V1, flags, ..] if flags & FLAG_ENCRYPT != 0);
+                let body = record_body(&record, encrypt)?;
+                value::decode(body).map_err(|e| Error::Corrupt(e.to_string()))?;
+                if std::str::from_utf8(&key).is_err() {
+                    return Err(Error::Corrupt("key is not UTF-8".into()));
+                }
+                Ok(true)
+            };
+            match read.await {
+                Ok(true) => checked.entries += 1,
+                // Removed since the listing.
+                Ok(false) => {}
+                Err(e) => checked.damaged.push((name, e)),
+            }
+        }
+        Ok(checked)
     }
 
     /// Makes a namespace hold exactly `entries`, in that order, in one atomic write (host-level:

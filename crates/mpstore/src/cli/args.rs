@@ -124,6 +124,8 @@ pub enum Command {
     Cloud(CloudArgs),
     /// Host: every namespace holding data, with its usage (bytes charged, entries).
     Namespaces,
+    /// Host: read every namespace and entry once and report what is damaged (exit 6 if any).
+    Verify,
     /// Host: remove one app's data for one user, every scope (--user, --app).
     PurgeApp,
     /// Host: remove all data of one user, every app (--user).

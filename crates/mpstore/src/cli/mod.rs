@@ -83,6 +83,31 @@ pub fn run_on(cli: &Cli, mpstore: Mpstore) -> i32 {
             }
         }
         Command::Namespaces => host(cli, block_on(mpstore.namespaces()).map(namespaces::listing)),
+        Command::Verify => match block_on(mpstore.verify()) {
+            Ok(found) => {
+                let damaged: Vec<Value> = found
+                    .damaged
+                    .iter()
+                    .map(|d| {
+                        let mut item = json!({"namespace": namespaces::to_json(&d.namespace)});
+                        if let Some(key) = &d.key {
+                            item["key"] = key.as_str().into();
+                        }
+                        item["error"] = d.error.to_string().into();
+                        item
+                    })
+                    .collect();
+                let code = print(
+                    cli,
+                    &json!({"namespaces": found.namespaces, "entries": found.entries, "damaged": damaged}),
+                );
+                match found.damaged.is_empty() {
+                    true => code,
+                    false => exit::CORRUPT,
+                }
+            }
+            Err(e) => fail(exit::code_of(&e), &format!("cannot verify the store: {e}")),
+        },
         Command::Dump {
             one,
             game,
