@@ -158,6 +158,7 @@
 
 mod call;
 pub mod cloud;
+mod data_dir;
 pub mod dispatch;
 pub mod dump;
 mod local;

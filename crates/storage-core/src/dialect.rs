@@ -210,18 +210,25 @@ const PARAMS: &[Kind] = &[Missing, WrongType];
 /// WeChat's parameter error, as its base library words it (the `;` included).
 const WX_PARAMS: &str = "parameter error: {parameter} should be {expected} instead of {actual};";
 
-/// WeChat's texts, which QQ's and Kuaishou's runtimes share where their own are not known.
-const WX_ROWS: &[Row] = &[
-    row(&[EmptyKey], Some(800_003), "invalid key"),
-    row(PARAMS, None, WX_PARAMS),
-    row(&[InvalidParam], None, "parameter error: {detail}"),
-    row(&[EntryTooLarge], None, "entry size limit reached"),
-    row(&[Quota], None, "quota reached"),
-    row(&[NotFound], None, "data not found"),
-    row(&[EncryptMismatch], None, "encrypt mismatch"),
-    row(&[Closed], None, "store closed"),
-    row(&[Failure], None, "internal error"),
-];
+/// The rows of WeChat's runtime, whose texts QQ's and Kuaishou's share where their own are not
+/// known: only the empty-key row differs between them.
+macro_rules! wx_family_rows {
+    ($empty_key:expr) => {
+        &[
+            $empty_key,
+            row(PARAMS, None, WX_PARAMS),
+            row(&[InvalidParam], None, "parameter error: {detail}"),
+            row(&[EntryTooLarge], None, "entry size limit reached"),
+            row(&[Quota], None, "quota reached"),
+            row(&[NotFound], None, "data not found"),
+            row(&[EncryptMismatch], None, "encrypt mismatch"),
+            row(&[Closed], None, "store closed"),
+            row(&[Failure], None, "internal error"),
+        ]
+    };
+}
+
+const WX_ROWS: &[Row] = wx_family_rows!(row(&[EmptyKey], Some(800_003), "invalid key"));
 
 const MY_ROWS: &[Row] = &[
     row(&[EmptyKey, Missing], Some(2), "必填参数为空"),
@@ -271,29 +278,9 @@ const TT_ROWS: &[Row] = &[
     row(&[Failure], Some(20_000), "internal error"),
 ];
 
-const QQ_ROWS: &[Row] = &[
-    row(&[EmptyKey], None, "key is empty"),
-    row(PARAMS, None, WX_PARAMS),
-    row(&[InvalidParam], None, "parameter error: {detail}"),
-    row(&[EntryTooLarge], None, "entry size limit reached"),
-    row(&[Quota], None, "quota reached"),
-    row(&[NotFound], None, "data not found"),
-    row(&[EncryptMismatch], None, "encrypt mismatch"),
-    row(&[Closed], None, "store closed"),
-    row(&[Failure], None, "internal error"),
-];
+const QQ_ROWS: &[Row] = wx_family_rows!(row(&[EmptyKey], None, "key is empty"));
 
-const KS_ROWS: &[Row] = &[
-    row(&[EmptyKey], None, "invalid key"),
-    row(PARAMS, None, WX_PARAMS),
-    row(&[InvalidParam], None, "parameter error: {detail}"),
-    row(&[EntryTooLarge], None, "entry size limit reached"),
-    row(&[Quota], None, "quota reached"),
-    row(&[NotFound], None, "data not found"),
-    row(&[EncryptMismatch], None, "encrypt mismatch"),
-    row(&[Closed], None, "store closed"),
-    row(&[Failure], None, "internal error"),
-];
+const KS_ROWS: &[Row] = wx_family_rows!(row(&[EmptyKey], None, "invalid key"));
 
 const SWAN_ROWS: &[Row] = &[
     row(
