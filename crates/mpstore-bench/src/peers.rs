@@ -182,6 +182,9 @@ impl Sqlite {
     /// Opens (or creates) the database at `path`.
     pub fn open(path: &Path, durability: Durability) -> Sqlite {
         let conn = Connection::open(path).expect("open sqlite");
+        // Several connections to one database wait for each other's writes.
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .expect("busy timeout");
         let mode: String = conn
             .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
             .expect("WAL");

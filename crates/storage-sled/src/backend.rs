@@ -8,7 +8,7 @@ use crate::layout::{
 use crate::ns_state::NsState;
 use crate::open::{self, sled_error, Registration};
 use crate::options::{Durability, SledOptions};
-use crate::values::log::{ValueLog, ValueLogStats};
+use crate::values::log::{AppendError, ValueLog, ValueLogStats};
 use crate::values::{self};
 use async_trait::async_trait;
 use std::path::Path;
@@ -111,7 +111,12 @@ impl SledBackend {
         )?;
         Ok(Self {
             compacting: AtomicBool::new(false),
-            disk: Arc::new(Disk::new(opened.db, log)),
+            disk: Arc::new(Disk::new(
+                opened.db,
+                log,
+                &opened.path,
+                opened.segment_size,
+            )?),
             flusher: Flusher::default(),
             entries: opened.entries,
             registration: opened.registration,
@@ -199,14 +204,16 @@ impl SledBackend {
         }
     }
 
-    /// The value log failed to take a value: as with sled failing, the store stops (the disk is
-    /// failing; nothing of the write is readable, its appended bytes are dead).
-    pub(crate) fn stop_log(&self, e: Error) -> Error {
-        let cause = match e {
-            Error::Backend(cause) => cause,
-            other => other.to_string(),
-        };
-        self.disk.health.stop(cause)
+    /// The value log failed to take a value. With no room for a new segment nothing was
+    /// written: the disk counts as full and the write is refused. Otherwise, as with sled
+    /// failing, the store stops (the disk is failing; nothing of the write is readable, its
+    /// appended bytes are dead).
+    pub(crate) fn log_failed(&self, e: AppendError) -> Error {
+        match e {
+            AppendError::NoRoom => self.disk.space.ran_out(),
+            AppendError::Failed(Error::Backend(cause)) => self.disk.health.stop(cause),
+            AppendError::Failed(other) => self.disk.health.stop(other.to_string()),
+        }
     }
 
     /// sled failed writing the entries `ekeys`: forget what was known of them (sled's memory

@@ -10,8 +10,11 @@
 use crate::group_commit::GroupCommit;
 use crate::health::Health;
 use crate::open;
+use crate::space::Space;
 use crate::values::log::ValueLog;
+use std::fs::File;
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use storage_core::{Error, Result};
@@ -19,7 +22,14 @@ use storage_core::{Error, Result};
 /// The durable half of a store, shared with its flusher thread.
 pub(crate) struct Disk {
     pub(crate) db: sled::Db,
+    /// sled's log file, synced after sled's flush: sled pushes its log with `sync_file_range`,
+    /// which neither empties the drive's cache nor records the file's size.
+    sled_log: File,
+    /// The directories sled names files in, synced when they changed: sled renames its
+    /// snapshots into place and creates blob files without syncing their directory.
+    dirs: [Dir; 2],
     pub(crate) log: ValueLog,
+    pub(crate) space: Space,
     pub(crate) commit: GroupCommit,
     pub(crate) health: Health,
     jobs: Mutex<Jobs>,
@@ -37,15 +47,24 @@ struct Jobs {
 }
 
 impl Disk {
-    pub(crate) fn new(db: sled::Db, log: ValueLog) -> Self {
-        Disk {
+    /// The disk of the store in `dir`, whose sled log is `dir/db`, in segments of `segment`
+    /// bytes.
+    pub(crate) fn new(db: sled::Db, log: ValueLog, dir: &Path, segment: usize) -> Result<Self> {
+        let open = |path: PathBuf| {
+            File::open(&path)
+                .map_err(|e| open::io_error(&format!("cannot open {}", path.display()), &e))
+        };
+        Ok(Disk {
             db,
+            sled_log: open(dir.join("db"))?,
+            dirs: [Dir::open(dir)?, Dir::open(&dir.join("blobs"))?],
             log,
+            space: Space::new(dir, segment as u64),
             commit: GroupCommit::default(),
             health: Health::default(),
             jobs: Mutex::default(),
             work: Condvar::new(),
-        }
+        })
     }
 
     fn jobs(&self) -> MutexGuard<'_, Jobs> {
@@ -88,13 +107,21 @@ impl Disk {
         self.log.retire(id)
     }
 
-    /// The flush itself: the value log's bytes first, so a pointer sled makes durable never
-    /// refers to bytes that are not.
+    /// The flush itself, through the drive's cache: the value log's bytes first, so a pointer
+    /// sled makes durable never refers to bytes that are not; then sled's log, its file and the
+    /// directory.
     fn flush(&self) -> std::result::Result<(), String> {
         self.log
             .sync()
             .map_err(|e| format!("cannot sync the value log: {e}"))?;
-        self.db.flush().map(drop).map_err(|e| open::describe(&e))
+        self.db.flush().map_err(|e| open::describe(&e))?;
+        self.sled_log
+            .sync_data()
+            .map_err(|e| format!("cannot sync sled's log: {e}"))?;
+        for dir in &self.dirs {
+            dir.sync()?;
+        }
+        Ok(())
     }
 
     /// The flusher thread's loop, until the store closes or stops.
@@ -119,6 +146,60 @@ impl Disk {
             }
         }
     }
+}
+
+/// A directory sled names files in, synced only when it changed since the last sync: a sync
+/// costs as much as the write's own, and almost every flush finds nothing new.
+struct Dir {
+    path: PathBuf,
+    file: File,
+    /// The directory's change time when it was last synced, once that time lies far enough in
+    /// the past that no later change can share it (file times tick coarsely).
+    synced: Mutex<Option<(i64, i64)>>,
+}
+
+impl Dir {
+    fn open(path: &Path) -> Result<Dir> {
+        let file = File::open(path)
+            .map_err(|e| open::io_error(&format!("cannot open {}", path.display()), &e))?;
+        Ok(Dir {
+            path: path.to_path_buf(),
+            file,
+            synced: Mutex::new(None),
+        })
+    }
+
+    fn sync(&self) -> std::result::Result<(), String> {
+        let failed = |e: std::io::Error| format!("cannot sync {}: {e}", self.path.display());
+        let changed = changed_at(&self.file.metadata().map_err(failed)?);
+        let mut synced = self.synced.lock().unwrap_or_else(|e| e.into_inner());
+        if *synced == Some(changed) {
+            return Ok(());
+        }
+        self.file.sync_all().map_err(failed)?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        *synced = (now > changed.0 + 1).then_some(changed);
+        Ok(())
+    }
+}
+
+/// When a directory's entries last changed: its change time, in seconds and nanoseconds.
+#[cfg(unix)]
+fn changed_at(meta: &std::fs::Metadata) -> (i64, i64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.ctime(), meta.ctime_nsec())
+}
+
+#[cfg(not(unix))]
+fn changed_at(meta: &std::fs::Metadata) -> (i64, i64) {
+    let since = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .unwrap_or_default();
+    (since.as_secs() as i64, i64::from(since.subsec_nanos()))
 }
 
 /// The error of a failed flush, for the write that waited for it.

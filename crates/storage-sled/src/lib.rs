@@ -29,9 +29,14 @@
 //! - **No wrong value, ever**: every value in the value log carries a CRC-32 checked on read; a
 //!   record that decodes badly is [`storage_core::Error::Corrupt`], never a panic, and clearing
 //!   its namespace removes it.
-//! - **A failing disk stops the store**: a write that fails in sled or the value log (a full
-//!   disk, a failing device) returns [`storage_core::Error::Backend`], and every later call is
-//!   refused until the store is reopened, which shows exactly what is on disk.
+//! - **A full disk refuses writes, not the store**: while the filesystem is nearly full a
+//!   write that adds an entry fails with [`storage_core::Error::Backend`] saying so, changing
+//!   nothing; reads, removals and clears go on (a reserve file is given up to make room for
+//!   them), writes resume once space returns, and a store on a full disk opens.
+//! - **A failing disk stops the store**: a write that fails in sled or the value log (a failing
+//!   device, or a disk another process filled between two looks) returns
+//!   [`storage_core::Error::Backend`], and every later call is refused until the store is
+//!   reopened, which shows exactly what is on disk.
 //! - **Bounded memory**: sled's page cache is bounded by [`SledOptions::cache_capacity_bytes`]
 //!   (32 MiB by default), which holds because values above 4096 bytes live in the value log and
 //!   never enter it.
@@ -40,10 +45,10 @@
 //!   [`FORMAT_VERSION`], a store already open in this process, or one another process holds.
 //!   Dropping the backend closes the store and lets the path be reopened at once.
 //!
-//! Not promised: **power cuts and OS crashes.** sled 0.34 pushes its log with `sync_file_range`
-//! and writes blob pages without `fsync`, so after a power cut the last acknowledged writes may
-//! be missing, or read as `Corrupt`.
-//!
+//! **Power cuts.** A durable acknowledgement comes after `fdatasync` of the value log's
+//! segments written to and of sled's log, and `fsync` of the store's directories when a file was
+//! named in them, so the write survives a power cut or an OS crash as well.
+
 //! ## What it costs
 //!
 //! A set or remove reads nothing but the old record's header (from memory for recently written
@@ -63,8 +68,9 @@
 //!   memory, behind the stripe locks.
 //! - `values`: where values live (inline or in the value log), the write order coded once, and
 //!   compaction.
-//! - `disk`: sled's handle, the value log, group commit (`group_commit`) and the store's health
-//!   (`health`), shared with the flusher thread that async calls wait on.
+//! - `disk`: sled's handle, the value log, group commit (`group_commit`), the store's health
+//!   (`health`) and its free space guard (`space`), shared with the flusher thread that async
+//!   calls wait on.
 //! - `layout`: the on-disk format (format version 4); `open`: the format record and sled's
 //!   setup.
 
@@ -80,6 +86,7 @@ mod layout;
 mod ns_state;
 mod open;
 mod options;
+mod space;
 mod values;
 mod write;
 

@@ -120,6 +120,8 @@ pub(crate) struct Opened {
     pub entries: sled::Tree,
     /// The store's directory.
     pub path: PathBuf,
+    /// The size of sled's log segments.
+    pub segment_size: usize,
     /// Must be dropped after the handles above (it is, being the struct's field after them in
     /// `SledBackend`), so that the path is reopenable only once sled has let go of it.
     pub registration: Registration,
@@ -166,6 +168,7 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
         write_format_file(path)?;
     }
     let segment_size = segment_size(path, found)?;
+    crate::space::Space::before_open(path);
     let db = sled::Config::new()
         .path(path)
         .segment_size(segment_size)
@@ -199,18 +202,21 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
         entries,
         db,
         path: path.to_path_buf(),
+        segment_size,
         registration,
     })
 }
 
-/// The size of sled's log segments in the stores this build creates (sled's own default is
-/// 512 KiB). A tool that opens such a store with sled directly must pass it to
-/// `sled::Config::segment_size`: sled refuses to open a store with another size.
+/// The size of sled's log segments in the stores this build creates on filesystems of 128 MiB
+/// or more; a smaller filesystem gets smaller segments (a sixteenth of it, down to 256 KiB),
+/// since sled fills out its last segment when it reopens a store (sled's own default is 512
+/// KiB). A tool that opens a store with sled directly must pass the size recorded in its `conf`
+/// file to `sled::Config::segment_size`: sled refuses to open a store with another size.
 pub const SEGMENT_SIZE_BYTES: usize = 8 << 20;
 
 /// The segment size to open the store at `path` with: sled refuses to open a store with another
 /// size than the one it was created with (recorded in its `conf` file), so an existing store
-/// keeps its own; a new one gets [`SEGMENT_SIZE_BYTES`].
+/// keeps its own; a new one gets [`SEGMENT_SIZE_BYTES`], or less on a small filesystem.
 fn segment_size(path: &Path, found: Found) -> Result<usize> {
     const SLED_DEFAULT: usize = 512 << 10;
     let conf = path.join("conf");
@@ -220,9 +226,8 @@ fn segment_size(path: &Path, found: Found) -> Result<usize> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             // No sled files yet: a new store, or a creation interrupted before sled wrote any.
             return Ok(match found {
-                Found::Fresh => SEGMENT_SIZE_BYTES,
                 Found::Current if fs::metadata(path.join("db")).is_ok() => SLED_DEFAULT,
-                Found::Current => SEGMENT_SIZE_BYTES,
+                Found::Fresh | Found::Current => crate::space::new_segment_size(path),
             });
         }
         Err(e) => return Err(io_error(&format!("cannot read {}", conf.display()), &e)),

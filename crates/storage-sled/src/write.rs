@@ -39,6 +39,7 @@ impl SledBackend {
         limits: Limits,
     ) -> Result<Committed> {
         self.check_healthy()?;
+        self.disk.space.admit(ops)?;
         let prefix = ns_prefix(ns)?;
         let (outcome, generation) = self
             .disk

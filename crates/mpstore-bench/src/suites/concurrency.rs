@@ -1,12 +1,13 @@
 //! Concurrent durable sets from 1, 2, 4 and 8 threads: group commit shares one fsync among the
-//! writers waiting for it, so throughput should grow with the number of writers.
+//! writers waiting for it, so throughput should grow with the number of writers; SQLite with
+//! `synchronous=FULL` (a connection per writer, one database) at the same counts.
 
 use super::Ctx;
 use crate::harness::{median, rotate};
-use crate::peers::{full_stack, key, raw_sled, value};
+use crate::peers::{full_stack, key, raw_sled, value, Sqlite};
 use crate::report::{Report, Row, Section, Target, Value};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Barrier;
+use std::sync::{Barrier, Mutex};
 use std::time::{Duration, Instant};
 use storage_api::{Mpstore, Wx};
 use storage_core::Scope;
@@ -37,26 +38,53 @@ pub fn run(ctx: &Ctx, report: &mut Report) {
             .expect("insert");
         raw.flush().expect("flush");
     };
-    // Both stores in the same rounds, so their scaling is compared under the same load.
+    // A connection per writer (a connection is used by one thread at a time).
+    let lite: Vec<Mutex<Sqlite>> = (0..THREADS[THREADS.len() - 1])
+        .map(|_| Mutex::new(Sqlite::open(&dir.join("full.sqlite"), Durability::Durable)))
+        .collect();
+    let lite_op = |t: usize, i: u64| {
+        let key = format!("writer-{t}/{}", key(i % 100));
+        lite[t].lock().expect("connection").set(&key, v.as_bytes());
+    };
+    // Every store in the same rounds, so their scaling is compared under the same load.
     let mut raw_rates = vec![Vec::new(); THREADS.len()];
+    let mut lite_rates = vec![Vec::new(); THREADS.len()];
     let rates = rotate(ctx.rounds, &THREADS, |&threads| {
         let i = THREADS.iter().position(|&t| t == threads).expect("listed");
         raw_rates[i].push(throughput(threads, &raw_op, ctx.window));
+        lite_rates[i].push(throughput(threads, &lite_op, ctx.window));
         throughput(threads, &full, ctx.window)
     });
-    let mut rows = rows(&rates, "", Some(Target::AtLeast(3.0)));
+    let mut rows = rows(&rates, "", Some(Target::AtLeast(5.0)));
     rows.extend(super::concurrency::rows(
         &raw_rates,
         "raw sled insert + flush, ",
         None,
     ));
+    rows.extend(super::concurrency::rows(&lite_rates, "SQLite FULL, ", None));
+    let last = THREADS.len() - 1;
+    let versus: Vec<f64> = rates[last]
+        .iter()
+        .zip(&lite_rates[last])
+        .map(|(a, b)| a / b)
+        .collect();
+    rows.push(
+        Row::ratio(
+            format!("full stack ÷ SQLite FULL, {}", label(THREADS[last])),
+            Value::Rate(median(&rates[last])),
+            median(&versus),
+        )
+        .target(Target::AtLeast(2.0)),
+    );
     report.sections.push(Section {
         title: "concurrent durable sets (group commit)".into(),
         baseline: format!(
             "Total acknowledged-durable `wx.setStorageSync` calls per second (100 B values), each \
              thread writing its own namespace, over windows of {} ms; ratios to one writer, \
              paired per round. Then the same for raw sled `insert` + `flush` from as many \
-             threads, measured in the same rounds: how sled itself scales without transactions.",
+             threads, measured in the same rounds (how sled itself scales without \
+             transactions), and for SQLite WAL with synchronous=FULL, a connection per thread \
+             on one database; last, the full stack's 8 writers against SQLite's 8.",
             ctx.window.as_millis()
         ),
         rows,

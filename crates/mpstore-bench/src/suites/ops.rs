@@ -205,10 +205,14 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
     let samples = interleave(
         writes(ctx.durable),
         &mut [
-            Contender::new("raw sled insert + flush", |i| {
-                raw.insert(k(i), s0.at(i).as_bytes()).expect("insert");
-                raw.flush().expect("flush");
-            }),
+            Contender::new(
+                "raw sled insert + flush + fdatasync of sled's log file",
+                |i| {
+                    raw.insert(k(i), s5.at(i).as_bytes()).expect("insert");
+                    raw.flush().expect("flush");
+                    sled_log.sync_data().expect("fdatasync");
+                },
+            ),
             Contender::new("full stack wx.setStorageSync, durable (default)", |i| {
                 wx_d.set_storage_sync(k(i), s1.at(i)).expect("set");
             }),
@@ -222,20 +226,17 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
             Contender::new("storage-crypto over storage-sled, durable", |i| {
                 layers_d.encrypted_set(k(i), s6.at(i).as_bytes());
             }),
-            Contender::new(
-                "raw sled insert + flush + fdatasync of sled's log file",
-                |i| {
-                    raw.insert(k(i), s5.at(i).as_bytes()).expect("insert");
-                    raw.flush().expect("flush");
-                    sled_log.sync_data().expect("fdatasync");
-                },
-            ),
+            Contender::new("raw sled insert + flush (not power-cut safe)", |i| {
+                raw.insert(k(i), s0.at(i).as_bytes()).expect("insert");
+                raw.flush().expect("flush");
+            }),
         ],
     );
     report.sections.push(Section {
         title: format!("set, durable, {label}"),
-        baseline: "Ratios to raw sled `insert` + `flush` (durable on return, like the default \
-                   full stack and SQLite WAL with synchronous=FULL). One writer."
+        baseline: "Ratios to raw sled `insert` + `flush` + `fdatasync` of its log file (durable \
+                   on return through a power cut, like the default full stack and SQLite WAL \
+                   with synchronous=FULL). One writer."
             .into(),
         rows: vec![
             baseline_row(&samples, 0),
@@ -250,7 +251,7 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
                 1,
                 2,
                 "full stack ÷ SQLite FULL",
-                small.then_some(Target::AtMost(1.0)),
+                Some(Target::AtMost(1.25)),
             ),
         ],
     });

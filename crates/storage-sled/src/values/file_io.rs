@@ -1,5 +1,5 @@
-//! The value log's file primitives: positioned reads and writes, direct I/O, preallocation and
-//! range syncs, each with its fallback where the platform lacks it.
+//! The value log's file primitives: positioned reads and writes, direct I/O and preallocation,
+//! each with its fallback where the platform lacks it.
 
 use super::log::DIRECT_ALIGN;
 use std::fs::{File, OpenOptions};
@@ -118,7 +118,7 @@ pub(super) fn write_direct(
 
 /// Allocates `size` bytes for a new segment, so writes into it never grow the file.
 #[cfg(target_os = "linux")]
-pub(super) fn preallocate(file: &File, size: u64) -> io::Result<()> {
+pub(crate) fn preallocate(file: &File, size: u64) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     let len =
         libc::off_t::try_from(size).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
@@ -138,49 +138,28 @@ pub(super) fn preallocate(file: &File, size: u64) -> io::Result<()> {
 }
 
 #[cfg(not(target_os = "linux"))]
-pub(super) fn preallocate(file: &File, size: u64) -> io::Result<()> {
+pub(crate) fn preallocate(file: &File, size: u64) -> io::Result<()> {
     file.set_len(size)
 }
 
-/// The bytes left for an unprivileged writer on the filesystem holding `dir`, if it says.
-#[cfg(unix)]
-pub(super) fn free_space(dir: &Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
-    // SAFETY: `statvfs` fills the zeroed struct from a NUL-terminated path it only reads.
-    let stats = unsafe {
-        let mut stats: libc::statvfs = std::mem::zeroed();
-        (libc::statvfs(path.as_ptr(), &mut stats) == 0).then_some(stats)
-    }?;
-    // Both are `u64` on 64-bit Linux; `as` keeps this compiling where they are narrower.
-    #[allow(clippy::unnecessary_cast)]
-    (stats.f_bavail as u64).checked_mul(stats.f_frsize as u64)
-}
-
-#[cfg(not(unix))]
-pub(super) fn free_space(_dir: &Path) -> Option<u64> {
-    None
-}
-
-/// Pushes `len` bytes at `start` of `file` to the device, waiting for them.
+/// Allocates the blocks of `file` up to `end` without changing its size, so writes there find
+/// them; a filesystem that cannot is left as it is.
 #[cfg(target_os = "linux")]
-pub(super) fn sync_range(file: &File, start: u64, len: u64) -> io::Result<()> {
+pub(crate) fn allocate_ahead(file: &File, end: u64) -> io::Result<()> {
     use std::os::fd::AsRawFd;
-    let (start, len) = match (libc::off64_t::try_from(start), libc::off64_t::try_from(len)) {
-        (Ok(s), Ok(l)) => (s, l),
-        _ => return file.sync_data(),
-    };
-    let flags = libc::SYNC_FILE_RANGE_WAIT_BEFORE
-        | libc::SYNC_FILE_RANGE_WRITE
-        | libc::SYNC_FILE_RANGE_WAIT_AFTER;
-    // SAFETY: `sync_file_range` on a descriptor `file` owns, for the duration of the call.
-    match unsafe { libc::sync_file_range(file.as_raw_fd(), start, len, flags) } {
+    let len =
+        libc::off_t::try_from(end).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: `fallocate` on a descriptor `file` owns, for the duration of the call.
+    match unsafe { libc::fallocate(file.as_raw_fd(), libc::FALLOC_FL_KEEP_SIZE, 0, len) } {
         0 => Ok(()),
-        _ => Err(io::Error::last_os_error()),
+        _ => match io::Error::last_os_error() {
+            e if e.raw_os_error() == Some(libc::EOPNOTSUPP) => Ok(()),
+            e => Err(e),
+        },
     }
 }
 
 #[cfg(not(target_os = "linux"))]
-pub(super) fn sync_range(file: &File, _start: u64, _len: u64) -> io::Result<()> {
-    file.sync_data()
+pub(crate) fn allocate_ahead(_file: &File, _end: u64) -> io::Result<()> {
+    Ok(())
 }

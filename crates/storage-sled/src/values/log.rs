@@ -9,15 +9,16 @@
 //!
 //! - **Write order.** [`ValueLog::append`] writes the bytes (`pwrite`) before it returns, and
 //!   only then is the pointer inserted: a kill -9 after the insert finds the bytes in the file.
-//! - **Durable mode.** [`ValueLog::sync`] pushes every range written since the last call to the
-//!   device (`sync_file_range`, as sled does for its own log) and runs at the start of every
-//!   group-commit flush, before sled's: a flush covering a write therefore makes its bytes stable
-//!   before its pointer. Segments are preallocated (`fallocate`) when created, so a sync writes
-//!   data, not a growing file size. Values of [`DIRECT_MIN`] bytes or more skip the page cache
-//!   instead (`O_DIRECT`, at offsets aligned to [`DIRECT_ALIGN`]): the write returns once the
-//!   bytes are on the device, so they need no sync, and the kernel neither copies them into
-//!   cached pages nor writes those back later, which is most of what a large durable write cost
-//!   beyond the device's own time. A filesystem that refuses direct I/O gets the buffered path.
+//! - **Durable mode.** [`ValueLog::sync`] runs `fdatasync` on every segment written since the
+//!   last call, at the start of every group-commit flush, before sled's: a flush covering a
+//!   write therefore makes its bytes stable before its pointer, through the drive's cache.
+//!   Segments are preallocated (`fallocate`) and synced with their directory when created, so
+//!   a sync writes data, not a growing file size. Values of [`DIRECT_MIN`] bytes or more skip
+//!   the page cache (`O_DIRECT`, at offsets aligned to [`DIRECT_ALIGN`]), so the kernel neither
+//!   copies them into cached pages nor writes those back later, which is most of what a large
+//!   durable write cost beyond the device's own time; they are synced like the others, since
+//!   direct I/O does not empty the drive's cache. A filesystem that refuses direct I/O gets the
+//!   buffered path.
 //! - **Readers never see a wrong value.** Every read checks the value's CRC-32. A segment is
 //!   deleted only once no durable pointer refers to it; a reader that still holds an old pointer
 //!   either finds the file in [`ValueLog::file`] (an open handle keeps an unlinked file readable)
@@ -30,11 +31,9 @@
 //!   segments instead of copying values that were about to die: measured, a durable 100 KiB
 //!   set over 32 keys was 11% cheaper).
 
-use super::file_io::{
-    free_space, open_direct, preallocate, read_at, refused_direct, sync_range, write_at,
-    write_direct,
-};
+use super::file_io::{open_direct, preallocate, read_at, refused_direct, write_at, write_direct};
 use crate::layout::Pointer;
+use crate::space::free_space;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::{self, File, OpenOptions};
 use std::io;
@@ -56,6 +55,15 @@ pub(crate) const DIRECT_MIN: u64 = 64 * 1024;
 /// The alignment direct I/O asks of file offsets, lengths and memory: a page, a multiple of
 /// every logical block size in use.
 pub(crate) const DIRECT_ALIGN: u64 = 4096;
+
+/// Why [`ValueLog::append`] failed.
+#[derive(Debug)]
+pub(crate) enum AppendError {
+    /// No room on the disk for a new segment: nothing was written.
+    NoRoom,
+    /// Writing failed: the disk is failing.
+    Failed(Error),
+}
 
 /// The open value log of one store.
 #[derive(Debug)]
@@ -120,21 +128,13 @@ struct Tail {
     end: u64,
 }
 
-/// A segment's bytes written since the last sync: `start..end` of `file`.
-#[derive(Debug)]
-struct Unsynced {
-    file: Arc<File>,
-    start: u64,
-    end: u64,
-}
-
 #[derive(Debug, Default)]
 struct State {
     segments: BTreeMap<u64, Segment>,
     /// The segment being appended to, and where the next value goes in it.
     active: Option<Tail>,
-    /// Ranges written since the last sync, per segment: `(file, start, end)`.
-    dirty: HashMap<u64, Unsynced>,
+    /// Segments written since the last sync.
+    dirty: HashMap<u64, Arc<File>>,
     /// Sealed segments under the compaction threshold.
     candidates: BTreeSet<u64>,
     /// The number the next segment takes.
@@ -311,7 +311,7 @@ impl ValueLog {
         }
     }
 
-    /// Creates segment `id` of `size` bytes, preallocated, and makes its name durable.
+    /// Creates segment `id` of `size` bytes, preallocated, and makes its size and name durable.
     fn create(&self, id: u64, size: u64) -> io::Result<File> {
         let path = segment_path(&self.dir, id);
         let file = crate::open::private_file()
@@ -319,7 +319,9 @@ impl ValueLog {
             .write(true)
             .create_new(true)
             .open(&path)?;
-        let made = preallocate(&file, size).and_then(|()| File::open(&self.dir)?.sync_all());
+        let made = preallocate(&file, size)
+            .and_then(|()| file.sync_all())
+            .and_then(|()| File::open(&self.dir)?.sync_all());
         if let Err(e) = made {
             drop(file);
             let _ = fs::remove_file(&path);
@@ -332,8 +334,9 @@ impl ValueLog {
     /// returns, not yet synced (see [`ValueLog::sync`]), unless they went with direct I/O (then
     /// they are on the device already). A failure leaves nothing any record points to (at most
     /// unreferenced bytes, reclaimed by compaction).
-    pub(crate) fn append(&self, value: &[u8]) -> Result<Pointer> {
-        let fail = |e: &io::Error| io_error("cannot write to the value log", e);
+    pub(crate) fn append(&self, value: &[u8]) -> std::result::Result<Pointer, AppendError> {
+        let fail =
+            |e: &io::Error| AppendError::Failed(io_error("cannot write to the value log", e));
         let len = value.len() as u64;
         let direct = len >= DIRECT_MIN && self.direct.load(Ordering::Relaxed);
         // A direct write starts on an aligned offset and covers whole blocks; the padding is
@@ -360,7 +363,10 @@ impl ValueLog {
                     }
                     let id = s.next_id;
                     let size = segment_size(self.segment_bytes, footprint, free_space(&self.dir));
-                    let file = self.create(id, size).map_err(|e| fail(&e))?;
+                    let file = self.create(id, size).map_err(|e| match e.raw_os_error() {
+                        Some(libc::ENOSPC | libc::EDQUOT) => AppendError::NoRoom,
+                        _ => fail(&e),
+                    })?;
                     s.next_id += 1;
                     s.segments.insert(
                         id,
@@ -390,34 +396,22 @@ impl ValueLog {
         };
         let written = match direct_file {
             Some(f) => match write_direct(&f, value, offset, footprint) {
-                Ok(()) => Ok(true),
                 Err(e) if refused_direct(&e) => {
                     self.direct.store(false, Ordering::Relaxed);
-                    write_at(&file, value, offset).map(|()| false)
+                    write_at(&file, value, offset)
                 }
-                Err(e) => Err(e),
+                done => done,
             },
-            None => write_at(&file, value, offset).map(|()| false),
+            None => write_at(&file, value, offset),
         };
         let mut s = self.lock();
-        let on_device = match written {
-            Ok(on_device) => on_device,
-            Err(e) => {
-                if let Some(segment) = s.segments.get_mut(&id) {
-                    segment.inflight -= 1;
-                }
-                return Err(fail(&e));
+        if let Err(e) = written {
+            if let Some(segment) = s.segments.get_mut(&id) {
+                segment.inflight -= 1;
             }
-        };
-        if !on_device {
-            let range = s.dirty.entry(id).or_insert(Unsynced {
-                file,
-                start: offset,
-                end: offset + len,
-            });
-            range.start = range.start.min(offset);
-            range.end = range.end.max(offset + len);
+            return Err(fail(&e));
         }
+        s.dirty.entry(id).or_insert(file);
         if s.active
             .is_some_and(|t| t.segment == id && t.end >= s.segments[&id].size)
         {
@@ -448,12 +442,12 @@ impl ValueLog {
         segment.direct.clone()
     }
 
-    /// Makes every range appended so far stable on the device (as sled's own flush does for its
-    /// log: `sync_file_range` with wait before and after), before sled's flush.
+    /// Makes every value appended so far survive a power cut (`fdatasync` of each segment
+    /// written since the last call), before sled's flush.
     pub(crate) fn sync(&self) -> io::Result<()> {
         let dirty = std::mem::take(&mut self.lock().dirty);
-        for range in dirty.into_values() {
-            sync_range(&range.file, range.start, range.end - range.start)?;
+        for file in dirty.into_values() {
+            file.sync_data()?;
         }
         Ok(())
     }
@@ -462,6 +456,17 @@ impl ValueLog {
     #[cfg(test)]
     pub(crate) fn unsynced(&self) -> bool {
         !self.lock().dirty.is_empty()
+    }
+
+    /// Whether segment `id` was written with direct I/O and the filesystem took it (for tests).
+    #[cfg(test)]
+    fn wrote_direct(&self, id: u64) -> bool {
+        let opened = self
+            .lock()
+            .segments
+            .get(&id)
+            .is_some_and(|s| s.direct.is_some());
+        opened && self.direct.load(Ordering::Relaxed)
     }
 
     /// The open file of segment `id`, if it still exists.
@@ -598,7 +603,7 @@ mod tests {
     /// Appends a small value, then one of `len` bytes, then a small one again, to a log opened
     /// with `direct`, and checks where each went (a value meant for direct I/O is aligned, even
     /// if the filesystem then refuses it) and that each reads back; returns whether the large
-    /// one went with direct I/O (and so needs no sync).
+    /// one went with direct I/O (it needs a sync all the same).
     fn large_append(direct: bool, len: usize) -> bool {
         let dir = tempfile::tempdir().unwrap();
         let log = ValueLog::open(dir.path(), 1 << 20, &BTreeMap::new(), direct).unwrap();
@@ -606,7 +611,8 @@ mod tests {
         log.sync().unwrap();
         let value: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
         let large = log.append(&value).unwrap();
-        let on_device = !log.unsynced();
+        assert!(log.unsynced(), "{len}");
+        let on_device = log.wrote_direct(large.segment);
         let footprint = if direct && len >= MIN {
             assert_eq!(large.offset % DIRECT_ALIGN, 0, "{len}");
             assert!(large.offset >= small.end(), "{len}");
@@ -655,7 +661,8 @@ mod tests {
         let log = ValueLog::open(dir.path(), 1 << 20, &BTreeMap::new(), true).unwrap();
         let value = vec![3; (1 << 20) + 1];
         let p = log.append(&value).unwrap();
-        assert_eq!(log.unsynced(), !direct_io_works(dir.path()));
+        assert!(log.unsynced());
+        assert_eq!(log.wrote_direct(p.segment), direct_io_works(dir.path()));
         assert_eq!((p.segment, p.offset), (0, 0));
         assert_eq!(log.stats().file_bytes, (1 << 20) + DIRECT_ALIGN);
         let file = log.file(p.segment).unwrap();

@@ -14,6 +14,7 @@
 
 pub(crate) mod compaction;
 mod file_io;
+pub(crate) use file_io::{allocate_ahead, preallocate};
 pub(crate) mod log;
 
 use crate::backend::SledBackend;
@@ -90,7 +91,7 @@ impl SledBackend {
                     .disk
                     .log
                     .append(n.value)
-                    .map_err(|e| self.stop_log(e))?;
+                    .map_err(|e| self.log_failed(e))?;
                 let record = Record::Logged {
                     seq: n.seq,
                     charge: n.charge,
@@ -120,7 +121,11 @@ impl SledBackend {
         from: Pointer,
         bytes: &[u8],
     ) -> Result<u64> {
-        let mut at = self.disk.log.append(bytes).map_err(|e| self.stop_log(e))?;
+        let mut at = self
+            .disk
+            .log
+            .append(bytes)
+            .map_err(|e| self.log_failed(e))?;
         at.crc = from.crc;
         self.replace_record(ekey, Record::Logged { seq, charge, at }, Some(from))?;
         Ok(from.len)
@@ -185,7 +190,7 @@ impl SledBackend {
                 .disk
                 .log
                 .append(n.value)
-                .map_err(|e| self.stop_log(e))?;
+                .map_err(|e| self.log_failed(e))?;
             staged.added.push(p);
             (staged.batch).insert(ekey, EntryRecord::encode_logged(n.seq, n.charge, &p));
             (staged.batch).insert(&index_key(&p)[..], index_value(p.len, ekey));
