@@ -67,10 +67,13 @@
 //!   (`health`), shared with the flusher thread that async calls wait on.
 //! - `layout`: the on-disk format (format version 4); `open`: the format record and sled's
 //!   setup.
+//! - `backup`: every record copied into a new store ([`SledBackend::copy_to`]); `salvage`: a
+//!   copy of a damaged store opened, by what sled needs to open it.
 
 #![warn(missing_docs)]
 
 mod backend;
+mod backup;
 mod catalog;
 mod disk;
 mod group_commit;
@@ -80,10 +83,12 @@ mod layout;
 mod ns_state;
 mod open;
 mod options;
+pub mod salvage;
 mod values;
 mod write;
 
 pub use backend::SledBackend;
+pub use backup::{Copied, Unreadable};
 pub use open::{FORMAT_FILE, FORMAT_VERSION, SEGMENT_SIZE_BYTES};
 pub use options::{Durability, SledOptions};
 pub use values::log::ValueLogStats;
