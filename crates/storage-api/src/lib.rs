@@ -156,6 +156,7 @@
 
 #![warn(missing_docs)]
 
+mod backup;
 mod call;
 pub mod cloud;
 mod data_dir;
@@ -167,6 +168,7 @@ mod mpstore;
 mod my;
 mod options;
 mod results;
+mod salvage;
 mod store_options;
 mod tt;
 mod verify;
@@ -183,6 +185,7 @@ pub use results::{
     BatchGetStorageResult, GeneralResult, GetStorageInfoResult, GetStorageResult, MyData, MyError,
     MySuccess, MySync, MySyncFailure, StorageInfo, TtError, WxError,
 };
+pub use salvage::Salvage;
 pub use store_options::StoreOptions;
 pub use tt::Tt;
 pub use verify::{Damage, Verification};
