@@ -50,8 +50,7 @@ pub fn open_copy(original: &Path, scratch_in: &Path) -> Result<Recovered> {
     copy_dir(original, &copy)
         .map_err(|e| io_error(&format!("cannot copy {}", original.display()), &e))?;
     let mut repairs = Vec::new();
-    let repairs_in_order: [fn(&Path) -> std::io::Result<Option<&'static str>>; 3] =
-        [repair_format_file, remove_snapshots, repair_conf];
+    let repairs_in_order: [Repair; 3] = [repair_format_file, remove_snapshots, repair_conf];
     let mut next = repairs_in_order.iter();
     loop {
         let options = SledOptions {
@@ -86,6 +85,9 @@ pub fn open_copy(original: &Path, scratch_in: &Path) -> Result<Recovered> {
         repairs.push(format!("{done} (sled or mpstore refused it: {refused})"));
     }
 }
+
+/// A repair of a copy: what it did, or `None` if it found nothing to do.
+type Repair = fn(&Path) -> std::io::Result<Option<&'static str>>;
 
 /// Copies a store's directory, leaving out its lock file.
 fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {

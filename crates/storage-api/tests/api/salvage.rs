@@ -78,13 +78,21 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// (case, file damaged, byte flipped, a repair the copy needed, (app, key) lost)
+type Case = (
+    &'static str,
+    &'static str,
+    usize,
+    Option<&'static str>,
+    &'static [(&'static str, &'static str)],
+);
+
 #[test]
 fn salvage_keeps_what_can_be_read_and_names_what_cannot() {
     let tmp = tempfile::tempdir().unwrap();
     let original = tmp.path().join("original");
     let written = store(&original);
-    // (case, file damaged, byte flipped, a repair the copy needed, keys lost)
-    let cases: [(&str, &str, usize, Option<&str>, &[(&str, &str)]); 5] = [
+    let cases: [Case; 5] = [
         ("undamaged", "", 0, None, &[]),
         ("value log", "0000", 100, None, &[LARGE]),
         ("snapshot", "snap.", 30, Some("snapshots were removed"), &[]),
