@@ -19,7 +19,8 @@
 //!   sled in a directory: the database in `dir/data`, the default key file `dir/master.key`),
 //!   [`Mpstore::in_memory`] for tests, [`Mpstore::with_backend`] for anything else. It also holds
 //!   the host-level operations: [`remove_app`](Mpstore::remove_app),
-//!   [`remove_user`](Mpstore::remove_user), [`namespaces`](Mpstore::namespaces), and master-key
+//!   [`remove_user`](Mpstore::remove_user), [`namespaces`](Mpstore::namespaces),
+//!   [`verify`](Mpstore::verify), [`backup`](Mpstore::backup), [`salvage`](Mpstore::salvage), and master-key
 //!   rotation: [`rotate_key`](Mpstore::rotate_key), or
 //!   [`rotate_key_file`](Mpstore::rotate_key_file) for the key file of `open_default`.
 //! - [`MiniProgram`] is one (user, app, scope) namespace, scope being the app itself, its
@@ -156,6 +157,7 @@
 
 #![warn(missing_docs)]
 
+mod backup;
 mod call;
 pub mod cloud;
 mod data_dir;
@@ -167,6 +169,7 @@ mod mpstore;
 mod my;
 mod options;
 mod results;
+mod salvage;
 mod store_options;
 mod tt;
 mod verify;
@@ -183,6 +186,7 @@ pub use results::{
     BatchGetStorageResult, GeneralResult, GetStorageInfoResult, GetStorageResult, MyData, MyError,
     MySuccess, MySync, MySyncFailure, StorageInfo, TtError, WxError,
 };
+pub use salvage::Salvage;
 pub use store_options::StoreOptions;
 pub use tt::Tt;
 pub use verify::{Damage, Verification};

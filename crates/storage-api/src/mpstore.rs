@@ -55,19 +55,19 @@ type Keyed = EncryptedBackend<SledBackend>;
 #[derive(Clone)]
 pub struct Mpstore {
     /// The stack, behind the switch [`Mpstore::close`] turns off for every handle.
-    backend: Arc<Closable>,
+    pub(crate) backend: Arc<Closable>,
     /// The encryption layer, for stores opened with [`Mpstore::open`] / [`Mpstore::open_with`].
-    keyed: Option<Arc<Keyed>>,
+    pub(crate) keyed: Option<Arc<Keyed>>,
     /// The directory holding the key files, for stores opened with [`Mpstore::open_default`].
-    key_dir: Option<PathBuf>,
+    pub(crate) key_dir: Option<PathBuf>,
     /// Where this store's key-file rotation stands (shared by clones).
-    rotation: Arc<Mutex<Rotation>>,
+    pub(crate) rotation: Arc<Mutex<Rotation>>,
 }
 
 /// Where a store's key-file rotation stands, so two rotations never interleave and a rotation
 /// that stopped half-way is not mistaken for a leftover.
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
-enum Rotation {
+pub(crate) enum Rotation {
     #[default]
     Idle,
     Running,
@@ -301,7 +301,11 @@ impl Mpstore {
     /// ```
     pub async fn rotate_key(&self, new: &dyn KeyProvider) -> Result<()> {
         match &self.keyed {
-            Some(keyed) => keyed.rotate(new).await,
+            Some(keyed) => {
+                // A rotation writes beside the stack: a backup must not see half of it.
+                let _inside = self.backend.write_gate().enter().await;
+                keyed.rotate(new).await
+            }
             None => Err(Error::Backend(
                 "this store has no master key to rotate: it was not opened with Mpstore::open"
                     .into(),
@@ -559,13 +563,13 @@ fn remove_if_present(path: &Path) -> Result<()> {
 
 /// A rename is durable only once its directory is.
 #[cfg(unix)]
-fn sync_dir(dir: &Path) -> Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| Error::Backend(format!("cannot sync {}: {e}", dir.display())))
 }
 
 #[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> Result<()> {
+pub(crate) fn sync_dir(_dir: &Path) -> Result<()> {
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use crate::backend::{Backend, Limits, Listing, Op, StoredValue, Usage};
 use crate::error::{Error, Result};
+use crate::write_gate::{Closed, WriteGate};
 use async_trait::async_trait;
 use std::sync::{Arc, RwLock};
 
@@ -19,8 +20,12 @@ use std::sync::{Arc, RwLock};
 /// assert_eq!(block_on(store.get(b"ns", b"k")), Err(Error::Closed));
 /// assert!(store.close().is_none(), "closing twice is harmless");
 /// ```
+///
+/// Every write also passes a [`WriteGate`], which [`close_writes`](Closable::close_writes)
+/// closes while a host operation (a backup) needs the store still.
 pub struct Closable {
     inner: RwLock<Option<Arc<dyn Backend>>>,
+    gate: WriteGate,
 }
 
 impl std::fmt::Debug for Closable {
@@ -36,7 +41,31 @@ impl Closable {
     pub fn new(inner: Arc<dyn Backend>) -> Self {
         Closable {
             inner: RwLock::new(Some(inner)),
+            gate: WriteGate::default(),
         }
+    }
+
+    /// Resolves once no write is in flight, and keeps every write (of every handle) waiting
+    /// until the returned value is dropped: the store below holds one point in time meanwhile.
+    /// Reads go on. An async write waits without holding its thread.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use storage_core::{block_on, Closable, MemoryBackend};
+    /// let store = Closable::new(Arc::new(MemoryBackend::new()));
+    /// let still = block_on(store.close_writes());
+    /// assert!(store.write_gate().is_closed());
+    /// drop(still);
+    /// assert!(!store.write_gate().is_closed());
+    /// ```
+    pub async fn close_writes(&self) -> Closed<'_> {
+        self.gate.close().await
+    }
+
+    /// The gate every write passes, for a write made beside the stack (a key rotation) that
+    /// must not overlap [`close_writes`](Closable::close_writes).
+    pub fn write_gate(&self) -> &WriteGate {
+        &self.gate
     }
 
     /// The inner backend, or [`Error::Closed`]. A call holds its own reference while it runs,
@@ -74,10 +103,12 @@ impl Backend for Closable {
     }
 
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        let _inside = self.gate.enter().await;
         self.open_backend()?.apply(ns, ops, limits).await
     }
 
     fn apply_blocking(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
+        let _inside = self.gate.enter_blocking();
         self.open_backend()?.apply_blocking(ns, ops, limits)
     }
 
@@ -86,10 +117,12 @@ impl Backend for Closable {
     }
 
     async fn clear(&self, ns: &[u8]) -> Result<()> {
+        let _inside = self.gate.enter().await;
         self.open_backend()?.clear(ns).await
     }
 
     async fn drop_namespace(&self, ns: &[u8]) -> Result<()> {
+        let _inside = self.gate.enter().await;
         self.open_backend()?.drop_namespace(ns).await
     }
 

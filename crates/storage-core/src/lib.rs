@@ -37,6 +37,7 @@ mod read_cache;
 mod store;
 mod stored_value;
 pub mod value;
+mod write_gate;
 
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -52,6 +53,7 @@ pub use policy::{CloudPolicy, EntryMeasure, Policy, Unit};
 pub use read_cache::ReadCache;
 pub use store::{Checked, Entry, NamespaceUsage, SetOptions, StorageInfo, Store};
 pub use value::{JsDate, JsObject, JsString, JsType, JsValue, Size, Values};
+pub use write_gate::{Closed, Inside, WriteGate};
 
 /// Runs a future to completion on the current thread, with no async runtime.
 ///

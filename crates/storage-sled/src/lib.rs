@@ -73,10 +73,13 @@
 //!   calls wait on.
 //! - `layout`: the on-disk format (format version 4); `open`: the format record and sled's
 //!   setup.
+//! - `backup`: every record copied into a new store ([`SledBackend::copy_to`]); `salvage`: a
+//!   copy of a damaged store opened, by what sled needs to open it.
 
 #![warn(missing_docs)]
 
 mod backend;
+mod backup;
 mod catalog;
 mod disk;
 mod group_commit;
@@ -86,11 +89,13 @@ mod layout;
 mod ns_state;
 mod open;
 mod options;
+pub mod salvage;
 mod space;
 mod values;
 mod write;
 
 pub use backend::SledBackend;
+pub use backup::{Copied, Unreadable};
 pub use open::{FORMAT_FILE, FORMAT_VERSION, SEGMENT_SIZE_BYTES};
 pub use options::{Durability, SledOptions};
 pub use values::log::ValueLogStats;

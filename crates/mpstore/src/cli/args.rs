@@ -126,6 +126,21 @@ pub enum Command {
     Namespaces,
     /// Host: read every namespace and entry once and report what is damaged (exit 6 if any).
     Verify,
+    /// Host: copy the store into a new directory as of one point in time (writes wait while it
+    /// copies); the copy opens as a store, with the same master key (copied, mode 0600).
+    Backup {
+        /// The directory of the copy: must not exist, or be empty.
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
+    /// Host: copy every readable namespace and entry of a damaged store into a new store and
+    /// report what was lost (exit 6 if anything was); the damaged store is only read, even when
+    /// it no longer opens.
+    Salvage {
+        /// The directory of the new store: must not exist, or be empty.
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
     /// Host: remove one app's data for one user, every scope (--user, --app).
     PurgeApp,
     /// Host: remove all data of one user, every app (--user).

@@ -32,6 +32,10 @@ pub fn run(cli: Cli) -> i32 {
             "no user data directory is known here: pass --data-dir",
         );
     };
+    if let Command::Salvage { to } = &cli.command {
+        // Never opened: the damaged store is only read, through a copy.
+        return salvage(&cli, &dir, to);
+    }
     let buffered = matches!(cli.command, Command::Bridge { buffered: true, .. });
     let mpstore = match store::open(&dir, buffered) {
         Ok(s) => {
@@ -82,21 +86,21 @@ pub fn run_on(cli: &Cli, mpstore: Mpstore) -> i32 {
                 Err(e) => fail(exit::FAILURE, &format!("bridge I/O failed: {e}")),
             }
         }
+        Command::Backup { to } => match block_on(mpstore.backup(to)) {
+            Ok(()) => print(cli, &json!({"backup": to.display().to_string()})),
+            Err(e) => fail(
+                exit::code_of(&e),
+                &format!("cannot back up the store into {}: {e}", to.display()),
+            ),
+        },
+        Command::Salvage { .. } => fail(
+            exit::USAGE,
+            "salvage reads a store's directory (--data-dir), not a store already open",
+        ),
         Command::Namespaces => host(cli, block_on(mpstore.namespaces()).map(namespaces::listing)),
         Command::Verify => match block_on(mpstore.verify()) {
             Ok(found) => {
-                let damaged: Vec<Value> = found
-                    .damaged
-                    .iter()
-                    .map(|d| {
-                        let mut item = json!({"namespace": namespaces::to_json(&d.namespace)});
-                        if let Some(key) = &d.key {
-                            item["key"] = key.as_str().into();
-                        }
-                        item["error"] = d.error.to_string().into();
-                        item
-                    })
-                    .collect();
+                let damaged = damage_report(&found.damaged);
                 let code = print(
                     cli,
                     &json!({"namespaces": found.namespaces, "entries": found.entries, "damaged": damaged}),
@@ -198,6 +202,49 @@ pub fn run_on(cli: &Cli, mpstore: Mpstore) -> i32 {
             }
         }
     }
+}
+
+/// `mpstore salvage`: the store in `dir` copied, what can be read of it, into `to`.
+fn salvage(cli: &Cli, dir: &std::path::Path, to: &std::path::Path) -> i32 {
+    match Mpstore::salvage(dir, to) {
+        Ok(saved) => {
+            let report = json!({
+                "namespaces": saved.namespaces,
+                "entries": saved.entries,
+                "lost": damage_report(&saved.lost),
+                "unnamed": saved.unnamed,
+                "repairs": saved.repairs,
+            });
+            let code = print(cli, &report);
+            match saved.lost.is_empty() && saved.unnamed.is_empty() {
+                true => code,
+                false => exit::CORRUPT,
+            }
+        }
+        Err(e) => fail(
+            exit::code_of(&e),
+            &format!(
+                "cannot salvage {} into {}: {e}",
+                dir.display(),
+                to.display()
+            ),
+        ),
+    }
+}
+
+/// Damage as `verify` and `salvage` print it: namespace, key if one, and why.
+fn damage_report(damaged: &[storage_api::Damage]) -> Vec<Value> {
+    damaged
+        .iter()
+        .map(|d| {
+            let mut item = json!({"namespace": namespaces::to_json(&d.namespace)});
+            if let Some(key) = &d.key {
+                item["key"] = key.as_str().into();
+            }
+            item["error"] = d.error.to_string().into();
+            item
+        })
+        .collect()
 }
 
 /// The scope the selection flags name.

@@ -3,6 +3,7 @@
 mod common;
 
 mod async_door;
+mod backup;
 mod batch;
 mod callbacks;
 mod causes;
@@ -16,5 +17,6 @@ mod persistence;
 mod read_cache;
 mod results;
 mod rotation;
+mod salvage;
 mod seeds;
 mod types;
