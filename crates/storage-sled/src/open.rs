@@ -255,6 +255,11 @@ enum Found {
 /// Whether `path` is a new store (no format file, nothing else there) or which version of store
 /// it is; an error if it holds something that is not a store of the format this build opens.
 fn check_format_file(path: &Path) -> Result<Found> {
+    check_format_file_once(path, false)
+}
+
+/// [`check_format_file`]; `again` when it reads a second time, after a listing showed the file.
+fn check_format_file_once(path: &Path, again: bool) -> Result<Found> {
     let file = path.join(FORMAT_FILE);
     match fs::read(&file) {
         Ok(bytes) => {
@@ -281,12 +286,16 @@ fn check_format_file(path: &Path) -> Result<Found> {
                 .map_err(|e| io_error(&format!("cannot list {}", path.display()), &e))?;
             // A creation killed before its format file was renamed into place leaves only the
             // temporary file: that directory is still a store to create (the file is replaced).
-            let mut others = listing.filter(|e| {
-                e.as_ref().map_or(true, |e| {
-                    e.file_name() != TMP_FORMAT_FILE && e.file_name() != LOCK_FILE
-                })
-            });
-            if others.next().is_some() {
+            let names: Vec<_> = listing
+                .map(|e| e.map(|e| e.file_name()))
+                .collect::<io::Result<_>>()
+                .map_err(|e| io_error(&format!("cannot list {}", path.display()), &e))?;
+            // A process creating the store meanwhile renamed its format file into place after
+            // the read above: read it now.
+            if !again && names.iter().any(|n| n == FORMAT_FILE) {
+                return check_format_file_once(path, true);
+            }
+            if names.iter().any(|n| n != TMP_FORMAT_FILE && n != LOCK_FILE) {
                 return Err(not_a_store(
                     path,
                     &format!("the directory is not empty and has no {FORMAT_FILE}"),

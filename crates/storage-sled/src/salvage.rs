@@ -89,7 +89,7 @@ pub fn open_copy(original: &Path, scratch_in: &Path) -> Result<Recovered> {
 /// A repair of a copy: what it did, or `None` if it found nothing to do.
 type Repair = fn(&Path) -> std::io::Result<Option<&'static str>>;
 
-/// Copies a store's directory, leaving out its lock file.
+/// Copies a store's directory, leaving out its lock file and its free space reserve.
 fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     crate::open::create_private_dir(to)?;
     for entry in fs::read_dir(from)? {
@@ -97,7 +97,7 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
         let (path, name) = (entry.path(), entry.file_name());
         if entry.file_type()?.is_dir() {
             copy_dir(&path, &to.join(&name))?;
-        } else if name != crate::open::LOCK_FILE {
+        } else if name != crate::open::LOCK_FILE && name != crate::space::RESERVE_FILE {
             fs::copy(&path, to.join(&name))?;
         }
     }
