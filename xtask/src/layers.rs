@@ -20,6 +20,7 @@ pub const LAYERS: &[(&str, u32)] = &[
     ("mpstore-tests", TOOLING),
     ("mpstore-bench", TOOLING),
     ("mpstore-fuzz", TOOLING),
+    ("powercut-fs", TOOLING),
     ("xtask", TOOLING),
 ];
 
