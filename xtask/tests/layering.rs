@@ -51,6 +51,17 @@ fn the_rule_refuses_upward_sideways_and_unknown_edges() {
         "upward by two"
     );
     assert_eq!(check(&[edge("storage-core", "xtask")]), 1, "onto tooling");
+    let dev = |from: &str, to: &str| (from.to_string(), to.to_string(), "dev".to_string());
+    assert_eq!(
+        check(&[dev("storage-sled", "powercut-fs")]),
+        0,
+        "tests may use tooling"
+    );
+    assert_eq!(
+        check(&[dev("storage-core", "storage-sled")]),
+        1,
+        "tests still go down"
+    );
     assert_eq!(
         violations(&names(&["mystery"]), &[]).len(),
         1,
