@@ -4,7 +4,8 @@
 //!   raises the property-test cases and crash cycles;
 //! - `crash [--cycles N]`: the kill -9 crash campaigns (the sled backend, the whole stack when
 //!   `tests/tests/stack_crash.rs` exists, and a Node process on the addon), N cycles each
-//!   (default 1000);
+//!   (default 1000); `crash --power [--cycles N]`: the sled backend's power cut campaign on a
+//!   FUSE file system that drops unsynced writes, N cycles (default 500);
 //! - `bench [ARGS]`: the benchmarks of `crates/mpstore-bench`, in release mode (`--quick` / `--full`);
 //!   `bench --only node [--quick]`: the Node package's (`js/bench/node.js`);
 //! - `fuzz [--seconds N]`: every cargo-fuzz target under `fuzz/` for N seconds each (default 60),
@@ -22,7 +23,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(args[1..].iter().any(|a| a == "--long")),
-        Some("crash") => crash(cycles(&args[1..])),
+        Some("crash") => crash(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("fuzz") => fuzz(seconds(&args[1..])),
         Some("node-package") => node_package::node_package(&args[1..]),
@@ -39,7 +40,7 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str =
-    "usage: cargo xtask test [--long] | crash [--cycles N] | bench [--quick|--full] | fuzz [--seconds N] \
+    "usage: cargo xtask test [--long] | crash [--power] [--cycles N] | bench [--quick|--full] | fuzz [--seconds N] \
      | node-package [--debug] [--out DIR] | node-install-test";
 
 /// The value of `--<name> N`, or `default` when absent.
@@ -51,10 +52,6 @@ fn count(args: &[String], name: &str, default: u32) -> Result<u32, String> {
         }
         _ => Err(USAGE.to_string()),
     }
-}
-
-fn cycles(args: &[String]) -> Result<u32, String> {
-    count(args, "cycles", 1000)
 }
 
 fn seconds(args: &[String]) -> Result<u32, String> {
@@ -102,6 +99,7 @@ fn test(long: bool) -> Result<(), String> {
         vec![
             ("MPSTORE_TESTKIT_CASES", "4096".into()),
             ("MPSTORE_CRASH_CYCLES", "500".into()),
+            ("MPSTORE_POWER_CYCLES", "100".into()),
         ]
     } else {
         Vec::new()
@@ -211,8 +209,20 @@ fn js_tests(long: bool) -> Result<(), String> {
     )
 }
 
-fn crash(cycles: Result<u32, String>) -> Result<(), String> {
-    let envs = [("MPSTORE_CRASH_CYCLES", cycles?.to_string())];
+fn crash(args: &[String]) -> Result<(), String> {
+    let power = args.iter().any(|a| a == "--power");
+    let rest: Vec<String> = args.iter().filter(|a| *a != "--power").cloned().collect();
+    if power {
+        let cycles = count(&rest, "cycles", 500)?;
+        let test = ["test", "--release", "-p", "storage-sled", "--test", "crash"];
+        let filter = ["--", "--nocapture", "power_cut_cycles"];
+        let envs = [("MPSTORE_POWER_CYCLES", cycles.to_string())];
+        return cargo(&[&test[..], &filter[..]].concat(), &envs);
+    }
+    let envs = [(
+        "MPSTORE_CRASH_CYCLES",
+        count(&rest, "cycles", 1000)?.to_string(),
+    )];
     let campaigns = [
         (
             "storage-sled",

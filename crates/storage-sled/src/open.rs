@@ -169,6 +169,9 @@ pub(crate) fn open(path: &Path, options: &SledOptions) -> Result<Opened> {
     }
     let segment_size = segment_size(path, found)?;
     crate::space::Space::before_open(path);
+    if fs::symlink_metadata(path.join("conf")).is_err() {
+        write_sled_conf(path, segment_size)?;
+    }
     let db = sled::Config::new()
         .path(path)
         .segment_size(segment_size)
@@ -308,7 +311,8 @@ fn check_format_file_once(path: &Path, again: bool) -> Result<Found> {
 }
 
 /// Writes the format file atomically and durably (temporary file, fsync, rename, fsync of the
-/// directory), so a crash leaves either no record or a whole one.
+/// directory and of its parent), so a crash or a power cut leaves either no record or a whole
+/// one in a directory that is still there.
 fn write_format_file(path: &Path) -> Result<()> {
     let tmp = path.join(TMP_FORMAT_FILE);
     let write = || -> io::Result<()> {
@@ -320,6 +324,39 @@ fn write_format_file(path: &Path) -> Result<()> {
         f.write_all(format!("{FORMAT_MAGIC}{FORMAT_VERSION}\n").as_bytes())?;
         f.sync_all()?;
         fs::rename(&tmp, path.join(FORMAT_FILE))?;
+        fs::File::open(path)?.sync_all()?;
+        // The store's directory may be as new as the store: its name must survive too.
+        match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(parent) => fs::File::open(parent)?.sync_all(),
+            None => fs::File::open(".")?.sync_all(),
+        }
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        io_error(&format!("cannot create a store in {}", path.display()), &e)
+    })
+}
+
+/// Writes sled's `conf` file for a new store, as sled 0.34 writes it (its parameters as text
+/// lines, then their CRC-32), but atomically and durably: sled writes it only when it finds
+/// none, without syncing it, so a power cut could otherwise leave a torn `conf` that sled
+/// refuses to open.
+fn write_sled_conf(path: &Path, segment_size: usize) -> Result<()> {
+    let mut bytes =
+        format!("segment_size: {segment_size}\nuse_compression: false\nversion: 0.34\n")
+            .into_bytes();
+    let crc = crc32fast::hash(&bytes);
+    bytes.extend_from_slice(&crc.to_le_bytes());
+    let tmp = path.join("conf.tmp");
+    let write = || -> io::Result<()> {
+        let mut f = private_file()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path.join("conf"))?;
         fs::File::open(path)?.sync_all()
     };
     write().map_err(|e| {

@@ -28,6 +28,8 @@
 //! The store is kept across cycles, so each cycle also recovers the previous crash's store.
 //! Cycles: 50, or `MPSTORE_CRASH_CYCLES` (the long mode, `cargo xtask crash`). Seed: random and
 //! printed, or `MPSTORE_CRASH_SEED` to replay a run's step sequences.
+//!
+//! The same writers also run against power cuts (`crash/power_cut.rs`, test `power_cut_cycles`).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -53,11 +55,20 @@ const LIMITS: Limits = Limits {
     max_entries: 7,
 };
 
+#[path = "crash/power_cut.rs"]
+mod power_cut;
+
 fn main() {
     match std::env::var_os(CHILD_DIR) {
         Some(dir) => child(dir.into()),
-        None if selected("crash_cycles") => parent(),
-        None => {}
+        None => {
+            if selected("crash_cycles") {
+                parent();
+            }
+            if selected("power_cut_cycles") {
+                power_cut::campaign();
+            }
+        }
     }
 }
 
@@ -214,12 +225,9 @@ fn seen_in_model(model: &BackendModel, t: usize) -> Seen {
         .collect()
 }
 
-fn parent() {
-    let cycles = std::env::var("MPSTORE_CRASH_CYCLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_CYCLES);
-    let base_seed = std::env::var("MPSTORE_CRASH_SEED")
+/// `MPSTORE_CRASH_SEED`, or a random seed.
+fn base_seed() -> u64 {
+    std::env::var("MPSTORE_CRASH_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| {
@@ -228,7 +236,15 @@ fn parent() {
                 .map(|d| d.as_nanos() as u64)
                 .unwrap_or(1);
             nanos ^ u64::from(std::process::id())
-        });
+        })
+}
+
+fn parent() {
+    let cycles = std::env::var("MPSTORE_CRASH_CYCLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_CYCLES);
+    let base_seed = base_seed();
     println!("crash test: {cycles} kill cycles, MPSTORE_CRASH_SEED={base_seed}");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");
@@ -250,8 +266,13 @@ fn parent() {
         let backend = SledBackend::open(&dir)
             .unwrap_or_else(|e| panic!("{context}: reopening after the kill failed: {e}"));
         for (t, acks) in acked.iter().enumerate() {
-            let kept = verify_thread(&backend, &mut model, seed, t, acks, buffered, &context);
-            in_flight_kept += u64::from(kept);
+            match verify_thread(&backend, &mut model, seed, t, acks, buffered, &context) {
+                Outcome::Allowed { in_flight } => in_flight_kept += u64::from(in_flight),
+                Outcome::Lost { kept, acked } => {
+                    panic!("{context}: thread {t}: {kept} of {acked} acknowledged steps found")
+                }
+                Outcome::Unmatched(why) => panic!("{why}"),
+            }
         }
         let mut listed = block_on(backend.namespaces()).unwrap();
         listed.sort();
@@ -317,9 +338,18 @@ fn crash_child(
     acked
 }
 
+/// What a reopened store held for one thread, against the states allowed.
+enum Outcome {
+    /// An allowed state; `in_flight` whether the unacknowledged step was found applied.
+    Allowed { in_flight: bool },
+    /// The state after only `kept` of `acked` acknowledged steps: acknowledged writes lost.
+    Lost { kept: usize, acked: usize },
+    /// No state the thread's steps lead to: the message says what was found.
+    Unmatched(String),
+}
+
 /// Checks thread `t`'s namespaces in the reopened store against the model advanced by its
-/// steps, and advances `model` to the state found. Returns whether the in-flight step was found
-/// applied.
+/// steps, and advances `model` to the state found, if any.
 fn verify_thread(
     backend: &SledBackend,
     model: &mut BackendModel,
@@ -328,7 +358,7 @@ fn verify_thread(
     acks: &[bool],
     buffered: bool,
     context: &str,
-) -> bool {
+) -> Outcome {
     let found = seen_in_store(backend, t);
     // candidates[k]: the model after the thread's first k steps, for k in 0..=acks.len() + 1.
     let mut candidates = vec![model.clone()];
@@ -345,26 +375,27 @@ fn verify_thread(
     run_model(&mut in_flight, &step(seed, t, acks.len() as u64));
     candidates.push(in_flight);
     // Durable: every acknowledged step is there; only the in-flight one may be missing.
-    let allowed = if buffered {
-        0..candidates.len()
-    } else {
-        acks.len()..candidates.len()
-    };
     let m = acks.len();
-    let matched = allowed
-        .clone()
+    let first_allowed = if buffered { 0 } else { m };
+    let matched = (0..candidates.len())
         .rev()
         .find(|&k| seen_in_model(&candidates[k], t) == found);
     let Some(k) = matched else {
-        panic!(
+        return Outcome::Unmatched(format!(
             "{context}: thread {t} ({m} steps acknowledged): the reopened store matches no \
-             allowed state (steps {allowed:?} applied)\nfound: {:?}\nexpected after {m}: {:?}",
+             state its steps lead to\nfound: {:?}\nexpected after {m}: {:?}",
             summarize(&found),
             summarize(&seen_in_model(&candidates[m], t)),
-        );
+        ));
     };
     *model = candidates.swap_remove(k);
-    k == m + 1
+    if k < first_allowed {
+        Outcome::Lost { kept: k, acked: m }
+    } else {
+        Outcome::Allowed {
+            in_flight: k == m + 1,
+        }
+    }
 }
 
 /// The value log of the reopened store counts exactly the model's large values as live, and

@@ -326,3 +326,20 @@ fn clearing_gets_rid_of_damaged_records() {
         );
     }
 }
+
+#[test]
+fn a_new_store_gets_the_conf_sled_itself_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let ours = dir.path().join("store");
+    drop(SledBackend::open(&ours).unwrap());
+    let raw = dir.path().join("raw");
+    drop(
+        sled::Config::new()
+            .path(&raw)
+            .segment_size(storage_sled::SEGMENT_SIZE_BYTES)
+            .open()
+            .unwrap(),
+    );
+    let read = |p: &Path| std::fs::read(p.join("conf")).unwrap();
+    assert_eq!(read(&ours), read(&raw));
+}
