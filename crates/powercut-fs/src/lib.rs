@@ -1,4 +1,5 @@
-//! A FUSE test file system that simulates a power cut.
+//! A FUSE test file system that simulates a power cut (and [`Tmpfs`], a small tmpfs for full-disk
+//! tests).
 //!
 //! It keeps every write that has not been synced in a volatile layer and, at a simulated power
 //! cut, drops it (whole, or torn at 512-byte sectors), so a storage engine can be reopened on
@@ -56,6 +57,7 @@ mod file;
 mod fs;
 mod mount;
 mod state;
+mod tmpfs;
 
 #[cfg(test)]
 mod model_tests;
@@ -63,3 +65,4 @@ mod model_tests;
 pub use cut::{CutReport, FileCut};
 pub use mount::Mount;
 pub use state::{Ino, SharedState, State, DEFAULT_CAPACITY, ROOT_INO, SECTOR};
+pub use tmpfs::Tmpfs;

@@ -5,87 +5,28 @@
 //! nothing; the store keeps serving reads, removals and clears (which free space); writes
 //! resume once space returns, without a reopen; a store on a full disk opens.
 
-use std::ffi::CString;
-use std::path::{Path, PathBuf};
+use powercut_fs::Tmpfs;
+use std::path::Path;
 use storage_core::{block_on, Backend, Error, Limits, Op, Usage};
 use storage_sled::{SledBackend, SledOptions};
 
 const NS: &[u8] = b"full";
 const OTHER: &[u8] = b"other";
 
-/// A tmpfs mounted for a test, unmounted when dropped.
-struct Tmpfs(PathBuf);
-
-impl Tmpfs {
-    /// Mounts a tmpfs of `size` (`2m`, `64m`) in a new temporary directory; `None`, said
-    /// loudly, where the machine does not allow it (a failure under `CI=true`).
-    fn mount(dir: &Path, size: &str) -> Option<Self> {
-        match mount_tmpfs(dir, size, 0) {
-            Ok(()) => Some(Tmpfs(dir.to_path_buf())),
-            Err(e) => {
-                let why = format!(
-                    "full disk NOT tested here: mounting a small tmpfs failed ({e}); it needs \
-                     root with CAP_SYS_ADMIN"
-                );
-                assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
-                eprintln!("{why}");
-                None
-            }
+/// A small tmpfs at `dir`; `None`, said loudly, where the machine does not allow mounting one
+/// (a failure under `CI=true`).
+fn tmpfs(dir: &Path, size: &str) -> Option<Tmpfs> {
+    match Tmpfs::mount(dir, size) {
+        Ok(fs) => Some(fs),
+        Err(e) => {
+            let why = format!(
+                "full disk NOT tested here: mounting a small tmpfs failed ({e}); it needs \
+                 root with CAP_SYS_ADMIN"
+            );
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+            eprintln!("{why}");
+            None
         }
-    }
-
-    fn resize(&self, size: &str) {
-        mount_tmpfs(&self.0, size, libc::MS_REMOUNT).expect("remount");
-    }
-
-    fn free(&self) -> u64 {
-        let path = CString::new(self.0.as_os_str().as_encoded_bytes()).unwrap();
-        // SAFETY: statvfs fills the zeroed struct from a NUL-terminated path.
-        let stats = unsafe {
-            let mut stats: libc::statvfs = std::mem::zeroed();
-            assert_eq!(libc::statvfs(path.as_ptr(), &mut stats), 0);
-            stats
-        };
-        stats.f_bavail * stats.f_frsize
-    }
-
-    /// Fills what is left of the filesystem with a file, until a write fails.
-    fn fill(&self) -> PathBuf {
-        use std::io::Write;
-        let path = self.0.join("filler");
-        let mut f = std::fs::File::create(&path).unwrap();
-        let block = vec![0xAB; 4096];
-        while f.write_all(&block).is_ok() {}
-        let _ = f.write_all(&[0xAB]);
-        path
-    }
-}
-
-fn mount_tmpfs(at: &Path, size: &str, flags: libc::c_ulong) -> std::io::Result<()> {
-    let target = CString::new(at.as_os_str().as_encoded_bytes()).unwrap();
-    let data = CString::new(format!("size={size}")).unwrap();
-    // SAFETY: mount(2) with NUL-terminated strings that outlive the call.
-    let r = unsafe {
-        libc::mount(
-            c"tmpfs".as_ptr(),
-            target.as_ptr(),
-            c"tmpfs".as_ptr(),
-            flags,
-            data.as_ptr().cast(),
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let target = CString::new(self.0.as_os_str().as_encoded_bytes()).unwrap();
-        // SAFETY: umount2 with a NUL-terminated path.
-        unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
     }
 }
 
@@ -164,7 +105,7 @@ fn a_full_disk_refuses_writes_serves_the_rest_and_resumes_when_space_returns() {
         (SledOptions::DEFAULT_VALUE_LOG_SEGMENT_BYTES, 6000, 1 << 20),
     ] {
         let tmp = tempfile::tempdir().unwrap();
-        let Some(fs) = Tmpfs::mount(tmp.path(), "2m") else {
+        let Some(fs) = tmpfs(tmp.path(), "2m") else {
             return;
         };
         let dir = tmp.path().join("store");
@@ -186,7 +127,7 @@ fn a_full_disk_refuses_writes_serves_the_rest_and_resumes_when_space_returns() {
         }
         block_on(s.clear(OTHER)).unwrap();
         // Space returns: writes resume without a reopen.
-        fs.resize("64m");
+        fs.resize("64m").unwrap();
         apply(&s, NS, put(n, len)).unwrap();
         check_holds(&s, n + 1, len, |i| i % 3 != 0 || i >= n);
         drop(s);
@@ -199,18 +140,18 @@ fn a_full_disk_refuses_writes_serves_the_rest_and_resumes_when_space_returns() {
 #[test]
 fn removals_on_a_full_disk_free_space_for_new_writes() {
     let tmp = tempfile::tempdir().unwrap();
-    let Some(fs) = Tmpfs::mount(tmp.path(), "4m") else {
+    let Some(fs) = tmpfs(tmp.path(), "4m") else {
         return;
     };
     let dir = tmp.path().join("store");
     let len = 20_000;
     let s = open(&dir, 256 << 10);
     let n = fill_with_puts(&s, 0, len);
-    let full = fs.free();
+    let full = fs.free().unwrap();
     for i in 0..n {
         apply(&s, NS, Op::Delete { key: key(i) }).unwrap();
     }
-    let freed = fs.free().saturating_sub(full);
+    let freed = fs.free().unwrap().saturating_sub(full);
     assert!(
         freed >= u64::from(n) * len as u64 / 2,
         "removing {n} values of {len} bytes freed only {freed} bytes"
@@ -223,7 +164,7 @@ fn removals_on_a_full_disk_free_space_for_new_writes() {
 #[test]
 fn a_store_on_a_full_disk_opens_for_reads_and_removals() {
     let tmp = tempfile::tempdir().unwrap();
-    let Some(fs) = Tmpfs::mount(tmp.path(), "2m") else {
+    let Some(fs) = tmpfs(tmp.path(), "2m") else {
         return;
     };
     let dir = tmp.path().join("store");
@@ -234,7 +175,7 @@ fn a_store_on_a_full_disk_opens_for_reads_and_removals() {
             apply(&s, NS, put(i, len)).unwrap();
         }
     }
-    let filler = fs.fill();
+    let filler = fs.fill().unwrap();
     let s = open(&dir, 64 << 10);
     check_holds(&s, 100, len, |_| true);
     let refusal = apply(&s, NS, put(100, len)).unwrap_err().to_string();
