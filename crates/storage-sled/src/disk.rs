@@ -177,13 +177,20 @@ impl Dir {
             return Ok(());
         }
         self.file.sync_all().map_err(failed)?;
+        // File times tick with the kernel's coarse clock (a few milliseconds): a change made
+        // within a tick of this one could carry the same time, so a recent time is not kept.
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        *synced = (now > changed.0 + 1).then_some(changed);
+            .map_or(0, |d| d.as_nanos() as i128);
+        let at = i128::from(changed.0) * 1_000_000_000 + i128::from(changed.1);
+        *synced = (now - at > SETTLED_NANOS).then_some(changed);
         Ok(())
     }
 }
+
+/// How long after a directory changed its change time is kept as synced: many ticks of the
+/// kernel's coarse clock.
+const SETTLED_NANOS: i128 = 50_000_000;
 
 /// When a directory's entries last changed: its change time, in seconds and nanoseconds.
 #[cfg(unix)]
