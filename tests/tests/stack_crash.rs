@@ -33,6 +33,7 @@ use std::sync::Arc;
 use storage_api::{GetStorageOption, KvItem, MiniProgram, Mpstore, SetStorageOption, DATA_DIR};
 use storage_core::codes::{platform_error, ApiKind};
 use storage_core::policy::TEN_MB;
+use storage_core::testkit::progress::Progress;
 use storage_core::{block_on, Backend, Error, JsValue, Policy, Scope, Usage};
 use storage_crypto::{is_wrong_master_key, EncryptedBackend, RawKeyProvider};
 use storage_sled::{Durability, SledBackend, SledOptions};
@@ -460,6 +461,7 @@ fn whole_stack_survives_kill_9_with_batches_and_key_rotation() {
     let mut generation = 0;
     let mut plan = Rng::new(base_seed, u64::MAX);
     let (mut acks, mut refused, mut rotations, mut in_flight_kept) = (0u64, 0u64, 0u64, 0u64);
+    let mut progress = Progress::new("stack crash", cycles, base_seed);
     for cycle in 0..cycles {
         let seed = Rng::new(base_seed, cycle).next_u64();
         let buffered = cycle % 5 == 4;
@@ -518,6 +520,7 @@ fn whole_stack_survives_kill_9_with_batches_and_key_rotation() {
             );
             in_flight_kept += u64::from(kept);
         }
+        progress.cycle(cycle + 1, acks);
     }
     println!(
         "stack crash: {cycles} cycles passed; {acks} acknowledged calls checked ({refused} refused by \

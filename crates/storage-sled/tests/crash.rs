@@ -34,6 +34,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use storage_core::testkit::model::BackendModel;
+use storage_core::testkit::progress::Progress;
 use storage_core::{block_on, Backend, Error, Limits, Op};
 use storage_sled::{Durability, SledBackend, SledOptions};
 
@@ -251,6 +252,7 @@ fn parent() {
     let mut model = BackendModel::default();
     let mut plan = Rng::new(base_seed, u64::MAX);
     let (mut total_acks, mut refused, mut in_flight_kept) = (0u64, 0u64, 0u64);
+    let mut progress = Progress::new("crash test", cycles, base_seed);
     for cycle in 0..cycles {
         let seed = Rng::new(base_seed, cycle).next();
         let buffered = cycle % 5 == 4;
@@ -278,6 +280,7 @@ fn parent() {
         listed.sort();
         assert_eq!(listed, model.namespaces(), "{context}: namespaces()");
         check_value_log(&backend, &dir, &model, &context);
+        progress.cycle(cycle + 1, total_acks);
     }
     println!(
         "crash test: {cycles} cycles passed; {total_acks} acknowledged calls checked \

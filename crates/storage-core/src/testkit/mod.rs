@@ -30,6 +30,7 @@
 mod backend_suite;
 mod concurrency;
 pub mod model;
+pub mod progress;
 mod store_suite;
 pub mod strategies;
 

@@ -21,6 +21,7 @@ use powercut_fs::{Mount, SharedState, State};
 use std::path::Path;
 use storage_core::block_on;
 use storage_core::testkit::model::BackendModel;
+use storage_core::testkit::progress::Progress;
 use storage_sled::SledBackend;
 
 const DEFAULT_CYCLES: u64 = 30;
@@ -69,6 +70,7 @@ pub fn campaign() {
     let mut model = BackendModel::default();
     let mut plan = Rng::new(base_seed, u64::MAX - 1);
     let mut tally = Tally::default();
+    let mut progress = Progress::new("power cut test", cycles, base_seed);
     for cycle in 0..cycles {
         let seed = Rng::new(base_seed, cycle).next();
         let kill_after = match plan.below(10) {
@@ -97,6 +99,7 @@ pub fn campaign() {
             std::fs::remove_dir_all(&dir).unwrap();
             model = BackendModel::default();
         }
+        progress.cycle(cycle + 1, tally.acknowledged);
     }
     mount.unmount().expect("unmount at the end");
     println!(
