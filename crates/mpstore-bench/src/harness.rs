@@ -13,16 +13,23 @@ pub fn progress() {
     PROGRESS.fetch_add(1, Ordering::Relaxed);
 }
 
-/// Ends the process with an error if no measurement step completes for `limit`: sled 0.34 can
-/// deadlock under sustained writes (spacejam/sled#1412; seen here with 100 KiB values), and a
-/// benchmark that hangs forever reports nothing.
+/// Prints a line every ten seconds (measurement steps done, their rate), and ends the process
+/// with an error if no measurement step completes for `limit`: sled 0.34 can deadlock under
+/// sustained writes (spacejam/sled#1412; seen here with 100 KiB values), and a benchmark that
+/// hangs forever reports nothing.
 pub fn watchdog(limit: Duration) {
     std::thread::spawn(move || {
+        let start = Instant::now();
         let mut seen = PROGRESS.load(Ordering::Relaxed);
         let mut since = Instant::now();
         loop {
-            std::thread::sleep(Duration::from_secs(5));
+            std::thread::sleep(Duration::from_secs(10));
             let now = PROGRESS.load(Ordering::Relaxed);
+            let elapsed = start.elapsed().as_secs_f64();
+            eprintln!(
+                "mpstore-bench: {now} measurement steps in {elapsed:.0} s ({:.1}/s)",
+                now as f64 / elapsed
+            );
             if now != seen {
                 (seen, since) = (now, Instant::now());
             } else if since.elapsed() > limit {
