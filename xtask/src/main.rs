@@ -335,12 +335,34 @@ fn fuzz(seconds: Result<u32, String>) -> Result<(), String> {
         return Err(format!("no fuzz targets found under {}", dir.display()));
     }
     let budget = format!("-max_total_time={seconds}");
-    for target in targets.lines().map(str::trim).filter(|t| !t.is_empty()) {
-        let status = Command::new("cargo")
+    let targets: Vec<&str> = targets
+        .lines()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    for (i, target) in targets.iter().enumerate() {
+        let mut child = Command::new("cargo")
             .args(["+nightly", "fuzz", "run", target, "--", &budget])
             .current_dir(&dir)
-            .status()
+            .spawn()
             .map_err(|e| format!("cannot fuzz {target}: {e}"))?;
+        // libFuzzer's own lines come ever more rarely as a run goes on.
+        let (start, mut shown) = (std::time::Instant::now(), std::time::Instant::now());
+        let status = loop {
+            if let Some(status) = child
+                .try_wait()
+                .map_err(|e| format!("cannot fuzz {target}: {e}"))?
+            {
+                break status;
+            }
+            if shown.elapsed().as_secs() >= 10 {
+                shown = std::time::Instant::now();
+                let (done, of) = (i + 1, targets.len());
+                let ran = start.elapsed().as_secs();
+                eprintln!("xtask: fuzzing {target} ({done}/{of}): {ran} s of {seconds}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        };
         if !status.success() {
             return Err(format!(
                 "fuzz target {target} failed: see fuzz/artifacts/{target}"
