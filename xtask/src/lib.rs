@@ -1,3 +1,4 @@
 //! mpstore's developer tasks, and the repository checks that `cargo test` runs.
 
 pub mod layers;
+pub mod msrv;
