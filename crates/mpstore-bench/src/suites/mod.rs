@@ -87,7 +87,7 @@ impl Ctx {
 
 /// Human sizes for labels: `100 B`, `1 KiB`, `100 KiB`.
 pub fn size_label(bytes: usize) -> String {
-    if bytes >= 1024 && bytes % 1024 == 0 {
+    if bytes >= 1024 && bytes.is_multiple_of(1024) {
         format!("{} KiB", bytes / 1024)
     } else {
         format!("{bytes} B")

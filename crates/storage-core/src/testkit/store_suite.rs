@@ -295,7 +295,7 @@ impl<B: Backend> Boundary<'_, B> {
         let options = SetOptions { encrypt };
         // Every other case through the blocking door: both must draw the line in one place.
         self.cases += 1;
-        let got = if self.cases % 2 == 0 {
+        let got = if self.cases.is_multiple_of(2) {
             self.store
                 .set_blocking(&self.ns, self.policy, key, &value, options)
         } else {
