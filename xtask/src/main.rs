@@ -117,6 +117,19 @@ fn test(long: bool) -> Result<(), String> {
         ],
         &[],
     )?;
+    // storage-api without its default stack (sled, encryption) compiles clean too.
+    cargo(
+        &[
+            "clippy",
+            "-p",
+            "storage-api",
+            "--no-default-features",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
     if std::env::var("MPSTORE_SKIP_REDIS").is_ok_and(|v| v == "1") {
         // A skip must not pass unnoticed where the cluster can always be started.
         if std::env::var("CI").is_ok_and(|v| v == "true") {

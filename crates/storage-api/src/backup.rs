@@ -1,6 +1,6 @@
 //! [`Mpstore::backup`]: a copy of a store in use, as of one point in time, that opens as a store.
 
-use crate::mpstore::{sync_dir, Rotation};
+use crate::default_stack::{sync_dir, Rotation};
 use crate::{Mpstore, DATA_DIR, KEY_FILE};
 use std::io::Write;
 use std::path::Path;

@@ -23,6 +23,9 @@
 //!   [`verify`](Mpstore::verify), [`backup`](Mpstore::backup), [`salvage`](Mpstore::salvage), and master-key
 //!   rotation: [`rotate_key`](Mpstore::rotate_key), or
 //!   [`rotate_key_file`](Mpstore::rotate_key_file) for the key file of `open_default`.
+//! - **Feature `sled`** (on by default): the default stack, `Mpstore::open*`, backup and salvage
+//!   over encrypted durable sled. With `default-features = false` the crate builds neither sled
+//!   nor the AES crates and serves any backend through [`Mpstore::with_backend`].
 //! - [`MiniProgram`] is one (user, app, scope) namespace, scope being the app itself, its
 //!   [web-view](MiniProgram::web_view) or a [plugin](MiniProgram::plugin); each is isolated and
 //!   has its own quota. It hands out [`Wx`], [`My`] and [`Tt`].
@@ -157,10 +160,14 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "sled")]
 mod backup;
 mod call;
 pub mod cloud;
+#[cfg(feature = "sled")]
 mod data_dir;
+#[cfg(feature = "sled")]
+mod default_stack;
 pub mod dispatch;
 pub mod dump;
 mod local;
@@ -169,7 +176,9 @@ mod mpstore;
 mod my;
 mod options;
 mod results;
+#[cfg(feature = "sled")]
 mod salvage;
+#[cfg(feature = "sled")]
 mod store_options;
 mod tt;
 mod verify;
@@ -177,16 +186,20 @@ mod wx;
 mod wx_tt;
 
 pub use call::{Call, Callbacks, CompleteFn, FailFn, SuccessFn, WithCallbacks};
+#[cfg(feature = "sled")]
+pub use default_stack::{DATA_DIR, KEY_FILE, NEW_KEY_FILE};
 pub use local::LocalLimits;
 pub use mini_program::MiniProgram;
-pub use mpstore::{Mpstore, DATA_DIR, KEY_FILE, NEW_KEY_FILE};
+pub use mpstore::Mpstore;
 pub use my::My;
 pub use options::{GetStorageOption, KvItem, SetStorageOption};
 pub use results::{
     BatchGetStorageResult, GeneralResult, GetStorageInfoResult, GetStorageResult, MyData, MyError,
     MySuccess, MySync, MySyncFailure, StorageInfo, TtError, WxError,
 };
+#[cfg(feature = "sled")]
 pub use salvage::Salvage;
+#[cfg(feature = "sled")]
 pub use store_options::StoreOptions;
 pub use tt::Tt;
 pub use verify::{Damage, Verification};
