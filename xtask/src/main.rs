@@ -147,7 +147,13 @@ fn test(long: bool) -> Result<(), String> {
         &[("RUSTDOCFLAGS", "-D warnings".into())],
     )?;
     js_tests(long)?;
-    node_package::install_test()
+    node_package::install_test()?;
+    // Every crate packs for a registry: metadata, versions on path dependencies, its README.
+    // (Building each tarball again would double the run; the README examples are doc tests.)
+    cargo(
+        &["package", "--workspace", "--no-verify", "--allow-dirty"],
+        &[],
+    )
 }
 
 /// Runs `f` with a local Redis Cluster (three masters on loopback, `scripts/redis-cluster/`)

@@ -125,3 +125,8 @@ pub use leaderboard::{leaderboard_score, Score};
 pub use query::{Relation, RelationQuery};
 pub use relations::{Profile, RelationProvider};
 pub use stored_relations::StoredRelations;
+
+/// The README's examples, compiled and run as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

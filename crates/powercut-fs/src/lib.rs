@@ -66,3 +66,8 @@ pub use cut::{CutReport, FileCut};
 pub use mount::Mount;
 pub use state::{Ino, SharedState, State, DEFAULT_CAPACITY, ROOT_INO, SECTOR};
 pub use tmpfs::Tmpfs;
+
+/// The README's examples, compiled and run as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

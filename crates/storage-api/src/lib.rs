@@ -204,3 +204,8 @@ pub use store_options::StoreOptions;
 pub use tt::Tt;
 pub use verify::{Damage, Verification};
 pub use wx::Wx;
+
+/// The README's examples, compiled and run as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -89,3 +89,8 @@ mod scripts;
 
 pub use backend::{RedisBackend, MAX_EXACT_USAGE};
 pub use options::RedisOptions;
+
+/// The README's examples, compiled and run as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

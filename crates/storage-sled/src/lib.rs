@@ -104,3 +104,8 @@ pub use backup::{Copied, Unreadable};
 pub use open::{FORMAT_FILE, FORMAT_VERSION, SEGMENT_SIZE_BYTES};
 pub use options::{Durability, SledOptions};
 pub use values::log::ValueLogStats;
+
+/// The README's examples, compiled and run as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
