@@ -1,5 +1,5 @@
 'use strict';
-// Game cloud data (contract §5) through JavaScript: createMiniGame, the calling context, the
+// Game cloud data (behaviour §5) through JavaScript: createMiniGame, the calling context, the
 // logged-in player, the rules and their Douyin / WeChat shapes.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');

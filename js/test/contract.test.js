@@ -1,5 +1,5 @@
 'use strict';
-// Contract §4 (and §1 values) through JavaScript: one bridge, one namespace per case, tables of
+// Behaviour §4 (and §1 values) through JavaScript: one bridge, one namespace per case, tables of
 // one-line cases per area.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');

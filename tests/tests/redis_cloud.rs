@@ -1,5 +1,5 @@
 //! cloud-kv with storage-crypto on Redis Cluster: the backend contract through the encryption
-//! layer, and cloud-kv's rules (contract §5) giving exactly what they give on the reference
+//! layer, and cloud-kv's rules (behaviour §5) giving exactly what they give on the reference
 //! backend, at the real limits and under racing writers.
 //!
 //! Needs `MPSTORE_REDIS_CLUSTER` (see `scripts/redis-cluster/start`), or `MPSTORE_SKIP_REDIS=1`.

@@ -1,4 +1,4 @@
-//! [`CloudKv`]: the rules of contract §5 over any [`Backend`].
+//! [`CloudKv`]: the rules of behaviour §5 over any [`Backend`].
 
 use crate::caller::{Access, Caller};
 use crate::kv_data::{dedup, parse_key_list, parse_kv_data_list, KvData, UserGameData};

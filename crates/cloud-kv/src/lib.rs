@@ -1,7 +1,7 @@
 //! # cloud-kv
 //!
 //! Game cloud key-value data (托管数据): Douyin's `tt.setUserCloudStorage` family and WeChat's
-//! mini-game `wx.setUserCloudStorage` family, with the rules of contract §5, over any
+//! mini-game `wx.setUserCloudStorage` family, with the rules of behaviour §5, over any
 //! [`storage_core::Backend`]. Composed with storage-crypto and storage-sled, the data is
 //! encrypted at rest and durable; this crate itself does no I/O and knows nothing of callbacks
 //! (the facades in storage-api do).

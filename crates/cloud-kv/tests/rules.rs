@@ -1,4 +1,4 @@
-//! The rules of contract §5 for a player's own data: sizes in UTF-8 bytes at their exact
+//! The rules of behaviour §5 for a player's own data: sizes in UTF-8 bytes at their exact
 //! boundaries, the pair limit after merging, JS-typed input, leaderboard values, the gates, and
 //! failed calls that change nothing.
 

@@ -2,7 +2,7 @@
 //!
 //! The storage APIs of the Alipay (`my.*`), WeChat (`wx.*`) and Douyin (`tt.*`) mini-program
 //! platforms, for a host that runs mini-programs: the same limits, error codes, result shapes and
-//! callback rules as the platforms (contract §4), over an encrypted, durable store.
+//! callback rules as the platforms (behaviour §4), over an encrypted, durable store.
 //!
 //! ```
 //! use storage_api::Mpstore;
@@ -111,12 +111,12 @@
 //!
 //! ## Decided behaviours
 //!
-//! Where the platforms are silent or disagree, these are the project's choices (contract §4
+//! Where the platforms are silent or disagree, these are the project's choices (behaviour §4
 //! marks its own; the rest are this crate's):
 //!
 //! - **Missing key.** `wx.getStorage` fails `getStorage:fail data not found`; `my.getStorage`
 //!   succeeds with `{data: null}`; `tt.getStorage` fails `getStorage:fail data not found, key ==
-//!   <key>` with errNo 21101 (contract, decided). Sync reads return `""` (wx, tt) or
+//!   <key>` with errNo 21101 (behaviour §4, decided). Sync reads return `""` (wx, tt) or
 //!   `{data: null}` (my). A stored `""` (wx/tt Sync) or `null` (my) reads the same as a missing
 //!   key, as on the platforms; the async `wx`/`tt` forms tell them apart.
 //! - **Sync error messages** name the Sync API (`setStorageSync:fail …`), without the

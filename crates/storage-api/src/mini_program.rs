@@ -8,7 +8,7 @@ use std::sync::Arc;
 use storage_core::{EncodedNamespace, Namespace, Result, Scope};
 
 /// A mini-program's local storage for one user, in one scope: the app itself, a web-view inside
-/// it, or a plugin inside it (contract §2).
+/// it, or a plugin inside it (behaviour §2).
 ///
 /// Each scope is a namespace of its own: nothing written in one is visible, countable or
 /// removable from another, and each has its own 10 MB quota. The three facades of one

@@ -1,4 +1,4 @@
-//! [`My`]: Alipay's `my.*` local-storage APIs (contract §4, Alipay column).
+//! [`My`]: Alipay's `my.*` local-storage APIs (behaviour §4, `my`).
 
 use crate::call::Call;
 use crate::local::Local;

@@ -1,4 +1,4 @@
-//! [`Tt`]: Douyin's `tt.*` local-storage APIs (contract §4, Douyin column).
+//! [`Tt`]: Douyin's `tt.*` local-storage APIs (behaviour §4, `tt`).
 
 use crate::call::Call;
 use crate::local::Local;

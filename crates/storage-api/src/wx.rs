@@ -1,4 +1,4 @@
-//! [`Wx`]: WeChat's `wx.*` local-storage APIs (contract §4, WeChat column).
+//! [`Wx`]: WeChat's `wx.*` local-storage APIs (behaviour §4, `wx`).
 
 use crate::call::Call;
 use crate::local::{done, sync, Local};

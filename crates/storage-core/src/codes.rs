@@ -1,4 +1,4 @@
-//! The one table of platform error codes and messages (contract §4 and §5).
+//! The one table of platform error codes and messages (behaviour §4 and §5).
 //!
 //! Every dialect facade turns an [`Error`] into what a mini-program sees by calling
 //! [`platform_error`]; no code or message is written anywhere else. The facade only decides the
@@ -75,7 +75,7 @@ pub fn platform_error_in(dialect: Dialect, kind: ApiKind, api: &str, err: &Error
         error_type: None,
     };
     if kind == ApiKind::Cloud {
-        // Game cloud data (contract §5). Alipay has no such family; it reports like WeChat.
+        // Game cloud data (behaviour §5). Alipay has no such family; it reports like WeChat.
         let internal = || (dialect == Dialect::Tt).then_some(999_993);
         return match err {
             // WeChat gives no text for it; Douyin's `get session id failed` is Douyin's.

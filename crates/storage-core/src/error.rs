@@ -65,7 +65,7 @@ pub enum Error {
     /// A WeChat entry written with `encrypt: true` was read without it, or the reverse.
     #[error("encrypt mismatch: the entry must be read as it was written")]
     EncryptMismatch,
-    /// A game cloud-data rule was broken (contract §5).
+    /// A game cloud-data rule was broken (behaviour §5).
     #[error("{0}")]
     Cloud(CloudRule),
     /// A stored record failed to decode or authenticate: it is damaged or was moved.
@@ -88,7 +88,7 @@ pub enum Error {
     Closed,
 }
 
-/// The rules of game cloud data (contract §5), each with the reason the platforms print.
+/// The rules of game cloud data (behaviour §5), each with the reason the platforms print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum CloudRule {

@@ -1,4 +1,4 @@
-//! Namespaces of contract §2, and their byte encoding.
+//! Namespaces of behaviour §2, and their byte encoding.
 //!
 //! Local storage is isolated per (user, app, scope); game cloud data per (game, openid); what a
 //! game's host keeps about its players (relations, profiles, configuration) per (game, subject).
@@ -9,7 +9,7 @@
 use crate::error::{Error, Result};
 use std::borrow::Cow;
 
-/// Where local storage lives inside one app, for one user (contract §2).
+/// Where local storage lives inside one app, for one user (behaviour §2).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Scope {
     /// The mini-program itself.

@@ -1,4 +1,4 @@
-//! The quota and validation rules of contract §4 (local storage, per dialect) and §5 (game cloud
+//! The quota and validation rules of behaviour §4 (local storage, per dialect) and §5 (game cloud
 //! data), as data and pure functions.
 
 use crate::backend::Limits;
@@ -35,7 +35,7 @@ pub enum EntryMeasure {
     ValueOnly,
 }
 
-/// One dialect's local-storage rules (contract §4).
+/// One dialect's local-storage rules (behaviour §4).
 ///
 /// ```
 /// use storage_core::{JsValue, Policy};
@@ -220,7 +220,7 @@ pub fn check_key(key: &str) -> Result<()> {
     Ok(())
 }
 
-/// The rules of game cloud data (contract §5), all in UTF-8 bytes.
+/// The rules of game cloud data (behaviour §5), all in UTF-8 bytes.
 ///
 /// ```
 /// use storage_core::{CloudPolicy, CloudRule};

@@ -1,4 +1,4 @@
-//! The store engine: contract §4's local-storage rules, enforced over any [`Backend`].
+//! The store engine: behaviour §4's local-storage rules, enforced over any [`Backend`].
 //!
 //! The engine validates and measures each call with a [`Policy`], encodes values into records,
 //! and hands the backend one atomic, limit-checked [`Backend::apply`] per write (or
@@ -130,7 +130,7 @@ impl<B: Backend> Store<B> {
         self.write_blocking(ns, Write::set(policy, key, value, options)?)
     }
 
-    /// `batchSetStorage`: all items or none (contract §4). Later items overwrite earlier ones of
+    /// `batchSetStorage`: all items or none (behaviour §4). Later items overwrite earlier ones of
     /// the same key.
     pub async fn batch_set(
         &self,

@@ -13,7 +13,7 @@ use std::task::{Poll, Waker};
 const CLOSED: u64 = 1 << 63;
 
 /// A gate every write of a store passes, which a host operation can close to see the store
-/// still: see the [module docs](self).
+/// still: once closed, no write is in flight, and new ones wait until it reopens.
 ///
 /// ```
 /// use storage_core::{block_on, WriteGate};

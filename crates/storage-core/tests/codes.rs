@@ -1,4 +1,4 @@
-//! Every row of contract §4 and §5's error table, per dialect.
+//! Every row of behaviour §4 and §5's error table, per dialect.
 
 use storage_core::codes::{platform_error, ApiKind, MY_STORAGE_FAILURE};
 use storage_core::{CloudRule, Dialect, Error, JsType};

@@ -9,11 +9,11 @@
 pub enum Durability {
     /// **Durable on acknowledgement** (the default). A call returns `Ok` only after sled has
     /// flushed its effect to the file (the value log's new bytes pushed to the device, then
-    /// sled's `flush`: written and pushed to the device), so it
-    /// survives the death of the process (kill -9, a panic, an abort), as contract §6 requires.
+    /// sled's `flush`: written and pushed to the device), so it survives the death of the
+    /// process (kill -9, a panic, an abort), and a power cut or an OS crash as well, as
+    /// behaviour §6 promises (what is synced: the [crate docs](crate#what-it-promises)).
     /// Concurrent writers share one flush (group commit), so the cost is one flush per group of
-    /// writers rather than one per write. Against a power cut or an OS crash the promise is
-    /// weaker; see the [crate docs](crate#what-it-promises).
+    /// writers rather than one per write.
     #[default]
     Durable,
     /// **Buffered.** A call returns `Ok` once its effect is in memory; sled writes it out in the

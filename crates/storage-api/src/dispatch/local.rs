@@ -20,7 +20,7 @@ pub fn call(
     }
     match args {
         Ok(args) => Ok(super::generic::call(mp, api, &args)),
-        // Contract §1: a lone surrogate is the dialect's parameter error, never stored.
+        // Behaviour §1: a lone surrogate is the dialect's parameter error, never stored.
         Err(LoneSurrogate) => {
             let err = Error::InvalidParam("string holds a lone UTF-16 surrogate".into());
             Ok(failure(api, &err))

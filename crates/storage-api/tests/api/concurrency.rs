@@ -1,4 +1,4 @@
-//! Concurrent writers through the facades (contract §6): the quota holds, and the final state is
+//! Concurrent writers through the facades (behaviour §6): the quota holds, and the final state is
 //! one some serial order of the calls would produce.
 
 use crate::common::*;

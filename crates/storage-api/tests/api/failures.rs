@@ -1,4 +1,4 @@
-//! Failures: a failing backend and a corrupt record (the "backend failure" row of contract §4),
+//! Failures: a failing backend and a corrupt record (the "backend failure" row of behaviour §4),
 //! and the rule that a failed write changes nothing.
 
 use crate::common::*;

@@ -1,4 +1,4 @@
-//! Isolation between users, apps, plugins and web-views (contract §2), and the host-level
+//! Isolation between users, apps, plugins and web-views (behaviour §2), and the host-level
 //! operations of the seeds' clearing rules.
 
 use crate::common::*;

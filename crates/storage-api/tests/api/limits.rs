@@ -1,4 +1,4 @@
-//! The size rows of contract §4 at their exact limits: per-entry limits (UTF-16 for wx and my,
+//! The size rows of behaviour §4 at their exact limits: per-entry limits (UTF-16 for wx and my,
 //! UTF-8 for tt, with multi-byte and astral characters straddling each boundary), the 10 MB total
 //! reached and passed, and WeChat's `encrypt` (1.4× on both limits, and the mismatch rule).
 

@@ -1,4 +1,4 @@
-//! The facades against contract §4, one module per area, each a table of one-line cases.
+//! The facades against behaviour §4, one module per area, each a table of one-line cases.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! The parameter rows of contract §4: empty key, non-string key, missing data.
+//! The parameter rows of behaviour §4: empty key, non-string key, missing data.
 
 use crate::common::*;
 use serde_json::{json, Value};

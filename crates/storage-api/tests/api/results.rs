@@ -1,4 +1,4 @@
-//! Every API's result shape per dialect, and the missing-key rows of contract §4.
+//! Every API's result shape per dialect, and the missing-key rows of behaviour §4.
 
 use crate::common::*;
 use serde_json::{json, Value};

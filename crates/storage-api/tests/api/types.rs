@@ -1,4 +1,4 @@
-//! Every JS type of contract §1 round-trips through every dialect, async and Sync: exactly when
+//! Every JS type of behaviour §1 round-trips through every dialect, async and Sync: exactly when
 //! the host asks for exact values, and as the platform stores it otherwise (values.rs has the
 //! platforms' rules case by case).
 

@@ -19,7 +19,7 @@
 //!   read is made through both [`Backend::get`] and [`Backend::get_shared`], which must agree;
 //! - [`store_matches_model`]: random sequences of [`Store`] calls under small policies of each
 //!   dialect (so quotas are hit constantly), hostile ids and keys, values of every type;
-//! - [`quota_boundaries`]: the real policies of contract §4 at their exact limits, with
+//! - [`quota_boundaries`]: the real policies of behaviour §4 at their exact limits, with
 //!   multi-byte and astral characters straddling each boundary;
 //! - [`concurrent_writers`]: threads racing to fill one namespace never take it past its quota,
 //!   and end in a state some serial order of the successful writes would produce;

@@ -126,7 +126,7 @@ pub struct ModelEntry {
     pub encrypted: bool,
 }
 
-/// The local-storage rules of contract §4 as a model, per namespace.
+/// The local-storage rules of behaviour §4 as a model, per namespace.
 #[derive(Debug, Clone, Default)]
 pub struct StoreModel {
     /// Namespace → entries in insertion order.
@@ -141,7 +141,7 @@ fn times_factor(policy: &Policy, n: u64, encrypt: bool) -> u64 {
 }
 
 impl StoreModel {
-    /// What `Policy::check_entry` must answer, derived from contract §4 directly.
+    /// What `Policy::check_entry` must answer, derived from behaviour §4 directly.
     pub fn check_entry(
         policy: &Policy,
         key: &str,

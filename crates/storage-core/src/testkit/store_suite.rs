@@ -330,7 +330,7 @@ fn text(ascii: usize, cjk: usize, astral: usize) -> String {
     s
 }
 
-/// The real policies of contract §4 at their exact per-entry limits and total quotas.
+/// The real policies of behaviour §4 at their exact per-entry limits and total quotas.
 pub fn quota_boundaries<B: Backend>(factory: impl Fn() -> B) {
     let ns = |d: Dialect| {
         Namespace::local("boundary-user", d.name(), crate::Scope::App).expect("valid ids")

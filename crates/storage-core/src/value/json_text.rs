@@ -1,4 +1,4 @@
-//! The text a JS host hands to native code, and its length (contract §1).
+//! The text a JS host hands to native code, and its length (behaviour §1).
 //!
 //! Written once against a [`Sink`], so measuring never builds the text and the text never
 //! disagrees with its measure.

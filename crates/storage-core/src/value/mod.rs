@@ -1,4 +1,4 @@
-//! The value model of contract §1: the eight JavaScript types a mini-program can store.
+//! The value model of behaviour §1: the eight JavaScript types a mini-program can store.
 //!
 //! A [`JsValue`] round-trips exactly through every backend: a String that looks like a number stays
 //! a String, `-0` stays `-0`, a Date keeps its milliseconds, objects keep their key order. Its
@@ -126,7 +126,7 @@ impl JsValue {
         }
     }
 
-    /// A String from JavaScript text in UTF-16, refusing lone surrogates (contract §1: such
+    /// A String from JavaScript text in UTF-16, refusing lone surrogates (behaviour §1: such
     /// strings are rejected, never stored mangled).
     ///
     /// ```
@@ -165,7 +165,7 @@ impl JsValue {
         walk(self, 0)
     }
 
-    /// The serialized length of contract §1 in UTF-16 units and UTF-8 bytes: a String measured as
+    /// The serialized length of behaviour §1 in UTF-16 units and UTF-8 bytes: a String measured as
     /// itself, a Date as its ISO string, `undefined` as nothing, anything else as its
     /// `JSON.stringify` text.
     ///
@@ -180,7 +180,7 @@ impl JsValue {
         json_text::serialized_size(self)
     }
 
-    /// The text of contract §1 that [`serialized_size`](Self::serialized_size) measures.
+    /// The text of behaviour §1 that [`serialized_size`](Self::serialized_size) measures.
     pub fn serialized_text(&self) -> String {
         json_text::serialized_text(self)
     }

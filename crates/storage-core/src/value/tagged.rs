@@ -20,7 +20,7 @@
 //! tag key travels; any object may be sent in it. Its keys may themselves be
 //! `{"$js":"string","utf16":…}`. Mini-program strings with lone surrogates cannot become a
 //! [`JsValue`]: decoding one yields [`TagError::LoneSurrogate`], which the bridge reports as the
-//! dialect's parameter error (contract §1), never as mangled text.
+//! dialect's parameter error (behaviour §1), never as mangled text.
 //!
 //! ```
 //! use storage_core::value::tagged::{from_tagged, to_tagged};
@@ -44,7 +44,7 @@ pub const TAG: &str = "$js";
 pub enum TagError {
     /// A `{"$js": …}` object that is not one of the documented forms.
     Malformed(String),
-    /// A String (or object key) holding a lone UTF-16 surrogate: not storable (contract §1).
+    /// A String (or object key) holding a lone UTF-16 surrogate: not storable (behaviour §1).
     LoneSurrogate,
 }
 
