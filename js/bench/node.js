@@ -7,7 +7,7 @@
 // Release builds: MPSTORE_ADDON=target/release/libmpstore_node.so MPSTORE_BIN=target/release/mpstore
 // (without them the package's own lookup applies: the workspace's debug build first).
 //
-// Method (see docs/performance.md, "Node package (in-process engine)"):
+// Method (see docs/performance-history.md, "Node package (in-process engine)"):
 // - peers: addon engine (with the package's read cache in JavaScript, and without it: "engine"),
 //   bridge engine, better-sqlite3 (WAL, table kv(k TEXT PRIMARY KEY, v TEXT),
 //   prepared statements, values as JSON.stringify text), plain object (obj[key] = value / obj[key]);

@@ -11,7 +11,8 @@
 //!
 //! Output: a markdown report printed and saved as `target/bench/report.md` (and
 //! `report-quick.md` / `report-full.md`), the plot `target/bench/cost-vs-size.svg`, and with
-//! `--update-docs` the generated part of `docs/performance.md`.
+//! `--update-docs` the generated part of `docs/performance.md` (and its plot, when the `growth`
+//! suite ran).
 //!
 //! Options: `--quick` (the default: a few minutes on 2 cores, smaller memory stores), `--full`
 //! (more rounds, longer slices, stores of 1 and 3 GiB for the memory measurement), `--only
@@ -179,6 +180,12 @@ fn run(args: &Args) -> Result<(), String> {
             .map_err(|e| format!("cannot read {}: {e}", docs.display()))?;
         write(&docs, &splice(&text, &markdown)?)?;
         eprintln!("mpstore-bench: updated {}", docs.display());
+        if !series.is_empty() {
+            let plot = root().join("docs/performance-cost-vs-size.svg");
+            std::fs::copy(out.join("cost-vs-size.svg"), &plot)
+                .map_err(|e| format!("cannot copy the plot to {}: {e}", plot.display()))?;
+            eprintln!("mpstore-bench: updated {}", plot.display());
+        }
     }
     Ok(())
 }
