@@ -251,15 +251,25 @@ fn parse(dump: &Value) -> Result<Vec<(Namespace, Data)>> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    base16ct::lower::encode_string(bytes)
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
+    base16ct::mixed::decode_vec(text).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{hex, unhex};
+
+    #[test]
+    fn hex_round_trips_and_refuses_what_is_not_hex() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(unhex(&hex(&bytes)), Some(bytes));
+        assert_eq!(hex(b"score"), "73636f7265");
+        assert_eq!(unhex("0A1b"), Some(vec![0x0a, 0x1b]));
+        for bad in ["abc", "0g", "é0", " 00"] {
+            assert_eq!(unhex(bad), None, "{bad:?}");
+        }
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
