@@ -13,7 +13,8 @@ use std::task::{Poll, Waker};
 const CLOSED: u64 = 1 << 63;
 
 /// A gate every write of a store passes, which a host operation can close to see the store
-/// still: see the [module docs](self).
+/// still. A write pays one atomic add on the way in and one subtraction on the way out; the lock
+/// and the wakers are touched only while the gate is closed.
 ///
 /// ```
 /// use storage_core::{block_on, WriteGate};
