@@ -92,10 +92,13 @@ pub const MAX_CACHED_NAME: usize = 64;
 /// caches. Each is split into shards with their own locks; a full shard evicts an entry not
 /// used lately. Both are emptied of a namespace when it is dropped.
 ///
+///
 /// ```
 /// use storage_crypto::CacheSizes;
 /// let sizes = CacheSizes::default();
 /// assert_eq!((sizes.namespaces, sizes.names), (4096, 65_536));
+/// let small = CacheSizes::default().namespaces(16).names(256);
+/// assert_eq!((small.namespaces, small.names), (16, 256));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CacheSizes {
@@ -117,6 +120,22 @@ impl Default for CacheSizes {
             namespaces: 4096,
             names: 65_536,
         }
+    }
+}
+
+impl CacheSizes {
+    /// Sets `namespaces`, how many namespaces' keys stay in memory; 4,096 by default.
+    #[must_use]
+    pub fn namespaces(mut self, namespaces: usize) -> Self {
+        self.namespaces = namespaces;
+        self
+    }
+
+    /// Sets `names`, how many sealed key names stay in memory; 65,536 by default.
+    #[must_use]
+    pub fn names(mut self, names: usize) -> Self {
+        self.names = names;
+        self
     }
 }
 

@@ -13,6 +13,16 @@ fn sizes(namespaces: usize, names: usize) -> CacheSizes {
     CacheSizes { namespaces, names }
 }
 
+#[test]
+fn cache_sizes_default_to_the_documented_bounds_and_each_setter_sets_its_own() {
+    let d = CacheSizes::default();
+    assert_eq!((d.namespaces, d.names), (4096, 65_536));
+    let n = CacheSizes::default().namespaces(16);
+    assert_eq!((n.namespaces, n.names), (16, 65_536));
+    let k = CacheSizes::default().names(256);
+    assert_eq!((k.namespaces, k.names), (4096, 256));
+}
+
 fn open_sized(raw: &Raw, n: u8, sizes: CacheSizes) -> EncryptedBackend<Raw> {
     block_on(EncryptedBackend::open_with(Arc::clone(raw), &key(n), sizes)).unwrap()
 }
