@@ -10,7 +10,7 @@ use storage_crypto::{CacheSizes, EncryptedBackend, MAX_CACHED_NAME};
 use support::{is_corrupt, key, put, Raw};
 
 fn sizes(namespaces: usize, names: usize) -> CacheSizes {
-    CacheSizes { namespaces, names }
+    CacheSizes::default().namespaces(namespaces).names(names)
 }
 
 #[test]
