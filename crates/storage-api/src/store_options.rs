@@ -10,6 +10,9 @@ use storage_sled::SledOptions;
 /// Any [`SledOptions`] converts into these, with the default read cache, so existing callers
 /// that pass sled's options keep working.
 ///
+/// Options may be added, so the struct is `#[non_exhaustive]`: build it from
+/// [`StoreOptions::default`] with its chainable setters, one per field; the fields stay readable.
+///
 /// ```
 /// use storage_api::StoreOptions;
 /// use storage_crypto::CacheSizes;
@@ -23,6 +26,7 @@ use storage_sled::SledOptions;
 /// assert_eq!(small.sled.cache_capacity_bytes, 4 << 20);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct StoreOptions {
     /// sled's options: durability mode, page cache budget, flush interval.
     pub sled: SledOptions,

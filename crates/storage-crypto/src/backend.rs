@@ -93,6 +93,9 @@ pub const MAX_CACHED_NAME: usize = 64;
 /// used lately. Both are emptied of a namespace when it is dropped.
 ///
 ///
+/// Bounds may be added, so the struct is `#[non_exhaustive]`: build it from
+/// [`CacheSizes::default`] with its chainable setters, one per field; the fields stay readable.
+///
 /// ```
 /// use storage_crypto::CacheSizes;
 /// let sizes = CacheSizes::default();
@@ -101,6 +104,7 @@ pub const MAX_CACHED_NAME: usize = 64;
 /// assert_eq!((small.namespaces, small.names), (16, 256));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct CacheSizes {
     /// Namespaces whose unwrapped keys (with their expanded ciphers) stay in memory: about
     /// 2.9 KiB each (3.9 KiB once a value of the older format was read there) plus the

@@ -6,6 +6,9 @@ use std::time::Duration;
 ///
 /// The defaults suit a cluster on a local network; see `docs/scaling.md` for a deployment.
 ///
+/// Options may be added, so the struct is `#[non_exhaustive]`: build it from
+/// [`RedisOptions::default`] with its chainable setters, one per field; the fields stay readable.
+///
 /// ```
 /// use std::time::Duration;
 /// use storage_redis::RedisOptions;
@@ -14,6 +17,7 @@ use std::time::Duration;
 /// assert_eq!(options.ack_timeout, Duration::from_secs(1));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RedisOptions {
     /// Bytes put in front of every key this backend writes (hex-encoded inside the hash tag), so
     /// several independent stores can share one cluster. Default: empty.

@@ -5,7 +5,11 @@
 /// In every mode a crash leaves the store consistent: no torn value, no half-applied batch, usage
 /// that agrees with the entries, and the state of some prefix of the acknowledged writes (plus
 /// possibly writes that were in flight). The modes differ only in how long that prefix is.
+///
+/// More modes may come, so the enum is `#[non_exhaustive]`: a `match` on it outside this crate
+/// needs a wildcard arm.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Durability {
     /// **Durable on acknowledgement** (the default). A call returns `Ok` only after sled has
     /// flushed its effect to the file (the value log's new bytes pushed to the device, then
@@ -26,6 +30,9 @@ pub enum Durability {
 
 /// Options for [`crate::SledBackend::open_with`].
 ///
+/// Options may be added, so the struct is `#[non_exhaustive]`: build it from
+/// [`SledOptions::default`] with its chainable setters, one per field; the fields stay readable.
+///
 /// ```
 /// use storage_sled::{Durability, SledOptions};
 /// let fast = SledOptions::default().durability(Durability::Buffered).cache_capacity_bytes(8 << 20);
@@ -34,6 +41,7 @@ pub enum Durability {
 /// assert_eq!(fast.flush_every_ms, SledOptions::DEFAULT_FLUSH_EVERY_MS);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct SledOptions {
     /// What an acknowledged write promises; [`Durability::Durable`] by default.
     pub durability: Durability,
