@@ -32,11 +32,9 @@ const FILES: [(&str, &str, &str); 6] = [
 
 fn options() -> StoreOptions {
     // Small segments: a trial copies the store twice, preallocated segments included.
-    SledOptions {
-        value_log_segment_bytes: 256 << 10,
-        ..SledOptions::default()
-    }
-    .into()
+    SledOptions::default()
+        .value_log_segment_bytes(256 << 10)
+        .into()
 }
 
 /// Every value each entry was given, oldest first.

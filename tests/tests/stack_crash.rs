@@ -240,11 +240,9 @@ fn open(
     generation: u64,
     durability: Durability,
 ) -> storage_core::Result<(Stack, Mpstore)> {
-    let options = SledOptions {
-        durability,
-        flush_every_ms: 5,
-        ..SledOptions::default()
-    };
+    let options = SledOptions::default()
+        .durability(durability)
+        .flush_every_ms(5);
     let sled = SledBackend::open_with(dir.join(DATA_DIR), options)?;
     let encrypted = Arc::new(block_on(EncryptedBackend::open(sled, &key(generation)))?);
     let store = Mpstore::from_arc(encrypted.clone());

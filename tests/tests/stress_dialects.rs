@@ -750,11 +750,8 @@ fn every_dialect_at_once_near_the_quota_matches_the_model() {
     println!("stress: {rounds} rounds of {ops} ops per worker, MPSTORE_STRESS_SEED={seed}");
 
     let dir = tempfile::tempdir().unwrap();
-    let options = SledOptions {
-        // The crash campaign covers durability; this test covers concurrency.
-        durability: Durability::Buffered,
-        ..SledOptions::default()
-    };
+    // The crash campaign covers durability; this test covers concurrency.
+    let options = SledOptions::default().durability(Durability::Buffered);
     let store = Mpstore::open_with(dir.path(), &RawKeyProvider::new([3; 32]), options).unwrap();
     let spaces = namespaces(&store);
     let ballasts: Vec<Vec<(String, u64)>> = spaces.iter().map(ballast).collect();

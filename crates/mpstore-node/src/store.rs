@@ -108,10 +108,7 @@ impl Store {
                 }
                 // Buffered underneath: a durable store flushes after each acknowledged write,
                 // off the event loop for the async forms.
-                let sled = SledOptions {
-                    durability: Durability::Buffered,
-                    ..SledOptions::default()
-                };
+                let sled = SledOptions::default().durability(Durability::Buffered);
                 Mpstore::open_default_with(dir, StoreOptions::from(sled))
             }
         };

@@ -54,10 +54,7 @@ fn main() {
         let durable = Mpstore::open(dir.path(), &key).expect("open");
         measure("encrypted sled, durable", &durable, threads);
         let dir = tempfile::tempdir().expect("temp dir");
-        let options = SledOptions {
-            durability: Durability::Buffered,
-            ..SledOptions::default()
-        };
+        let options = SledOptions::default().durability(Durability::Buffered);
         let buffered = Mpstore::open_with(dir.path(), &key, options).expect("open");
         measure("encrypted sled, buffered", &buffered, threads);
     }

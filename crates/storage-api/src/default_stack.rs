@@ -110,11 +110,11 @@ impl Mpstore {
     /// use storage_sled::{Durability, SledOptions};
     /// let dir = tempfile::tempdir().unwrap();
     /// // Faster, but a crash may lose the last moments of writes.
-    /// let options = SledOptions { durability: Durability::Buffered, ..SledOptions::default() };
+    /// let options = SledOptions::default().durability(Durability::Buffered);
     /// let store = Mpstore::open_with(dir.path(), &RawKeyProvider::new([7; 32]), options).unwrap();
     /// // No read cache (every read decrypts):
     /// # drop(store);
-    /// let options = storage_api::StoreOptions { read_cache_bytes: 0, ..Default::default() };
+    /// let options = storage_api::StoreOptions::default().read_cache_bytes(0);
     /// let store = Mpstore::open_with(dir.path(), &RawKeyProvider::new([7; 32]), options).unwrap();
     /// ```
     pub fn open_with(
@@ -169,7 +169,7 @@ impl Mpstore {
     /// use storage_api::Mpstore;
     /// use storage_sled::{Durability, SledOptions};
     /// let dir = tempfile::tempdir().unwrap();
-    /// let options = SledOptions { durability: Durability::Buffered, ..SledOptions::default() };
+    /// let options = SledOptions::default().durability(Durability::Buffered);
     /// let store = Mpstore::open_default_with(dir.path(), options).unwrap();
     /// ```
     pub fn open_default_with(

@@ -110,7 +110,7 @@ impl Mpstore {
     /// use storage_core::Scope;
     /// use storage_sled::{Durability, SledOptions};
     /// let dir = tempfile::tempdir().unwrap();
-    /// let options = SledOptions { durability: Durability::Buffered, ..SledOptions::default() };
+    /// let options = SledOptions::default().durability(Durability::Buffered);
     /// let store = Mpstore::open_default_with(dir.path(), options).unwrap();
     /// store.mini_program("u", "app", Scope::App).unwrap().wx().set_storage_sync("k", 1).unwrap();
     /// store.flush().unwrap(); // now on disk

@@ -10,14 +10,23 @@ use storage_sled::SledOptions;
 /// Any [`SledOptions`] converts into these, with the default read cache, so existing callers
 /// that pass sled's options keep working.
 ///
+/// Options may be added, so the struct is `#[non_exhaustive]`: build it from
+/// [`StoreOptions::default`] with its chainable setters, one per field; the fields stay readable.
+///
 /// ```
 /// use storage_api::StoreOptions;
+/// use storage_crypto::CacheSizes;
 /// use storage_sled::{Durability, SledOptions};
-/// let buffered: StoreOptions = SledOptions { durability: Durability::Buffered, ..SledOptions::default() }.into();
+/// let buffered: StoreOptions = SledOptions::default().durability(Durability::Buffered).into();
 /// assert_eq!(buffered.read_cache_bytes, StoreOptions::DEFAULT_READ_CACHE_BYTES);
-/// let uncached = StoreOptions { read_cache_bytes: 0, ..StoreOptions::default() };
+/// let uncached = StoreOptions::default().read_cache_bytes(0);
+/// let small = StoreOptions::default()
+///     .sled(SledOptions::default().cache_capacity_bytes(4 << 20))
+///     .crypto_caches(CacheSizes::default().namespaces(64));
+/// assert_eq!(small.sled.cache_capacity_bytes, 4 << 20);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct StoreOptions {
     /// sled's options: durability mode, page cache budget, flush interval.
     pub sled: SledOptions,
@@ -41,6 +50,28 @@ pub struct StoreOptions {
 impl StoreOptions {
     /// The default read cache budget: 8 MiB.
     pub const DEFAULT_READ_CACHE_BYTES: u64 = 8 * 1024 * 1024;
+
+    /// Sets `sled`, sled's own options; [`SledOptions::default`] by default.
+    #[must_use]
+    pub fn sled(mut self, sled: SledOptions) -> Self {
+        self.sled = sled;
+        self
+    }
+
+    /// Sets `read_cache_bytes`, the read cache's budget (0 disables it); 8 MiB by default.
+    #[must_use]
+    pub fn read_cache_bytes(mut self, bytes: u64) -> Self {
+        self.read_cache_bytes = bytes;
+        self
+    }
+
+    /// Sets `crypto_caches`, the encryption layer's cache bounds; [`CacheSizes::default`] by
+    /// default.
+    #[must_use]
+    pub fn crypto_caches(mut self, crypto_caches: CacheSizes) -> Self {
+        self.crypto_caches = crypto_caches;
+        self
+    }
 }
 
 impl Default for StoreOptions {
@@ -55,9 +86,46 @@ impl Default for StoreOptions {
 
 impl From<SledOptions> for StoreOptions {
     fn from(sled: SledOptions) -> Self {
-        StoreOptions {
-            sled,
-            ..StoreOptions::default()
-        }
+        StoreOptions::default().sled(sled)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StoreOptions;
+    use storage_crypto::CacheSizes;
+    use storage_sled::{Durability, SledOptions};
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let d = StoreOptions::default();
+        assert_eq!(d.sled, SledOptions::default());
+        assert_eq!(d.read_cache_bytes, 8 << 20);
+        assert_eq!(d.crypto_caches, CacheSizes::default());
+        let sled = SledOptions::default().durability(Durability::Buffered);
+        assert_eq!(StoreOptions::from(sled.clone()), StoreOptions { sled, ..d });
+    }
+
+    #[test]
+    fn each_setter_sets_its_field_only() {
+        let d = StoreOptions::default;
+        let sled = SledOptions::default().cache_capacity_bytes(1 << 20);
+        assert_eq!(d().sled(sled.clone()), StoreOptions { sled, ..d() });
+        let read_cache_bytes = 0;
+        assert_eq!(
+            d().read_cache_bytes(read_cache_bytes),
+            StoreOptions {
+                read_cache_bytes,
+                ..d()
+            }
+        );
+        let crypto_caches = CacheSizes::default().namespaces(16).names(256);
+        assert_eq!(
+            d().crypto_caches(crypto_caches),
+            StoreOptions {
+                crypto_caches,
+                ..d()
+            }
+        );
     }
 }

@@ -92,12 +92,19 @@ pub const MAX_CACHED_NAME: usize = 64;
 /// caches. Each is split into shards with their own locks; a full shard evicts an entry not
 /// used lately. Both are emptied of a namespace when it is dropped.
 ///
+///
+/// Bounds may be added, so the struct is `#[non_exhaustive]`: build it from
+/// [`CacheSizes::default`] with its chainable setters, one per field; the fields stay readable.
+///
 /// ```
 /// use storage_crypto::CacheSizes;
 /// let sizes = CacheSizes::default();
 /// assert_eq!((sizes.namespaces, sizes.names), (4096, 65_536));
+/// let small = CacheSizes::default().namespaces(16).names(256);
+/// assert_eq!((small.namespaces, small.names), (16, 256));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct CacheSizes {
     /// Namespaces whose unwrapped keys (with their expanded ciphers) stay in memory: about
     /// 2.9 KiB each (3.9 KiB once a value of the older format was read there) plus the
@@ -117,6 +124,22 @@ impl Default for CacheSizes {
             namespaces: 4096,
             names: 65_536,
         }
+    }
+}
+
+impl CacheSizes {
+    /// Sets `namespaces`, how many namespaces' keys stay in memory; 4,096 by default.
+    #[must_use]
+    pub fn namespaces(mut self, namespaces: usize) -> Self {
+        self.namespaces = namespaces;
+        self
+    }
+
+    /// Sets `names`, how many sealed key names stay in memory; 65,536 by default.
+    #[must_use]
+    pub fn names(mut self, names: usize) -> Self {
+        self.names = names;
+        self
     }
 }
 

@@ -10,7 +10,17 @@ use storage_crypto::{CacheSizes, EncryptedBackend, MAX_CACHED_NAME};
 use support::{is_corrupt, key, put, Raw};
 
 fn sizes(namespaces: usize, names: usize) -> CacheSizes {
-    CacheSizes { namespaces, names }
+    CacheSizes::default().namespaces(namespaces).names(names)
+}
+
+#[test]
+fn cache_sizes_default_to_the_documented_bounds_and_each_setter_sets_its_own() {
+    let d = CacheSizes::default();
+    assert_eq!((d.namespaces, d.names), (4096, 65_536));
+    let n = CacheSizes::default().namespaces(16);
+    assert_eq!((n.namespaces, n.names), (16, 65_536));
+    let k = CacheSizes::default().names(256);
+    assert_eq!((k.namespaces, k.names), (4096, 256));
 }
 
 fn open_sized(raw: &Raw, n: u8, sizes: CacheSizes) -> EncryptedBackend<Raw> {

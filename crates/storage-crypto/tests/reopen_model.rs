@@ -36,7 +36,7 @@ fn step() -> impl Strategy<Value = Step> {
 /// Cache sizes from none (every call unwraps keys and seals names) to the default.
 fn sizes() -> impl Strategy<Value = CacheSizes> {
     prop_oneof![
-        3 => (0usize..4, 0usize..6).prop_map(|(namespaces, names)| CacheSizes { namespaces, names }),
+        3 => (0usize..4, 0usize..6).prop_map(|(namespaces, names)| CacheSizes::default().namespaces(namespaces).names(names)),
         1 => Just(CacheSizes::default()),
     ]
 }

@@ -21,10 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let prefix = format!("roundtrip/{}", std::process::id());
     let backend = block_on(RedisBackend::connect(
         &nodes,
-        RedisOptions {
-            prefix: prefix.into_bytes(),
-            ..RedisOptions::default()
-        },
+        RedisOptions::default().prefix(prefix.into_bytes()),
     ))?;
     block_on(backend.apply(b"ns", &[put(0)], Limits::NONE))?;
     println!("| call | threads | ops/s | p50 ms | p99 ms |");

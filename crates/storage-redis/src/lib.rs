@@ -6,7 +6,7 @@
 //! use storage_redis::{RedisBackend, RedisOptions};
 //! let backend = RedisBackend::connect(
 //!     &["10.0.0.1:6379", "10.0.0.2:6379", "10.0.0.3:6379"],
-//!     RedisOptions { replica_acks: 1, ..RedisOptions::default() },
+//!     RedisOptions::default().replica_acks(1),
 //! )
 //! .await?;
 //! # Ok::<(), storage_core::Error>(())

@@ -35,15 +35,13 @@ fn acknowledged_writes_survive_a_master_failover() {
     }
     let cluster = LocalCluster::start(BASE, 1);
     let nodes = cluster.nodes.clone();
-    let options = RedisOptions {
-        prefix: common::unique_prefix("failover").into_bytes(),
-        replica_acks: 1,
-        ack_timeout: Duration::from_millis(500),
-        connection_timeout: Duration::from_millis(300),
-        response_timeout: Duration::from_secs(1),
-        retries: 1,
-        ..RedisOptions::default()
-    };
+    let options = RedisOptions::default()
+        .prefix(common::unique_prefix("failover").into_bytes())
+        .replica_acks(1)
+        .ack_timeout(Duration::from_millis(500))
+        .connection_timeout(Duration::from_millis(300))
+        .response_timeout(Duration::from_secs(1))
+        .retries(1);
     let backend = common::connected(&nodes, block_on(RedisBackend::connect(&nodes, options)));
 
     let all = cluster_nodes(BASE);

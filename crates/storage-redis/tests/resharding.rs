@@ -34,10 +34,7 @@ fn writes_follow_slots_moved_to_another_master() {
         return;
     }
     let cluster = LocalCluster::start(BASE, 0);
-    let options = RedisOptions {
-        prefix: common::unique_prefix("resharding").into_bytes(),
-        ..RedisOptions::default()
-    };
+    let options = RedisOptions::default().prefix(common::unique_prefix("resharding").into_bytes());
     let backend = common::connected(
         &cluster.nodes,
         block_on(RedisBackend::connect(&cluster.nodes, options)),

@@ -57,10 +57,7 @@ fn main() {
     let tmp = tempfile::tempdir_in(std::env::var("TMPDIR").unwrap_or_else(|_| ".".into())).unwrap();
     let backend = SledBackend::open_with(
         tmp.path().join("backend"),
-        SledOptions {
-            durability: Durability::Durable,
-            ..SledOptions::default()
-        },
+        SledOptions::default().durability(Durability::Durable),
     )
     .unwrap();
     let raw = sled::Config::new()

@@ -27,11 +27,11 @@ fn store(durability: Durability) -> SledBackend {
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
         .map_or(SledOptions::DEFAULT_CACHE_CAPACITY_BYTES, |mib| mib << 20);
-    SledBackend::temporary_with(SledOptions {
-        durability,
-        cache_capacity_bytes,
-        ..SledOptions::default()
-    })
+    SledBackend::temporary_with(
+        SledOptions::default()
+            .durability(durability)
+            .cache_capacity_bytes(cache_capacity_bytes),
+    )
     .expect("temporary store")
 }
 

@@ -74,7 +74,7 @@ impl SledBackend {
     /// ```
     /// use storage_sled::{Durability, SledBackend, SledOptions};
     /// let dir = tempfile::tempdir().unwrap();
-    /// let options = SledOptions { cache_capacity_bytes: 8 << 20, ..SledOptions::default() };
+    /// let options = SledOptions::default().cache_capacity_bytes(8 << 20);
     /// let store = SledBackend::open_with(dir.path().join("store"), options).unwrap();
     /// assert_eq!(store.durability(), Durability::Durable);
     /// ```
@@ -376,12 +376,9 @@ mod tests {
     #[test]
     fn conformance_with_one_state_per_stripe() {
         storage_core::testkit::conformance(|| {
-            SledBackend::temporary_with(SledOptions {
-                durability: Durability::Buffered,
-                ..SledOptions::default()
-            })
-            .expect("temporary store")
-            .with_states_per_stripe(1)
+            SledBackend::temporary_with(SledOptions::default().durability(Durability::Buffered))
+                .expect("temporary store")
+                .with_states_per_stripe(1)
         });
     }
 
@@ -389,11 +386,8 @@ mod tests {
     fn a_durable_write_syncs_the_value_log_before_it_is_acknowledged() {
         // (mode, whether appended bytes are still unsynced when the write returns)
         for (durability, unsynced) in [(Durability::Durable, false), (Durability::Buffered, true)] {
-            let s = SledBackend::temporary_with(SledOptions {
-                durability,
-                ..SledOptions::default()
-            })
-            .unwrap();
+            let s =
+                SledBackend::temporary_with(SledOptions::default().durability(durability)).unwrap();
             let large = Op::Put {
                 key: b"k".to_vec(),
                 value: vec![1; 10_000],
@@ -411,10 +405,7 @@ mod tests {
     fn index_entries_no_record_points_to_are_dropped_at_open() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store");
-        let buffered = || SledOptions {
-            durability: Durability::Buffered,
-            ..SledOptions::default()
-        };
+        let buffered = || SledOptions::default().durability(Durability::Buffered);
         let prefix = ns_prefix(b"ns").unwrap();
         {
             let s = SledBackend::open_with(&path, buffered()).unwrap();

@@ -96,10 +96,7 @@ impl SledBackend {
         }
         let target = SledBackend::open_with(
             path,
-            SledOptions {
-                durability: Durability::Buffered,
-                ..SledOptions::default()
-            },
+            SledOptions::default().durability(Durability::Buffered),
         )?;
         let copied = self.copy_into(&target)?;
         target.flush()?;

@@ -351,10 +351,7 @@ mod backend_tests {
     }
 
     fn open(path: &std::path::Path, keys: usize) -> SledBackend {
-        let options = SledOptions {
-            durability: Durability::Buffered,
-            ..SledOptions::default()
-        };
+        let options = SledOptions::default().durability(Durability::Buffered);
         SledBackend::open_with(path, options)
             .unwrap()
             .with_known_keys(keys)
@@ -468,12 +465,9 @@ mod backend_tests {
     #[test]
     fn conformance_with_one_known_key() {
         storage_core::testkit::conformance(|| {
-            SledBackend::temporary_with(SledOptions {
-                durability: Durability::Buffered,
-                ..SledOptions::default()
-            })
-            .expect("temporary store")
-            .with_known_keys(1)
+            SledBackend::temporary_with(SledOptions::default().durability(Durability::Buffered))
+                .expect("temporary store")
+                .with_known_keys(1)
         });
     }
 

@@ -5,7 +5,11 @@
 /// In every mode a crash leaves the store consistent: no torn value, no half-applied batch, usage
 /// that agrees with the entries, and the state of some prefix of the acknowledged writes (plus
 /// possibly writes that were in flight). The modes differ only in how long that prefix is.
+///
+/// More modes may come, so the enum is `#[non_exhaustive]`: a `match` on it outside this crate
+/// needs a wildcard arm.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Durability {
     /// **Durable on acknowledgement** (the default). A call returns `Ok` only after sled has
     /// flushed its effect to the file (the value log's new bytes pushed to the device, then
@@ -26,12 +30,18 @@ pub enum Durability {
 
 /// Options for [`crate::SledBackend::open_with`].
 ///
+/// Options may be added, so the struct is `#[non_exhaustive]`: build it from
+/// [`SledOptions::default`] with its chainable setters, one per field; the fields stay readable.
+///
 /// ```
 /// use storage_sled::{Durability, SledOptions};
-/// let fast = SledOptions { durability: Durability::Buffered, ..SledOptions::default() };
-/// assert_eq!(fast.cache_capacity_bytes, SledOptions::DEFAULT_CACHE_CAPACITY_BYTES);
+/// let fast = SledOptions::default().durability(Durability::Buffered).cache_capacity_bytes(8 << 20);
+/// assert_eq!(fast.durability, Durability::Buffered);
+/// assert_eq!(fast.cache_capacity_bytes, 8 << 20);
+/// assert_eq!(fast.flush_every_ms, SledOptions::DEFAULT_FLUSH_EVERY_MS);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct SledOptions {
     /// What an acknowledged write promises; [`Durability::Durable`] by default.
     pub durability: Durability,
@@ -62,6 +72,34 @@ impl SledOptions {
     pub const DEFAULT_FLUSH_EVERY_MS: u64 = 500;
     /// The default value log segment size: 32 MiB.
     pub const DEFAULT_VALUE_LOG_SEGMENT_BYTES: u64 = 32 << 20;
+
+    /// Sets `durability`, what an acknowledged write promises; [`Durability::Durable`] by default.
+    #[must_use]
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+
+    /// Sets `cache_capacity_bytes`, sled's page cache budget; 32 MiB by default.
+    #[must_use]
+    pub fn cache_capacity_bytes(mut self, bytes: u64) -> Self {
+        self.cache_capacity_bytes = bytes;
+        self
+    }
+
+    /// Sets `flush_every_ms`, the buffered mode's flush interval; 500 ms by default.
+    #[must_use]
+    pub fn flush_every_ms(mut self, ms: u64) -> Self {
+        self.flush_every_ms = ms;
+        self
+    }
+
+    /// Sets `value_log_segment_bytes`, the value log's segment size; 32 MiB by default.
+    #[must_use]
+    pub fn value_log_segment_bytes(mut self, bytes: u64) -> Self {
+        self.value_log_segment_bytes = bytes;
+        self
+    }
 }
 
 impl Default for SledOptions {
@@ -72,5 +110,54 @@ impl Default for SledOptions {
             flush_every_ms: Self::DEFAULT_FLUSH_EVERY_MS,
             value_log_segment_bytes: Self::DEFAULT_VALUE_LOG_SEGMENT_BYTES,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Durability, SledOptions};
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let d = SledOptions::default();
+        assert_eq!(d.durability, Durability::Durable);
+        assert_eq!(Durability::default(), Durability::Durable);
+        assert_eq!(d.cache_capacity_bytes, 32 << 20);
+        assert_eq!(d.flush_every_ms, 500);
+        assert_eq!(d.value_log_segment_bytes, 32 << 20);
+    }
+
+    #[test]
+    fn each_setter_sets_its_field_only() {
+        let d = SledOptions::default;
+        let durability = Durability::Buffered;
+        assert_eq!(
+            d().durability(durability),
+            SledOptions { durability, ..d() }
+        );
+        let cache_capacity_bytes = 8 << 20;
+        assert_eq!(
+            d().cache_capacity_bytes(cache_capacity_bytes),
+            SledOptions {
+                cache_capacity_bytes,
+                ..d()
+            }
+        );
+        let flush_every_ms = 5;
+        assert_eq!(
+            d().flush_every_ms(flush_every_ms),
+            SledOptions {
+                flush_every_ms,
+                ..d()
+            }
+        );
+        let value_log_segment_bytes = 16 << 10;
+        assert_eq!(
+            d().value_log_segment_bytes(value_log_segment_bytes),
+            SledOptions {
+                value_log_segment_bytes,
+                ..d()
+            }
+        );
     }
 }

@@ -53,10 +53,7 @@ pub fn open_copy(original: &Path, scratch_in: &Path) -> Result<Recovered> {
     let repairs_in_order: [Repair; 3] = [repair_format_file, remove_snapshots, repair_conf];
     let mut next = repairs_in_order.iter();
     loop {
-        let options = SledOptions {
-            durability: Durability::Buffered,
-            ..SledOptions::default()
-        };
+        let options = SledOptions::default().durability(Durability::Buffered);
         let refused = match SledBackend::open_with(&copy, options) {
             Ok(store) => {
                 return Ok(Recovered {

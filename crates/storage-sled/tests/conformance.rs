@@ -12,10 +12,9 @@ fn sled_backend_keeps_the_backend_contract() {
 #[test]
 fn sled_backend_with_tiny_value_log_segments_keeps_the_backend_contract() {
     storage_core::testkit::conformance(|| {
-        SledBackend::temporary_with(storage_sled::SledOptions {
-            value_log_segment_bytes: 8 << 10,
-            ..storage_sled::SledOptions::default()
-        })
+        SledBackend::temporary_with(
+            storage_sled::SledOptions::default().value_log_segment_bytes(8 << 10),
+        )
         .expect("temporary store")
     });
 }

@@ -163,13 +163,11 @@ fn child(dir: std::path::PathBuf) {
         Some(_) => Durability::Buffered,
         None => Durability::Durable,
     };
-    let options = SledOptions {
-        durability,
+    let options = SledOptions::default()
+        .durability(durability)
         // Short, so buffered cycles crash with part of their writes on disk.
-        flush_every_ms: 5,
-        value_log_segment_bytes: SEGMENT,
-        ..SledOptions::default()
-    };
+        .flush_every_ms(5)
+        .value_log_segment_bytes(SEGMENT);
     let backend = match SledBackend::open_with(&dir, options) {
         Ok(b) => b,
         Err(e) => {

@@ -74,10 +74,7 @@ fn fill_with_puts(s: &SledBackend, from: u32, len: usize) -> u32 {
 }
 
 fn open(dir: &Path, segment: u64) -> SledBackend {
-    let options = SledOptions {
-        value_log_segment_bytes: segment,
-        ..SledOptions::default()
-    };
+    let options = SledOptions::default().value_log_segment_bytes(segment);
     SledBackend::open_with(dir, options).expect("open on the small filesystem")
 }
 

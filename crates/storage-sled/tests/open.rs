@@ -112,18 +112,9 @@ fn a_store_open_in_this_process_is_refused_until_dropped() {
 fn bad_options_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     for options in [
-        SledOptions {
-            cache_capacity_bytes: 0,
-            ..SledOptions::default()
-        },
-        SledOptions {
-            flush_every_ms: 0,
-            ..SledOptions::default()
-        },
-        SledOptions {
-            value_log_segment_bytes: 0,
-            ..SledOptions::default()
-        },
+        SledOptions::default().cache_capacity_bytes(0),
+        SledOptions::default().flush_every_ms(0),
+        SledOptions::default().value_log_segment_bytes(0),
     ] {
         let r = SledBackend::open_with(tmp.path().join("store"), options);
         assert!(matches!(r, Err(Error::InvalidParam(_))), "{r:?}");
@@ -202,14 +193,8 @@ fn check_survives_reopen(options: SledOptions) {
 #[test]
 fn writes_survive_closing_and_reopening() {
     check_survives_reopen(SledOptions::default());
-    check_survives_reopen(SledOptions {
-        durability: Durability::Buffered,
-        ..SledOptions::default()
-    });
-    check_survives_reopen(SledOptions {
-        cache_capacity_bytes: 64 * 1024,
-        ..SledOptions::default()
-    });
+    check_survives_reopen(SledOptions::default().durability(Durability::Buffered));
+    check_survives_reopen(SledOptions::default().cache_capacity_bytes(64 * 1024));
 }
 
 #[test]

@@ -71,11 +71,9 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 fn open(path: &std::path::Path, durability: Durability) -> SledBackend {
-    let options = SledOptions {
-        durability,
-        value_log_segment_bytes: 16 << 10,
-        ..SledOptions::default()
-    };
+    let options = SledOptions::default()
+        .durability(durability)
+        .value_log_segment_bytes(16 << 10);
     SledBackend::open_with(path, options).expect("open")
 }
 

@@ -12,11 +12,9 @@ use storage_sled::{Durability, SledBackend, SledOptions, ValueLogStats};
 const SEGMENT: u64 = 64 << 10;
 
 fn options(durability: Durability) -> SledOptions {
-    SledOptions {
-        durability,
-        value_log_segment_bytes: SEGMENT,
-        ..SledOptions::default()
-    }
+    SledOptions::default()
+        .durability(durability)
+        .value_log_segment_bytes(SEGMENT)
 }
 
 fn open(path: &Path, durability: Durability) -> SledBackend {

@@ -56,10 +56,7 @@ pub fn redis(test: &str) -> Option<RedisBackend> {
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .collect();
-    let options = RedisOptions {
-        prefix: unique_prefix(test).into_bytes(),
-        ..RedisOptions::default()
-    };
+    let options = RedisOptions::default().prefix(unique_prefix(test).into_bytes());
     match block_on(RedisBackend::connect(&nodes, options)) {
         Ok(b) => Some(b),
         Err(e) => {

@@ -43,17 +43,10 @@ const GLIBC_MMAP_THRESHOLD: i32 = 128 * 1024;
 /// Caches small enough that every store measured outgrows them: sled's page cache and the read
 /// cache of 1 MiB each, the keys of 16 namespaces and 256 sealed key names.
 fn small_caches() -> StoreOptions {
-    StoreOptions {
-        sled: SledOptions {
-            cache_capacity_bytes: 1 << 20,
-            ..SledOptions::default()
-        },
-        read_cache_bytes: 1 << 20,
-        crypto_caches: CacheSizes {
-            namespaces: 16,
-            names: 256,
-        },
-    }
+    StoreOptions::default()
+        .sled(SledOptions::default().cache_capacity_bytes(1 << 20))
+        .read_cache_bytes(1 << 20)
+        .crypto_caches(CacheSizes::default().namespaces(16).names(256))
 }
 
 /// How a reading child opens the store: its caches, and glibc's mmap threshold.

@@ -23,14 +23,11 @@ pub fn default_data_dir() -> Option<PathBuf> {
 /// Opens the store in `dir` (creating it on first use), finishing a rotation a crash
 /// interrupted.
 pub fn open(dir: &Path, buffered: bool) -> Result<Mpstore, Error> {
-    let options = SledOptions {
-        durability: if buffered {
-            Durability::Buffered
-        } else {
-            Durability::Durable
-        },
-        ..SledOptions::default()
-    };
+    let options = SledOptions::default().durability(if buffered {
+        Durability::Buffered
+    } else {
+        Durability::Durable
+    });
     Mpstore::open_default_with(dir, options)
 }
 

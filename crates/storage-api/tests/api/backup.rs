@@ -10,10 +10,7 @@ use storage_sled::{Durability, SledOptions};
 const WRITERS: u64 = 4;
 
 fn buffered() -> SledOptions {
-    SledOptions {
-        durability: Durability::Buffered,
-        ..SledOptions::default()
-    }
+    SledOptions::default().durability(Durability::Buffered)
 }
 
 /// Step `n` of a writer: one batch setting `k{n}` and `last` to `n`, so a backup holding half a

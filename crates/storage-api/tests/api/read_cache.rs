@@ -34,10 +34,7 @@ fn batch() -> Vec<KvItem> {
 /// (twice, so it is cached), runs `write`, then checks what `wx.getStorageSync("k")` answers.
 fn after(cache: u64, name: &str, write: Write, expected: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let options = StoreOptions {
-        read_cache_bytes: cache,
-        ..StoreOptions::default()
-    };
+    let options = StoreOptions::default().read_cache_bytes(cache);
     let store = Mpstore::open_with(dir.path(), &RawKeyProvider::new([5; 32]), options).unwrap();
     let mp = store.mini_program("u", "app", Scope::App).unwrap();
     mp.wx().set_storage_sync("k", "old").unwrap();
@@ -77,11 +74,8 @@ fn a_missing_key_read_before_is_found_once_written() {
 fn the_encryption_layers_caches_stay_within_the_bounds_given() {
     for (namespaces, names) in [(0, 0), (2, 3), (4096, 65_536)] {
         let dir = tempfile::tempdir().unwrap();
-        let bounds = CacheSizes { namespaces, names };
-        let options = StoreOptions {
-            crypto_caches: bounds,
-            ..StoreOptions::default()
-        };
+        let bounds = CacheSizes::default().namespaces(namespaces).names(names);
+        let options = StoreOptions::default().crypto_caches(bounds);
         let store = Mpstore::open_with(dir.path(), &RawKeyProvider::new([5; 32]), options).unwrap();
         for u in 0..6 {
             let wx = store
@@ -94,10 +88,9 @@ fn the_encryption_layers_caches_stay_within_the_bounds_given() {
             }
         }
         let held = store.crypto_cache_entries().expect("an encrypted store");
-        let expected = CacheSizes {
-            namespaces: namespaces.min(6),
-            names: names.min(36),
-        };
+        let expected = CacheSizes::default()
+            .namespaces(namespaces.min(6))
+            .names(names.min(36));
         assert_eq!(held, expected, "bounds {bounds:?}");
     }
 }

@@ -64,10 +64,7 @@ pub fn target(test: &str) -> Option<(Vec<String>, RedisOptions)> {
     if skipped(test) {
         return None;
     }
-    let options = RedisOptions {
-        prefix: unique_prefix(test).into_bytes(),
-        ..RedisOptions::default()
-    };
+    let options = RedisOptions::default().prefix(unique_prefix(test).into_bytes());
     Some((nodes(), options))
 }
 
