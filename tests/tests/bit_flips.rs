@@ -15,6 +15,7 @@ use mpstore_tests::rng::Rng;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use storage_api::{Mpstore, StoreOptions};
+use storage_core::testkit::progress::seed_from_env;
 use storage_core::{block_on, JsValue, Scope};
 use storage_sled::SledOptions;
 
@@ -155,16 +156,7 @@ fn one_flipped_bit_costs_at_most_what_the_table_says() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(4);
-    let seed: u64 = std::env::var("MPSTORE_FLIPS_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(1);
-            nanos ^ u64::from(std::process::id())
-        });
+    let seed: u64 = seed_from_env("MPSTORE_FLIPS_SEED");
     println!("bit flips: {trials} trials per file, MPSTORE_FLIPS_SEED={seed}");
     let tmp = tempfile::tempdir().unwrap();
     let original = tmp.path().join("original");

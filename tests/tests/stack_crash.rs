@@ -33,7 +33,7 @@ use std::sync::Arc;
 use storage_api::{GetStorageOption, KvItem, MiniProgram, Mpstore, SetStorageOption, DATA_DIR};
 use storage_core::codes::{platform_error, ApiKind};
 use storage_core::policy::TEN_MB;
-use storage_core::testkit::progress::Progress;
+use storage_core::testkit::progress::{seed_from_env, Progress};
 use storage_core::{block_on, Backend, Error, JsValue, Policy, Scope, Usage};
 use storage_crypto::{is_wrong_master_key, EncryptedBackend, RawKeyProvider};
 use storage_sled::{Durability, SledBackend, SledOptions};
@@ -432,16 +432,7 @@ fn whole_stack_survives_kill_9_with_batches_and_key_rotation() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(DEFAULT_CYCLES);
-    let base_seed = std::env::var("MPSTORE_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(1);
-            nanos ^ u64::from(std::process::id())
-        });
+    let base_seed = seed_from_env("MPSTORE_CRASH_SEED");
     println!("stack crash: {cycles} kill cycles, MPSTORE_CRASH_SEED={base_seed}");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("store");

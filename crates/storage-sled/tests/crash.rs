@@ -34,7 +34,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use storage_core::testkit::model::BackendModel;
-use storage_core::testkit::progress::Progress;
+use storage_core::testkit::progress::{seed_from_env, Progress};
 use storage_core::{block_on, Backend, Error, Limits, Op};
 use storage_sled::{Durability, SledBackend, SledOptions};
 
@@ -226,16 +226,7 @@ fn seen_in_model(model: &BackendModel, t: usize) -> Seen {
 
 /// `MPSTORE_CRASH_SEED`, or a random seed.
 fn base_seed() -> u64 {
-    std::env::var("MPSTORE_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(1);
-            nanos ^ u64::from(std::process::id())
-        })
+    seed_from_env("MPSTORE_CRASH_SEED")
 }
 
 fn parent() {

@@ -1,4 +1,5 @@
-//! [`Progress`]: a line every ten seconds from a long campaign, so a run is never silent.
+//! What long campaigns share: [`Progress`], a line every ten seconds so a run is never silent,
+//! and [`seed_from_env`], the seed a run prints and replays.
 
 use std::time::{Duration, Instant};
 
@@ -46,4 +47,25 @@ impl Progress {
             self.name, self.total, self.seed
         );
     }
+}
+
+/// The seed in the environment variable `var`, or a fresh one (time and process id) when it is
+/// unset or not a number: a campaign prints it, and setting `var` replays the run.
+///
+/// ```
+/// use storage_core::testkit::progress::seed_from_env;
+/// std::env::set_var("MY_CAMPAIGN_SEED", "42");
+/// assert_eq!(seed_from_env("MY_CAMPAIGN_SEED"), 42);
+/// ```
+pub fn seed_from_env(var: &str) -> u64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1);
+            nanos ^ u64::from(std::process::id())
+        })
 }
