@@ -2,19 +2,9 @@
 //! they print, their exit codes, and that what they write reads back through the command line.
 
 use mpstore::exit::{CORRUPT, INVALID, OK};
-use std::path::Path;
-use std::process::Command;
 
-fn mpstore(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mpstore"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    (out.status.code().unwrap(), stdout.trim().to_owned())
-}
+mod common;
+use common::mpstore;
 
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{text}: {e}"))

@@ -8,7 +8,6 @@ use mpstore::cli::args::Cli;
 use mpstore::cli::{cloud, run_on};
 use mpstore::exit::{CANNOT_OPEN, CORRUPT, FAILURE, INVALID, LIMIT, NOT_FOUND, OK};
 use std::path::Path;
-use std::process::Command;
 use storage_api::Mpstore;
 use storage_core::{
     block_on, Backend, Error, Limits, Listing, MemoryBackend, Namespace, Op, Result, Scope,
@@ -16,6 +15,9 @@ use storage_core::{
 };
 use storage_crypto::{EncryptedBackend, KeyFileProvider};
 use storage_sled::SledBackend;
+
+mod common;
+use common::mpstore;
 
 /// A backend whose every call fails with `error`: a full disk (`Backend`) or a store whose
 /// records all fail to authenticate (`Corrupt`).
@@ -162,18 +164,6 @@ fn each_cloud_failure_exits_with_its_code() {
         assert_eq!(code(&broken(), &strs(&cloud(&["leaderboards", "level"]))), FAILURE, "{p}");
         assert_eq!(code(&all_corrupt(), &strs(&cloud(&["friends", "bob"]))), CORRUPT, "{p}");
     }
-}
-
-/// Runs the real `mpstore --data-dir DIR ARGS`; returns (exit code, stdout).
-fn mpstore(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mpstore"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    (out.status.code().unwrap(), stdout.trim().to_owned())
 }
 
 /// Flips the last byte of every stored value of the store in `dir` that is charged to a

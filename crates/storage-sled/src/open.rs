@@ -310,31 +310,17 @@ fn check_format_file_once(path: &Path, again: bool) -> Result<Found> {
     }
 }
 
-/// Writes the format file atomically and durably (temporary file, fsync, rename, fsync of the
-/// directory and of its parent), so a crash or a power cut leaves either no record or a whole
-/// one in a directory that is still there.
+/// Writes the format file atomically and durably, so a crash or a power cut leaves either no
+/// record or a whole one in a directory that is still there.
 fn write_format_file(path: &Path) -> Result<()> {
-    let tmp = path.join(TMP_FORMAT_FILE);
-    let write = || -> io::Result<()> {
-        let mut f = private_file()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)?;
-        f.write_all(format!("{FORMAT_MAGIC}{FORMAT_VERSION}\n").as_bytes())?;
-        f.sync_all()?;
-        fs::rename(&tmp, path.join(FORMAT_FILE))?;
-        fs::File::open(path)?.sync_all()?;
-        // The store's directory may be as new as the store: its name must survive too.
-        match path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            Some(parent) => fs::File::open(parent)?.sync_all(),
-            None => fs::File::open(".")?.sync_all(),
-        }
-    };
-    write().map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        io_error(&format!("cannot create a store in {}", path.display()), &e)
-    })
+    let bytes = format!("{FORMAT_MAGIC}{FORMAT_VERSION}\n");
+    replace_durably(path, FORMAT_FILE, TMP_FORMAT_FILE, bytes.as_bytes())
+        .and_then(|()| {
+            // The store's directory may be as new as the store: its name must survive too.
+            let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+            fs::File::open(parent.unwrap_or(Path::new(".")))?.sync_all()
+        })
+        .map_err(|e| io_error(&format!("cannot create a store in {}", path.display()), &e))
 }
 
 /// Writes sled's `conf` file for a new store, as sled 0.34 writes it (its parameters as text
@@ -347,21 +333,27 @@ fn write_sled_conf(path: &Path, segment_size: usize) -> Result<()> {
             .into_bytes();
     let crc = crc32fast::hash(&bytes);
     bytes.extend_from_slice(&crc.to_le_bytes());
-    let tmp = path.join("conf.tmp");
+    replace_durably(path, "conf", "conf.tmp", &bytes)
+        .map_err(|e| io_error(&format!("cannot create a store in {}", path.display()), &e))
+}
+
+/// Puts `bytes` in `dir/name` atomically and durably: written to `dir/tmp` and synced, renamed
+/// into place, the directory synced. On failure the temporary file is removed.
+fn replace_durably(dir: &Path, name: &str, tmp: &str, bytes: &[u8]) -> io::Result<()> {
+    let tmp = dir.join(tmp);
     let write = || -> io::Result<()> {
         let mut f = private_file()
             .write(true)
             .create(true)
             .truncate(true)
             .open(&tmp)?;
-        f.write_all(&bytes)?;
+        f.write_all(bytes)?;
         f.sync_all()?;
-        fs::rename(&tmp, path.join("conf"))?;
-        fs::File::open(path)?.sync_all()
+        fs::rename(&tmp, dir.join(name))?;
+        fs::File::open(dir)?.sync_all()
     };
-    write().map_err(|e| {
+    write().inspect_err(|_| {
         let _ = fs::remove_file(&tmp);
-        io_error(&format!("cannot create a store in {}", path.display()), &e)
     })
 }
 
