@@ -202,8 +202,8 @@ impl<B: Backend> EncryptedBackend<B> {
             tagger: root.tagger(),
             root,
             state: RwLock::new(kek),
-            spaces: Bounded::with_bound(sizes.namespaces, 16),
-            names: Bounded::with_bound(sizes.names, 64),
+            spaces: Bounded::with_bound(sizes.namespaces),
+            names: Bounded::with_bound(sizes.names),
             creating: Mutex::new(()),
         };
         if backend.inner.get(KEYRING, ROTATING).await?.is_some() {
@@ -380,8 +380,8 @@ impl<B: Backend> EncryptedBackend<B> {
         buf[..32].copy_from_slice(&keys.tag);
         buf[32..32 + key.len()].copy_from_slice(key);
         let id = &buf[..32 + key.len()];
-        if let Some(sealed) = self.names.get_with(id, cached) {
-            return Ok(sealed);
+        if let Some(sealed) = self.names.get(id) {
+            return Ok(cached(&sealed));
         }
         let sealed = keys.seal_name(key)?;
         self.names.insert(id.into(), Arc::from(&sealed[..]));

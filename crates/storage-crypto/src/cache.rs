@@ -2,166 +2,76 @@
 //! keys by namespace, sealed key names by namespace and name), so that a call on a warm
 //! namespace does no key derivation, no HMAC and no name sealing.
 //!
-//! It holds at most its bound, split over shards that each have their own lock (a lookup takes
-//! one shard's read lock, never a lock shared by every namespace). When a shard is full, an
-//! insert evicts an entry not read since the last eviction passed it (second chance, or CLOCK
-//! without a persistent hand): hot entries stay, and eviction stays O(1) on average.
+//! It is `quick_cache`'s sharded cache (a lookup takes one shard's read lock, never a lock
+//! shared by every namespace; eviction keeps entries read again over those read once), counted
+//! in entries and hashed with foldhash under a random seed per cache: key names and namespaces
+//! come from callers, so the hash must not be predictable (a caller who could make names collide
+//! would slow the shard they land in).
 //!
-//! Whatever a value holds is dropped on eviction, removal or [`clear`](Bounded::clear), so
+//! Whatever a value holds is dropped on eviction, removal or [`retain`](Bounded::retain), so
 //! values that wipe themselves on drop (key material) are wiped then.
 
 use foldhash::quality::RandomState;
-use hashbrown::HashTable;
-use std::borrow::Borrow;
-use std::hash::{BuildHasher, Hash};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use quick_cache::sync::Cache;
+use quick_cache::{Equivalent, UnitWeighter};
+use std::hash::Hash;
 
-/// A concurrent map of at most [`bound`](Bounded::bound) entries.
+/// A concurrent map of at most a bound of entries.
 pub(crate) struct Bounded<K, V> {
-    shards: Box<[RwLock<Shard<K, V>>]>,
-    per_shard: usize,
-    /// foldhash with a random seed per cache: key names and namespaces come from callers, so
-    /// the hash must not be predictable (a caller who could make names collide would slow the
-    /// shard they land in); foldhash costs a fraction of SipHash on short keys. One hash per
-    /// call picks the shard and finds the entry in it.
-    hasher: RandomState,
-}
-
-type Shard<K, V> = HashTable<Slot<K, V>>;
-
-struct Slot<K, V> {
-    hash: u64,
-    key: K,
-    value: V,
-    /// Set by every read, cleared when an eviction passes over the entry.
-    used: AtomicBool,
+    /// `None` for a bound of 0: it holds nothing.
+    cache: Option<Cache<K, V, UnitWeighter, RandomState>>,
 }
 
 impl<K: Hash + Eq, V: Clone> Bounded<K, V> {
-    /// A cache of at most `shards * per_shard` entries (`shards` rounded up to one); with
-    /// `per_shard` 0 it holds nothing.
-    pub(crate) fn new(shards: usize, per_shard: usize) -> Self {
-        Bounded {
-            shards: (0..shards.max(1))
-                .map(|_| RwLock::new(HashTable::new()))
-                .collect(),
-            per_shard,
-            hasher: RandomState::default(),
-        }
-    }
-
-    /// A cache of at most `bound` entries, over at most `max_shards` shards.
-    pub(crate) fn with_bound(bound: usize, max_shards: usize) -> Self {
-        let shards = max_shards.min(bound).max(1);
-        Self::new(shards, bound / shards)
-    }
-
-    /// The most entries it ever holds.
-    #[cfg(test)]
-    pub(crate) fn bound(&self) -> usize {
-        self.shards.len() * self.per_shard
+    /// A cache of at most `bound` entries.
+    pub(crate) fn with_bound(bound: usize) -> Self {
+        let cache = (bound > 0).then(|| {
+            Cache::with(
+                bound,
+                bound as u64,
+                UnitWeighter,
+                RandomState::default(),
+                Default::default(),
+            )
+        });
+        Bounded { cache }
     }
 
     /// How many entries it holds now.
     pub(crate) fn len(&self) -> usize {
-        (0..self.shards.len()).map(|i| self.read(i).len()).sum()
-    }
-
-    fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
-        self.hasher.hash_one(key)
-    }
-
-    fn shard_of(&self, hash: u64) -> usize {
-        // The high bits: the table buckets by the low ones.
-        (hash >> 32) as usize % self.shards.len()
-    }
-
-    // Nothing panics while holding these locks, so a poisoned shard is still consistent.
-    fn read(&self, shard: usize) -> RwLockReadGuard<'_, Shard<K, V>> {
-        self.shards[shard].read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn write(&self, shard: usize) -> RwLockWriteGuard<'_, Shard<K, V>> {
-        self.shards[shard]
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
+        self.cache.as_ref().map_or(0, Cache::len)
     }
 
     /// The value under `key`, if cached.
     pub(crate) fn get<Q>(&self, key: &Q) -> Option<V>
     where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
+        Q: Hash + Equivalent<K> + ?Sized,
     {
-        self.get_with(key, V::clone)
+        self.cache.as_ref()?.get(key)
     }
 
-    /// `read` of the value under `key`, if cached, called under the shard's read lock: for a
-    /// caller that wants something made from the value (a copy of its bytes) rather than the
-    /// value itself.
-    pub(crate) fn get_with<Q, R>(&self, key: &Q, read: impl FnOnce(&V) -> R) -> Option<R>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        let hash = self.hash(key);
-        let shard = self.read(self.shard_of(hash));
-        let slot = shard.find(hash, |s| s.key.borrow() == key)?;
-        if !slot.used.load(Ordering::Relaxed) {
-            slot.used.store(true, Ordering::Relaxed);
-        }
-        Some(read(&slot.value))
-    }
-
-    /// Caches `value` under `key` (replacing any value there), evicting another entry of the
-    /// same shard if it is full.
+    /// Caches `value` under `key` (replacing any value there), evicting another entry if it is
+    /// full.
     pub(crate) fn insert(&self, key: K, value: V) {
-        if self.per_shard == 0 {
-            return;
+        if let Some(cache) = &self.cache {
+            cache.insert(key, value);
         }
-        let hash = self.hash(&key);
-        let mut shard = self.write(self.shard_of(hash));
-        if let Some(slot) = shard.find_mut(hash, |s| s.key == key) {
-            slot.value = value;
-            return;
-        }
-        if shard.len() >= self.per_shard {
-            // Second chance: the first entry not read since an eviction last passed it, clearing
-            // the marks of those passed; if every one was read, the first.
-            let evicted = shard
-                .extract_if(|s| !s.used.swap(false, Ordering::Relaxed))
-                .next();
-            if evicted.is_none() {
-                shard.extract_if(|_| true).next();
-            }
-        }
-        let slot = Slot {
-            hash,
-            key,
-            value,
-            used: AtomicBool::new(false),
-        };
-        shard.insert_unique(hash, slot, |s| s.hash);
     }
 
     /// Removes the entry under `key`, if any.
     pub(crate) fn remove<Q>(&self, key: &Q)
     where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
+        Q: Hash + Equivalent<K> + ?Sized,
     {
-        let hash = self.hash(key);
-        let mut shard = self.write(self.shard_of(hash));
-        if let Ok(entry) = shard.find_entry(hash, |s| s.key.borrow() == key) {
-            entry.remove();
+        if let Some(cache) = &self.cache {
+            cache.remove(key);
         }
     }
 
     /// Removes every entry whose key fails `keep`.
-    pub(crate) fn retain(&self, mut keep: impl FnMut(&K) -> bool) {
-        for shard in 0..self.shards.len() {
-            self.write(shard).retain(|s| keep(&s.key));
+    pub(crate) fn retain(&self, keep: impl Fn(&K) -> bool) {
+        if let Some(cache) = &self.cache {
+            cache.retain(|k, _| keep(k));
         }
     }
 }
@@ -170,8 +80,8 @@ impl<K: Hash + Eq, V: Clone> Bounded<K, V> {
 mod tests {
     use super::*;
 
-    fn filled(shards: usize, per_shard: usize, n: u32) -> Bounded<u32, u32> {
-        let cache = Bounded::new(shards, per_shard);
+    fn filled(bound: usize, n: u32) -> Bounded<u32, u32> {
+        let cache = Bounded::with_bound(bound);
         for i in 0..n {
             cache.insert(i, i * 10);
         }
@@ -180,10 +90,9 @@ mod tests {
 
     #[test]
     fn never_holds_more_than_its_bound() {
-        for (shards, per_shard, n) in [(1, 1, 10), (1, 8, 100), (4, 8, 1000), (16, 3, 50)] {
-            let cache = filled(shards, per_shard, n);
-            assert_eq!(cache.bound(), shards * per_shard);
-            assert!(cache.len() <= cache.bound(), "{shards}x{per_shard}");
+        for (bound, n) in [(0, 10), (1, 10), (3, 100), (64, 1000), (4096, 20_000)] {
+            let cache = filled(bound, n);
+            assert!(cache.len() <= bound, "{bound}: {}", cache.len());
             // Whatever it kept maps to what was put there.
             for i in 0..n {
                 assert!(cache.get(&i).is_none_or(|v| v == i * 10));
@@ -192,29 +101,17 @@ mod tests {
     }
 
     #[test]
-    fn with_bound_never_exceeds_the_bound_asked_for() {
-        for (bound, max_shards) in [(0, 4), (1, 4), (3, 4), (10, 4), (4096, 16), (65_536, 64)] {
-            let cache = Bounded::<u32, u32>::with_bound(bound, max_shards);
-            assert!(cache.bound() <= bound && cache.bound() + max_shards > bound);
-            for i in 0..(2 * bound as u32 + 10) {
-                cache.insert(i, i);
-            }
-            assert!(cache.len() <= bound, "{bound}");
-        }
+    fn keeps_everything_up_to_a_small_bound() {
+        // Larger bounds are split over shards filled by hash, so they keep most, not all.
+        let cache = filled(16, 16);
+        assert!((0..16).all(|i| cache.get(&i) == Some(i * 10)));
+        assert_eq!(cache.get(&16), None);
     }
 
     #[test]
-    fn keeps_everything_below_its_bound() {
-        let cache = filled(1, 64, 64);
-        assert!((0..64).all(|i| cache.get(&i) == Some(i * 10)));
-        assert!((0..64).all(|i| cache.get_with(&i, |v| v + 1) == Some(i * 10 + 1)));
-        assert_eq!(cache.get_with(&64, |v| v + 1), None);
-    }
-
-    #[test]
-    fn an_entry_read_since_the_last_eviction_survives_the_next() {
-        let cache = filled(1, 4, 4);
-        for round in 0..20 {
+    fn an_entry_read_again_outlives_entries_read_once() {
+        let cache = filled(64, 64);
+        for round in 0..1000 {
             assert_eq!(cache.get(&0), Some(0), "round {round}");
             cache.insert(100 + round, 0);
         }
@@ -222,7 +119,7 @@ mod tests {
 
     #[test]
     fn replacing_a_key_evicts_nothing() {
-        let cache = filled(1, 3, 3);
+        let cache = filled(3, 3);
         cache.insert(1, 7);
         assert_eq!(
             (cache.get(&0), cache.get(&1), cache.get(&2)),
@@ -232,10 +129,23 @@ mod tests {
 
     #[test]
     fn remove_and_retain_forget_entries() {
-        let cache = filled(4, 16, 32);
+        let cache = filled(64, 32);
         cache.remove(&3);
         assert_eq!(cache.get(&3), None);
         cache.retain(|k| k % 2 == 0);
         assert!((0..32).all(|i| (cache.get(&i).is_some()) == (i % 2 == 0 && i != 3)));
+    }
+
+    #[test]
+    fn values_are_dropped_when_evicted_removed_or_retained_out() {
+        use std::sync::Arc;
+        let held = Arc::new(());
+        let cache = Bounded::with_bound(4);
+        for i in 0..100u32 {
+            cache.insert(i, held.clone());
+        }
+        assert_eq!(Arc::strong_count(&held), 1 + cache.len());
+        cache.retain(|_| false);
+        assert_eq!(Arc::strong_count(&held), 1);
     }
 }

@@ -6,7 +6,7 @@
 //! only way to change what is known of the namespace or to record a key's header. Forgetting a
 //! key needs no guard (a key not known is read from sled).
 
-use crate::known_keys::{Known, KnownKeys, Place};
+use crate::known_keys::{Known, KnownKeys};
 use crate::ns_state::{self, NsState, NsStates};
 use std::sync::{Mutex, MutexGuard};
 use storage_core::Result;
@@ -40,10 +40,7 @@ impl Catalog {
         Catalog {
             stripes: (0..STRIPES).map(|_| Mutex::default()).collect(),
             states_per_stripe: STATES_PER_STRIPE,
-            known: KnownKeys::new(
-                KnownKeys::DEFAULT_MAX_KEYS,
-                KnownKeys::DEFAULT_MAX_KEY_BYTES,
-            ),
+            known: KnownKeys::new(KnownKeys::DEFAULT_MAX_BYTES),
         }
     }
 
@@ -55,10 +52,10 @@ impl Catalog {
         self
     }
 
-    /// Keeps the headers of at most `n` keys (tests use a tiny bound to exercise eviction).
+    /// Keeps the headers of about `n` short keys (tests use a tiny bound to exercise eviction).
     #[cfg(test)]
     pub(crate) fn with_known_keys(mut self, n: usize) -> Self {
-        self.known = KnownKeys::new(n, KnownKeys::DEFAULT_MAX_KEY_BYTES);
+        self.known = KnownKeys::new(KnownKeys::room_for(n, 16));
         self
     }
 
@@ -129,15 +126,14 @@ impl NsGuard<'_> {
         self.states.forget(self.ns);
     }
 
-    /// What is known of the entry key `ekey` (one of this namespace's), and where it was found.
-    pub(crate) fn known(&self, ekey: &[u8]) -> Option<(Known, Place)> {
+    /// What is known of the entry key `ekey` (one of this namespace's).
+    pub(crate) fn known(&self, ekey: &[u8]) -> Option<Known> {
         self.catalog.known.get(ekey)
     }
 
-    /// Records that `ekey` now holds `known`, just written to sled or read there; `place` is
-    /// where [`NsGuard::known`] found it, if it did.
-    pub(crate) fn remember(&self, ekey: &[u8], known: Known, place: Option<Place>) {
-        self.catalog.known.set(ekey, known, place);
+    /// Records that `ekey` now holds `known`, just written to sled or read there.
+    pub(crate) fn remember(&self, ekey: &[u8], known: Known) {
+        self.catalog.known.set(ekey, known);
     }
 
     /// [`remember`](Self::remember) for several keys at once (a batch).

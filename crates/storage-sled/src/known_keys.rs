@@ -13,214 +13,121 @@
 //! always equals what sled holds. Nothing is kept across a close: a reopened store starts
 //! empty, so damage or changes made to the files while the store was closed are seen.
 //!
-//! **Bound.** At most [`KnownKeys::DEFAULT_MAX_KEYS`] keys across the store, and
-//! [`KnownKeys::DEFAULT_MAX_KEY_BYTES`] of key bytes (keys longer than [`MAX_KEY_LEN`] bytes are
-//! never kept; their writes read the header as before), evicted by CLOCK (second chance), an
-//! approximation of least-recently-used that costs no bookkeeping on a hit beyond one flag.
+//! **Bound.** At most [`KnownKeys::DEFAULT_MAX_BYTES`] of memory by default, each key counted
+//! at its length plus [`ENTRY_COST`], in `quick_cache`'s sharded cache (which keeps keys written
+//! again over keys written once). Keys longer than [`MAX_KEY_LEN`] bytes are never kept; their
+//! writes read the header as before.
 
 use crate::layout::Header;
 use foldhash::quality::RandomState;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
 
 /// Keys longer than this (namespace prefix included) are never kept.
 const MAX_KEY_LEN: usize = 4096;
 
+/// What one key costs besides its bytes: the cache's entry, its index and the key's allocation.
+const ENTRY_COST: usize = 128;
+
 /// The headers known for recently written keys, shared by the whole store (see the module docs).
-#[derive(Debug)]
 pub(crate) struct KnownKeys {
-    clock: Mutex<Clock>,
+    /// `None` when the bound leaves room for no key.
+    cache: Option<Cache<Box<[u8]>, Known, Cost, RandomState>>,
 }
 
 /// What is known of a key.
 pub(crate) type Known = Option<Header>;
 
-/// Where a key was found, so that recording its new header after the write skips hashing it
-/// again (checked: if the key was evicted meanwhile, it is looked up as usual).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Place(usize);
+/// A key's share of the bound.
+#[derive(Clone)]
+struct Cost;
 
-impl KnownKeys {
-    /// How many keys a store keeps by default. Each costs about 130 bytes besides its own
-    /// (measured: 65,536 keys of 70 bytes, the size of the full stack's keys, a namespace tag
-    /// and a sealed name, took 12.8 MiB), so a full set takes about 6.5 MiB.
-    pub(crate) const DEFAULT_MAX_KEYS: usize = 32_768;
-    /// How many bytes of keys a store keeps by default: with keys of the full stack's size the
-    /// bound on keys is reached first; with long keys this one keeps the memory bounded.
-    pub(crate) const DEFAULT_MAX_KEY_BYTES: usize = 4 << 20;
-
-    /// Keeps at most `max_keys` keys (at least 1) holding at most `max_key_bytes` bytes.
-    pub(crate) fn new(max_keys: usize, max_key_bytes: usize) -> Self {
-        Self {
-            clock: Mutex::new(Clock {
-                index: HashMap::default(),
-                slots: Vec::new(),
-                free: Vec::new(),
-                hand: 0,
-                key_bytes: 0,
-                max_keys: max_keys.max(1),
-                max_key_bytes,
-            }),
+impl Weighter<Box<[u8]>, Known> for Cost {
+    fn weight(&self, key: &Box<[u8]>, _: &Known) -> u64 {
+        if key.len() > MAX_KEY_LEN {
+            u64::MAX
+        } else {
+            (ENTRY_COST + key.len()) as u64
         }
     }
+}
 
-    fn lock(&self) -> MutexGuard<'_, Clock> {
-        // Nothing panics while holding the lock; and a key missing here is only read from sled.
-        self.clock.lock().unwrap_or_else(|e| e.into_inner())
+impl KnownKeys {
+    /// How much memory a store's known keys take by default: about 32,000 keys of the full
+    /// stack's size (a namespace tag and a sealed name, 70 bytes).
+    pub(crate) const DEFAULT_MAX_BYTES: usize = 6 << 20;
+
+    /// Keeps keys costing at most `max_bytes` in all.
+    pub(crate) fn new(max_bytes: usize) -> Self {
+        let cache = (max_bytes >= ENTRY_COST).then(|| {
+            Cache::with(
+                max_bytes / (ENTRY_COST + 70),
+                max_bytes as u64,
+                Cost,
+                RandomState::default(),
+                Default::default(),
+            )
+        });
+        Self { cache }
+    }
+
+    /// Room for about `n` keys of `len` bytes (tests use a tiny bound to exercise eviction).
+    #[cfg(test)]
+    pub(crate) fn room_for(n: usize, len: usize) -> usize {
+        n * (ENTRY_COST + len)
     }
 
     /// What is known of the entry key `ekey`: `None` if nothing (read it from sled), else its
-    /// header (`None` inside: it holds no record) and where it was found.
-    pub(crate) fn get(&self, ekey: &[u8]) -> Option<(Known, Place)> {
-        let mut clock = self.lock();
-        let &at = clock.index.get(ekey)?;
-        let slot = &mut clock.slots[at];
-        slot.used = true;
-        Some((slot.known, Place(at)))
+    /// header (`None` inside: it holds no record).
+    pub(crate) fn get(&self, ekey: &[u8]) -> Option<Known> {
+        self.cache.as_ref()?.get(ekey)
     }
 
-    /// Records that `ekey` now holds `known`; `place` is where [`KnownKeys::get`] found it, if
-    /// it did. The caller holds the stripe of the key's namespace and has just written `known`
-    /// to sled, or read it there.
-    pub(crate) fn set(&self, ekey: &[u8], known: Known, place: Option<Place>) {
-        let mut clock = self.lock();
-        if let Some(Place(at)) = place {
-            if let Some(slot) = clock.slots.get_mut(at) {
-                if slot.key.as_deref() == Some(ekey) {
-                    slot.known = known;
-                    slot.used = true;
-                    return;
-                }
-            }
+    /// Records that `ekey` now holds `known`. The caller holds the stripe of the key's namespace
+    /// and has just written `known` to sled, or read it there.
+    pub(crate) fn set(&self, ekey: &[u8], known: Known) {
+        if let Some(cache) = &self.cache {
+            cache.insert(ekey.into(), known);
         }
-        clock.set(ekey, known);
     }
 
-    /// Records several keys at once (a batch), under one lock.
+    /// Records several keys at once (a batch).
     pub(crate) fn set_all<'a>(&self, keys: impl IntoIterator<Item = (&'a [u8], Known)>) {
-        let mut clock = self.lock();
         for (ekey, known) in keys {
-            clock.set(ekey, known);
+            self.set(ekey, known);
         }
     }
 
     /// Forgets what is known of each of `ekeys`.
     pub(crate) fn forget<'a>(&self, ekeys: impl IntoIterator<Item = &'a [u8]>) {
-        let mut clock = self.lock();
-        for ekey in ekeys {
-            clock.forget(ekey);
+        if let Some(cache) = &self.cache {
+            for ekey in ekeys {
+                cache.remove(ekey);
+            }
         }
     }
 
     /// Every key known and what is known of it (for tests).
     #[cfg(test)]
     pub(crate) fn all(&self) -> Vec<(Vec<u8>, Known)> {
-        let clock = self.lock();
-        let mut all: Vec<_> = (clock.index.iter())
-            .map(|(k, &slot)| (k.to_vec(), clock.slots[slot].known))
+        let mut all: Vec<_> = (self.cache.iter().flat_map(|c| c.iter()))
+            .map(|(k, known)| (k.to_vec(), known))
             .collect();
         all.sort_by(|a, b| a.0.cmp(&b.0));
         all
     }
 
+    /// The memory the keys known take, as counted against the bound (for tests).
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> u64 {
+        self.cache.as_ref().map_or(0, Cache::weight)
+    }
+
     /// Forgets everything (for tests: what a reopen does).
     #[cfg(test)]
     pub(crate) fn forget_everything(&self) {
-        let mut clock = self.lock();
-        let keys: Vec<Arc<[u8]>> = clock.index.keys().cloned().collect();
-        for key in keys {
-            clock.forget(&key);
-        }
-    }
-}
-
-/// The CLOCK: keys in slots, a hand sweeping them; a slot used since the hand last passed gets a
-/// second chance.
-#[derive(Debug)]
-struct Clock {
-    /// Where each key's slot is.
-    index: HashMap<Arc<[u8]>, usize, RandomState>,
-    slots: Vec<Slot>,
-    /// Slots emptied by `forget`, to reuse first.
-    free: Vec<usize>,
-    hand: usize,
-    /// The bytes of the keys held.
-    key_bytes: usize,
-    max_keys: usize,
-    max_key_bytes: usize,
-}
-
-#[derive(Debug)]
-struct Slot {
-    /// `None` when the slot is free.
-    key: Option<Arc<[u8]>>,
-    known: Known,
-    /// Used since the hand last passed.
-    used: bool,
-}
-
-impl Clock {
-    fn set(&mut self, ekey: &[u8], known: Known) {
-        if let Some(&slot) = self.index.get(ekey) {
-            let slot = &mut self.slots[slot];
-            slot.known = known;
-            slot.used = true;
-            return;
-        }
-        if ekey.len() > MAX_KEY_LEN || ekey.len() > self.max_key_bytes {
-            return;
-        }
-        while self.index.len() >= self.max_keys || self.key_bytes + ekey.len() > self.max_key_bytes
-        {
-            self.evict_one();
-        }
-        let key: Arc<[u8]> = ekey.into();
-        let slot = Slot {
-            key: Some(key.clone()),
-            known,
-            used: true,
-        };
-        let at = match self.free.pop() {
-            Some(at) => {
-                self.slots[at] = slot;
-                at
-            }
-            None => {
-                self.slots.push(slot);
-                self.slots.len() - 1
-            }
-        };
-        self.key_bytes += ekey.len();
-        self.index.insert(key, at);
-    }
-
-    fn forget(&mut self, ekey: &[u8]) {
-        if let Some(at) = self.index.remove(ekey) {
-            self.key_bytes -= ekey.len();
-            self.slots[at].key = None;
-            self.free.push(at);
-        }
-    }
-
-    /// Evicts the first key the hand finds unused since it last passed (clearing the flags of
-    /// the used ones it passes). Only called with at least one key held.
-    fn evict_one(&mut self) {
-        debug_assert!(!self.index.is_empty());
-        loop {
-            if self.hand >= self.slots.len() {
-                self.hand = 0;
-            }
-            let slot = &mut self.slots[self.hand];
-            self.hand += 1;
-            match &slot.key {
-                None => {}
-                Some(_) if slot.used => slot.used = false,
-                Some(key) => {
-                    let key = key.clone();
-                    self.forget(&key);
-                    return;
-                }
-            }
+        if let Some(cache) = &self.cache {
+            cache.clear();
         }
     }
 }
@@ -237,39 +144,26 @@ mod tests {
         })
     }
 
-    fn get(known: &KnownKeys, ekey: &[u8]) -> Option<Known> {
-        known.get(ekey).map(|(known, _)| known)
-    }
-
     fn keys(known: &KnownKeys) -> Vec<Vec<u8>> {
         known.all().into_iter().map(|(k, _)| k).collect()
     }
 
+    fn roomy() -> KnownKeys {
+        KnownKeys::new(1 << 20)
+    }
+
     #[test]
     fn set_get_and_forget() {
-        let known = KnownKeys::new(8, 1 << 20);
-        assert_eq!(get(&known, b"a"), None, "nothing known yet");
-        known.set(b"a", header(1), None);
-        known.set(b"b", None, None);
-        assert_eq!(get(&known, b"a"), Some(header(1)));
-        assert_eq!(get(&known, b"b"), Some(None), "known to hold no record");
-        known.set(b"a", header(2), None);
-        assert_eq!(get(&known, b"a"), Some(header(2)), "updated in place");
-        // Where a key was found: used if it still holds the key, ignored if not.
-        let (_, place) = known.get(b"a").unwrap();
-        known.set(b"a", header(3), Some(place));
-        assert_eq!(get(&known, b"a"), Some(header(3)));
-        known.forget([&b"a"[..]]);
-        known.set(b"c", header(4), Some(place));
-        known.set(b"a", header(5), Some(place));
-        assert_eq!(
-            get(&known, b"c"),
-            Some(header(4)),
-            "not overwritten through a stale place"
-        );
-        assert_eq!(get(&known, b"a"), Some(header(5)));
-        known.forget([&b"a"[..], b"c", b"zz"]);
-        assert_eq!(get(&known, b"a"), None);
+        let known = roomy();
+        assert_eq!(known.get(b"a"), None, "nothing known yet");
+        known.set(b"a", header(1));
+        known.set(b"b", None);
+        assert_eq!(known.get(b"a"), Some(header(1)));
+        assert_eq!(known.get(b"b"), Some(None), "known to hold no record");
+        known.set(b"a", header(2));
+        assert_eq!(known.get(b"a"), Some(header(2)), "updated in place");
+        known.forget([&b"a"[..], b"zz"]);
+        assert_eq!(known.get(b"a"), None);
         assert_eq!(keys(&known), [b"b".to_vec()]);
         known.set_all([(&b"c"[..], header(3)), (b"b", header(4))]);
         assert_eq!(
@@ -281,55 +175,44 @@ mod tests {
     }
 
     #[test]
-    fn the_bound_on_keys_evicts_keys_unused_since_the_hand_passed() {
-        let known = KnownKeys::new(3, 1 << 20);
-        for k in [b"a", b"b", b"c"] {
-            known.set(k, header(1), None);
+    fn the_bound_holds_and_keys_written_again_outlive_keys_written_once() {
+        let bound = KnownKeys::room_for(64, 8);
+        let known = KnownKeys::new(bound);
+        for i in 0..10_000u32 {
+            known.set(b"hot!", header(i as u64));
+            known.set(&(i as u64).to_be_bytes(), header(1));
+            assert!(known.bytes() <= bound as u64, "{} bytes", known.bytes());
         }
-        // The hand clears every flag on its first sweep, then evicts "a", the oldest.
-        known.set(b"d", header(1), None);
-        assert_eq!(keys(&known), [b"b".to_vec(), b"c".to_vec(), b"d".to_vec()]);
-        // "b" is used again: it gets a second chance, "c" goes.
-        assert!(known.get(b"b").is_some());
-        known.set(b"e", header(1), None);
-        assert_eq!(keys(&known), [b"b".to_vec(), b"d".to_vec(), b"e".to_vec()]);
-        // Forgotten slots are reused, and never counted twice.
-        known.forget([&b"b"[..]]);
-        known.set(b"f", header(1), None);
-        known.set(b"g", header(1), None);
-        assert_eq!(known.all().len(), 3);
+        assert_eq!(known.get(b"hot!"), Some(header(9_999)));
     }
 
     #[test]
-    fn the_bound_on_key_bytes_holds_and_long_keys_are_never_kept() {
-        let known = KnownKeys::new(100, 10);
-        known.set(b"abcd", header(1), None);
-        known.set(b"efgh", header(2), None);
-        known.set(b"ijkl", header(3), None);
-        let held: usize = keys(&known).iter().map(Vec::len).sum();
-        assert!(held <= 10, "{held} bytes of keys");
-        assert_eq!(get(&known, b"ijkl"), Some(header(3)), "the newest is kept");
-        known.set(&[7; 11], header(4), None);
-        assert_eq!(get(&known, &[7; 11]), None, "longer than the whole budget");
-        let big = KnownKeys::new(100, 1 << 30);
-        big.set(&[7; MAX_KEY_LEN + 1], header(5), None);
-        assert_eq!(get(&big, &[7; MAX_KEY_LEN + 1]), None);
-        big.set(&[7; MAX_KEY_LEN], header(5), None);
-        assert_eq!(get(&big, &[7; MAX_KEY_LEN]), Some(header(5)));
+    fn long_keys_are_never_kept_and_drop_what_was_known() {
+        let known = KnownKeys::new(1 << 30);
+        known.set(&[7; MAX_KEY_LEN], header(5));
+        assert_eq!(known.get(&[7; MAX_KEY_LEN]), Some(header(5)));
+        known.set(&[7; MAX_KEY_LEN + 1], header(5));
+        assert_eq!(known.get(&[7; MAX_KEY_LEN + 1]), None);
+        // A key too costly for a small bound is not kept, and no older header of it survives.
+        let small = KnownKeys::new(KnownKeys::room_for(2, 8));
+        small.set(b"k", header(1));
+        small.set(b"k", header(2));
+        assert_eq!(small.get(b"k"), Some(header(2)));
+        assert_eq!(small.get(&[1; 1000]), None);
     }
 
     #[test]
-    fn a_bound_of_zero_keeps_one() {
-        let known = KnownKeys::new(0, 1 << 20);
-        known.set(b"a", header(1), None);
-        known.set(b"b", header(2), None);
-        assert_eq!(known.all(), [(b"b".to_vec(), header(2))]);
+    fn a_bound_without_room_for_a_key_keeps_nothing() {
+        let known = KnownKeys::new(0);
+        known.set(b"a", header(1));
+        assert_eq!(known.all(), []);
     }
 }
 
 /// The store's use of what it knows: every write path keeps it equal to what sled holds.
 #[cfg(test)]
 mod backend_tests {
+    use super::KnownKeys;
     use crate::layout::{entry_key, ns_prefix, EntryRecord};
     use crate::{Durability, SledBackend, SledOptions};
     use proptest::collection::vec;
@@ -448,7 +331,7 @@ mod backend_tests {
                         0
                     }
                 };
-                prop_assert!(store.catalog.known_keys().all().len() <= 2);
+                prop_assert!(store.catalog.known_keys().bytes() <= KnownKeys::room_for(2, 16) as u64);
                 agrees_with_disk(&store).map_err(TestCaseError::fail)?;
                 let ns = &namespaces[touched];
                 let listing = block_on(store.list(ns)).unwrap();
@@ -556,7 +439,7 @@ mod backend_tests {
                 .catalog
                 .known_keys()
                 .get(&ekey)
-                .map(|(h, _)| h.map(|h| h.charge));
+                .map(|h| h.map(|h| h.charge));
             assert_eq!(got, *known, "{steps:?}");
             let listing = block_on(s.list(b"ns")).unwrap();
             let expected: Vec<Vec<u8>> = listed.iter().map(|k| k.as_bytes().to_vec()).collect();

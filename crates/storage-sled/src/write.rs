@@ -4,7 +4,6 @@
 
 use crate::backend::SledBackend;
 use crate::catalog::NsGuard;
-use crate::known_keys::Place;
 use crate::layout::{entry_key, entry_key_buf, ns_prefix, EntryRecord, Header};
 use crate::ns_state::{standings, NsState};
 use crate::open::sled_error;
@@ -68,21 +67,21 @@ impl SledBackend {
         NsState::of(standings(self.entries.scan_prefix(prefix), sled_error))
     }
 
-    /// The header of the entry stored under `ekey`, if any: from memory when it is known there
-    /// (with where, see `crate::known_keys`), else read from sled (the write that asks then
+    /// The header of the entry stored under `ekey`, if any, and whether it was known in memory
+    /// (see `crate::known_keys`); if not, it is read from sled (the write that asks then
     /// records what it leaves). sled failing here stops the store like a failed write: sled
     /// reports a failed write of its own buffers (say, a full disk) to every later call.
-    fn header(&self, guard: &NsGuard<'_>, ekey: &[u8]) -> Result<(Option<Header>, Option<Place>)> {
-        if let Some((known, place)) = guard.known(ekey) {
-            return Ok((known, Some(place)));
+    fn header(&self, guard: &NsGuard<'_>, ekey: &[u8]) -> Result<(Option<Header>, bool)> {
+        if let Some(known) = guard.known(ekey) {
+            return Ok((known, true));
         }
         match self
             .entries
             .get(ekey)
             .map_err(|e| self.stop("cannot read the entry", e))?
         {
-            Some(bytes) => Ok((Some(EntryRecord::decode_header(&bytes)?), None)),
-            None => Ok((None, None)),
+            Some(bytes) => Ok((Some(EntryRecord::decode_header(&bytes)?), false)),
+            None => Ok((None, false)),
         }
     }
 
@@ -100,22 +99,22 @@ impl SledBackend {
         };
         if let [op] = ops {
             let ekey = entry_key_buf(prefix, op.key());
-            let (old, place) = self.header(&guard, &ekey)?;
+            let (old, was_known) = self.header(&guard, &ekey)?;
             let (after, seq) = before.after(old.map(|h| h.standing()), op)?;
             if limits.refuses(before.usage, after.usage) {
                 return Err(refused(after));
             }
             let new = replacement(op, seq);
             if new.is_none() && old.is_none() {
-                guard.remember(&ekey, None, place);
+                guard.remember(&ekey, None);
                 return Ok(Wrote::Nothing(after.usage));
             }
             let (header, appended) = self.place(&ekey, old, new)?;
             // Found in memory and unchanged (an overwrite by a value of the same charge, inline
             // both times): memory already says so, and nothing else writes this key while the
             // stripe is held (evicted meanwhile, it is read from sled next time).
-            if place.is_none() || header != old {
-                guard.remember(&ekey, header, place);
+            if !was_known || header != old {
+                guard.remember(&ekey, header);
             }
             guard.set_state(after)?;
             return Ok(Wrote::Changed {
