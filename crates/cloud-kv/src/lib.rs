@@ -116,6 +116,7 @@ mod kv_data;
 mod leaderboard;
 mod query;
 mod relations;
+mod server;
 mod stored_relations;
 
 pub use caller::{CallContext, Caller, HostKind, Platform};
@@ -124,6 +125,7 @@ pub use kv_data::{parse_key_list, parse_kv_data_list, KvData, UserGameData};
 pub use leaderboard::{leaderboard_score, Score};
 pub use query::{Relation, RelationQuery};
 pub use relations::{Profile, RelationProvider};
+pub use server::{sign, ServerReply, ServerRequest, Sessions};
 pub use stored_relations::StoredRelations;
 
 /// The README's examples, compiled and run as doc tests.

@@ -34,6 +34,7 @@ mod memory;
 pub mod namespace;
 pub mod policy;
 mod read_cache;
+pub mod server_codes;
 mod store;
 mod stored_value;
 pub mod value;

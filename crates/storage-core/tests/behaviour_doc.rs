@@ -4,6 +4,7 @@
 use storage_core::codes::{platform_error_in, ApiKind};
 use storage_core::dialect::{MissingKey, Shape, Spec, SyncFailure};
 use storage_core::policy::{EntryMeasure, Unit};
+use storage_core::server_codes::{server_error, ServerFault};
 use storage_core::{CloudRule, Dialect, Error, JsType, Values};
 
 fn document() -> String {
@@ -362,4 +363,39 @@ fn the_cloud_table_is_the_code() {
         );
     }
     assert_eq!(rules, 14, "one row per cloud rule");
+}
+
+#[test]
+fn the_server_table_is_the_code() {
+    let rows = table(&document(), "server");
+    let backend = Error::Backend("disk full".into());
+    for row in &rows {
+        let [case, wx_code, wx_msg, tt_code, tt_msg] = &row[..] else {
+            panic!("a server row has five cells: {row:?}");
+        };
+        let rule_err;
+        let fault = match case.as_str() {
+            "`sig_method` not `hmac_sha256`" => ServerFault::SigMethod,
+            "no session, or a wrong signature" => ServerFault::Signature,
+            "body not the API's JSON" => ServerFault::Body,
+            "storage failure" => ServerFault::Store(&backend),
+            name => {
+                rule_err =
+                    Error::from(cloud_rule(name).unwrap_or_else(|| panic!("unknown {name:?}")));
+                ServerFault::Store(&rule_err)
+            }
+        };
+        for (d, code, msg) in [
+            (Dialect::Wx, wx_code, wx_msg),
+            (Dialect::Tt, tt_code, tt_msg),
+        ] {
+            let e = server_error(d, fault).unwrap_or_else(|| panic!("no {d:?} row for {case}"));
+            assert_eq!(
+                (e.errcode.to_string(), e.errmsg),
+                (code.clone(), msg.as_str()),
+                "{case}"
+            );
+        }
+    }
+    assert_eq!(rows.len(), 8, "every cause the table knows");
 }
