@@ -15,6 +15,7 @@ pub const LAYERS: &[(&str, u32)] = &[
     ("storage-redis", 1),
     ("cloud-kv", 2),
     ("storage-api", 3),
+    ("storage-serve", 3),
     ("mpstore", 4),
     ("mpstore-node", 4),
     ("mpstore-tests", TOOLING),

@@ -9,6 +9,8 @@ use crate::error::{CloudRule, Error};
 /// Why a server call failed.
 #[derive(Debug, Clone, Copy)]
 pub enum ServerFault<'a> {
+    /// The access token names no game of this platform.
+    AccessToken,
     /// `sig_method` is not `hmac_sha256`, the only method either platform takes.
     SigMethod,
     /// The player has no session, or the signature is not the body's HMAC-SHA256 under their
@@ -32,6 +34,7 @@ pub struct ServerError {
 /// What a row covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cause {
+    AccessToken,
     SigMethod,
     Signature,
     Body,
@@ -41,12 +44,13 @@ enum Cause {
 }
 
 /// (dialect, cause, errcode, errmsg). WeChat's codes are its documented ones (87016, 87018,
-/// 87019) and its answer to a bad signature (87009) or body (47001); Douyin's are its documented
+/// 87019) and its answer to a bad access token (40001), signature (87009) or body (47001); Douyin's are its documented
 /// ones (40009, 40010, 40011, 60001), and its "any other code: a parameter error" is 40014.
 /// Rules a server body cannot break the same way (an item that is not an object, an empty
 /// list) are body errors.
 #[rustfmt::skip]
 const ROWS: &[(Dialect, Cause, i64, &str)] = &[
+    (Dialect::Wx, Cause::AccessToken, 40001, "invalid credential, access_token is invalid or not latest"),
     (Dialect::Wx, Cause::SigMethod, 87009, "invalid signature: sig_method must be hmac_sha256"),
     (Dialect::Wx, Cause::Signature, 87009, "invalid signature"),
     (Dialect::Wx, Cause::Body, 47001, "data format error"),
@@ -55,6 +59,7 @@ const ROWS: &[(Dialect, Cause, i64, &str)] = &[
     (Dialect::Wx, Cause::Rule(CloudRule::KeyTooLong), 87019, "some key in list meet length exceed"),
     (Dialect::Wx, Cause::Rule(CloudRule::InvalidLeaderboardValue), 47001, "data format error: invalid leaderboard value"),
     (Dialect::Wx, Cause::System, -1, "system error"),
+    (Dialect::Tt, Cause::AccessToken, 40014, "bad params: invalid access_token"),
     (Dialect::Tt, Cause::SigMethod, 40014, "bad params: sig_method must be hmac_sha256"),
     (Dialect::Tt, Cause::Signature, 40014, "bad params: invalid signature"),
     (Dialect::Tt, Cause::Body, 40014, "bad params"),
@@ -78,6 +83,7 @@ const ROWS: &[(Dialect, Cause, i64, &str)] = &[
 /// ```
 pub fn server_error(dialect: Dialect, fault: ServerFault<'_>) -> Option<ServerError> {
     let cause = match fault {
+        ServerFault::AccessToken => Cause::AccessToken,
         ServerFault::SigMethod => Cause::SigMethod,
         ServerFault::Signature => Cause::Signature,
         ServerFault::Body => Cause::Body,
@@ -128,6 +134,7 @@ mod tests {
             );
         }
         let faults: &[(ServerFault<'_>, i64, i64)] = &[
+            (ServerFault::AccessToken, 40001, 40014),
             (ServerFault::SigMethod, 87009, 40014),
             (ServerFault::Signature, 87009, 40014),
             (ServerFault::Body, 47001, 40014),

@@ -375,6 +375,7 @@ fn the_server_table_is_the_code() {
         };
         let rule_err;
         let fault = match case.as_str() {
+            "access token of no registered game" => ServerFault::AccessToken,
             "`sig_method` not `hmac_sha256`" => ServerFault::SigMethod,
             "no session, or a wrong signature" => ServerFault::Signature,
             "body not the API's JSON" => ServerFault::Body,
@@ -397,5 +398,5 @@ fn the_server_table_is_the_code() {
             );
         }
     }
-    assert_eq!(rows.len(), 8, "every cause the table knows");
+    assert_eq!(rows.len(), 9, "every cause the table knows");
 }

@@ -173,6 +173,16 @@ pub enum Command {
     /// Run each platform's documented scenario against the default store and show what the
     /// platform answers, limits included.
     Tour,
+    /// Serve the platforms' server APIs of game cloud data over HTTP (WeChat setUserStorage,
+    /// Douyin set_user_storage and their removals; see docs/serve.md) until stopped.
+    Serve {
+        /// The address to listen on: loopback by default; the port 0 picks a free one.
+        #[arg(long, default_value = "127.0.0.1:8930", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+        /// The admin token registrations must carry (default: a random one, printed).
+        #[arg(long, value_name = "TOKEN")]
+        admin_token: Option<String>,
+    },
     /// Serve the JSON-lines bridge on stdin/stdout (see docs/bridge.md).
     Bridge {
         /// The longest request line accepted, in bytes; longer lines get an error response.

@@ -6,6 +6,7 @@
 
 pub mod args;
 pub mod cloud;
+mod serve;
 pub mod store;
 
 use crate::bridge::{call_local, outcome, Bridge};
@@ -86,6 +87,10 @@ pub fn run_on(cli: &Cli, mpstore: Mpstore) -> i32 {
                 Err(e) => fail(exit::FAILURE, &format!("bridge I/O failed: {e}")),
             }
         }
+        Command::Serve {
+            listen,
+            admin_token,
+        } => serve::run(cli, mpstore, *listen, admin_token.clone()),
         Command::Backup { to } => match block_on(mpstore.backup(to)) {
             Ok(()) => print(cli, &json!({"backup": to.display().to_string()})),
             Err(e) => fail(
