@@ -22,6 +22,7 @@ use storage_core::{Dialect, JsValue, Scope};
 const MAX_SHOWN: usize = 150;
 
 mod scenarios;
+mod server;
 
 /// Runs the tour in `data_dir`, or in a fresh temporary directory; returns the exit code.
 pub fn run(data_dir: Option<&Path>) -> i32 {
@@ -69,6 +70,7 @@ pub fn run(data_dir: Option<&Path>) -> i32 {
     tour.alipay();
     tour.wechat();
     tour.douyin();
+    tour.game_server();
     tour.more_hosts();
     println!();
     if tour.unexpected == 0 {
@@ -170,7 +172,9 @@ impl Tour {
         for openid in ["tour-ann", "tour-bob", "tour-cat"] {
             let ctx = cloud::game_context("tour-game".into(), Some(openid.into()), false, true);
             let game = self.cloud.mini_game(ctx);
-            let keys: Vec<String> = std::iter::once("xxx".to_owned())
+            let keys: Vec<String> = ["xxx", "level"]
+                .map(str::to_owned)
+                .into_iter()
                 .chain((1..=127).map(|i| format!("k{i}")))
                 .collect();
             call_cloud(
