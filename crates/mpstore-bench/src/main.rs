@@ -34,7 +34,15 @@ use std::time::Instant;
 use suites::{Ctx, Mode};
 
 /// Every suite, in running order.
-const SUITES: [&str; 6] = ["ops", "crypto", "concurrency", "growth", "cloud", "memory"];
+const SUITES: [&str; 7] = [
+    "ops",
+    "crypto",
+    "concurrency",
+    "growth",
+    "cloud",
+    "serve",
+    "memory",
+];
 /// The markers around the generated part of `docs/performance.md`.
 const BEGIN: &str = "<!-- bench:begin -->";
 const END: &str = "<!-- bench:end -->";
@@ -133,6 +141,7 @@ fn run(args: &Args) -> Result<(), String> {
             "concurrency" => suites::concurrency::run(&ctx, &mut report),
             "growth" => series.extend(suites::growth::run(&ctx, &mut report)),
             "cloud" => suites::cloud::run(&ctx, &mut report),
+            "serve" => suites::serve::run(&ctx, &mut report),
             "memory" => suites::memory::run(&ctx, &mut report),
             _ => unreachable!("suites are checked when parsing"),
         }

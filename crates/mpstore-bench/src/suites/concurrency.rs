@@ -106,7 +106,11 @@ fn wx(store: &Mpstore, t: usize) -> Wx {
 }
 
 /// Calls per second of `threads` threads calling `op(thread, call)` together for `window`.
-fn throughput(threads: usize, op: &(dyn Fn(usize, u64) + Sync), window: Duration) -> f64 {
+pub(crate) fn throughput(
+    threads: usize,
+    op: &(dyn Fn(usize, u64) + Sync),
+    window: Duration,
+) -> f64 {
     let stop = AtomicBool::new(false);
     let done = AtomicU64::new(0);
     let start = Barrier::new(threads + 1);

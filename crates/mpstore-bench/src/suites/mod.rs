@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod growth;
 pub mod memory;
 pub mod ops;
+pub mod serve;
 
 use crate::harness::Plan;
 use std::path::{Path, PathBuf};
