@@ -334,10 +334,6 @@ async function refresh() {
 
 async function render() {
   state.overview = await api(`api/namespaces?${query({ dialect: state.dialect })}`);
-  renderNav();
-  const detail = document.getElementById('detail');
-  const focused = document.activeElement && document.activeElement.id;
-  const kept = keepEditor();
   const next = el('section', { id: 'detail' });
   const sel = state.selected;
   if (!sel) next.append(el('p', { class: 'hint', text: 'Pick a namespace on the left.' }));
@@ -345,7 +341,11 @@ async function render() {
     next.append(el('h2', { text: sel.game }));
     await renderLeaderboard(next, sel.game);
   } else await renderEntries(next);
-  detail.replaceWith(next);
+  // From here on nothing waits: what the person typed meanwhile is carried over whole.
+  renderNav();
+  const focused = document.activeElement && document.activeElement.id;
+  const kept = keepEditor();
+  document.getElementById('detail').replaceWith(next);
   restoreEditor(kept, focused);
 }
 
