@@ -202,3 +202,17 @@ test('mpstore inspect: the command line serves the same page, behind its token',
   assert.deepEqual(await keysShown(page), ['greeting']);
   assert.equal(await page.$eval('#dialect', (n) => n.value), 'my');
 });
+
+test('host.inspect: a taken port is a coded error; closing the store stops the server', { skip: ENGINE !== 'addon' && 'host.inspect needs the addon engine' }, async () => {
+  const mp = createMiniProgram({ platform: 'tt', user: 'u', app: 'a', dataDir: tempDir('inspect-close') });
+  const other = createMiniProgram({ platform: 'wx', user: 'u', app: 'a', dataDir: tempDir('inspect-other') });
+  const served = mp.host.inspect();
+  const page = await fetch(served.url);
+  assert.equal(page.status, 200);
+  assert.equal((await fetch(served.url.replace(/\?token=.*/, ''))).status, 401);
+  assert.throws(() => other.host.inspect({ port: served.port }), { code: 'MPSTORE_INSPECT_FAILED' });
+  assert.throws(() => mp.host.inspect({ port: 70000 }), RangeError);
+  await other.close();
+  await mp.close();
+  await assert.rejects(fetch(served.url), 'nothing listens once the store is closed');
+});

@@ -1,7 +1,7 @@
 //! `cargo xtask <task>`: mpstore's developer tasks.
 //!
-//! - `test [--long]`: every check and every test of the workspace (what CI runs); `--long`
-//!   raises the property-test cases and crash cycles;
+//! - `test [--long]`: every check and every test of the workspace (what CI runs), installing
+//!   Redis and Chromium when missing; `--long` raises the property-test cases and crash cycles;
 //! - `crash [--cycles N]`: the kill -9 crash campaigns (the sled backend, the whole stack when
 //!   `tests/tests/stack_crash.rs` exists, and a Node process on the addon), N cycles each
 //!   (default 1000); `crash --power [--cycles N]`: the sled backend's power cut campaign on a
