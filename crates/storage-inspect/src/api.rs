@@ -3,7 +3,7 @@
 //! [`storage_api::dispatch`], so it keeps the dialect's limits and answers its shapes.
 
 use crate::{assets, cloud, live, safety, view};
-use axum::extract::{Query, State as With};
+use axum::extract::{DefaultBodyLimit, Query, State as With};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -42,6 +42,12 @@ impl State {
     }
 }
 
+/// The largest request body a call takes: an entry's value as tagged JSON, with room for
+/// escapes (axum's default would refuse a value near WeChat's per-entry limit).
+const MAX_CALL_BYTES: usize = 64 << 20;
+/// The largest dump an import takes: a whole store, not one value.
+const MAX_IMPORT_BYTES: usize = 1 << 30;
+
 /// Every route, each behind [`safety::guard`].
 pub(crate) fn routes(state: Arc<State>) -> Router {
     Router::new()
@@ -51,9 +57,15 @@ pub(crate) fn routes(state: Arc<State>) -> Router {
         .route("/api/namespaces", get(list_namespaces))
         .route("/api/entries", get(entries))
         .route("/api/leaderboard", get(leaderboard))
-        .route("/api/call", post(call))
+        .route(
+            "/api/call",
+            post(call).layer(DefaultBodyLimit::max(MAX_CALL_BYTES)),
+        )
         .route("/api/export", get(export))
-        .route("/api/import", post(import))
+        .route(
+            "/api/import",
+            post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
         .route("/api/events", get(live::events))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -2,9 +2,9 @@
 //!
 //! The stream polls [`storage_api::Mpstore::changes`] (a counter every successful write bumps,
 //! one atomic add in the write path) every [`POLL`], and sends a `change` event carrying the
-//! new count whenever it moved; the page then reads again what it shows. A program writing a
-//! thousand values a second thus costs the page a few reads a second, never one per write, and
-//! the store's writes never wait for a watcher.
+//! new count whenever it moved; the page then reads again what it shows. However fast a program
+//! writes, the page reads at most once per [`POLL`], never once per write, and the store's writes
+//! never wait for a watcher.
 
 use crate::api::State;
 use axum::extract::State as With;

@@ -319,3 +319,28 @@ fn the_live_counter_moves_with_every_write_and_only_then() {
         before + 2
     );
 }
+
+#[test]
+fn a_value_or_a_dump_larger_than_a_web_servers_default_limit_goes_through() {
+    // Control characters: a byte each stored, six (`\u0001`) as JSON text.
+    let controls = "\u{1}".repeat(500_000);
+    let store = Mpstore::in_memory();
+    let set = call(
+        &store,
+        "tt",
+        "setStorage",
+        json!([{"key": "big", "data": controls}]),
+    );
+    assert_eq!(set["failed"], false, "{set:.200}");
+    let big = "x".repeat(1_000_000);
+    let data: Vec<Value> = (0..4)
+        .map(|i| json!({"key": format!("k{i}"), "value": big}))
+        .collect();
+    let dump = json!({"format": "mpstore-dump", "version": 1, "namespaces": [
+        {"kind": "local", "user": "u", "app": "big", "scope": "app", "data": data}
+    ]});
+    assert_eq!(
+        post(&store, "/api/import?dialect=tt", dump),
+        json!({"namespaces": 1})
+    );
+}
