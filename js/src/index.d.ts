@@ -317,6 +317,19 @@ export interface ProgramHost {
   delay(api: string, ms: number): void;
   /** Fills this namespace to `level` (0 to 1) of its quota with `__mpstore_fill_<n>__` entries. */
   fill(level: number): void;
+  /** Serves the storage inspector (docs/inspector.md) for this store on 127.0.0.1 from this
+   * process (addon engine); calling again answers the running one; closing the store stops it. */
+  inspect(options?: { port?: number }): Inspector;
+}
+
+/** A running storage inspector: open `url` (it carries the token) in a browser. */
+export interface Inspector {
+  url: string;
+  /** Required on every request (`x-mpstore-token` header or `?token=`). */
+  token: string;
+  port: number;
+  /** Stops serving; `true` if it was running. */
+  stop(): boolean;
 }
 
 /** A failure a test injects: a local-storage failure, a cloud rule, or a Douyin cloud errorCode. */
@@ -398,7 +411,7 @@ export interface MiniGameOptions<P extends 'wx' | 'tt'> extends BridgeOptions {
 }
 
 /** Host configuration of a game (not mini-game APIs). */
-export interface GameHost extends Pick<ProgramHost, 'seed' | 'dump' | 'reset' | 'snapshot' | 'restore' | 'fail' | 'delay' | 'fill'> {
+export interface GameHost extends Pick<ProgramHost, 'seed' | 'dump' | 'reset' | 'snapshot' | 'restore' | 'fail' | 'delay' | 'fill' | 'inspect'> {
   setLeaderboardKeys(keys: string[]): null;
   addFriendship(a: string, b: string): null;
   joinGroup(groupId: string, openid: string): null;

@@ -300,6 +300,17 @@ function tooling(engine, platform, api, self) {
       if (!Number.isInteger(nth) || nth < 1) throw new TypeError('nth must be a whole number from 1');
       entry.faults.set(name, [...(entry.faults.get(name) ?? []), { nth, error: String(error) }]);
     },
+    /**
+     * Serves the storage inspector (docs/inspector.md) for this store on 127.0.0.1:`port` (0: a
+     * free one), from this process, sizes and edits in this dialect: `{url, token, port, stop}`.
+     * Closing the store stops it too.
+     */
+    inspect({ port = 0 } = {}) {
+      const { store } = addonEntry(engine, 'inspect');
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError('port must be a whole number from 0 to 65535');
+      const served = store.inspect(port, platform);
+      return { ...served, stop: () => store.stopInspect() };
+    },
     /** Delays the callbacks (or the Promise) of every call of async API `name` by `ms`, until reset(). */
     delay(name, ms) {
       addonEntry(engine, 'delay').delays.set(name, ms);

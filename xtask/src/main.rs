@@ -1,7 +1,7 @@
 //! `cargo xtask <task>`: mpstore's developer tasks.
 //!
-//! - `test [--long]`: every check and every test of the workspace (what CI runs); `--long`
-//!   raises the property-test cases and crash cycles;
+//! - `test [--long]`: every check and every test of the workspace (what CI runs), installing
+//!   Redis and Chromium when missing; `--long` raises the property-test cases and crash cycles;
 //! - `crash [--cycles N]`: the kill -9 crash campaigns (the sled backend, the whole stack when
 //!   `tests/tests/stack_crash.rs` exists, and a Node process on the addon), N cycles each
 //!   (default 1000); `crash --power [--cycles N]`: the sled backend's power cut campaign on a
@@ -205,11 +205,13 @@ fn js_tests(long: bool) -> Result<(), String> {
     let addon = target.join("libmpstore_node.so").display().to_string();
     // Node >= 20 and npm are required; the dev-dependencies come from the lock file.
     run_in(&js, "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
+    let chromium = chromium()?;
     for engine in ["addon", "bridge"] {
         let mut envs = vec![
             ("MPSTORE_BIN", bin.clone()),
             ("MPSTORE_ADDON", addon.clone()),
             ("MPSTORE_ENGINE", engine.to_owned()),
+            ("MPSTORE_CHROMIUM", chromium.clone()),
         ];
         if long {
             // The Node kill -9 campaign (js/test/crash.test.js): 10 cycles otherwise.
@@ -226,6 +228,29 @@ fn js_tests(long: bool) -> Result<(), String> {
         &["--test"],
         &[("MPSTORE_ADDON", addon)],
     )
+}
+
+/// The browser the storage inspector's test drives headless (js/test/inspector.test.js):
+/// Chromium on the PATH, else Debian's `chromium`, installed here.
+fn chromium() -> Result<String, String> {
+    let find = || {
+        ["chromium", "chromium-browser", "google-chrome"]
+            .iter()
+            .find_map(|name| {
+                let out = Command::new("sh")
+                    .args(["-c", &format!("command -v {name}")])
+                    .output()
+                    .ok()?;
+                let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+                (out.status.success() && !path.is_empty()).then_some(path)
+            })
+    };
+    if let Some(path) = find() {
+        return Ok(path);
+    }
+    run("apt-get", &["update", "-qq"], &[])?;
+    run("apt-get", &["install", "-y", "-qq", "chromium"], &[])?;
+    find().ok_or_else(|| "Chromium is not on the PATH after installing it".to_owned())
 }
 
 fn crash(args: &[String]) -> Result<(), String> {

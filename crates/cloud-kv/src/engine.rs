@@ -415,10 +415,7 @@ impl<B: Backend> CloudKv<B> {
         }
         if query.sort_key.is_some() {
             // Stable: equal ranks keep the unranked order.
-            found.sort_by_key(|(_, _, score)| match score {
-                Some(s) => (0, std::cmp::Reverse(s.score), s.update_time),
-                None => (1, std::cmp::Reverse(0), 0),
-            });
+            crate::leaderboard::rank(&mut found, |(_, _, score)| *score);
         }
         found.truncate(MAX_RELATION_RESULTS);
         let mut out = Vec::with_capacity(found.len());

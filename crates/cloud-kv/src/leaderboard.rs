@@ -46,6 +46,25 @@ pub fn leaderboard_score(platform: Platform, value: &str) -> Option<Score> {
     })
 }
 
+/// Ranks `items` as a ranked relation read does: those with a score first, highest score first,
+/// ties by earlier `update_time`; then those without one, in their order (the sort is stable,
+/// so equal ranks keep the order given).
+///
+/// ```
+/// use cloud_kv::{rank, Score};
+/// let s = |score, update_time| Some(Score { score, update_time });
+/// let mut players = [("none", None), ("late", s(5, 9)), ("top", s(7, 1)), ("early", s(5, 2))];
+/// rank(&mut players, |p| p.1);
+/// let order: Vec<_> = players.iter().map(|p| p.0).collect();
+/// assert_eq!(order, ["top", "early", "late", "none"]);
+/// ```
+pub fn rank<T>(items: &mut [T], score: impl Fn(&T) -> Option<Score>) {
+    items.sort_by_key(|item| match score(item) {
+        Some(s) => (0, std::cmp::Reverse(s.score), s.update_time),
+        None => (1, std::cmp::Reverse(0), 0),
+    });
+}
+
 /// The integer a JSON number stands for, if it is one (wide enough for both fields' ranges).
 fn integer(value: &Value) -> Option<i128> {
     let Value::Number(n) = value else {

@@ -122,7 +122,7 @@ mod stored_relations;
 pub use caller::{CallContext, Caller, HostKind, Platform};
 pub use engine::{CloudKv, MAX_RELATION_RESULTS};
 pub use kv_data::{parse_key_list, parse_kv_data_list, KvData, UserGameData};
-pub use leaderboard::{leaderboard_score, Score};
+pub use leaderboard::{leaderboard_score, rank, Score};
 pub use query::{Relation, RelationQuery};
 pub use relations::{Profile, RelationProvider};
 pub use server::{sign, ServerReply, ServerRequest, Sessions};

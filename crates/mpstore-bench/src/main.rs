@@ -16,7 +16,7 @@
 //!
 //! Options: `--quick` (the default: a few minutes on 2 cores, smaller memory stores), `--full`
 //! (more rounds, longer slices, stores of 1 and 3 GiB for the memory measurement), `--only
-//! ops,crypto,concurrency,growth,cloud,memory` (a subset, for working on one area), `--profile OP SIZE
+//! ops,crypto,concurrency,growth,cloud,inspect,memory` (a subset, for working on one area), `--profile OP SIZE
 //! SECONDS` (one operation alone in a loop, to run under `perf record`; see [`profile`]).
 
 mod harness;
@@ -34,13 +34,14 @@ use std::time::Instant;
 use suites::{Ctx, Mode};
 
 /// Every suite, in running order.
-const SUITES: [&str; 7] = [
+const SUITES: [&str; 8] = [
     "ops",
     "crypto",
     "concurrency",
     "growth",
     "cloud",
     "serve",
+    "inspect",
     "memory",
 ];
 /// The markers around the generated part of `docs/performance.md`.
@@ -142,6 +143,7 @@ fn run(args: &Args) -> Result<(), String> {
             "growth" => series.extend(suites::growth::run(&ctx, &mut report)),
             "cloud" => suites::cloud::run(&ctx, &mut report),
             "serve" => suites::serve::run(&ctx, &mut report),
+            "inspect" => suites::inspect::run(&ctx, &mut report),
             "memory" => suites::memory::run(&ctx, &mut report),
             _ => unreachable!("suites are checked when parsing"),
         }

@@ -21,6 +21,8 @@ pub(crate) struct Shared {
     cloud: Cloud,
     /// Flush after each acknowledged write.
     pub(crate) durable: bool,
+    /// The storage inspector serving this store, while one runs (`host.inspect()`).
+    inspector: Mutex<Option<storage_inspect::Inspector>>,
 }
 
 impl Shared {
@@ -125,6 +127,7 @@ impl Store {
                 cloud: store.cloud(),
                 store: Mutex::new(Some(store)),
                 durable: durable && data_dir.is_some(),
+                inspector: Mutex::new(None),
             }),
         })
     }
@@ -256,6 +259,64 @@ impl Store {
         render(&env, outcome.payload())
     }
 
+    /// Serves the storage inspector for this store on 127.0.0.1:`port` (0: any free port), on a
+    /// thread of its own, sizes and edits in `dialect`; answers `{url, token, port}`. While one
+    /// runs, calling again answers the running one.
+    #[napi]
+    pub fn inspect(&self, env: Env, port: u32, dialect: String) -> Result<JsUnknown> {
+        let dialect = parse_dialect(&env, &dialect)?;
+        let port = u16::try_from(port).map_err(|_| {
+            coded(
+                &env,
+                "MPSTORE_BAD_PORT",
+                &format!("a port is 0 to 65535, not {port}"),
+            )
+        })?;
+        let store = self
+            .shared
+            .store()
+            .map_err(|e| coded(&env, "MPSTORE_CLOSED", &e.to_string()))?;
+        let mut running = self
+            .shared
+            .inspector
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if running.is_none() {
+            let options = storage_inspect::Options { port, dialect };
+            let started = storage_inspect::Inspector::start(store, options).map_err(|e| {
+                coded(
+                    &env,
+                    "MPSTORE_INSPECT_FAILED",
+                    &format!("cannot serve the inspector on 127.0.0.1:{port}: {e}"),
+                )
+            })?;
+            *running = Some(started);
+        }
+        let Some(inspector) = running.as_ref() else {
+            return Err(coded(&env, "MPSTORE_INSPECT_FAILED", "no inspector"));
+        };
+        json_to_js(
+            &env,
+            &serde_json::json!({
+                "url": inspector.url(),
+                "token": inspector.token(),
+                "port": inspector.port(),
+            }),
+        )
+    }
+
+    /// Stops the inspector if one runs (waiting for its thread); `true` if one did.
+    #[napi]
+    pub fn stop_inspect(&self) -> bool {
+        let running = self
+            .shared
+            .inspector
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        running.map(storage_inspect::Inspector::stop).is_some()
+    }
+
     /// Makes every acknowledged write durable (blocks the calling thread).
     #[napi]
     pub fn flush(&self, env: Env) -> Result<()> {
@@ -269,6 +330,8 @@ impl Store {
     /// "store closed" failure. Closing again does nothing.
     #[napi]
     pub fn close(&self, env: Env) -> Result<()> {
+        // First, so that the inspector's clone of the store goes too.
+        self.stop_inspect();
         let store = self
             .shared
             .store

@@ -99,6 +99,22 @@ impl Mpstore {
         self.backend.clone()
     }
 
+    /// How many writes have succeeded through this store (every handle and clone, any facade,
+    /// host operations): a version that changes when the data may have, which a host watching
+    /// the store (the storage inspector) polls. See [`storage_core::Closable::changes`].
+    ///
+    /// ```
+    /// use storage_api::Mpstore;
+    /// use storage_core::Scope;
+    /// let store = Mpstore::in_memory();
+    /// let before = store.changes();
+    /// store.mini_program("u", "app", Scope::App).unwrap().wx().set_storage_sync("k", 1).unwrap();
+    /// assert!(store.changes() > before);
+    /// ```
+    pub fn changes(&self) -> u64 {
+        self.backend.changes()
+    }
+
     /// Makes every write acknowledged so far durable, for a store opened in the buffered mode
     /// ([`storage_sled::Durability::Buffered`]); in the durable mode they already are, and a store
     /// without a durable layer ([`in_memory`](Self::in_memory), [`with_backend`](Self::with_backend))

@@ -4,6 +4,7 @@ use crate::backend::{Backend, Limits, Listing, Op, StoredValue, Usage};
 use crate::error::{Error, Result};
 use crate::write_gate::{Closed, WriteGate};
 use async_trait::async_trait;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// A backend that can be closed while handles to it (every [`crate::Store`] made over it) are
@@ -22,10 +23,12 @@ use std::sync::{Arc, RwLock};
 /// ```
 ///
 /// Every write also passes a [`WriteGate`], which [`close_writes`](Closable::close_writes)
-/// closes while a host operation (a backup) needs the store still.
+/// closes while a host operation (a backup) needs the store still, and counts the writes that
+/// succeeded ([`changes`](Closable::changes)), which a host watching the store polls.
 pub struct Closable {
     inner: RwLock<Option<Arc<dyn Backend>>>,
     gate: WriteGate,
+    changes: AtomicU64,
 }
 
 impl std::fmt::Debug for Closable {
@@ -42,6 +45,7 @@ impl Closable {
         Closable {
             inner: RwLock::new(Some(inner)),
             gate: WriteGate::default(),
+            changes: AtomicU64::new(0),
         }
     }
 
@@ -82,6 +86,33 @@ impl Closable {
         self.inner.write().unwrap_or_else(|e| e.into_inner()).take()
     }
 
+    /// How many writes (`apply`, `clear`, `drop_namespace`) have succeeded through this store so
+    /// far: a cheap version a watcher (the storage inspector) compares with the one it last saw,
+    /// instead of being called back from inside every write. Counted once the write returned.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use storage_core::{block_on, Backend, Closable, Limits, MemoryBackend, Op};
+    /// let store = Closable::new(Arc::new(MemoryBackend::new()));
+    /// let put = Op::Put { key: b"k".to_vec(), value: b"v".to_vec(), charge: 2 };
+    /// block_on(store.apply(b"ns", &[put.clone()], Limits::NONE)).unwrap();
+    /// assert_eq!(store.changes(), 1);
+    /// let tight = Limits { max_bytes: 1, max_entries: 1 };
+    /// assert!(block_on(store.apply(b"other", &[put], tight)).is_err());
+    /// assert_eq!(store.changes(), 1, "a refused write changed nothing");
+    /// ```
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
+    }
+
+    /// Counts `result` as a change if it succeeded.
+    fn counted<T>(&self, result: Result<T>) -> Result<T> {
+        if result.is_ok() {
+            self.changes.fetch_add(1, Ordering::Release);
+        }
+        result
+    }
+
     /// Whether [`close`](Closable::close) was called.
     pub fn is_closed(&self) -> bool {
         self.inner
@@ -104,12 +135,12 @@ impl Backend for Closable {
 
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         let _inside = self.gate.enter().await;
-        self.open_backend()?.apply(ns, ops, limits).await
+        self.counted(self.open_backend()?.apply(ns, ops, limits).await)
     }
 
     fn apply_blocking(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         let _inside = self.gate.enter_blocking();
-        self.open_backend()?.apply_blocking(ns, ops, limits)
+        self.counted(self.open_backend()?.apply_blocking(ns, ops, limits))
     }
 
     async fn list(&self, ns: &[u8]) -> Result<Listing> {
@@ -118,12 +149,12 @@ impl Backend for Closable {
 
     async fn clear(&self, ns: &[u8]) -> Result<()> {
         let _inside = self.gate.enter().await;
-        self.open_backend()?.clear(ns).await
+        self.counted(self.open_backend()?.clear(ns).await)
     }
 
     async fn drop_namespace(&self, ns: &[u8]) -> Result<()> {
         let _inside = self.gate.enter().await;
-        self.open_backend()?.drop_namespace(ns).await
+        self.counted(self.open_backend()?.drop_namespace(ns).await)
     }
 
     async fn namespaces(&self) -> Result<Vec<(Vec<u8>, Usage)>> {

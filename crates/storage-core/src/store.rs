@@ -290,17 +290,37 @@ impl<B: Backend> Store<B> {
             };
             let key =
                 String::from_utf8(key).map_err(|_| Error::Corrupt("key is not UTF-8".into()))?;
-            let encrypt =
-                matches!(record.as_slice(), [RECORD_V1, flags, ..] if flags & FLAG_ENCRYPT != 0);
-            let body = record_body(&record, encrypt)?;
-            let value = value::decode(body).map_err(|e| Error::Corrupt(e.to_string()))?;
-            entries.push(Entry {
-                key,
-                value,
-                encrypt,
-            });
+            entries.push(decode_entry(key, &record)?);
         }
         Ok(entries)
+    }
+
+    /// One entry of a namespace, whatever its `encrypt` flag, or `None` (host-level: a page of
+    /// an inspector, which lists keys first and reads only those it shows).
+    ///
+    /// ```
+    /// use storage_core::{block_on, JsValue, MemoryBackend, Namespace, Policy, Scope, Store};
+    /// let store = Store::new(MemoryBackend::new());
+    /// let ns = Namespace::local("u", "app", Scope::App).unwrap();
+    /// let secret = storage_core::SetOptions { encrypt: true };
+    /// block_on(store.set(&ns, &Policy::WX, "k", &JsValue::from(1), secret)).unwrap();
+    /// let entry = block_on(store.entry(&ns, "k")).unwrap().unwrap();
+    /// assert_eq!((entry.value, entry.encrypt), (JsValue::from(1), true));
+    /// assert_eq!(block_on(store.entry(&ns, "missing")).unwrap(), None);
+    /// ```
+    pub async fn entry(
+        &self,
+        ns: &(impl NamespaceBytes + ?Sized),
+        key: &str,
+    ) -> Result<Option<Entry>> {
+        match self
+            .backend
+            .get(&ns.namespace_bytes(), key.as_bytes())
+            .await?
+        {
+            None => Ok(None),
+            Some(record) => decode_entry(key.to_owned(), &record).map(Some),
+        }
     }
 
     /// Reads every entry of a namespace once and decodes it (host-level: verifying a store):
@@ -494,6 +514,18 @@ fn encode_record(value: &JsValue, encrypt: bool) -> Vec<u8> {
     record.push(if encrypt { FLAG_ENCRYPT } else { 0 });
     value::encode_into(value, &mut record);
     record
+}
+
+/// An entry from its key and record, read as it was written (with or without `encrypt`).
+fn decode_entry(key: String, record: &[u8]) -> Result<Entry> {
+    let encrypt = matches!(record, [RECORD_V1, flags, ..] if flags & FLAG_ENCRYPT != 0);
+    let body = record_body(record, encrypt)?;
+    let value = value::decode(body).map_err(|e| Error::Corrupt(e.to_string()))?;
+    Ok(Entry {
+        key,
+        value,
+        encrypt,
+    })
 }
 
 /// A record's body, once its header says it is a record read the way it was written.

@@ -4,6 +4,7 @@ pub mod cloud;
 pub mod concurrency;
 pub mod crypto;
 pub mod growth;
+pub mod inspect;
 pub mod memory;
 pub mod ops;
 pub mod serve;

@@ -1,9 +1,7 @@
 //! How the bridge writes an [`Outcome`]: its `"outcome"` name and its `"result"` as tagged JSON.
 
-use crate::tagged::{to_tagged, TAG};
 use serde_json::Value;
 pub use storage_api::dispatch::{Ending, Outcome, Payload};
-use storage_core::JsValue;
 
 /// The `"result"` field of a response: the payload as the facade shaped it, with the fields that
 /// hold stored values (or a Sync form's returned value) in their lossless tagged form.
@@ -15,36 +13,7 @@ use storage_core::JsValue;
 /// assert_eq!(result(&Outcome::returned(JsValue::Undefined)), serde_json::json!({"$js": "undefined"}));
 /// ```
 pub fn result(outcome: &Outcome) -> Value {
-    match outcome.payload() {
-        Payload::Value(v) => to_tagged(v),
-        Payload::Shaped { json, values } => {
-            // Plain JSON is tagged JSON of itself, but for an object holding the tag key (a
-            // dump's values): that one travels escaped, so the host reads back what was sent.
-            let mut json = if holds_tag(json) {
-                serde_json::from_value::<JsValue>(json.clone())
-                    .map(|v| to_tagged(&v))
-                    .unwrap_or_else(|_| json.clone())
-            } else {
-                json.clone()
-            };
-            if let Value::Object(m) = &mut json {
-                for (name, v) in values {
-                    // Replacing keeps the field's position (the map preserves order).
-                    m.insert((*name).to_owned(), to_tagged(v));
-                }
-            }
-            json
-        }
-    }
-}
-
-/// Whether an object anywhere in `json` has the tag key.
-fn holds_tag(json: &Value) -> bool {
-    match json {
-        Value::Object(m) => m.contains_key(TAG) || m.values().any(holds_tag),
-        Value::Array(items) => items.iter().any(holds_tag),
-        _ => false,
-    }
+    outcome.tagged()
 }
 
 #[cfg(test)]
@@ -52,6 +21,7 @@ mod tests {
     use super::*;
     use serde_json::json;
     use storage_api::{Mpstore, MyError};
+    use storage_core::JsValue;
     use storage_core::{codes::ApiKind, Dialect, Error, Scope};
 
     #[test]

@@ -170,6 +170,14 @@ pub enum Command {
     /// Host: rotate the master key: a fresh random key replaces master.key; the old one no
     /// longer opens the store.
     RotateKey,
+    /// Host: serve the storage inspector (docs/inspector.md), a web page on 127.0.0.1 to see,
+    /// edit, import and export every namespace; sizes and edits follow --platform (the page can
+    /// switch). Prints {"url", "token", "port"}; runs until stopped (Ctrl-C).
+    Inspect {
+        /// The port on 127.0.0.1; 0 picks a free one.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
     /// Run each platform's documented scenario against the default store and show what the
     /// platform answers, limits included.
     Tour,

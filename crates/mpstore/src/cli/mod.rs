@@ -98,6 +98,28 @@ pub fn run_on(cli: &Cli, mpstore: Mpstore) -> i32 {
                 &format!("cannot back up the store into {}: {e}", to.display()),
             ),
         },
+        Command::Inspect { port } => {
+            let options = storage_inspect::Options {
+                port: *port,
+                dialect: cli.select.platform.dialect(),
+            };
+            match storage_inspect::Inspector::start(mpstore, options) {
+                Ok(inspector) => {
+                    eprintln!("mpstore: the inspector is at {}", inspector.url());
+                    let code = emit(
+                        cli,
+                        &json!({"url": inspector.url(), "token": inspector.token(), "port": inspector.port()}),
+                    );
+                    // A stop signal flushes the store and exits; nothing else ends the server.
+                    inspector.wait();
+                    code
+                }
+                Err(e) => fail(
+                    exit::FAILURE,
+                    &format!("cannot serve the inspector on 127.0.0.1:{port}: {e}"),
+                ),
+            }
+        }
         Command::Salvage { .. } => fail(
             exit::USAGE,
             "salvage reads a store's directory (--data-dir), not a store already open",

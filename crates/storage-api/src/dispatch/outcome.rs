@@ -5,6 +5,7 @@ use crate::cloud::TtCloudError;
 use crate::{MyError, MySyncFailure, TtError, WxError};
 use serde::Serialize;
 use serde_json::Value;
+use storage_core::value::tagged::{to_tagged, TAG};
 use storage_core::{Error, JsValue};
 
 /// How a call ended: which callback fired, or whether a Sync form returned or threw.
@@ -125,6 +126,40 @@ impl Outcome {
         }
     }
 
+    /// The payload as tagged JSON (`storage_core::value::tagged`): the object as the facade
+    /// shaped it, with the fields that hold stored values (or a Sync form's returned value) in
+    /// their lossless tagged form. What the bridge answers as `"result"` and the storage
+    /// inspector shows.
+    ///
+    /// ```
+    /// use storage_api::dispatch::Outcome;
+    /// use storage_core::JsValue;
+    /// assert_eq!(Outcome::returned(JsValue::Undefined).tagged(), serde_json::json!({"$js": "undefined"}));
+    /// ```
+    pub fn tagged(&self) -> Value {
+        match &self.payload {
+            Payload::Value(v) => to_tagged(v),
+            Payload::Shaped { json, values } => {
+                // Plain JSON is tagged JSON of itself, but for an object holding the tag key (a
+                // dump's values): that one travels escaped, so the host reads back what was sent.
+                let mut json = if holds_tag(json) {
+                    serde_json::from_value::<JsValue>(json.clone())
+                        .map(|v| to_tagged(&v))
+                        .unwrap_or_else(|_| json.clone())
+                } else {
+                    json.clone()
+                };
+                if let Value::Object(m) = &mut json {
+                    for (name, v) in values {
+                        // Replacing keeps the field's position (the map preserves order).
+                        m.insert((*name).to_owned(), to_tagged(v));
+                    }
+                }
+                json
+            }
+        }
+    }
+
     /// Whether the call failed (for Alipay's Sync forms: returned `success: false`).
     pub fn is_failure(&self) -> bool {
         self.cause.is_some()
@@ -142,6 +177,15 @@ impl Payload {
             json,
             values: Vec::new(),
         }
+    }
+}
+
+/// Whether an object anywhere in `json` has the tag key.
+fn holds_tag(json: &Value) -> bool {
+    match json {
+        Value::Object(m) => m.contains_key(TAG) || m.values().any(holds_tag),
+        Value::Array(items) => items.iter().any(holds_tag),
+        _ => false,
     }
 }
 
