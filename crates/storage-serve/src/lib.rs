@@ -14,7 +14,10 @@
 //! admin token ([`GameServer::admin_token`]) as `Authorization: Bearer <token>`:
 //! `POST /mpstore/apps {"platform":"wx","game":"…","access_token":"…"}` and
 //! `POST /mpstore/sessions {"platform":"wx","game":"…","openid":"…","session_key":"…"}`
-//! (or [`GameServer::register_app`] / [`GameServer::register_session`] in process).
+//! (or [`GameServer::register_app`] / [`GameServer::register_session`] in process). A third,
+//! `POST /mpstore/pairs {"platform":"tt","game":"…","openid":"…"}`, answers
+//! `{"KVDataList":[…]}`: every pair the player holds, in insertion order, as the client would
+//! read them (a test harness checking what the server wrote; the platforms have no such read).
 //!
 //! **Answers.** Every platform request is answered `200` with the platform's JSON (its `errcode`
 //! says what failed), as the platforms do: an unknown access token is WeChat's `40001` and
@@ -162,6 +165,7 @@ pub fn router(server: Arc<GameServer>) -> Router {
         )
         .route("/mpstore/apps", post(register_app))
         .route("/mpstore/sessions", post(register_session))
+        .route("/mpstore/pairs", post(player_pairs))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(server)
 }
@@ -285,6 +289,52 @@ async fn register_session(
     )
 }
 
+#[derive(Deserialize)]
+struct PlayerId {
+    platform: String,
+    game: String,
+    openid: String,
+}
+
+async fn player_pairs(
+    State(server): State<Arc<GameServer>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut asked = None;
+    let checked = admin(&server, &headers, &body, |p: PlayerId, platform| {
+        asked = Some((p, platform));
+    });
+    let Some((player, platform)) = asked else {
+        return checked;
+    };
+    let caller = cloud_kv::Caller::new(platform, player.game)
+        .logged_in(player.openid)
+        .open_data();
+    let read = async {
+        let keys = server.cloud.get_user_cloud_storage_keys(&caller).await?;
+        server.cloud.get_pairs(&caller, &keys).await
+    };
+    match read.await {
+        Ok(pairs) => {
+            let list: Vec<Value> = pairs
+                .iter()
+                .map(|p| json!({"key": p.key, "value": p.value}))
+                .collect();
+            Json(json!({ "KVDataList": list })).into_response()
+        }
+        Err(e) => {
+            // A backend that may answer later (a failover) is the service's; anything else, the
+            // request's (an empty game or openid).
+            let status = match e.is_retryable() {
+                true => StatusCode::SERVICE_UNAVAILABLE,
+                false => StatusCode::BAD_REQUEST,
+            };
+            (status, Json(json!({ "error": e.to_string() }))).into_response()
+        }
+    }
+}
+
 /// An admin request: the token checked, the body read as `T` with a known `platform`, then
 /// `apply`.
 fn admin<T: for<'de> Deserialize<'de> + HasPlatform>(
@@ -321,6 +371,12 @@ trait HasPlatform {
 }
 
 impl HasPlatform for AppRegistration {
+    fn platform(&self) -> &str {
+        &self.platform
+    }
+}
+
+impl HasPlatform for PlayerId {
     fn platform(&self) -> &str {
         &self.platform
     }

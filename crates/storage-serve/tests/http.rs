@@ -142,6 +142,17 @@ async fn admin_requests_need_the_token_and_a_known_platform() {
             json!({"platform": "tt", "game": "g", "openid": "o", "session_key": "k"}),
             200,
         ),
+        (
+            "pairs",
+            json!({"platform": "tt", "game": "g", "openid": "o"}),
+            200,
+        ),
+        (
+            "pairs",
+            json!({"platform": "tt", "game": "g", "openid": ""}),
+            400,
+        ),
+        ("pairs", json!({"platform": "tt", "game": "g"}), 400),
     ];
     for (what, body, status) in cases {
         assert_eq!(s.admin(what, body, true).await.0, *status, "{what} {body}");
@@ -182,6 +193,11 @@ async fn a_server_write_is_what_the_client_reads_on_every_path() {
             s.pairs(platform, "player").await,
             [KvData::new("a", "1"), KvData::new("b", "2")]
         );
+        let who = json!({"platform": name, "game": GAME, "openid": "player"});
+        let listed =
+            json!({"KVDataList": [{"key": "a", "value": "1"}, {"key": "b", "value": "2"}]});
+        assert_eq!(s.admin("pairs", &who, true).await, (200, listed));
+        assert_eq!(s.admin("pairs", &who, false).await.0, 401);
         let removal = json!({"key": ["a", "b"]}).to_string();
         assert_eq!(
             s.call(remove, TOKEN, "player", &removal, None).await,
