@@ -132,37 +132,39 @@ impl GameServer {
     }
 }
 
+/// The platforms' paths: which platform's API each one is.
+const ROUTES: [(&str, Platform, Api); 6] = [
+    ("/wxa/set_user_storage", Platform::Wx, Api::Set),
+    ("/wxa/remove_user_storage", Platform::Wx, Api::Remove),
+    (
+        "/mgplatform/api/apps/set_user_storage",
+        Platform::Tt,
+        Api::Set,
+    ),
+    (
+        "/mgplatform/api/apps/remove_user_storage",
+        Platform::Tt,
+        Api::Remove,
+    ),
+    ("/api/apps/set_user_storage", Platform::Tt, Api::Set),
+    ("/api/apps/remove_user_storage", Platform::Tt, Api::Remove),
+];
+
 /// The routes of the service.
 pub fn router(server: Arc<GameServer>) -> Router {
-    let platform = |platform: Platform, api: Api| {
-        post(
-            move |state: State<Arc<GameServer>>, query: Query<HashMap<String, String>>, body| {
-                handle(state, query, body, platform, api)
-            },
-        )
-    };
-    Router::new()
-        .route("/wxa/set_user_storage", platform(Platform::Wx, Api::Set))
-        .route(
-            "/wxa/remove_user_storage",
-            platform(Platform::Wx, Api::Remove),
-        )
-        .route(
-            "/mgplatform/api/apps/set_user_storage",
-            platform(Platform::Tt, Api::Set),
-        )
-        .route(
-            "/mgplatform/api/apps/remove_user_storage",
-            platform(Platform::Tt, Api::Remove),
-        )
-        .route(
-            "/api/apps/set_user_storage",
-            platform(Platform::Tt, Api::Set),
-        )
-        .route(
-            "/api/apps/remove_user_storage",
-            platform(Platform::Tt, Api::Remove),
-        )
+    let platforms = ROUTES
+        .iter()
+        .fold(Router::new(), |router, &(path, platform, api)| {
+            router.route(
+                path,
+                post(
+                    move |state: State<Arc<GameServer>>,
+                          query: Query<HashMap<String, String>>,
+                          body| { handle(state, query, body, platform, api) },
+                ),
+            )
+        });
+    platforms
         .route("/mpstore/apps", post(register_app))
         .route("/mpstore/sessions", post(register_session))
         .route("/mpstore/pairs", post(player_pairs))
