@@ -124,7 +124,9 @@ impl ServerReply {
         }
     }
 
-    fn failed(platform: Platform, fault: ServerFault<'_>) -> Self {
+    /// How `platform` answers `fault` (for a host that finds one before the call, such as an
+    /// unknown access token).
+    pub fn failed(platform: Platform, fault: ServerFault<'_>) -> Self {
         let e = server_error(platform.dialect(), fault)
             .expect("both server platforms have a row for every fault");
         ServerReply {

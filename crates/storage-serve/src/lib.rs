@@ -49,7 +49,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
-use storage_core::server_codes::{server_error, ServerFault};
+use storage_core::server_codes::ServerFault;
 use storage_core::Backend;
 use subtle::ConstantTimeEq;
 
@@ -196,17 +196,9 @@ async fn handle(
     platform: Platform,
     api: Api,
 ) -> Json<Value> {
-    let reply = match answer(&server, &query, body.ok(), platform, api).await {
-        Ok(reply) => reply,
-        Err(fault) => {
-            let e = server_error(platform.dialect(), fault)
-                .expect("both server platforms have a row for every fault");
-            ServerReply {
-                errcode: e.errcode,
-                errmsg: e.errmsg.into(),
-            }
-        }
-    };
+    let reply = answer(&server, &query, body.ok(), platform, api)
+        .await
+        .unwrap_or_else(|fault| ServerReply::failed(platform, fault));
     Json(reply.to_json(platform))
 }
 
