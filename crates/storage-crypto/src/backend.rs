@@ -1,8 +1,11 @@
 //! [`EncryptedBackend`]: the decorator itself.
 
 use crate::cache::Bounded;
-use crate::keys::{DataKey, Head, Kek, RootKey, Tag, Tagger};
-use crate::layout::{self, data_ns, parse_data_ns, wrap_key, HEAD, KEYRING, ROTATING};
+use crate::keys::{fill_random, DataKey, Head, Kek, RootKey, Tag, Tagger};
+use crate::layout::{
+    self, claim_generation, claim_ns, data_ns, is_claim, parse_data_ns, wrap_key, HEAD, HEAD_CLAIM,
+    KEYRING, ROTATING,
+};
 use crate::provider::KeyProvider;
 use crate::records::NamespaceKeys;
 use async_lock::{Mutex, RwLock};
@@ -37,8 +40,12 @@ pub fn is_wrong_master_key(err: &Error) -> bool {
 ///   value; [`drop_namespace`](Backend::drop_namespace) destroys the namespace's key
 ///   (crypto-shredding). See `docs/security.md` for the threat model.
 ///
-/// The decorator owns `B`'s whole namespace space: `B` must hold nothing else, and one
-/// `EncryptedBackend` at a time may use it.
+/// The decorator owns `B`'s whole namespace space: `B` must hold nothing else. Several
+/// processes may each open an `EncryptedBackend` over the same `B` (app servers over one Redis
+/// Cluster): opening a fresh store and creating a namespace's key are claimed atomically in `B`,
+/// so they all agree on every key. [`drop_namespace`](Backend::drop_namespace) and
+/// [`rotate`](Self::rotate) change keys the others keep in memory: run them while no other
+/// process uses `B` (and reopen the others after a rotation).
 ///
 /// ```
 /// use storage_core::{block_on, Backend, Limits, MemoryBackend, Op};
@@ -178,22 +185,34 @@ impl<B: Backend> EncryptedBackend<B> {
                 })?
             }
             None => {
-                if !inner.namespaces().await?.is_empty() {
+                let written = inner.namespaces().await?;
+                if written.iter().any(|(ns, _)| !is_claim(ns)) {
                     return Err(Error::Corrupt(
                         "the backend holds data but no key check record: it was not written \
                          by storage-crypto, or its keyring was lost"
                             .into(),
                     ));
                 }
+                // Another process may be creating the store at this moment: the first head
+                // claimed is the store's, and every process opens that one.
                 let master = provider.master_key()?;
                 let (kek, root) = (Kek::new(&master, 0)?, RootKey::random()?);
-                let head = Op::Put {
+                let head = claim(&inner, HEAD_CLAIM, kek.seal_head(&root)?).await?;
+                let put = Op::Put {
                     key: HEAD.to_vec(),
-                    value: kek.seal_head(&root)?,
+                    value: head.clone(),
                     charge: 0,
                 };
-                inner.apply(KEYRING, &[head], Limits::NONE).await?;
-                (kek, root)
+                inner.apply(KEYRING, &[put], Limits::NONE).await?;
+                Head::parse(&head)
+                    .and_then(|head| head.open(&master))
+                    .ok_or_else(|| {
+                        Error::WrongMasterKey(
+                            "another process created this store with another master key at the \
+                             same moment"
+                                .into(),
+                        )
+                    })?
             }
         };
         let generation = kek.generation;
@@ -226,9 +245,15 @@ impl<B: Backend> EncryptedBackend<B> {
         }
     }
 
-    /// Deletes every wrap of a generation other than `current`, then the rotation marker.
+    /// Deletes every wrap and claim of a generation other than `current`, then the rotation
+    /// marker.
     pub(crate) async fn finish_rotation(&self, current: u64) -> Result<()> {
         self.remove_stale_wraps(current).await?;
+        for (ns, _) in self.inner.namespaces().await? {
+            if claim_generation(&ns).is_some_and(|g| g != current) {
+                self.inner.drop_namespace(&ns).await?;
+            }
+        }
         let marker = Op::Delete {
             key: ROTATING.to_vec(),
         };
@@ -303,13 +328,17 @@ impl<B: Backend> EncryptedBackend<B> {
         if let Some(keys) = self.keys(kek, ns, &tag).await? {
             return Ok(keys);
         }
-        let data = DataKey::random()?;
-        let wrapped = Op::Put {
+        // Other processes sharing the backend may be creating it too: the first candidate
+        // claimed is the namespace's key, whoever made it.
+        let candidate = kek.wrap(&tag, &DataKey::random()?, ns)?;
+        let wrapped = claim(&self.inner, &claim_ns(kek.generation, &tag), candidate).await?;
+        let (data, _) = kek.unwrap(&tag, &wrapped)?;
+        let put = Op::Put {
             key: wrap_key(kek.generation, &tag),
-            value: kek.wrap(&tag, &data, ns)?,
+            value: wrapped,
             charge: 0,
         };
-        self.inner.apply(KEYRING, &[wrapped], Limits::NONE).await?;
+        self.inner.apply(KEYRING, &[put], Limits::NONE).await?;
         Ok(self.remember(ns, tag, &data))
     }
 
@@ -542,6 +571,13 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
             })
             .collect();
         self.inner.apply(KEYRING, &shred, Limits::NONE).await?;
+        // And its claims, so a namespace created again gets a fresh key, not the claimed one.
+        for g in [g.checked_sub(1), Some(g), g.checked_add(1)]
+            .into_iter()
+            .flatten()
+        {
+            self.inner.drop_namespace(&claim_ns(g, &tag)).await?;
+        }
         self.forget(ns, &tag);
         Ok(())
     }
@@ -550,7 +586,7 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
         let kek = self.state.read().await;
         let mut out = Vec::new();
         for (inner_ns, usage) in self.inner.namespaces().await? {
-            if inner_ns == KEYRING {
+            if inner_ns == KEYRING || is_claim(&inner_ns) {
                 continue;
             }
             let tag = parse_data_ns(&inner_ns).ok_or_else(|| {
@@ -563,6 +599,39 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
             }
         }
         Ok(out)
+    }
+}
+
+/// Makes `candidate` the one entry of the claim namespace `claim`, unless a record is there
+/// already: answers the record that holds the claim, ours or the one another process put first.
+/// The entry limit of one, checked by `inner` atomically with the write, is what decides.
+async fn claim<B: Backend>(inner: &B, claim: &[u8], candidate: Vec<u8>) -> Result<Vec<u8>> {
+    let mut id = [0u8; 16];
+    fill_random(&mut id)?;
+    let put = Op::Put {
+        key: id.to_vec(),
+        value: candidate.clone(),
+        charge: 0,
+    };
+    let one = Limits {
+        max_bytes: u64::MAX,
+        max_entries: 1,
+    };
+    match inner.apply(claim, &[put], one).await {
+        Ok(_) => Ok(candidate),
+        Err(Error::LimitExceeded { .. }) => {
+            let holder = inner.list(claim).await?.keys;
+            let [holder] = &holder[..] else {
+                return Err(Error::Corrupt(format!(
+                    "a key claim holds {} records instead of one",
+                    holder.len()
+                )));
+            };
+            inner.get(claim, holder).await?.ok_or_else(|| {
+                Error::Corrupt("a key claim lost its record while it was read".into())
+            })
+        }
+        Err(e) => Err(e),
     }
 }
 

@@ -57,12 +57,19 @@ fn keyring_len(raw: &MemoryBackend) -> usize {
     block_on(raw.list(b"k")).unwrap().keys.len()
 }
 
-/// Every record outside the keyring.
+/// Every record of the data namespaces (not the keyring, not a key claim).
 fn data_records(raw: &MemoryBackend) -> Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> {
     dump(raw)
         .into_iter()
-        .filter(|(ns, _, _)| ns != b"k")
+        .filter(|(ns, _, _)| ns.len() == 33 && ns[0] == b'd')
         .collect()
+}
+
+/// How many key claims the inner backend holds (the head's, and one per namespace created in
+/// the current generation).
+fn claims(raw: &MemoryBackend) -> usize {
+    let namespaces = block_on(raw.namespaces()).unwrap();
+    namespaces.iter().filter(|(ns, _)| ns[0] == b'c').count()
 }
 
 #[test]
@@ -71,9 +78,15 @@ fn rotation_rewraps_keys_and_leaves_every_data_record_as_it_was() {
     let store = open(Arc::clone(&raw), &key(1)).unwrap();
     populate(&store, 5);
     let before = data_records(&raw);
+    assert_eq!(claims(&raw), 1 + 5);
     block_on(store.rotate(&key(2))).unwrap();
     assert_eq!(data_records(&raw), before);
     assert_eq!(keyring_len(&raw), 1 + 5);
+    assert_eq!(
+        claims(&raw),
+        1,
+        "the old generation's claims are gone, the head's stays"
+    );
     assert_intact(&store, 5);
     drop(store);
     assert!(is_wrong_master_key(

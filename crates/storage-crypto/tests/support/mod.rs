@@ -43,13 +43,13 @@ pub fn dump<B: Backend>(b: &B) -> Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> {
     })
 }
 
-/// The inner namespaces other than the keyring, in no particular order.
+/// The inner data namespaces (neither the keyring nor a key claim), in no particular order.
 pub fn raw_data_namespaces(raw: &MemoryBackend) -> Vec<Vec<u8>> {
     block_on(raw.namespaces())
         .unwrap()
         .into_iter()
         .map(|(ns, _)| ns)
-        .filter(|ns| ns != b"k")
+        .filter(|ns| ns.len() == 33 && ns[0] == b'd')
         .collect()
 }
 
