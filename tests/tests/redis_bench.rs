@@ -18,7 +18,7 @@ use cloud_kv::{Caller, CloudKv, KvData, Platform, RelationQuery, StoredRelations
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use storage_core::{block_on, Backend, Limits, Listing, Op, Result, StoredValue, Usage};
+use storage_core::{block_on, Backend, Limits, Listing, Op, ReadPair, Result, StoredValue, Usage};
 use storage_crypto::EncryptedBackend;
 use storage_sled::SledBackend;
 
@@ -119,6 +119,10 @@ impl<B: Backend> Backend for Counting<B> {
     async fn get_shared(&self, ns: &[u8], key: &[u8]) -> Result<Option<StoredValue>> {
         self.count();
         self.inner.get_shared(ns, key).await
+    }
+    async fn get_many(&self, pairs: &[ReadPair<'_>]) -> Result<Vec<Option<StoredValue>>> {
+        self.count();
+        self.inner.get_many(pairs).await
     }
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         self.count();

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use storage_core::{
     block_on, Backend, CloudRule, Error, JsValue, Limits, Listing, MemoryBackend, Namespace, Op,
-    Result, StoredValue, Usage,
+    ReadPair, Result, StoredValue, Usage,
 };
 
 const GAME: &str = "game";
@@ -40,6 +40,11 @@ impl Backend for Recording {
     async fn get_shared(&self, ns: &[u8], key: &[u8]) -> Result<Option<StoredValue>> {
         self.reads.lock().unwrap().insert(ns.to_vec());
         self.inner.get_shared(ns, key).await
+    }
+    async fn get_many(&self, pairs: &[ReadPair<'_>]) -> Result<Vec<Option<StoredValue>>> {
+        let read = pairs.iter().map(|(ns, _)| ns.to_vec());
+        self.reads.lock().unwrap().extend(read);
+        self.inner.get_many(pairs).await
     }
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         self.inner.apply(ns, ops, limits).await
