@@ -191,8 +191,8 @@ impl Backend for RedisBackend {
             .await
     }
 
-    /// One `HMGET` per namespace, all sent at once: about one round trip per master asked
-    /// (see `batch.rs`).
+    /// One `HMGET` per namespace, one pipeline per master, all masters at once: about one round
+    /// trip per master asked (see `batch.rs`).
     async fn get_many(&self, pairs: &[ReadPair<'_>]) -> Result<Vec<Option<StoredValue>>> {
         if pairs.is_empty() {
             return Ok(Vec::new());

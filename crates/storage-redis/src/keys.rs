@@ -49,7 +49,7 @@ impl KeySpace {
     }
 
     pub fn namespace(&self, ns: &[u8]) -> NamespaceKeys {
-        let tag = format!("mps{{p{}.{}}}", self.prefix_hex, hex(ns));
+        let tag = self.tag(ns);
         let key = |suffix: &str| format!("{tag}{suffix}").into_bytes();
         NamespaceKeys {
             values: key("v"),
@@ -57,6 +57,15 @@ impl KeySpace {
             order: key("o"),
             meta: key("m"),
         }
+    }
+
+    /// The key of `ns`'s values hash alone (what a batched read needs).
+    pub fn values(&self, ns: &[u8]) -> Vec<u8> {
+        format!("{}v", self.tag(ns)).into_bytes()
+    }
+
+    fn tag(&self, ns: &[u8]) -> String {
+        format!("mps{{p{}.{}}}", self.prefix_hex, hex(ns))
     }
 
     pub fn registry(&self) -> RegistryKeys {
@@ -120,6 +129,9 @@ mod tests {
             }
         }
         assert_ne!(KeySpace::new(b"x").namespace(b""), space.namespace(b""));
+        for ns in names {
+            assert_eq!(space.values(ns), space.namespace(ns).values);
+        }
     }
 
     #[test]

@@ -32,8 +32,9 @@
 //! calls on different namespaces touch disjoint keys.
 //!
 //! [`get_many`](storage_core::Backend::get_many) reads each namespace's keys with one `HMGET`
-//! (so at one instant per namespace, which the trait does not promise), all namespaces at once:
-//! about one round trip per master asked. Nothing reads several namespaces at one instant.
+//! (so at one instant per namespace, which the trait does not promise), the `HMGET`s of one
+//! master in one pipeline, all masters at once: about one round trip per master asked. Nothing
+//! reads several namespaces at one instant.
 //!
 //! Usage and charges are counted exactly up to [`MAX_EXACT_USAGE`] (2^53 - 1, the largest
 //! integer a Lua number holds exactly); a write that would pass it fails and changes nothing.
@@ -94,6 +95,7 @@ mod keys;
 mod options;
 mod registry;
 mod scripts;
+mod slots;
 
 pub use backend::{RedisBackend, MAX_EXACT_USAGE};
 pub use options::RedisOptions;
