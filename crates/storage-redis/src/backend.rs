@@ -197,17 +197,11 @@ impl Backend for RedisBackend {
         if pairs.is_empty() {
             return Ok(Vec::new());
         }
-        let space = self.space.clone();
-        let pairs: Vec<(Vec<u8>, Vec<u8>)> = pairs
-            .iter()
-            .map(|&(ns, key)| (ns.to_vec(), key.to_vec()))
-            .collect();
+        // Grouped here, so the job on the I/O runtime owns what it sends.
+        let groups = batch::groups(&self.space, pairs);
+        let answers = pairs.len();
         self.cluster
-            .run(|io| async move {
-                let pairs: Vec<ReadPair<'_>> =
-                    pairs.iter().map(|(ns, key)| (&ns[..], &key[..])).collect();
-                batch::get_many(io, &space, &pairs).await
-            })
+            .run(|io| batch::get_many(io, groups, answers))
             .await
     }
 

@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use storage_core::{Error, ReadPair, Result, StoredValue};
 
 /// The reads of one namespace: its values hash, the keys asked, and where each answer goes.
-struct Group {
+pub(crate) struct Group {
     values: Vec<u8>,
     keys: Vec<Vec<u8>>,
     answers_at: Vec<usize>,
@@ -35,7 +35,7 @@ struct Group {
 type Values = Vec<Option<Vec<u8>>>;
 
 /// The `HMGET`s `pairs` need, one per namespace, in order of first appearance.
-fn groups(space: &KeySpace, pairs: &[ReadPair<'_>]) -> Vec<Group> {
+pub(crate) fn groups(space: &KeySpace, pairs: &[ReadPair<'_>]) -> Vec<Group> {
     let mut by_ns: HashMap<&[u8], usize> = HashMap::new();
     let mut groups: Vec<Group> = Vec::new();
     for (at, &(ns, key)) in pairs.iter().enumerate() {
@@ -53,13 +53,13 @@ fn groups(space: &KeySpace, pairs: &[ReadPair<'_>]) -> Vec<Group> {
     groups
 }
 
-/// Reads `pairs` of `space` through `io`: each answer what `HGET` of its pair answers.
+/// Reads `groups` (of `answers` pairs) through `io`: each answer what `HGET` of its pair
+/// answers, in the order of the pairs.
 pub(crate) async fn get_many(
     io: Io,
-    space: &KeySpace,
-    pairs: &[ReadPair<'_>],
+    groups: Vec<Group>,
+    answers: usize,
 ) -> Result<Vec<Option<StoredValue>>> {
-    let groups = groups(space, pairs);
     let mut read: Vec<Option<Values>> = vec![None; groups.len()];
     if let Some(map) = io.slots.get(&io).await {
         by_master(&io, &map, &groups, &mut read).await;
@@ -75,7 +75,7 @@ pub(crate) async fn get_many(
             other => other?,
         });
     }
-    let mut answers = vec![None; pairs.len()];
+    let mut answers = vec![None; answers];
     for (group, values) in groups.iter().zip(read) {
         for (&at, value) in group.answers_at.iter().zip(values.unwrap_or_default()) {
             answers[at] = value.map(StoredValue::from);

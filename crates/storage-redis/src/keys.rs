@@ -61,7 +61,14 @@ impl KeySpace {
 
     /// The key of `ns`'s values hash alone (what a batched read needs).
     pub fn values(&self, ns: &[u8]) -> Vec<u8> {
-        format!("{}v", self.tag(ns)).into_bytes()
+        // As `namespace` spells it, in one allocation: a batch makes one per namespace.
+        let mut key = Vec::with_capacity(8 + self.prefix_hex.len() + 2 * ns.len());
+        key.extend_from_slice(b"mps{p");
+        key.extend_from_slice(self.prefix_hex.as_bytes());
+        key.push(b'.');
+        push_hex(&mut key, ns);
+        key.extend_from_slice(b"}v");
+        key
     }
 
     fn tag(&self, ns: &[u8]) -> String {
@@ -74,6 +81,13 @@ impl KeySpace {
             registry: format!("{tag}ns").into_bytes(),
             epoch: format!("{tag}epoch").into_bytes(),
         }
+    }
+}
+
+fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        out.extend([DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]);
     }
 }
 
