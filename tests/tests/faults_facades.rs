@@ -27,7 +27,7 @@ use storage_api::cloud::{GameContext, MiniGame, TtCloudError};
 use storage_api::{KvItem, MiniProgram, Mpstore, MyError, MySyncFailure, TtError, WxError};
 use storage_core::codes::ApiKind;
 use storage_core::{
-    block_on, Backend, Dialect, Error, Limits, Listing, MemoryBackend, Op, Result, Scope,
+    block_on, Backend, Dialect, Error, Limits, Listing, MemoryBackend, Op, ReadPair, Result, Scope,
     StoredValue, Usage,
 };
 use storage_crypto::{EncryptedBackend, RawKeyProvider};
@@ -181,6 +181,14 @@ impl<B: Backend> Backend for Faulty<B> {
     async fn get_shared(&self, ns: &[u8], key: &[u8]) -> Result<Option<StoredValue>> {
         // Through `get`, so its faults and corruptions reach the store's reads too.
         Ok(self.get(ns, key).await?.map(StoredValue::from))
+    }
+    async fn get_many(&self, pairs: &[ReadPair<'_>]) -> Result<Vec<Option<StoredValue>>> {
+        // Pair by pair through `get`, as the trait's default does, for the same reason.
+        let mut answers = Vec::with_capacity(pairs.len());
+        for &(ns, key) in pairs {
+            answers.push(self.get(ns, key).await?.map(StoredValue::from));
+        }
+        Ok(answers)
     }
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         self.before(Method::Apply).await?;

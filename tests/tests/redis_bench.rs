@@ -1,10 +1,12 @@
 //! A small benchmark of game cloud data on Redis Cluster beside durable sled, both encrypted:
 //! `setUserCloudStorage` of one pair, and a ranked relation read (a player and 50 friends each
-//! holding a leaderboard score), each from 1 and from 8 threads. Prints throughput and p50 / p99
+//! holding a leaderboard score), each from 1 and from 8 threads, then the ranked relation read of
+//! a player with 10, 100 and 1,000 friends from one thread. Prints throughput and p50 / p99
 //! latency; the figures in `docs/scaling.md` come from it.
 //!
 //! As a test it runs few operations and checks only that every call succeeds and every read
-//! finds every friend. For figures, run it by hand, in release mode, with more operations:
+//! finds every friend (up to the 100 players a read returns). For figures, run it by hand, in
+//! release mode, with more operations:
 //!
 //! ```text
 //! scripts/redis-cluster/start            # then export the MPSTORE_REDIS_CLUSTER line it prints
@@ -18,13 +20,15 @@ use cloud_kv::{Caller, CloudKv, KvData, Platform, RelationQuery, StoredRelations
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use storage_core::{block_on, Backend, Limits, Listing, Op, Result, StoredValue, Usage};
+use storage_core::{block_on, Backend, Limits, Listing, Op, ReadPair, Result, StoredValue, Usage};
 use storage_crypto::EncryptedBackend;
 use storage_sled::SledBackend;
 
 const GAME: &str = "bench-game";
 const BOARD: &str = "score";
 const FRIENDS: usize = 50;
+/// The friend counts of the scaling rows (each in a game of its own).
+const SCALING: [usize; 3] = [10, 100, 1000];
 
 /// Operations per measurement (per thread count): `MPSTORE_BENCH_OPS`, or a few for the test.
 fn ops() -> usize {
@@ -40,22 +44,44 @@ fn board(score: usize) -> String {
 }
 
 fn player(id: &str) -> Caller {
-    Caller::new(Platform::Tt, GAME).logged_in(id)
+    player_of(GAME, id)
+}
+
+fn player_of(game: &str, id: &str) -> Caller {
+    Caller::new(Platform::Tt, game).logged_in(id)
 }
 
 /// Cloud data in `backend` with the relation-read fixture: "me" and 50 friends, each holding a
 /// leaderboard score.
 fn with_friends<B: Backend + Clone + 'static>(backend: B) -> CloudKv<B> {
     let relations = Arc::new(StoredRelations::new(backend.clone()));
-    let cloud = CloudKv::with_relations(backend, relations.clone());
-    block_on(cloud.set_leaderboard_keys(GAME, &[BOARD])).expect("leaderboard keys");
-    for f in 0..FRIENDS {
+    let cloud = CloudKv::with_relations(backend, relations);
+    add_friends(&cloud, GAME, FRIENDS);
+    cloud
+}
+
+/// In `game`: the leaderboard key, and "me" with `friends` friends, each holding a score.
+fn add_friends<B: Backend + Clone + 'static>(cloud: &CloudKv<B>, game: &str, friends: usize) {
+    let relations = StoredRelations::new(cloud.backend().clone());
+    block_on(cloud.set_leaderboard_keys(game, &[BOARD])).expect("leaderboard keys");
+    for f in 0..friends {
         let friend = format!("friend-{f}");
-        block_on(relations.add_friendship(GAME, "me", &friend)).expect("friendship");
-        block_on(cloud.set_pairs(&player(&friend), &[KvData::new(BOARD, board(f))]))
+        block_on(relations.add_friendship(game, "me", &friend)).expect("friendship");
+        block_on(cloud.set_pairs(&player_of(game, &friend), &[KvData::new(BOARD, board(f))]))
             .expect("score");
     }
-    cloud
+}
+
+/// One ranked relation read of "me" in `game`, checked to find every friend it can return.
+fn ranked_read<B: Backend>(cloud: &CloudKv<B>, game: &str, friends: usize) {
+    let me = player_of(game, "me").open_data();
+    let query = RelationQuery::friends([BOARD]).sorted_by(BOARD);
+    let read = block_on(cloud.relation_read(&me, &query)).expect("relation read");
+    assert_eq!(
+        read.len(),
+        (friends + 1).min(cloud_kv::MAX_RELATION_RESULTS),
+        "every friend and me, up to the most a read returns"
+    );
 }
 
 /// Runs `op(thread, i)` `total` times over `threads` threads; returns (ops/s, p50, p99).
@@ -120,6 +146,10 @@ impl<B: Backend> Backend for Counting<B> {
         self.count();
         self.inner.get_shared(ns, key).await
     }
+    async fn get_many(&self, pairs: &[ReadPair<'_>]) -> Result<Vec<Option<StoredValue>>> {
+        self.count();
+        self.inner.get_many(pairs).await
+    }
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         self.count();
         self.inner.apply(ns, ops, limits).await
@@ -179,6 +209,34 @@ fn calls_per_operation() {
          ranked relation read of {} players {read}",
         FRIENDS + 1
     );
+    for (friends, calls) in relation_read_calls(&SCALING) {
+        eprintln!(
+            "backend calls under encryption: ranked relation read, {friends} friends: {calls}"
+        );
+    }
+}
+
+/// For each count of friends, how many raw backend calls (under the encryption layer) one ranked
+/// relation read makes once its fixture is written.
+fn relation_read_calls(counts: &[usize]) -> Vec<(usize, u64)> {
+    let counter = Arc::new(Counting {
+        inner: storage_core::MemoryBackend::new(),
+        calls: AtomicU64::new(0),
+    });
+    let key = redis_support::key();
+    let backend = Arc::new(block_on(EncryptedBackend::open(counter.clone(), &key)).expect("open"));
+    let cloud = CloudKv::new(backend);
+    counts
+        .iter()
+        .map(|&friends| {
+            let game = format!("count-{friends}");
+            add_friends(&cloud, &game, friends);
+            let me = player_of(&game, "me");
+            block_on(cloud.set_pairs(&me, &[KvData::new(BOARD, board(7))])).expect("score");
+            let calls = calls_during(&counter, || ranked_read(&cloud, &game, friends));
+            (friends, calls)
+        })
+        .collect()
 }
 
 /// Measures one backend and prints its rows.
@@ -221,6 +279,27 @@ fn bench<B: Backend + Clone + 'static>(name: &str, backend: B) {
     }
 }
 
+/// Measures the ranked relation read of 10, 100 and 1,000 friends from one thread and prints
+/// their rows.
+fn bench_scaling<B: Backend + Clone + 'static>(name: &str, backend: B) {
+    let cloud = CloudKv::new(backend);
+    for friends in SCALING {
+        let game = format!("bench-{friends}");
+        add_friends(&cloud, &game, friends);
+        block_on(cloud.set_pairs(&player_of(&game, "me"), &[KvData::new(BOARD, board(7))]))
+            .expect("score");
+        // A few reads first, so the writes of the fixture are behind the servers; then fewer
+        // reads of the larger lists, so a slow backend still finishes.
+        for _ in 0..4 {
+            ranked_read(&cloud, &game, friends);
+        }
+        let reads = (ops() / 4 * 51 / (friends + 1)).max(64);
+        let (rate, p50, p99) = measure(1, reads, |_, _| ranked_read(&cloud, &game, friends));
+        let label = format!("relation read, ranked ({friends} friends)");
+        row(name, &label, 1, rate, p50, p99);
+    }
+}
+
 fn row(backend: &str, op: &str, threads: usize, rate: f64, p50: Duration, p99: Duration) {
     eprintln!(
         "| {backend} | {op} | {threads} | {rate:.0} | {:.2} | {:.2} |",
@@ -237,15 +316,28 @@ fn cloud_data_on_redis_beside_sled() {
     calls_per_operation();
     eprintln!("| backend | operation | threads | ops/s | p50 ms | p99 ms |");
     eprintln!("|---|---|---|---|---|---|");
-    bench(
-        "encrypted Redis Cluster",
-        redis_support::encrypted(&redis, "bench"),
-    );
+    let on_redis = redis_support::encrypted(&redis, "bench");
+    bench("encrypted Redis Cluster", on_redis.clone());
     let dir = tempfile::tempdir().expect("temp dir");
     let sled = SledBackend::open(dir.path().join("store")).expect("sled store");
     let key = redis_support::key();
-    bench(
-        "encrypted sled (durable)",
-        Arc::new(block_on(EncryptedBackend::open(sled, &key)).expect("encrypted sled")),
+    let on_sled = Arc::new(block_on(EncryptedBackend::open(sled, &key)).expect("encrypted sled"));
+    bench("encrypted sled (durable)", on_sled.clone());
+    bench_scaling("encrypted Redis Cluster", on_redis);
+    bench_scaling("encrypted sled (durable)", on_sled);
+}
+
+/// A ranked relation read makes as many backend calls for 1,000 friends as for 10: the players'
+/// data and profiles are read in batches (`Backend::get_many`), not player by player.
+#[test]
+fn a_relation_read_makes_as_many_backend_calls_whatever_the_number_of_friends() {
+    let calls = relation_read_calls(&SCALING);
+    let first = calls[0].1;
+    assert!(
+        calls.iter().all(|&(_, n)| n == first),
+        "backend calls per ranked relation read, by friends: {calls:?}"
     );
+    // The friend list, the players' data, and the profiles (their namespace's key, then, as it
+    // holds none, the listing that shows it holds nothing).
+    assert_eq!(first, 4, "backend calls per ranked relation read");
 }

@@ -9,7 +9,7 @@ use crate::stored_relations::StoredRelations;
 use std::collections::HashSet;
 use std::sync::Arc;
 use storage_core::{
-    Backend, CloudPolicy, CloudRule, Error, JsValue, Limits, Namespace, Op, Result,
+    Backend, CloudPolicy, CloudRule, Error, JsValue, Limits, Namespace, Op, ReadPair, Result,
 };
 
 /// The most players one relation read returns.
@@ -150,11 +150,14 @@ impl<B: Backend> CloudKv<B> {
     /// a dump).
     pub async fn player_pairs(&self, game: &str, openid: &str) -> Result<Vec<KvData>> {
         let ns = Namespace::cloud(game, openid)?.encode();
+        let keys = self.backend.list(&ns).await?.keys;
+        let reads: Vec<ReadPair<'_>> = keys.iter().map(|key| (&ns[..], &key[..])).collect();
         let mut pairs = Vec::new();
-        for key in self.backend.list(&ns).await?.keys {
-            if let Some(record) = self.backend.get(&ns, &key).await? {
-                let key = String::from_utf8(key).map_err(|_| corrupt("cloud key"))?;
-                pairs.push(KvData::new(key.as_str(), decode_value(&record)?));
+        // One batched read; a pair removed since the listing is simply absent.
+        for (key, record) in keys.iter().zip(self.backend.get_many(&reads).await?) {
+            if let Some(record) = record {
+                let key = std::str::from_utf8(key).map_err(|_| corrupt("cloud key"))?;
+                pairs.push(KvData::new(key, decode_value(record.bytes())?));
             }
         }
         Ok(pairs)
@@ -375,8 +378,11 @@ impl<B: Backend> CloudKv<B> {
     /// Unranked, the caller comes first, then the relations in the provider's order. Ranked by
     /// a `sort_key`, players whose value under it follows the leaderboard convention come
     /// first, highest score first, ties by earlier `update_time`, then players without a valid
-    /// score in the same order as unranked. The cost grows with the number of relations, never
-    /// with the number of the game's players: only their namespaces are read.
+    /// score in the same order as unranked. Only the relations' namespaces are read, never the
+    /// game's other players: in three backend calls whatever their number (the relation list,
+    /// one batched read of every player's keys, one of the profiles shown; see
+    /// [`Backend::get_many`]), plus a listing per player when `key_list` asks for more keys
+    /// than a player can hold.
     pub async fn relation_read(
         &self,
         caller: &Caller,
@@ -391,17 +397,17 @@ impl<B: Backend> CloudKv<B> {
             Relation::Recommend => self.relations.recommended(&caller.game, me).await?,
         };
         let mut seen = HashSet::new();
-        let players = std::iter::once(me.to_string())
+        // An id that cannot name a namespace (too long) holds no data.
+        let players: Vec<(String, Vec<u8>)> = std::iter::once(me.to_string())
             .chain(others)
-            .filter(|p| !p.is_empty() && seen.insert(p.clone()));
+            .filter(|p| !p.is_empty() && seen.insert(p.clone()))
+            .filter_map(|p| caller.namespace_of(&p).ok().map(|ns| (p, ns.encode())))
+            .collect();
         let keys = query.keys_to_read();
+        let namespaces: Vec<&[u8]> = players.iter().map(|(_, ns)| &ns[..]).collect();
+        let held = self.read_pairs_of(&namespaces, &keys).await?;
         let mut found: Vec<(String, Vec<KvData>, Option<Score>)> = Vec::new();
-        for openid in players {
-            // An id that cannot name a namespace (too long) holds no data.
-            let Ok(ns) = caller.namespace_of(&openid) else {
-                continue;
-            };
-            let pairs = self.read_pairs(&ns, &keys).await?;
+        for ((openid, _), pairs) in players.into_iter().zip(held) {
             if pairs.is_empty() {
                 continue;
             }
@@ -418,41 +424,89 @@ impl<B: Backend> CloudKv<B> {
             crate::leaderboard::rank(&mut found, |(_, _, score)| *score);
         }
         found.truncate(MAX_RELATION_RESULTS);
-        let mut out = Vec::with_capacity(found.len());
-        for (openid, kv_data_list, _) in found {
-            let profile = self
-                .relations
-                .profile(&caller.game, &openid)
-                .await?
-                .unwrap_or_default();
-            out.push(UserGameData {
-                avatar_url: profile.avatar_url,
-                nickname: profile.nickname,
-                openid,
-                kv_data_list,
-            });
+        let shown: Vec<String> = found.iter().map(|(openid, ..)| openid.clone()).collect();
+        let profiles = self.relations.profiles(&caller.game, &shown).await?;
+        if profiles.len() != shown.len() {
+            return Err(Error::Backend(format!(
+                "the relation provider answered {} profiles for {} players",
+                profiles.len(),
+                shown.len()
+            )));
         }
-        Ok(out)
+        Ok(found
+            .into_iter()
+            .zip(profiles)
+            .map(|((openid, kv_data_list, _), profile)| {
+                let profile = profile.unwrap_or_default();
+                UserGameData {
+                    avatar_url: profile.avatar_url,
+                    nickname: profile.nickname,
+                    openid,
+                    kv_data_list,
+                }
+            })
+            .collect())
     }
 
-    /// The pairs of `ns` among `keys`, in `keys`' order: one listing, then one read per key
-    /// present, so the cost is bounded by what the player holds whatever `keys` asks.
+    /// The pairs of `ns` among `keys`, in `keys`' order.
     async fn read_pairs(&self, ns: &Namespace, keys: &[String]) -> Result<Vec<KvData>> {
         let ns = ns.encode();
-        let listing = self.backend.list(&ns).await?;
-        if listing.keys.is_empty() {
-            return Ok(Vec::new());
+        Ok(self
+            .read_pairs_of(&[&ns], keys)
+            .await?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// The pairs each of `namespaces` holds among `keys`, in `keys`' order, in one batched read
+    /// ([`Backend::get_many`]) whatever the number of namespaces. When `keys` are more than a
+    /// player can hold, each namespace is listed first and only the keys it holds are read, so
+    /// the cost stays bounded by what the players hold whatever `keys` asks.
+    async fn read_pairs_of(
+        &self,
+        namespaces: &[&[u8]],
+        keys: &[String],
+    ) -> Result<Vec<Vec<KvData>>> {
+        let wanted: Vec<Vec<&str>> = if keys.len() as u64 <= self.policy.max_pairs {
+            let all: Vec<&str> = keys.iter().map(String::as_str).collect();
+            vec![all; namespaces.len()]
+        } else {
+            let mut wanted = Vec::with_capacity(namespaces.len());
+            for ns in namespaces {
+                let held: HashSet<Vec<u8>> =
+                    self.backend.list(ns).await?.keys.into_iter().collect();
+                let keys = keys.iter().filter(|k| held.contains(k.as_bytes()));
+                wanted.push(keys.map(String::as_str).collect());
+            }
+            wanted
+        };
+        let pairs: Vec<ReadPair<'_>> = namespaces
+            .iter()
+            .zip(&wanted)
+            .flat_map(|(ns, keys)| keys.iter().map(move |k| (*ns, k.as_bytes())))
+            .collect();
+        if pairs.is_empty() {
+            return Ok(vec![Vec::new(); namespaces.len()]);
         }
-        let present: HashSet<Vec<u8>> = listing.keys.into_iter().collect();
-        let mut out = Vec::new();
-        for key in keys {
-            if !present.contains(key.as_bytes()) {
-                continue;
+        let values = self.backend.get_many(&pairs).await?;
+        if values.len() != pairs.len() {
+            return Err(Error::Backend(format!(
+                "a batched read of {} pairs answered {}",
+                pairs.len(),
+                values.len()
+            )));
+        }
+        let mut values = values.into_iter();
+        let mut out = Vec::with_capacity(namespaces.len());
+        for keys in wanted {
+            let mut pairs = Vec::new();
+            for (key, value) in keys.into_iter().zip(values.by_ref()) {
+                // A pair absent (or removed since the listing) is simply left out.
+                if let Some(record) = value {
+                    pairs.push(KvData::new(key, decode_value(record.bytes())?));
+                }
             }
-            // A pair removed since the listing is simply absent.
-            if let Some(record) = self.backend.get(&ns, key.as_bytes()).await? {
-                out.push(KvData::new(key.as_str(), decode_value(&record)?));
-            }
+            out.push(pairs);
         }
         Ok(out)
     }

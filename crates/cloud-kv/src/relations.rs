@@ -37,7 +37,7 @@ impl Profile {
 /// - The cost of a call should grow with the size of the answer, not with the number of players
 ///   of the game: relation reads call [`friends`](Self::friends),
 ///   [`group_members`](Self::group_members) or [`recommended`](Self::recommended) once and
-///   [`profile`](Self::profile) once per player shown.
+///   [`profiles`](Self::profiles) once, for every player shown.
 /// - An unknown player or group has no relations (an empty list), not an error; an `Err` means
 ///   the provider itself failed, and fails the read as a storage failure.
 #[async_trait]
@@ -54,4 +54,16 @@ pub trait RelationProvider: Send + Sync {
 
     /// `openid`'s profile, or `None` when the provider knows none (shown as empty strings).
     async fn profile(&self, game: &str, openid: &str) -> Result<Option<Profile>>;
+
+    /// The profiles of `openids` in `game`, in their order: for each, what
+    /// [`profile`](Self::profile) answers. Relation reads call this, once per read. The default
+    /// asks `profile` for each in turn; a provider that can read many at once (one batched read,
+    /// as [`crate::StoredRelations`] does) overrides it.
+    async fn profiles(&self, game: &str, openids: &[String]) -> Result<Vec<Option<Profile>>> {
+        let mut profiles = Vec::with_capacity(openids.len());
+        for openid in openids {
+            profiles.push(self.profile(game, openid).await?);
+        }
+        Ok(profiles)
+    }
 }

@@ -2,7 +2,7 @@
 
 use crate::relations::{Profile, RelationProvider};
 use async_trait::async_trait;
-use storage_core::{Backend, Error, Limits, Namespace, Op, Result};
+use storage_core::{Backend, Error, Limits, Namespace, Op, ReadPair, Result};
 
 /// Relations kept in a [`Backend`], in namespaces of their own
 /// ([`Namespace::GameHost`]), so relation reads run out of the box; hosts with a social graph of
@@ -151,12 +151,29 @@ impl<B: Backend> RelationProvider for StoredRelations<B> {
         let ns = Namespace::game_host(game, "profiles")?.encode();
         match self.backend.get(&ns, openid.as_bytes()).await? {
             None => Ok(None),
-            Some(record) => match record.split_first() {
-                Some((&RECORD_V1, json)) => serde_json::from_slice(json)
-                    .map(Some)
-                    .map_err(|e| Error::Corrupt(format!("profile: {e}"))),
-                _ => Err(Error::Corrupt("unknown profile record format".into())),
-            },
+            Some(record) => profile_of(&record).map(Some),
         }
+    }
+
+    /// One batched read of the game's profiles namespace.
+    async fn profiles(&self, game: &str, openids: &[String]) -> Result<Vec<Option<Profile>>> {
+        let ns = Namespace::game_host(game, "profiles")?.encode();
+        let pairs: Vec<ReadPair<'_>> = openids.iter().map(|o| (&ns[..], o.as_bytes())).collect();
+        self.backend
+            .get_many(&pairs)
+            .await?
+            .iter()
+            .map(|record| record.as_ref().map(|r| profile_of(r.bytes())).transpose())
+            .collect()
+    }
+}
+
+/// A stored profile record.
+fn profile_of(record: &[u8]) -> Result<Profile> {
+    match record.split_first() {
+        Some((&RECORD_V1, json)) => {
+            serde_json::from_slice(json).map_err(|e| Error::Corrupt(format!("profile: {e}")))
+        }
+        _ => Err(Error::Corrupt("unknown profile record format".into())),
     }
 }

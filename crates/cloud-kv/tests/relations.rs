@@ -2,14 +2,15 @@
 
 use async_trait::async_trait;
 use cloud_kv::{
-    Caller, CloudKv, KvData, Platform, Profile, RelationQuery, StoredRelations, UserGameData,
+    Caller, CloudKv, KvData, Platform, Profile, RelationProvider, RelationQuery, StoredRelations,
+    UserGameData,
 };
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use storage_core::{
     block_on, Backend, CloudRule, Error, JsValue, Limits, Listing, MemoryBackend, Namespace, Op,
-    Result, StoredValue, Usage,
+    ReadPair, Result, StoredValue, Usage,
 };
 
 const GAME: &str = "game";
@@ -40,6 +41,11 @@ impl Backend for Recording {
     async fn get_shared(&self, ns: &[u8], key: &[u8]) -> Result<Option<StoredValue>> {
         self.reads.lock().unwrap().insert(ns.to_vec());
         self.inner.get_shared(ns, key).await
+    }
+    async fn get_many(&self, pairs: &[ReadPair<'_>]) -> Result<Vec<Option<StoredValue>>> {
+        let read = pairs.iter().map(|(ns, _)| ns.to_vec());
+        self.reads.lock().unwrap().extend(read);
+        self.inner.get_many(pairs).await
     }
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         self.inner.apply(ns, ops, limits).await
@@ -471,4 +477,50 @@ fn wechat_friend_and_group_reads() {
         )),
         Err(Error::Cloud(CloudRule::NotOpenDataContext))
     );
+}
+
+/// Asked for more keys than a player can hold, a read lists each player first and reads only
+/// what they hold: it answers exactly what a short key list answers.
+#[test]
+fn a_key_list_longer_than_a_player_can_hold_answers_the_same() {
+    let w = World::new();
+    for friend in ["ann", "bob"] {
+        w.befriend("me", friend);
+    }
+    w.store("me", &[("level", "1")]);
+    w.store("ann", &[("coins", "3"), ("level", "7")]);
+    let short = RelationQuery::friends(["level", "coins"]);
+    let mut keys: Vec<String> = (0..200).map(|i| format!("absent-{i}")).collect();
+    keys.insert(50, "level".into());
+    keys.push("coins".into());
+    let long = RelationQuery::friends(keys);
+    let read = w.read("me", &long);
+    assert_eq!(read, w.read("me", &short));
+    assert_eq!(
+        read[1].kv_data_list,
+        [KvData::new("level", "7"), KvData::new("coins", "3")]
+    );
+}
+
+/// The stored relations answer many profiles in one batch exactly as one by one.
+#[test]
+fn profiles_read_together_answer_as_one_by_one() {
+    let w = World::new();
+    let ann = Profile::new("Ann", "https://a/ann.png");
+    block_on(w.relations.set_profile(GAME, "ann", &ann)).unwrap();
+    block_on(
+        w.relations
+            .set_profile(GAME, "bob", &Profile::new("Bob", "")),
+    )
+    .unwrap();
+    let openids: Vec<String> = ["bob", "nobody", "ann", "bob"].map(String::from).into();
+    let together = block_on(w.relations.profiles(GAME, &openids)).unwrap();
+    let one_by_one: Vec<Option<Profile>> = openids
+        .iter()
+        .map(|o| block_on(w.relations.profile(GAME, o)).unwrap())
+        .collect();
+    assert_eq!(together, one_by_one);
+    assert_eq!(together[2], Some(ann));
+    assert_eq!(together[1], None);
+    assert_eq!(block_on(w.relations.profiles(GAME, &[])).unwrap(), []);
 }

@@ -10,8 +10,8 @@ use mpstore::exit::{CANNOT_OPEN, CORRUPT, FAILURE, INVALID, LIMIT, NOT_FOUND, OK
 use std::path::Path;
 use storage_api::Mpstore;
 use storage_core::{
-    block_on, Backend, Error, Limits, Listing, MemoryBackend, Namespace, Op, Result, Scope,
-    StoredValue, Usage,
+    block_on, Backend, Error, Limits, Listing, MemoryBackend, Namespace, Op, ReadPair, Result,
+    Scope, StoredValue, Usage,
 };
 use storage_crypto::{EncryptedBackend, KeyFileProvider};
 use storage_sled::SledBackend;
@@ -30,6 +30,9 @@ impl Backend for Failing {
         Err(self.0.clone())
     }
     async fn get_shared(&self, _: &[u8], _: &[u8]) -> Result<Option<StoredValue>> {
+        Err(self.0.clone())
+    }
+    async fn get_many(&self, _: &[ReadPair<'_>]) -> Result<Vec<Option<StoredValue>>> {
         Err(self.0.clone())
     }
     async fn apply(&self, _: &[u8], _: &[Op], _: Limits) -> Result<Usage> {

@@ -80,6 +80,9 @@ pub struct Listing {
     pub usage: Usage,
 }
 
+/// One pair of a batched read ([`Backend::get_many`]): a namespace and a key in it.
+pub type ReadPair<'a> = (&'a [u8], &'a [u8]);
+
 /// A backend: namespaced, ordered key-value storage with atomic, limit-checked writes.
 ///
 /// Namespaces and keys are opaque byte strings here. The layers above encode them (see
@@ -119,11 +122,13 @@ pub struct Listing {
 ///   clear [`crate::Error`].
 ///
 /// Conveniences built on these methods live in [`crate::Store`], not here, so a wrapper that
-/// forwards this trait forwards everything. The two provided methods are faster doors a backend
-/// may open, whose defaults are right for every backend that does not: [`get_shared`](Backend::get_shared)
-/// to [`get`](Backend::get), for a backend holding values in memory, and
-/// [`apply_blocking`](Backend::apply_blocking) to [`apply`](Backend::apply), for an embedded
-/// backend that can write on the calling thread, its waits for the disk included.
+/// forwards this trait forwards everything. The three provided methods are faster doors a
+/// backend may open, whose defaults are right for every backend that does not:
+/// [`get_shared`](Backend::get_shared) to [`get`](Backend::get), for a backend holding values in
+/// memory; [`get_many`](Backend::get_many) to many reads at once, for a backend whose reads are
+/// round trips (a network); and [`apply_blocking`](Backend::apply_blocking) to
+/// [`apply`](Backend::apply), for an embedded backend that can write on the calling thread, its
+/// waits for the disk included.
 #[async_trait]
 pub trait Backend: Send + Sync {
     /// The value stored under `key` in `ns`, or `None`.
@@ -145,6 +150,44 @@ pub trait Backend: Send + Sync {
     ///   so repeated reads share the bytes and their decoded memo (see [`StoredValue`]).
     async fn get_shared(&self, ns: &[u8], key: &[u8]) -> Result<Option<StoredValue>> {
         Ok(self.get(ns, key).await?.map(StoredValue::from))
+    }
+
+    /// The values stored under many `(namespace, key)` pairs, read in one call: answer `i` is
+    /// what [`get_shared`](Backend::get_shared) of `pairs[i]` answers. A backend whose reads are
+    /// round trips answers a batch in a few of them rather than one per pair.
+    ///
+    /// # Contract
+    ///
+    /// - **One answer per pair, in the order of `pairs`.** Pairs may repeat, and may name any
+    ///   namespaces, in any order; an empty `pairs` answers an empty vector.
+    /// - **Each answer is what `get` of its pair would have answered at some instant between the
+    ///   call's start and its return**: the same bytes, or `None` (the conformance kit checks it
+    ///   against the model, and against writers racing the batch). So a write that returned
+    ///   before the call started is seen, and a value never written is never answered.
+    /// - **No snapshot across pairs.** Different pairs, even two of one namespace or two copies
+    ///   of one pair, may be read at different instants: a write racing the batch may be seen by
+    ///   some of its answers and not by others. A caller that needs one instant of one namespace
+    ///   uses [`list`](Backend::list) (keys and usage) or reads again; nothing reads several
+    ///   namespaces at one instant.
+    /// - **All or nothing.** When reading any pair fails, the whole call returns that error (the
+    ///   first met, not necessarily the first pair's): what a caller does with a batch (a
+    ///   relation read, a leaderboard) fails as a whole when a part of it cannot be read, and a
+    ///   remote backend's failures (a node unreachable, a slot moving) are retried whole. Reads
+    ///   change nothing, so a failed batch leaves nothing behind.
+    /// - **The default asks [`get_shared`](Backend::get_shared) for each pair in turn**; that is
+    ///   right for an embedded backend, whose reads are function calls, and for any decorator
+    ///   that changes what `get` answers without overriding this (it goes through its own
+    ///   reads). A remote backend answers in as few round trips as it can; a decorator that
+    ///   overrides it does its own part for the whole batch and calls its inner backend's
+    ///   `get_many` once.
+    /// - **Callers** may pass any number of pairs; a backend splits a batch it cannot send in
+    ///   one piece.
+    async fn get_many(&self, pairs: &[ReadPair<'_>]) -> Result<Vec<Option<StoredValue>>> {
+        let mut answers = Vec::with_capacity(pairs.len());
+        for &(ns, key) in pairs {
+            answers.push(self.get_shared(ns, key).await?);
+        }
+        Ok(answers)
     }
 
     /// Applies `ops` to `ns` atomically, as described in the contract above, and returns the
@@ -227,6 +270,12 @@ macro_rules! forward_backend {
             where 's: 'f, 'n: 'f, 'k: 'f, Self: 'f
             {
                 (**self).get_shared(ns, key)
+            }
+            fn get_many<'s, 'p, 'a, 'f>(&'s self, pairs: &'p [ReadPair<'a>])
+                -> BoxFuture<'f, Result<Vec<Option<StoredValue>>>>
+            where 's: 'f, 'p: 'f, 'a: 'f, Self: 'f
+            {
+                (**self).get_many(pairs)
             }
             fn apply<'s, 'n, 'o, 'f>(&'s self, ns: &'n [u8], ops: &'o [Op], limits: Limits)
                 -> BoxFuture<'f, Result<Usage>>

@@ -1,6 +1,6 @@
 //! [`Closable`]: a decorator that lets a host close a store that many handles share.
 
-use crate::backend::{Backend, Limits, Listing, Op, StoredValue, Usage};
+use crate::backend::{Backend, Limits, Listing, Op, ReadPair, StoredValue, Usage};
 use crate::error::{Error, Result};
 use crate::write_gate::{Closed, WriteGate};
 use async_trait::async_trait;
@@ -131,6 +131,10 @@ impl Backend for Closable {
 
     async fn get_shared(&self, ns: &[u8], key: &[u8]) -> Result<Option<StoredValue>> {
         self.open_backend()?.get_shared(ns, key).await
+    }
+
+    async fn get_many(&self, pairs: &[ReadPair<'_>]) -> Result<Vec<Option<StoredValue>>> {
+        self.open_backend()?.get_many(pairs).await
     }
 
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {

@@ -43,7 +43,7 @@ mod write_gate;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-pub use backend::{Backend, Limits, Listing, Op, StoredValue, Usage};
+pub use backend::{Backend, Limits, Listing, Op, ReadPair, StoredValue, Usage};
 pub use closable::Closable;
 pub use codes::{platform_error, platform_error_in, ApiKind, PlatformError};
 pub use dialect::Dialect;

@@ -1,7 +1,7 @@
 //! [`ReadCache`]: a decorator that serves recently read values from memory, as sled serves hot
 //! pages from its page cache, so a hot read skips everything beneath it (decryption included).
 
-use crate::backend::{Backend, Limits, Listing, Op, StoredValue, Usage};
+use crate::backend::{Backend, Limits, Listing, Op, ReadPair, StoredValue, Usage};
 use crate::error::Result;
 use async_trait::async_trait;
 use lru::LruCache;
@@ -10,10 +10,13 @@ use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+mod batch;
+
 /// A [`Backend`] decorator that keeps recently read values, and recent misses, in memory.
 ///
-/// Every method forwards to the backend underneath; [`get`](Backend::get) and
-/// [`get_shared`](Backend::get_shared) answer from memory when they can. `get_shared` hands out
+/// Every method forwards to the backend underneath; [`get`](Backend::get),
+/// [`get_shared`](Backend::get_shared) and [`get_many`](Backend::get_many) answer from memory
+/// when they can (a batch asks the backend once, for all its misses). `get_shared` hands out
 /// the cached [`StoredValue`] itself, so a hit costs the same whatever the value's size: the
 /// bytes are not copied, and a String (or scalar) that a [`Store`](crate::Store) decoded once is
 /// remembered in the handle and not decoded again (a String as a view of the cached bytes
@@ -389,6 +392,13 @@ impl<B: Backend> Backend for ReadCache<B> {
             return self.inner.get_shared(ns, key).await;
         }
         self.cached(ns, key).await
+    }
+
+    async fn get_many(&self, pairs: &[ReadPair<'_>]) -> Result<Vec<Option<StoredValue>>> {
+        if self.shards.is_empty() {
+            return self.inner.get_many(pairs).await;
+        }
+        self.cached_many(pairs).await
     }
 
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Mutex;
 use storage_core::testkit;
-use storage_core::{Backend, Limits, Listing, MemoryBackend, Op, Result, StoredValue, Usage};
+use storage_core::{
+    Backend, Limits, Listing, MemoryBackend, Op, ReadPair, Result, StoredValue, Usage,
+};
 
 /// The ways a backend can be wrong.
 #[derive(Clone, Copy, Debug)]
@@ -19,12 +21,16 @@ enum Flaw {
     StaleSharedGet,
     /// `apply_blocking` does not do what `apply` does (here: it ignores the limits).
     BlockingIgnoresLimits,
+    /// `get_many` answers in the reverse order of its pairs.
+    ManyReversed,
+    /// `get_many` keeps answering what it first read for each pair.
+    ManyStale,
 }
 
 struct Broken {
     inner: MemoryBackend,
     flaw: Flaw,
-    /// What `get_shared` first answered, for `StaleSharedGet`.
+    /// What `get_shared` (or `get_many`) first answered, for `StaleSharedGet` (`ManyStale`).
     first_reads: Mutex<HashMap<NsKey, Option<StoredValue>>>,
 }
 
@@ -57,6 +63,26 @@ impl Backend for Broken {
                 .clone(),
             _ => fresh,
         })
+    }
+    async fn get_many(&self, pairs: &[ReadPair<'_>]) -> Result<Vec<Option<StoredValue>>> {
+        let mut answers = Vec::with_capacity(pairs.len());
+        for &(ns, key) in pairs {
+            let fresh = self.inner.get_shared(self.ns(ns), key).await?;
+            answers.push(match self.flaw {
+                Flaw::ManyStale => self
+                    .first_reads
+                    .lock()
+                    .unwrap()
+                    .entry((ns.to_vec(), key.to_vec()))
+                    .or_insert(fresh)
+                    .clone(),
+                _ => fresh,
+            });
+        }
+        if let Flaw::ManyReversed = self.flaw {
+            answers.reverse();
+        }
+        Ok(answers)
     }
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         let ns = self.ns(ns);
@@ -154,4 +180,8 @@ fn each_flaw_is_caught() {
     caught(Flaw::BlockingIgnoresLimits, |f| {
         testkit::concurrent_writers(f)
     });
+    caught(Flaw::ManyReversed, |f| testkit::backend_matches_model(f));
+    caught(Flaw::ManyReversed, |f| testkit::concurrent_batch_reads(f));
+    caught(Flaw::ManyStale, |f| testkit::backend_matches_model(f));
+    caught(Flaw::ManyStale, |f| testkit::concurrent_batch_reads(f));
 }

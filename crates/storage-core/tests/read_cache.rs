@@ -534,10 +534,107 @@ fn get_shared_hands_out_the_cached_handle() {
     );
 }
 
+/// The bytes `get_many` answers for `pairs`.
+fn many<B: Backend>(b: &B, pairs: &[(&[u8], &[u8])]) -> Vec<Option<StoredValue>> {
+    let answers = block_on(b.get_many(pairs)).expect("get_many");
+    assert_eq!(answers.len(), pairs.len(), "one answer per pair");
+    answers
+}
+
+/// A batch answers its hits with the cached handles and asks the backend underneath once for
+/// all its misses, which it caches.
+#[test]
+fn get_many_answers_hits_from_memory_and_reads_the_misses_in_one_batch() {
+    let cache = ReadCache::new(Under::default(), 1 << 20);
+    apply(&cache, b"ns", &[put(b"a", b"1"), put(b"b", b"2")]);
+    apply(&cache, b"other", &[put(b"a", b"3")]);
+    let a = block_on(cache.get_shared(b"ns", b"a"))
+        .unwrap()
+        .expect("stored");
+    assert_eq!(cache.inner().gets(), 1);
+    let pairs: [(&[u8], &[u8]); 5] = [
+        (b"ns", b"a"),
+        (b"ns", b"b"),
+        (b"other", b"a"),
+        (b"ns", b"missing"),
+        (b"ns", b"a"),
+    ];
+    let bytes = |answers: &[Option<StoredValue>]| -> Vec<Option<Vec<u8>>> {
+        answers
+            .iter()
+            .map(|v| v.as_ref().map(|v| v.bytes().to_vec()))
+            .collect()
+    };
+    let expected = [
+        Some(b"1".to_vec()),
+        Some(b"2".to_vec()),
+        Some(b"3".to_vec()),
+        None,
+        Some(b"1".to_vec()),
+    ];
+    let first = many(&cache, &pairs);
+    assert_eq!(bytes(&first), expected);
+    assert!(
+        StoredValue::ptr_eq(first[0].as_ref().unwrap(), &a),
+        "a hit is the cached handle"
+    );
+    assert!(
+        StoredValue::ptr_eq(first[4].as_ref().unwrap(), &a),
+        "so is a repeat"
+    );
+    assert_eq!(cache.inner().gets(), 4, "the three misses, read beneath");
+    let again = many(&cache, &pairs);
+    assert_eq!(bytes(&again), expected);
+    assert_eq!(
+        cache.inner().gets(),
+        4,
+        "the misses were cached, the missing key too"
+    );
+    assert!(StoredValue::ptr_eq(
+        again[1].as_ref().unwrap(),
+        first[1].as_ref().unwrap()
+    ));
+    apply(&cache, b"ns", &[put(b"b", b"22")]);
+    assert_eq!(
+        bytes(&many(&cache, &pairs[1..2])),
+        [Some(b"22".to_vec())],
+        "a write invalidates"
+    );
+}
+
+/// A batch that read the old value before a write, and would cache it after the write has
+/// returned, must not: the next read sees the write.
+#[test]
+fn a_batch_overtaken_by_a_whole_write_does_not_cache_what_it_read() {
+    let cache = ReadCache::new(Under::default(), 1 << 20);
+    apply(&cache, b"ns", &[put(b"k", b"old")]);
+    let reader = cache.inner().got.arm();
+    std::thread::scope(|s| {
+        let slow = s.spawn(|| many(&cache, &[(b"ns", b"k")]));
+        reader.wait(); // it has read "old" underneath
+        apply(&cache, b"ns", &[put(b"k", b"new")]);
+        reader.release();
+        let slow = slow.join().unwrap();
+        assert_eq!(
+            slow[0].as_ref().map(StoredValue::bytes),
+            Some(&b"old"[..]),
+            "it overlapped the write"
+        );
+    });
+    assert_eq!(get(&cache, b"ns", b"k"), Some(b"new".to_vec()));
+    assert_eq!(
+        many(&cache, &[(b"ns", b"k")])[0]
+            .as_ref()
+            .map(StoredValue::bytes),
+        Some(&b"new"[..])
+    );
+}
+
 /// One step of the model test.
 #[derive(Debug, Clone)]
 enum Step {
     Get(usize, u8),
+    GetMany(Vec<(usize, u8)>),
     Apply(usize, Vec<(u8, Option<usize>)>, bool),
     Clear(usize),
     Drop(usize),
@@ -551,6 +648,7 @@ fn step() -> impl Strategy<Value = Step> {
     let key = 0u8..6;
     prop_oneof![
         6 => (ns.clone(), key.clone()).prop_map(|(n, k)| Step::Get(n, k)),
+        3 => prop::collection::vec((ns.clone(), key.clone()), 0..8).prop_map(Step::GetMany),
         4 => (
             ns.clone(),
             prop::collection::vec((key, prop::option::of(0usize..700)), 0..4),
@@ -566,6 +664,20 @@ fn step() -> impl Strategy<Value = Step> {
 fn run<B: Backend>(b: &B, step: &Step, version: usize) -> String {
     match step {
         Step::Get(n, k) => format!("{:?}", block_on(b.get(NAMESPACES[*n], &[*k]))),
+        Step::GetMany(pairs) => {
+            let keys: Vec<[u8; 1]> = pairs.iter().map(|(_, k)| [*k]).collect();
+            let pairs: Vec<(&[u8], &[u8])> = pairs
+                .iter()
+                .zip(&keys)
+                .map(|((n, _), k)| (NAMESPACES[*n], &k[..]))
+                .collect();
+            let answers = block_on(b.get_many(&pairs)).map(|a| {
+                a.into_iter()
+                    .map(|v| v.map(StoredValue::into_vec))
+                    .collect::<Vec<_>>()
+            });
+            format!("{answers:?}")
+        }
         Step::Apply(n, ops, tight) => {
             let ops: Vec<Op> = ops
                 .iter()

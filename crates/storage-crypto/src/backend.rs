@@ -11,7 +11,7 @@ use crate::records::NamespaceKeys;
 use async_lock::{Mutex, RwLock};
 use async_trait::async_trait;
 use std::sync::Arc;
-use storage_core::{buffers, Backend, Error, Limits, Listing, Op, Result, Usage};
+use storage_core::{buffers, Backend, Error, Limits, Listing, Op, ReadPair, Result, Usage};
 
 /// Whether `err` is [`EncryptedBackend::open`]'s report of a wrong master key (as opposed to a
 /// damaged store or a failing backend).
@@ -288,13 +288,18 @@ impl<B: Backend> EncryptedBackend<B> {
         else {
             return Ok(None);
         };
-        let (data, ns) = kek.unwrap(tag, &record)?;
+        self.open_wrap(kek, tag, &record).map(Some)
+    }
+
+    /// The data key and plaintext bytes of the namespace with `tag`, from its keyring `record`.
+    fn open_wrap(&self, kek: &Kek, tag: &Tag, record: &[u8]) -> Result<(DataKey, Vec<u8>)> {
+        let (data, ns) = kek.unwrap(tag, record)?;
         if self.tagger.tag(&ns) != *tag {
             return Err(Error::Corrupt(
                 "a namespace key record belongs to another namespace".into(),
             ));
         }
-        Ok(Some((data, ns)))
+        Ok((data, ns))
     }
 
     /// The keys of `ns` (whose tag is `tag`), from memory or from the keyring, or `None` if it
@@ -356,11 +361,22 @@ impl<B: Backend> EncryptedBackend<B> {
         if let Some(keys) = self.keys(kek, ns, &tag).await? {
             return Ok((tag, Some(keys)));
         }
-        if self.inner.list(&data_ns(&tag)).await?.keys.is_empty() {
-            return Ok((tag, None));
+        Ok((tag, self.keys_after_none(kek, ns, &tag).await?))
+    }
+
+    /// [`keys_if_any`](Self::keys_if_any) once the keyring had no key for `ns`: none if it holds
+    /// nothing, else its key written meanwhile, else corrupt.
+    async fn keys_after_none(
+        &self,
+        kek: &Kek,
+        ns: &[u8],
+        tag: &Tag,
+    ) -> Result<Option<Arc<NamespaceKeys>>> {
+        if self.inner.list(&data_ns(tag)).await?.keys.is_empty() {
+            return Ok(None);
         }
-        match self.keys(kek, ns, &tag).await? {
-            Some(keys) => Ok((tag, Some(keys))),
+        match self.keys(kek, ns, tag).await? {
+            Some(keys) => Ok(Some(keys)),
             None => Err(Error::Corrupt(
                 "the namespace holds records but has no key (it was dropped, so they cannot be \
                  decrypted)"
@@ -498,6 +514,15 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
             .map(storage_core::StoredValue::from))
     }
 
+    /// The namespaces' keys it lacks in one batch of the keyring, then every pair in one batch
+    /// of the backend beneath (see `backend/many.rs`).
+    async fn get_many(
+        &self,
+        pairs: &[ReadPair<'_>],
+    ) -> Result<Vec<Option<storage_core::StoredValue>>> {
+        self.read_many(pairs).await
+    }
+
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         let kek = self.state.read().await;
         let (tag, keys) = if ops.iter().any(|op| matches!(op, Op::Put { .. })) {
@@ -601,6 +626,8 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
         Ok(out)
     }
 }
+
+mod many;
 
 /// Makes `candidate` the one entry of the claim namespace `claim`, unless a record is there
 /// already: answers the record that holds the claim, ours or the one another process put first.

@@ -4,7 +4,7 @@
 mod support;
 
 use std::sync::Arc;
-use storage_core::{block_on, Backend, Limits, Op};
+use storage_core::{block_on, Backend, Limits, Op, ReadPair};
 use support::{is_corrupt, key, open, put, Faulty, Fixture, Raw, ENTRIES};
 
 type Records = Vec<(Vec<u8>, Vec<u8>)>;
@@ -44,6 +44,11 @@ fn assert_shredded<B: Backend>(store: &B) {
         );
     }
     assert!(is_corrupt(&block_on(store.list(b"ns-a"))));
+    // A batch reading ns-a fails as `get` does; one of the others alone reads as written.
+    let pairs: [ReadPair<'_>; 2] = [(b"ns-b", b"k1"), (b"ns-a", ENTRIES[0].1[0].0)];
+    assert!(is_corrupt(&block_on(store.get_many(&pairs))));
+    let others = block_on(store.get_many(&pairs[..1])).unwrap();
+    assert_eq!(others[0].as_ref().map(|v| v.bytes()), Some(&b"b one"[..]));
     let all = Fixture::read_all(store);
     let expected = Fixture::expected();
     assert_eq!(all[ENTRIES[0].1.len()..], expected[ENTRIES[0].1.len()..]);

@@ -1,5 +1,6 @@
 //! Latency of the raw backend's calls (no encryption, no cloud rules) against a cluster:
-//! `get`, a one-put `apply`, and `list`, from one thread and from eight.
+//! `get`, a one-put `apply`, and `list`, from one thread and from eight; then `get_many` of one
+//! key in each of 10, 100 and 1,000 namespaces, from one thread.
 //!
 //! ```text
 //! scripts/redis-cluster/start     # then export the MPSTORE_REDIS_CLUSTER line it prints
@@ -7,7 +8,7 @@
 //! ```
 
 use std::time::{Duration, Instant};
-use storage_core::{block_on, Backend, Limits, Op};
+use storage_core::{block_on, Backend, Limits, Op, ReadPair};
 use storage_redis::{RedisBackend, RedisOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -49,6 +50,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             measure(threads, ops, |t, _| {
                 let ns = format!("ns-{t}");
                 block_on(backend.list(ns.as_bytes())).expect("list");
+            }),
+        );
+    }
+    let namespaces: Vec<Vec<u8>> = (0..1000)
+        .map(|i| format!("batch-{i}").into_bytes())
+        .collect();
+    for ns in &namespaces {
+        block_on(backend.apply(ns, &[put(0)], Limits::NONE))?;
+    }
+    for n in [10, 100, 1000] {
+        let pairs: Vec<ReadPair<'_>> = namespaces[..n]
+            .iter()
+            .map(|ns| (&ns[..], &b"k0"[..]))
+            .collect();
+        let name = format!("get_many ({n} namespaces)");
+        let batches = (ops * 10 / n).clamp(20, ops);
+        report(
+            &name,
+            1,
+            measure(1, batches, |_, _| {
+                let answers = block_on(backend.get_many(&pairs)).expect("get_many");
+                assert!(answers.iter().all(Option::is_some));
             }),
         );
     }

@@ -1,5 +1,6 @@
 //! [`RedisBackend`]: the `Backend` trait on Redis Cluster.
 
+use crate::batch;
 use crate::connection::{Cluster, Io};
 use crate::errors::{array, bytes, count, unexpected};
 use crate::keys::{KeySpace, NamespaceKeys, RegistryKeys};
@@ -8,7 +9,7 @@ use crate::registry;
 use crate::scripts::{APPLY, CLEAR, DROP, LIST};
 use async_trait::async_trait;
 use std::sync::Arc;
-use storage_core::{Backend, Error, Limits, Listing, Op, Result, Usage};
+use storage_core::{Backend, Error, Limits, Listing, Op, ReadPair, Result, StoredValue, Usage};
 
 /// The largest charge, and usage, this backend counts exactly: 2^53 - 1, the largest integer a
 /// Lua number (a double) holds exactly. A write that would pass it fails with
@@ -187,6 +188,20 @@ impl Backend for RedisBackend {
                     .await
                     .map_err(crate::errors::from_redis)
             })
+            .await
+    }
+
+    /// One `HMGET` per namespace, one pipeline per master, all masters at once: about one round
+    /// trip per master asked (see `batch.rs`).
+    async fn get_many(&self, pairs: &[ReadPair<'_>]) -> Result<Vec<Option<StoredValue>>> {
+        if pairs.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Grouped here, so the job on the I/O runtime owns what it sends.
+        let groups = batch::groups(&self.space, pairs);
+        let answers = pairs.len();
+        self.cluster
+            .run(|io| batch::get_many(io, groups, answers))
             .await
     }
 

@@ -7,6 +7,7 @@
 
 use crate::errors::from_redis;
 use crate::options::RedisOptions;
+use crate::slots::SlotCache;
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
 use std::future::Future;
@@ -35,6 +36,8 @@ pub(crate) struct Io {
     pub conn: ClusterConnection,
     pub replica_acks: u32,
     pub ack_timeout: Duration,
+    /// Which master serves which slot, for batched reads (shared by every call).
+    pub slots: Arc<SlotCache>,
 }
 
 /// One connection to the cluster, shared by every backend handle made from it.
@@ -86,6 +89,7 @@ impl Cluster {
                 conn,
                 replica_acks: options.replica_acks,
                 ack_timeout: options.ack_timeout,
+                slots: Arc::default(),
             },
             handle,
             _runtime: runtime,

@@ -49,7 +49,7 @@ impl KeySpace {
     }
 
     pub fn namespace(&self, ns: &[u8]) -> NamespaceKeys {
-        let tag = format!("mps{{p{}.{}}}", self.prefix_hex, hex(ns));
+        let tag = self.tag(ns);
         let key = |suffix: &str| format!("{tag}{suffix}").into_bytes();
         NamespaceKeys {
             values: key("v"),
@@ -59,12 +59,35 @@ impl KeySpace {
         }
     }
 
+    /// The key of `ns`'s values hash alone (what a batched read needs).
+    pub fn values(&self, ns: &[u8]) -> Vec<u8> {
+        // As `namespace` spells it, in one allocation: a batch makes one per namespace.
+        let mut key = Vec::with_capacity(8 + self.prefix_hex.len() + 2 * ns.len());
+        key.extend_from_slice(b"mps{p");
+        key.extend_from_slice(self.prefix_hex.as_bytes());
+        key.push(b'.');
+        push_hex(&mut key, ns);
+        key.extend_from_slice(b"}v");
+        key
+    }
+
+    fn tag(&self, ns: &[u8]) -> String {
+        format!("mps{{p{}.{}}}", self.prefix_hex, hex(ns))
+    }
+
     pub fn registry(&self) -> RegistryKeys {
         let tag = format!("mps{{p{}}}", self.prefix_hex);
         RegistryKeys {
             registry: format!("{tag}ns").into_bytes(),
             epoch: format!("{tag}epoch").into_bytes(),
         }
+    }
+}
+
+fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        out.extend([DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]);
     }
 }
 
@@ -120,6 +143,9 @@ mod tests {
             }
         }
         assert_ne!(KeySpace::new(b"x").namespace(b""), space.namespace(b""));
+        for ns in names {
+            assert_eq!(space.values(ns), space.namespace(ns).values);
+        }
     }
 
     #[test]

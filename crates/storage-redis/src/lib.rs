@@ -31,6 +31,11 @@
 //! and usage in one script, so at one instant. Calls are therefore serializable per namespace;
 //! calls on different namespaces touch disjoint keys.
 //!
+//! [`get_many`](storage_core::Backend::get_many) reads each namespace's keys with one `HMGET`
+//! (so at one instant per namespace, which the trait does not promise), the `HMGET`s of one
+//! master in one pipeline, all masters at once: about one round trip per master asked. Nothing
+//! reads several namespaces at one instant.
+//!
 //! Usage and charges are counted exactly up to [`MAX_EXACT_USAGE`] (2^53 - 1, the largest
 //! integer a Lua number holds exactly); a write that would pass it fails and changes nothing.
 //!
@@ -65,7 +70,10 @@
 //! - [`Error::Backend`](storage_core::Error::Backend): anything else (a reply of the wrong shape,
 //!   a script error, refused credentials).
 //!
-//! Cluster redirects (`MOVED`, `ASK`) are followed by the client and never reach the caller.
+//! Cluster redirects (`MOVED`, `ASK`) are followed by the client. While a slot migrates, a
+//! request redirected more often than [`RedisOptions::retries`] allows (the client counts
+//! redirects among its retries) fails with `Unavailable` like any other retryable failure; the
+//! resharding test sees a few such calls, single writes and batched reads alike.
 //!
 //! A network backend cannot always know whether a request that timed out ran: when a call fails
 //! with `Unavailable` after its request was sent (a timeout, a dropped connection, a missing
@@ -80,12 +88,14 @@
 //! [`storage_core::block_on`] on a plain thread as well as inside any async runtime.
 
 mod backend;
+mod batch;
 mod connection;
 mod errors;
 mod keys;
 mod options;
 mod registry;
 mod scripts;
+mod slots;
 
 pub use backend::{RedisBackend, MAX_EXACT_USAGE};
 pub use options::RedisOptions;

@@ -1,8 +1,9 @@
 //! Cluster redirects: the slots holding data move from one master to another while writers
-//! run. The client
+//! run and a reader reads every namespace in batches (`get_many`). The client
 //! follows `MOVED` and `ASK` by itself; a call that meets a slot mid-migration (`TRYAGAIN`)
-//! fails with a retryable `Error::Unavailable`; no acknowledged write is lost, and afterwards
-//! every namespace, wherever it now lives, reads and writes as before.
+//! fails with a retryable `Error::Unavailable`; no acknowledged write is lost, every batch
+//! that succeeds answers what is stored, and afterwards every namespace, wherever it now lives,
+//! reads and writes as before.
 //!
 //! Starts its own 3-master cluster on ports 7200-7202 with `scripts/redis-cluster/start`.
 
@@ -12,7 +13,7 @@ use common::local::{cluster_nodes, LocalCluster, DEADLINE};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
-use storage_core::{block_on, Backend, Error, Limits, Op};
+use storage_core::{block_on, Backend, Error, Limits, Op, ReadPair};
 use storage_redis::{RedisBackend, RedisOptions};
 
 const BASE: u16 = 7200;
@@ -40,11 +41,38 @@ fn writes_follow_slots_moved_to_another_master() {
         block_on(RedisBackend::connect(&cluster.nodes, options)),
     );
     let ns = |w: usize, i: usize| format!("player-{w}-{i}").into_bytes();
+    // One fixed pair per namespace, for the batched reader.
+    let fixed: Vec<(Vec<u8>, String)> = (0..WRITERS)
+        .flat_map(|w| (0..NAMESPACES_PER_WRITER).map(move |i| (w, i)))
+        .map(|(w, i)| (ns(w, i), format!("fixed-{w}-{i}")))
+        .collect();
+    for (ns, value) in &fixed {
+        block_on(backend.apply(ns, &[put("fixed", value)], Limits::NONE)).expect("fixed pair");
+    }
+    let mut pairs: Vec<ReadPair<'_>> = fixed
+        .iter()
+        .map(|(ns, _)| (&ns[..], &b"fixed"[..]))
+        .collect();
+    pairs.push((&fixed[0].0, b"never written"));
+    let expected: Vec<Option<Vec<u8>>> = fixed
+        .iter()
+        .map(|(_, v)| Some(v.clone().into_bytes()))
+        .chain([None])
+        .collect();
+    let read_all = || {
+        block_on(backend.get_many(&pairs)).map(|answers| {
+            answers
+                .into_iter()
+                .map(|v| v.map(|v| v.into_vec()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let writers_done = AtomicBool::new(false);
 
     let acked: Vec<AtomicUsize> = (0..WRITERS).map(|_| AtomicUsize::new(0)).collect();
     let moved = AtomicBool::new(false);
     let first_master = std::cell::Cell::new(0);
-    let results = std::thread::scope(|s| {
+    let (results, batches) = std::thread::scope(|s| {
         let writers: Vec<_> = (0..WRITERS)
             .map(|w| {
                 let (backend, acked, moved, ns) = (&backend, &acked, &moved, &ns);
@@ -79,6 +107,26 @@ fn writes_follow_slots_moved_to_another_master() {
             })
             .collect();
 
+        let reader = s.spawn(|| {
+            let (mut answered, mut unavailable, mut first) = (0, 0, None);
+            loop {
+                let last = writers_done.load(Ordering::Acquire);
+                match read_all() {
+                    Ok(answers) => {
+                        assert_eq!(answers, expected, "a batch read during resharding");
+                        answered += 1;
+                    }
+                    Err(Error::Unavailable(e)) => {
+                        unavailable += 1;
+                        first.get_or_insert(e);
+                    }
+                    Err(e) => panic!("a resharding error must be Error::Unavailable, got {e:?}"),
+                }
+                if last {
+                    return (answered, unavailable, first);
+                }
+            }
+        });
         common::local::wait_until("the writers to warm up", || {
             acked.iter().all(|a| a.load(Ordering::Acquire) >= WARM_UP)
         });
@@ -89,11 +137,22 @@ fn writes_follow_slots_moved_to_another_master() {
         assert!(moved_slots > 0, "the first master held some namespaces");
         eprintln!("resharding: {moved_slots} slots moved");
         moved.store(true, Ordering::Release);
-        writers
+        let results = writers
             .into_iter()
             .map(|w| w.join().expect("writer"))
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        writers_done.store(true, Ordering::Release);
+        (results, reader.join().expect("reader"))
     });
+    assert!(
+        batches.0 > 0,
+        "no batch read succeeded during the resharding"
+    );
+    assert_eq!(
+        read_all().expect("a batch read after resharding"),
+        expected,
+        "every namespace reads in one batch wherever it now lives"
+    );
 
     // Every key is written once, so a listed key can only hold its own value: listing each
     // namespace shows every acknowledged write kept, and exact usage shows nothing else changed.
@@ -144,4 +203,8 @@ fn writes_follow_slots_moved_to_another_master() {
     let listed = block_on(backend.namespaces()).expect("namespaces after resharding");
     assert_eq!(listed.len(), WRITERS * NAMESPACES_PER_WRITER);
     eprintln!("resharding: {kept_total} acknowledged writes kept, {errors} calls Unavailable");
+    eprintln!(
+        "resharding: {} batch reads answered, {} Unavailable (the first: {:?})",
+        batches.0, batches.1, batches.2
+    );
 }

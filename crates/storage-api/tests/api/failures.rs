@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use serde_json::json;
 use storage_api::{KvItem, Mpstore, SetStorageOption};
 use storage_core::{
-    block_on, Backend, Dialect, Error, Limits, Listing, Op, Result, Scope, StoredValue, Usage,
+    block_on, Backend, Dialect, Error, Limits, Listing, Op, ReadPair, Result, Scope, StoredValue,
+    Usage,
 };
 
 /// A backend whose every call fails, as a full disk or a closed store would.
@@ -19,6 +20,9 @@ impl Backend for Broken {
         Err(Error::Backend("disk on fire".into()))
     }
     async fn get_shared(&self, _: &[u8], _: &[u8]) -> Result<Option<StoredValue>> {
+        Err(Error::Backend("disk on fire".into()))
+    }
+    async fn get_many(&self, _: &[ReadPair<'_>]) -> Result<Vec<Option<StoredValue>>> {
         Err(Error::Backend("disk on fire".into()))
     }
     async fn apply(&self, _: &[u8], _: &[Op], _: Limits) -> Result<Usage> {

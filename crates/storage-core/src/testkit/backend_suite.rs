@@ -3,7 +3,7 @@
 use super::model::BackendModel;
 use super::strategies::{raw_key, raw_namespace, raw_op};
 use super::{check, ok};
-use crate::backend::{Backend, Limits, Op};
+use crate::backend::{Backend, Limits, Op, ReadPair};
 use crate::block_on;
 use crate::error::Error;
 use proptest::collection::{btree_set, vec};
@@ -34,6 +34,10 @@ enum Step {
         ns: usize,
         key: Vec<u8>,
     },
+    /// A batched read: pairs across namespaces, repeats allowed.
+    GetMany {
+        pairs: Vec<(usize, Vec<u8>)>,
+    },
     Clear {
         ns: usize,
     },
@@ -52,6 +56,7 @@ fn step() -> impl Strategy<Value = Step> {
         8 => (0usize..8, vec(raw_op(), 0..6), limit, any::<bool>())
             .prop_map(|(ns, ops, limit, blocking)| Step::Apply { ns, ops, limit, blocking }),
         2 => (0usize..8, raw_key()).prop_map(|(ns, key)| Step::Get { ns, key }),
+        2 => vec((0usize..8, raw_key()), 0..12).prop_map(|pairs| Step::GetMany { pairs }),
         1 => (0usize..8).prop_map(|ns| Step::Clear { ns }),
         1 => (0usize..8).prop_map(|ns| Step::Drop { ns }),
     ]
@@ -124,6 +129,13 @@ fn run_step<B: Backend>(
             let got = read(backend, ns, key)?;
             prop_assert_eq!(got, model.get(ns, key), "get");
         }
+        Step::GetMany { pairs } => {
+            let pairs: Vec<ReadPair<'_>> = pairs
+                .iter()
+                .map(|(ns, key)| (pick(*ns), &key[..]))
+                .collect();
+            read_many(backend, model, &pairs)?;
+        }
         Step::Clear { ns } => {
             let ns = pick(*ns);
             ok(block_on(backend.clear(ns)), "clear")?;
@@ -151,6 +163,25 @@ fn read<B: Backend>(backend: &B, ns: &[u8], key: &[u8]) -> Result<Option<Vec<u8>
     Ok(got)
 }
 
+/// Reads `pairs` through [`Backend::get_many`] twice (a caching backend answers the second from
+/// memory): each answer must be the model's, in the order of `pairs`.
+fn read_many<B: Backend>(
+    backend: &B,
+    model: &BackendModel,
+    pairs: &[ReadPair<'_>],
+) -> Result<(), TestCaseError> {
+    let expected: Vec<Option<Vec<u8>>> = pairs.iter().map(|(ns, key)| model.get(ns, key)).collect();
+    for _ in 0..2 {
+        let got = ok(block_on(backend.get_many(pairs)), "get_many")?;
+        let got: Vec<Option<Vec<u8>>> = got
+            .into_iter()
+            .map(|v| v.map(|v| v.bytes().to_vec()))
+            .collect();
+        prop_assert_eq!(&got, &expected, "get_many must answer as get, pair by pair");
+    }
+    Ok(())
+}
+
 fn same_state<B: Backend>(
     backend: &B,
     model: &BackendModel,
@@ -165,6 +196,15 @@ fn same_state<B: Backend>(
             prop_assert_eq!(got, model.get(ns, key), "value");
         }
     }
+    // Every stored entry of every namespace in one batch, each twice, with a missing key.
+    let keys: Vec<(&[u8], Vec<u8>)> = namespaces
+        .iter()
+        .flat_map(|ns| model.keys(ns).into_iter().map(move |key| (&ns[..], key)))
+        .collect();
+    let mut pairs: Vec<ReadPair<'_>> = keys.iter().map(|(ns, key)| (*ns, &key[..])).collect();
+    pairs.extend(pairs.clone().into_iter().rev());
+    pairs.push((&namespaces[0], b"never written \xff"));
+    read_many(backend, model, &pairs)?;
     let mut listed = ok(block_on(backend.namespaces()), "namespaces")?;
     listed.sort();
     prop_assert_eq!(listed, model.namespaces(), "namespaces holding data");

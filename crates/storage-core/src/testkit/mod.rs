@@ -16,18 +16,22 @@
 //!   bytes are empty, hostile or prefixes of each other, with limits set at, just below and just
 //!   above each write's exact usage: isolation, atomic batches, exact usage, insertion order,
 //!   overwrite / delete / clear / drop semantics, and failed writes that change nothing; every
-//!   read is made through both [`Backend::get`] and [`Backend::get_shared`], which must agree;
+//!   read is made through both [`Backend::get`] and [`Backend::get_shared`], which must agree,
+//!   and every stored key is also read in batches ([`Backend::get_many`], repeats included);
 //! - [`store_matches_model`]: random sequences of [`Store`] calls under small policies of each
 //!   dialect (so quotas are hit constantly), hostile ids and keys, values of every type;
 //! - [`quota_boundaries`]: the real policies of behaviour §4 at their exact limits, with
 //!   multi-byte and astral characters straddling each boundary;
 //! - [`concurrent_writers`]: threads racing to fill one namespace never take it past its quota,
 //!   and end in a state some serial order of the successful writes would produce;
+//! - [`concurrent_batch_reads`]: batched reads ([`Backend::get_many`]) racing writers answer,
+//!   pair by pair, a state each key held during the call;
 //! - everything runs under [`crate::block_on`], with no async runtime.
 //!
 //! Cases per property: 256, or `MPSTORE_TESTKIT_CASES` when set (the long mode).
 
 mod backend_suite;
+mod batch_reads;
 mod concurrency;
 pub mod model;
 pub mod progress;
@@ -35,6 +39,7 @@ mod store_suite;
 pub mod strategies;
 
 pub use backend_suite::backend_matches_model;
+pub use batch_reads::concurrent_batch_reads;
 pub use concurrency::concurrent_writers;
 pub use store_suite::{quota_boundaries, store_matches_model};
 
@@ -67,6 +72,7 @@ where
     store_matches_model(&factory);
     quota_boundaries(&factory);
     concurrent_writers(&factory);
+    concurrent_batch_reads(&factory);
 }
 
 /// Runs one property over `cases()` generated inputs, panicking with the minimal failing input.

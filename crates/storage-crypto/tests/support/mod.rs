@@ -191,6 +191,13 @@ impl<B: Backend> Backend for Faulty<B> {
         self.check()?;
         self.inner.get_shared(ns, key).await
     }
+    async fn get_many(
+        &self,
+        pairs: &[storage_core::ReadPair<'_>],
+    ) -> Result<Vec<Option<storage_core::StoredValue>>> {
+        self.check()?;
+        self.inner.get_many(pairs).await
+    }
     async fn apply(&self, ns: &[u8], ops: &[Op], limits: Limits) -> Result<Usage> {
         self.check()?;
         self.inner.apply(ns, ops, limits).await
