@@ -190,6 +190,26 @@ pub enum Command {
         /// The admin token registrations must carry (default: a random one, printed).
         #[arg(long, value_name = "TOKEN")]
         admin_token: Option<String>,
+        /// Serve the data of a Redis Cluster instead of the store in --data-dir: its nodes,
+        /// `host:port,host:port,…`. Several services may share one cluster and its key file.
+        #[arg(long, value_name = "NODES")]
+        redis: Option<String>,
+        /// With --redis: the key prefix of the data in the cluster.
+        #[arg(
+            long,
+            default_value = "mpstore",
+            value_name = "PREFIX",
+            requires = "redis"
+        )]
+        redis_prefix: String,
+        /// With --redis: how many replicas must confirm each write before it is acknowledged
+        /// (1 keeps acknowledged writes through a master's failover; see docs/scaling.md).
+        #[arg(long, default_value_t = 0, value_name = "N", requires = "redis")]
+        replica_acks: u32,
+        /// With --redis: the master key file (default: master.key in --data-dir, created on
+        /// first use); services sharing a cluster share it.
+        #[arg(long, value_name = "FILE", requires = "redis")]
+        key_file: Option<PathBuf>,
     },
     /// Serve the JSON-lines bridge on stdin/stdout (see docs/bridge.md).
     Bridge {

@@ -33,6 +33,13 @@ pub fn run(cli: Cli) -> i32 {
             "no user data directory is known here: pass --data-dir",
         );
     };
+    if let Command::Serve {
+        redis: Some(nodes), ..
+    } = &cli.command
+    {
+        // The data is the cluster's: no store is opened in the directory.
+        return serve::run_redis(&cli, nodes, &dir);
+    }
     if let Command::Salvage { to } = &cli.command {
         // Never opened: the damaged store is only read, through a copy.
         return salvage(&cli, &dir, to);
@@ -90,7 +97,8 @@ pub fn run_on(cli: &Cli, mpstore: Mpstore) -> i32 {
         Command::Serve {
             listen,
             admin_token,
-        } => serve::run(cli, mpstore, *listen, admin_token.clone()),
+            ..
+        } => serve::run(cli, mpstore.backend(), *listen, admin_token.clone()),
         Command::Backup { to } => match block_on(mpstore.backup(to)) {
             Ok(()) => print(cli, &json!({"backup": to.display().to_string()})),
             Err(e) => fail(
