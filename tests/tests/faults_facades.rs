@@ -301,11 +301,13 @@ impl Stack {
 
     /// Whether the records are what they were `before` a failed call. Under encryption, a
     /// failed first write to a namespace may leave that namespace's new data key in the
-    /// decorator's keyring (namespace `k`, keys `w…`): it holds no data, is invisible through
-    /// the `Backend` trait, and is reused by the next write; every other record must be intact.
+    /// decorator's keyring (namespace `k`, keys `w…`) or in its claim (a namespace `c…` of 41
+    /// bytes): it holds no data, is invisible through the `Backend` trait, and is reused by the
+    /// next write; every other record must be intact.
     fn unchanged_since(&self, before: &[(Vec<u8>, Vec<u8>, Vec<u8>)]) -> bool {
         let new_data_key = |(ns, key, _): &&(Vec<u8>, Vec<u8>, Vec<u8>)| {
-            ns.as_slice() == b"k" && key.first() == Some(&b'w')
+            (ns.as_slice() == b"k" && key.first() == Some(&b'w'))
+                || (ns.first() == Some(&b'c') && ns.len() == 41)
         };
         let after = self.records();
         let kept: Vec<_> = after
