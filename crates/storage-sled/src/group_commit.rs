@@ -13,11 +13,22 @@
 //! Writers are never held back while a flush runs (sled's plain inserts and the flush run
 //! concurrently): they go on writing, and queue up behind the running flush; when it ends, one of
 //! them leads the next flush for all of them. So the slower the flush, the larger the groups.
+//!
+//! **Gathering.** The writers a flush wakes come back one by one, and the first to wait would
+//! otherwise lead a flush for itself alone, leaving the rest to the next one (groups then
+//! alternate, one small, one large). So when the last flush covered several writes, its next
+//! leader first gives the others a moment to commit theirs: until as many writes as the last
+//! flush covered are waiting, or half the last flush's time has passed. A lone writer never
+//! waits: its last flush covered one write.
 
 use crate::health::Health;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+/// The longest a leader gathers writers, whatever the last flush took.
+const MAX_GATHER: Duration = Duration::from_millis(10);
 
 /// Shared flush state of one store.
 #[derive(Debug, Default)]
@@ -43,6 +54,9 @@ struct State {
     target: u64,
     /// Flushes run so far (for tests and diagnostics).
     flushes: u64,
+    /// How many writes the last flush covered, and how long it took (see the module docs).
+    last_group: u64,
+    last_took: Duration,
     /// Futures waiting for their generation to be durable.
     waiting: Vec<(u64, Waker)>,
 }
@@ -102,10 +116,20 @@ impl GroupCommit {
             }
             s.flushing = true;
             s.flush_no += 1;
+            if s.last_group > 1 {
+                // Writers arriving meanwhile wait for this flush, and look again after it.
+                s.target = u64::MAX;
+                let (expected, budget) = (s.durable + s.last_group, s.last_took / 2);
+                drop(s);
+                self.gather(expected, budget.min(MAX_GATHER));
+                s = self.lock();
+            }
             s.target = self.requested.load(Ordering::SeqCst);
-            let (no, target) = (s.flush_no, s.target);
+            let (no, target, before) = (s.flush_no, s.target, s.durable);
             drop(s);
+            let started = Instant::now();
             let result = flush();
+            let took = started.elapsed();
             if let Err(cause) = &result {
                 // Before the lock: a future that registers after the wake-up below sees it.
                 health.stop(cause.clone());
@@ -113,6 +137,8 @@ impl GroupCommit {
             s = self.lock();
             s.flushing = false;
             s.flushes += 1;
+            s.last_group = target.saturating_sub(before);
+            s.last_took = took;
             let woken = match result {
                 Ok(()) => {
                     s.durable = s.durable.max(target);
@@ -135,6 +161,14 @@ impl GroupCommit {
             drop(s);
             woken.into_iter().for_each(Waker::wake);
             s = self.lock();
+        }
+    }
+
+    /// Lets other writers run until `expected` generations were handed out or `budget` passed.
+    fn gather(&self, expected: u64, budget: Duration) {
+        let deadline = Instant::now() + budget;
+        while self.requested.load(Ordering::SeqCst) < expected && Instant::now() < deadline {
+            std::thread::yield_now();
         }
     }
 
@@ -302,6 +336,37 @@ mod tests {
             gc.flushes(),
             2,
             "one flush for the leader, one for all the waiters"
+        );
+    }
+
+    /// After a flush that covered three writes, the next leader waits for two more writers
+    /// arriving a little after it, so one flush covers all three again; without gathering it
+    /// would flush its own write alone and the other two would need a third flush.
+    #[test]
+    fn a_leader_gathers_as_many_writers_as_the_last_flush_covered() {
+        let gc = GroupCommit::default();
+        let health = Health::default();
+        for _ in 0..3 {
+            gc.commit(|| ());
+        }
+        let slow = || {
+            std::thread::sleep(Duration::from_millis(200));
+            Ok(())
+        };
+        gc.wait_durable(3, &health, slow).unwrap();
+        std::thread::scope(|s| {
+            let leader = s.spawn(|| write_and_wait(&gc, || Ok(())));
+            std::thread::sleep(Duration::from_millis(5));
+            let late: Vec<_> = (0..2)
+                .map(|_| s.spawn(|| write_and_wait(&gc, || Ok(()))))
+                .collect();
+            leader.join().unwrap().unwrap();
+            late.into_iter().for_each(|w| w.join().unwrap().unwrap());
+        });
+        assert_eq!(
+            gc.flushes(),
+            2,
+            "one flush of three, then one of the next three"
         );
     }
 
