@@ -238,16 +238,22 @@ async fn answer(
     })
 }
 
+/// An admin request's body: the platform, and the rest of the request's fields.
+#[derive(Deserialize)]
+struct Admin<T> {
+    platform: String,
+    #[serde(flatten)]
+    fields: T,
+}
+
 #[derive(Deserialize)]
 struct AppRegistration {
-    platform: String,
     game: String,
     access_token: String,
 }
 
 #[derive(Deserialize)]
 struct SessionRegistration {
-    platform: String,
     game: String,
     openid: String,
     session_key: String,
@@ -285,7 +291,6 @@ async fn register_session(
 
 #[derive(Deserialize)]
 struct PlayerId {
-    platform: String,
     game: String,
     openid: String,
 }
@@ -331,7 +336,7 @@ async fn player_pairs(
 
 /// An admin request: the token checked, the body read as `T` with a known `platform`, then
 /// `apply`.
-fn admin<T: for<'de> Deserialize<'de> + HasPlatform>(
+fn admin<T: for<'de> Deserialize<'de>>(
     server: &GameServer,
     headers: &HeaderMap,
     body: &[u8],
@@ -344,11 +349,11 @@ fn admin<T: for<'de> Deserialize<'de> + HasPlatform>(
             "admin requests need `Authorization: Bearer <admin token>`",
         );
     }
-    let registration: T = match serde_json::from_slice(body) {
+    let request: Admin<T> = match serde_json::from_slice(body) {
         Ok(r) => r,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, &format!("bad body: {e}")),
     };
-    let platform = match registration.platform() {
+    let platform = match request.platform.as_str() {
         "wx" => Platform::Wx,
         "tt" => Platform::Tt,
         other => {
@@ -356,30 +361,8 @@ fn admin<T: for<'de> Deserialize<'de> + HasPlatform>(
             return refuse(StatusCode::BAD_REQUEST, &error);
         }
     };
-    apply(registration, platform);
+    apply(request.fields, platform);
     Json(json!({"ok": true})).into_response()
-}
-
-trait HasPlatform {
-    fn platform(&self) -> &str;
-}
-
-impl HasPlatform for AppRegistration {
-    fn platform(&self) -> &str {
-        &self.platform
-    }
-}
-
-impl HasPlatform for PlayerId {
-    fn platform(&self) -> &str {
-        &self.platform
-    }
-}
-
-impl HasPlatform for SessionRegistration {
-    fn platform(&self) -> &str {
-        &self.platform
-    }
 }
 
 #[doc = include_str!("../README.md")]
