@@ -45,7 +45,8 @@
 //!   [`FORMAT_VERSION`], a store already open in this process, or one another process holds.
 //!   Dropping the backend closes the store and lets the path be reopened at once.
 //!
-//! **Power cuts.** A durable acknowledgement comes after `fdatasync` of the value log's
+//! **Power cuts.** In the durable mode a value bound for the value log is synced before any
+//! record points to it, and an acknowledgement comes after `fdatasync` of the value log's
 //! segments written to and of sled's log, and `fsync` of the store's directories when a file was
 //! named in them (a new store's directory, sled's `conf` and snapshots), so the write survives a
 //! power cut or an OS crash as well. The crash test's power cut campaign (`tests/crash/

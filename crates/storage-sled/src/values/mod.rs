@@ -23,6 +23,7 @@ use crate::layout::{
     INLINE_MAX,
 };
 use crate::open::sled_error;
+use crate::options::Durability;
 use log::Indexed;
 use std::collections::BTreeMap;
 use storage_core::Result;
@@ -92,6 +93,7 @@ impl SledBackend {
                     .log
                     .append(n.value)
                     .map_err(|e| self.log_failed(e))?;
+                self.values_durable(&[at])?;
                 let record = Record::Logged {
                     seq: n.seq,
                     charge: n.charge,
@@ -127,6 +129,7 @@ impl SledBackend {
             .append(bytes)
             .map_err(|e| self.log_failed(e))?;
         at.crc = from.crc;
+        self.values_durable(&[at])?;
         self.replace_record(ekey, Record::Logged { seq, charge, at }, Some(from))?;
         Ok(from.len)
     }
@@ -165,6 +168,23 @@ impl SledBackend {
         }
         self.disk.log.committed(added.as_slice(), old.as_slice());
         Ok(())
+    }
+
+    /// In the durable mode, makes the value log's new bytes (`appended` among them) durable
+    /// before any record points to them: sled may write that record into its file during a
+    /// flush already under way for other writers, and a power cut must never leave a record
+    /// pointing at bytes that were not synced. If the sync fails, `appended` is dead and the
+    /// store stops.
+    fn values_durable(&self, appended: &[Pointer]) -> Result<()> {
+        if appended.is_empty() || self.durability() != Durability::Durable {
+            return Ok(());
+        }
+        self.disk.log.sync().map_err(|e| {
+            self.disk.log.abandon(appended);
+            self.disk
+                .health
+                .stop(format!("cannot sync the value log: {e}"))
+        })
     }
 
     /// Adds to `staged` the writes that replace the entry `ekey`, whose stored header is `old`
@@ -210,6 +230,7 @@ impl SledBackend {
             added,
             removed,
         } = staged;
+        self.values_durable(&added)?;
         if let Err(e) = self.entries.apply_batch(batch) {
             self.disk.log.abandon(&added);
             return Err(self.stop_writing(ekeys, e));
