@@ -171,28 +171,27 @@ impl<B: Backend> EncryptedBackend<B> {
         sizes: CacheSizes,
     ) -> Result<Self> {
         let (kek, root) = match inner.get(KEYRING, HEAD).await? {
-            Some(record) => {
-                let master = provider.existing_master_key()?;
-                let head = Head::parse(&record).ok_or_else(|| {
-                    Error::Corrupt("the store's key check record is damaged".into())
-                })?;
-                head.open(&master).ok_or_else(|| {
-                    Error::WrongMasterKey(
-                        "this key does not open the store (its key check failed; nothing was \
-                         changed)"
-                            .into(),
-                    )
-                })?
+            Some(record) => open_head(&record, provider)?,
+            None if inner
+                .namespaces()
+                .await?
+                .iter()
+                .any(|(ns, _)| !is_claim(ns)) =>
+            {
+                // Another process may have created the store, and written to it, since the
+                // head was looked for.
+                match inner.get(KEYRING, HEAD).await? {
+                    Some(record) => open_head(&record, provider)?,
+                    None => {
+                        return Err(Error::Corrupt(
+                            "the backend holds data but no key check record: it was not \
+                             written by storage-crypto, or its keyring was lost"
+                                .into(),
+                        ))
+                    }
+                }
             }
             None => {
-                let written = inner.namespaces().await?;
-                if written.iter().any(|(ns, _)| !is_claim(ns)) {
-                    return Err(Error::Corrupt(
-                        "the backend holds data but no key check record: it was not written \
-                         by storage-crypto, or its keyring was lost"
-                            .into(),
-                    ));
-                }
                 // Another process may be creating the store at this moment: the first head
                 // claimed is the store's, and every process opens that one.
                 let master = provider.master_key()?;
@@ -628,6 +627,18 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
 }
 
 mod many;
+
+/// The key generation and root key of the head record `record`, opened with `provider`'s key.
+fn open_head(record: &[u8], provider: &dyn KeyProvider) -> Result<(Kek, RootKey)> {
+    let master = provider.existing_master_key()?;
+    let head = Head::parse(record)
+        .ok_or_else(|| Error::Corrupt("the store's key check record is damaged".into()))?;
+    head.open(&master).ok_or_else(|| {
+        Error::WrongMasterKey(
+            "this key does not open the store (its key check failed; nothing was changed)".into(),
+        )
+    })
+}
 
 /// Makes `candidate` the one entry of the claim namespace `claim`, unless a record is there
 /// already: answers the record that holds the claim, ours or the one another process put first.

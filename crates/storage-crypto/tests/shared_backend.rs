@@ -30,7 +30,7 @@ fn opened_together(inner: &Arc<MemoryBackend>) -> Vec<EncryptedBackend<Arc<Memor
 
 #[test]
 fn stores_opened_at_once_on_a_fresh_backend_agree_on_its_keys() {
-    for round in 0..20 {
+    for round in 0..50 {
         let inner = Arc::new(MemoryBackend::new());
         let stores = opened_together(&inner);
         for (i, store) in stores.iter().enumerate() {
