@@ -1,10 +1,9 @@
 //! [`EncryptedBackend`]: the decorator itself.
 
 use crate::cache::Bounded;
-use crate::keys::{fill_random, DataKey, Head, Kek, RootKey, Tag, Tagger};
+use crate::keys::{DataKey, Head, Kek, RootKey, Tag, Tagger};
 use crate::layout::{
-    self, claim_generation, claim_ns, data_ns, is_claim, parse_data_ns, wrap_key, HEAD, HEAD_CLAIM,
-    KEYRING, ROTATING,
+    claim_ns, data_ns, is_claim, parse_data_ns, wrap_key, HEAD, HEAD_CLAIM, KEYRING, ROTATING,
 };
 use crate::provider::KeyProvider;
 use crate::records::NamespaceKeys;
@@ -242,39 +241,6 @@ impl<B: Backend> EncryptedBackend<B> {
             namespaces: self.spaces.len(),
             names: self.names.len(),
         }
-    }
-
-    /// Deletes every wrap and claim of a generation other than `current`, then the rotation
-    /// marker.
-    pub(crate) async fn finish_rotation(&self, current: u64) -> Result<()> {
-        self.remove_stale_wraps(current).await?;
-        for (ns, _) in self.inner.namespaces().await? {
-            if claim_generation(&ns).is_some_and(|g| g != current) {
-                self.inner.drop_namespace(&ns).await?;
-            }
-        }
-        let marker = Op::Delete {
-            key: ROTATING.to_vec(),
-        };
-        self.inner.apply(KEYRING, &[marker], Limits::NONE).await?;
-        Ok(())
-    }
-
-    /// Deletes every wrap of a generation other than `current`.
-    pub(crate) async fn remove_stale_wraps(&self, current: u64) -> Result<()> {
-        let stale: Vec<Op> = self
-            .inner
-            .list(KEYRING)
-            .await?
-            .keys
-            .into_iter()
-            .filter(|k| matches!(layout::parse_wrap_key(k), Some((g, _)) if g != current))
-            .map(|key| Op::Delete { key })
-            .collect();
-        for batch in stale.chunks(BATCH) {
-            self.inner.apply(KEYRING, batch, Limits::NONE).await?;
-        }
-        Ok(())
     }
 
     /// The data key and plaintext bytes of the namespace with `tag`, unwrapped from the keyring,
@@ -626,52 +592,10 @@ impl<B: Backend> Backend for EncryptedBackend<B> {
     }
 }
 
+mod claim;
 mod many;
 
-/// The key generation and root key of the head record `record`, opened with `provider`'s key.
-fn open_head(record: &[u8], provider: &dyn KeyProvider) -> Result<(Kek, RootKey)> {
-    let master = provider.existing_master_key()?;
-    let head = Head::parse(record)
-        .ok_or_else(|| Error::Corrupt("the store's key check record is damaged".into()))?;
-    head.open(&master).ok_or_else(|| {
-        Error::WrongMasterKey(
-            "this key does not open the store (its key check failed; nothing was changed)".into(),
-        )
-    })
-}
-
-/// Makes `candidate` the one entry of the claim namespace `claim`, unless a record is there
-/// already: answers the record that holds the claim, ours or the one another process put first.
-/// The entry limit of one, checked by `inner` atomically with the write, is what decides.
-async fn claim<B: Backend>(inner: &B, claim: &[u8], candidate: Vec<u8>) -> Result<Vec<u8>> {
-    let mut id = [0u8; 16];
-    fill_random(&mut id)?;
-    let put = Op::Put {
-        key: id.to_vec(),
-        value: candidate.clone(),
-        charge: 0,
-    };
-    let one = Limits {
-        max_bytes: u64::MAX,
-        max_entries: 1,
-    };
-    match inner.apply(claim, &[put], one).await {
-        Ok(_) => Ok(candidate),
-        Err(Error::LimitExceeded { .. }) => {
-            let holder = inner.list(claim).await?.keys;
-            let [holder] = &holder[..] else {
-                return Err(Error::Corrupt(format!(
-                    "a key claim holds {} records instead of one",
-                    holder.len()
-                )));
-            };
-            inner.get(claim, holder).await?.ok_or_else(|| {
-                Error::Corrupt("a key claim lost its record while it was read".into())
-            })
-        }
-        Err(e) => Err(e),
-    }
-}
+use claim::{claim, open_head};
 
 #[cfg(test)]
 mod mixed_formats;

@@ -2,7 +2,7 @@
 
 use crate::backend::{EncryptedBackend, BATCH};
 use crate::keys::Kek;
-use crate::layout::{parse_wrap_key, wrap_key, HEAD, KEYRING, ROTATING};
+use crate::layout::{claim_generation, parse_wrap_key, wrap_key, HEAD, KEYRING, ROTATING};
 use crate::provider::KeyProvider;
 use storage_core::{Backend, Error, Limits, Op, Result};
 
@@ -81,5 +81,38 @@ impl<B: Backend> EncryptedBackend<B> {
         *kek = next;
 
         self.finish_rotation(kek.generation).await
+    }
+
+    /// Deletes every wrap and claim of a generation other than `current`, then the rotation
+    /// marker.
+    pub(crate) async fn finish_rotation(&self, current: u64) -> Result<()> {
+        self.remove_stale_wraps(current).await?;
+        for (ns, _) in self.inner.namespaces().await? {
+            if claim_generation(&ns).is_some_and(|g| g != current) {
+                self.inner.drop_namespace(&ns).await?;
+            }
+        }
+        let marker = Op::Delete {
+            key: ROTATING.to_vec(),
+        };
+        self.inner.apply(KEYRING, &[marker], Limits::NONE).await?;
+        Ok(())
+    }
+
+    /// Deletes every wrap of a generation other than `current`.
+    pub(crate) async fn remove_stale_wraps(&self, current: u64) -> Result<()> {
+        let stale: Vec<Op> = self
+            .inner
+            .list(KEYRING)
+            .await?
+            .keys
+            .into_iter()
+            .filter(|k| matches!(parse_wrap_key(k), Some((g, _)) if g != current))
+            .map(|key| Op::Delete { key })
+            .collect();
+        for batch in stale.chunks(BATCH) {
+            self.inner.apply(KEYRING, batch, Limits::NONE).await?;
+        }
+        Ok(())
     }
 }
