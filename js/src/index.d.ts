@@ -418,6 +418,10 @@ export interface GameHost extends Pick<ProgramHost, 'seed' | 'dump' | 'reset' | 
   recommend(openid: string, other: string): null;
   setProfile(openid: string, profile: { nickname: string; avatarUrl: string }): null;
   namespaces(): Array<Record<string, unknown> & { kind: string; bytes: number; entries: number }>;
+  /** Stops the clock game data runs on (ImRank periods, daily limits) at `ms` or a Date; `null` lets it follow the system's again. Returns the clock's time. */
+  setClock(ms: number | Date | null): number;
+  /** Moves the clock `ms` milliseconds on from now and stops it there. Returns the clock's time. */
+  advanceClock(ms: number): number;
 }
 
 /** A mini-game: its dialect object with the cloud APIs and local storage. */

@@ -391,6 +391,8 @@ function gameOn(engine, platform, game, options) {
       recommend: (who, other) => hostCall(engine, 'recommend', [game, who, other]),
       setProfile: (who, profile) => hostCall(engine, 'setProfile', [game, who, profile.nickname, profile.avatarUrl]),
       namespaces: () => hostCall(engine, 'namespaces', []),
+      setClock: (ms) => hostCall(engine, 'setClock', [ms instanceof Date ? ms.getTime() : ms ?? null]),
+      advanceClock: (ms) => hostCall(engine, 'advanceClock', [ms]),
       ...tooling(engine, platform, api, { kind: 'local', user, app: game, scope: 'app' }),
     },
     close: engine.close,

@@ -146,3 +146,12 @@ test('WeChat mini-game: the same rules in its own words, and its read APIs', asy
   assert.deepEqual(wx.as({ openid: 'bea' }).wx.getStorageSync('settings'), '');
   assert.deepEqual(wx.wx.getStorageSync('settings'), { sound: false });
 });
+
+test('the host clock: set, advanced, refused when not a number, and back to the system', () => {
+  const host = tt.host;
+  assert.equal(host.setClock(Date.UTC(2026, 11, 6, 15, 59)), Date.UTC(2026, 11, 6, 15, 59));
+  assert.equal(host.advanceClock(60_000), Date.UTC(2026, 11, 6, 16, 0));
+  assert.equal(wx.host.setClock(new Date(5)), 5);
+  assert.throws(() => host.advanceClock('1'), /argument 0 must be a number of milliseconds/);
+  assert.ok(host.setClock(null) > Date.UTC(2026, 0, 1));
+});

@@ -1,6 +1,7 @@
 //! [`CloudKv`]: the rules of behaviour §5 over any [`Backend`].
 
 use crate::caller::{Access, Caller};
+use crate::clock::Clock;
 use crate::kv_data::{dedup, parse_key_list, parse_kv_data_list, KvData, UserGameData};
 use crate::leaderboard::{leaderboard_score, Score};
 use crate::query::{Relation, RelationQuery};
@@ -43,6 +44,7 @@ pub struct CloudKv<B> {
     backend: B,
     relations: Arc<dyn RelationProvider>,
     policy: CloudPolicy,
+    clock: Clock,
 }
 
 impl<B> std::fmt::Debug for CloudKv<B> {
@@ -68,7 +70,19 @@ impl<B: Backend> CloudKv<B> {
             backend,
             relations,
             policy: CloudPolicy::DEFAULT,
+            clock: Clock::system(),
         }
+    }
+
+    /// The same engine on `clock` (one the host sets, shared with its other engines).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock periods and daily limits are counted on.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The same engine under other limits (tests use small ones).

@@ -111,6 +111,7 @@
 #![warn(missing_docs)]
 
 mod caller;
+mod clock;
 mod engine;
 mod kv_data;
 mod leaderboard;
@@ -120,6 +121,7 @@ mod server;
 mod stored_relations;
 
 pub use caller::{CallContext, Caller, HostKind, Platform};
+pub use clock::{Clock, Period};
 pub use engine::{CloudKv, MAX_RELATION_RESULTS};
 pub use kv_data::{parse_key_list, parse_kv_data_list, KvData, UserGameData};
 pub use leaderboard::{leaderboard_score, rank, Score};

@@ -138,6 +138,7 @@ impl Mpstore {
             keyed: Some(encrypted),
             key_dir: None,
             rotation: Arc::default(),
+            clock: cloud_kv::Clock::system(),
         })
     }
 

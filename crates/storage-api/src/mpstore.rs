@@ -32,6 +32,8 @@ pub struct Mpstore {
     /// Where this store's key-file rotation stands (shared by clones).
     #[cfg(feature = "sled")]
     pub(crate) rotation: Arc<std::sync::Mutex<crate::default_stack::Rotation>>,
+    /// The time game data runs on, shared by every [`Cloud`](crate::cloud::Cloud) of this store.
+    pub(crate) clock: cloud_kv::Clock,
 }
 
 impl std::fmt::Debug for Mpstore {
@@ -83,7 +85,21 @@ impl Mpstore {
             key_dir: None,
             #[cfg(feature = "sled")]
             rotation: Arc::default(),
+            clock: cloud_kv::Clock::system(),
         }
+    }
+
+    /// The clock game data runs on (ImRank periods, daily limits): the system's until the host
+    /// sets it; shared by clones and by every [`Cloud`](crate::cloud::Cloud) of this store.
+    ///
+    /// ```
+    /// # use storage_api::Mpstore;
+    /// let store = Mpstore::in_memory();
+    /// store.clock().set(1_700_000_000_000);
+    /// assert_eq!(store.clone().clock().now_ms(), 1_700_000_000_000);
+    /// ```
+    pub fn clock(&self) -> &cloud_kv::Clock {
+        &self.clock
     }
 
     /// The backend underneath, for other facades (game cloud data) that share this store.

@@ -89,14 +89,17 @@ impl Cloud {
     /// Cloud data in `store`'s backend, with relations kept there too ([`StoredRelations`]).
     pub fn new(store: &Mpstore) -> Cloud {
         Cloud {
-            engine: Arc::new(CloudKv::new(store.backend())),
+            engine: Arc::new(CloudKv::new(store.backend()).with_clock(store.clock().clone())),
         }
     }
 
     /// Cloud data in `store`'s backend, with relations from the host's own `provider`.
     pub fn with_relations(store: &Mpstore, provider: Arc<dyn RelationProvider>) -> Cloud {
         Cloud {
-            engine: Arc::new(CloudKv::with_relations(store.backend(), provider)),
+            engine: Arc::new(
+                CloudKv::with_relations(store.backend(), provider)
+                    .with_clock(store.clock().clone()),
+            ),
         }
     }
 

@@ -54,7 +54,7 @@ fn plain(v: &JsValue) -> Value {
 }
 
 /// The host operations' names.
-pub const METHODS: [&str; 13] = [
+pub const METHODS: [&str; 15] = [
     "dialects",
     "namespaces",
     "dump",
@@ -68,6 +68,8 @@ pub const METHODS: [&str; 13] = [
     "joinGroup",
     "recommend",
     "setProfile",
+    "setClock",
+    "advanceClock",
 ];
 
 /// Runs `host.<method>(args)`. Success is a return of the operation's result; a failure is a
@@ -181,6 +183,28 @@ pub fn call(
             done(unit(block_on(
                 relations().set_profile(&game, &openid, &profile),
             )))
+        }
+        "setClock" | "advanceClock" => {
+            let clock = store.clock();
+            match (method, args.get(0)) {
+                ("setClock", JsValue::Null | JsValue::Undefined) => clock.follow_system(),
+                (_, JsValue::Number(ms)) if ms.is_finite() => {
+                    // Milliseconds as JavaScript's Date counts them; fractions are dropped.
+                    let ms = ms as i64;
+                    if method == "setClock" {
+                        clock.set(ms)
+                    } else {
+                        clock.advance(ms)
+                    }
+                }
+                _ => {
+                    return Err(Refusal::new(
+                        "bad_request",
+                        format!("host.{method}: argument 0 must be a number of milliseconds"),
+                    ))
+                }
+            }
+            Ok(Outcome::returned_json(json!(clock.now_ms())))
         }
         _ => Err(Refusal::unknown_api(&format!("host.{method}"))),
     }
