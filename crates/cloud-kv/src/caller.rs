@@ -112,7 +112,8 @@ impl Caller {
 
     /// The gates every call passes first, in this order: the host is a game
     /// ([`CloudRule::NotAGame`]), a player is logged in ([`CloudRule::NotLoggedIn`]), and, for
-    /// reads, the call comes from the open data context ([`CloudRule::NotOpenDataContext`]).
+    /// reads, the call comes from the open data context ([`CloudRule::NotOpenDataContext`]);
+    /// for main-context APIs, from the main context ([`CloudRule::NotMainContext`]).
     /// Returns the player's openid.
     pub(crate) fn gate(&self, access: Access) -> Result<&str> {
         if self.host != HostKind::Game {
@@ -125,6 +126,9 @@ impl Caller {
         if access == Access::Read && self.context != CallContext::OpenData {
             return Err(CloudRule::NotOpenDataContext.into());
         }
+        if access == Access::Main && self.context != CallContext::Main {
+            return Err(CloudRule::NotMainContext.into());
+        }
         Ok(openid)
     }
 
@@ -135,9 +139,11 @@ impl Caller {
     }
 }
 
-/// Whether a call reads (open data context only) or writes (any context).
+/// Whether a call reads (open data context only), writes (any context), or belongs to the main
+/// context only (ImRank's `setImRankData`, `getImRankList`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Access {
     Read,
     Write,
+    Main,
 }

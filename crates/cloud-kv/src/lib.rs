@@ -113,6 +113,7 @@
 mod caller;
 mod clock;
 mod engine;
+mod im_rank;
 mod kv_data;
 mod leaderboard;
 mod query;
@@ -123,6 +124,11 @@ mod stored_relations;
 pub use caller::{CallContext, Caller, HostKind, Platform};
 pub use clock::{Clock, Period};
 pub use engine::{CloudKv, MAX_RELATION_RESULTS};
+pub use im_rank::{
+    GetImRankOption, ImRankDataType, ImRankPage, ImRankRelation, ImRankShown, RankItem, SelfRank,
+    SetImRankDataOption, DEFAULT_PAGE_SIZE, MAX_CUSTOM_ZONES, MAX_IM_RANK_TEXT_BYTES,
+    MAX_PAGE_SIZE, MAX_ZONE_ID_BYTES,
+};
 pub use kv_data::{parse_key_list, parse_kv_data_list, KvData, UserGameData};
 pub use leaderboard::{leaderboard_score, rank, Score};
 pub use query::{Relation, RelationQuery};

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use storage_core::Result;
+use storage_core::{Error, Result};
 
 /// A player's public profile, shown in relation reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -54,6 +54,18 @@ pub trait RelationProvider: Send + Sync {
 
     /// `openid`'s profile, or `None` when the provider knows none (shown as empty strings).
     async fn profile(&self, game: &str, openid: &str) -> Result<Option<Profile>>;
+
+    /// Puts `openid` in user group `group_id` of `game` (Douyin's `tt.setUserGroup`), taking
+    /// them out of the group they were in: from then on, [`group_members`](Self::group_members)
+    /// of `group_id` lists them and that of their former group does not. Setting the group they
+    /// are in changes nothing. A provider whose groups the host keeps elsewhere leaves the
+    /// default, which refuses the call as a storage failure.
+    async fn set_user_group(&self, game: &str, openid: &str, group_id: &str) -> Result<()> {
+        let _ = (game, openid, group_id);
+        Err(Error::Backend(
+            "this relation provider does not take user groups".into(),
+        ))
+    }
 
     /// The profiles of `openids` in `game`, in their order: for each, what
     /// [`profile`](Self::profile) answers. Relation reads call this, once per read. The default

@@ -10,7 +10,8 @@ use storage_core::{Backend, Error, Limits, Namespace, Op, ReadPair, Result};
 ///
 /// Per game, it keeps one namespace per player's friends (`friends:<openid>`, keys = friends'
 /// openids in the order they were added), per player's recommendations (`recommended:<openid>`),
-/// per group (`group:<groupId>`, keys = members' openids), and one of profiles (`profiles`, key =
+/// per group (`group:<groupId>`, keys = members' openids), one of profiles (`profiles`, key =
+/// openid) and one of the groups players chose with `tt.setUserGroup` (`user-groups`, key =
 /// openid). Each answer is one listing of one namespace, so its cost grows with the answer only.
 ///
 /// ```
@@ -32,6 +33,9 @@ pub struct StoredRelations<B> {
 
 /// The first byte of every record this provider writes.
 const RECORD_V1: u8 = 1;
+
+/// The subject of the namespace holding each player's `tt.setUserGroup` group (key openid).
+const USER_GROUPS: &str = "user-groups";
 
 impl<B: Backend> StoredRelations<B> {
     /// Relations kept in `backend`.
@@ -67,6 +71,20 @@ impl<B: Backend> StoredRelations<B> {
     pub async fn leave_group(&self, game: &str, group_id: &str, openid: &str) -> Result<()> {
         self.delete_member(game, &format!("group:{group_id}"), openid)
             .await
+    }
+
+    /// The user group `openid` set with `tt.setUserGroup` in `game`, if any.
+    pub async fn user_group(&self, game: &str, openid: &str) -> Result<Option<String>> {
+        let ns = Namespace::game_host(game, USER_GROUPS)?.encode();
+        match self.backend.get(&ns, openid.as_bytes()).await? {
+            None => Ok(None),
+            Some(record) => match record.split_first() {
+                Some((&RECORD_V1, id)) => String::from_utf8(id.to_vec())
+                    .map(Some)
+                    .map_err(|_| Error::Corrupt("user group is not UTF-8".into())),
+                _ => Err(Error::Corrupt("unknown user group record format".into())),
+            },
+        }
     }
 
     /// Recommends `other` to `openid` in `game`.
@@ -145,6 +163,20 @@ impl<B: Backend> RelationProvider for StoredRelations<B> {
 
     async fn recommended(&self, game: &str, openid: &str) -> Result<Vec<String>> {
         self.members(game, &format!("recommended:{openid}")).await
+    }
+
+    /// A read and three writes, ordered so that repeating the call after a failure completes it: join the
+    /// new group, leave the recorded one, then record the new one. (Two concurrent calls for
+    /// one player may leave them in both groups; a later call settles it.)
+    async fn set_user_group(&self, game: &str, openid: &str, group_id: &str) -> Result<()> {
+        let former = self.user_group(game, openid).await?;
+        self.join_group(game, group_id, openid).await?;
+        if let Some(former) = former.filter(|f| f != group_id) {
+            self.leave_group(game, &former, openid).await?;
+        }
+        let mut record = vec![RECORD_V1];
+        record.extend_from_slice(group_id.as_bytes());
+        self.write(game, USER_GROUPS, openid, Some(record)).await
     }
 
     async fn profile(&self, game: &str, openid: &str) -> Result<Option<Profile>> {

@@ -154,6 +154,17 @@ fn cloud_code(dialect: Dialect, rule: CloudRule) -> Option<i64> {
     Some(match rule {
         CloudRule::NotLoggedIn => 999_998,
         CloudRule::NotAGame => 999_987,
+        // ImRank's parameter errors carry the code Douyin's runtime reports for them.
+        CloudRule::ImRankParams
+        | CloudRule::ImRankDataType
+        | CloudRule::ImRankValue
+        | CloudRule::ImRankPriority
+        | CloudRule::ImRankExtra
+        | CloudRule::ImRankZone
+        | CloudRule::ImRankTooManyZones
+        | CloudRule::ImRankRelationType
+        | CloudRule::ImRankRankType
+        | CloudRule::ImRankPage => 21_102,
         // Every invalid argument, including a read from the wrong context, is the seed's
         // developer-error code.
         _ => 999_999,

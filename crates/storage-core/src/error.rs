@@ -134,6 +134,44 @@ pub enum CloudRule {
     /// Called from a mini-app rather than a mini-game.
     #[error("feature is not supported in app")]
     NotAGame,
+    // Douyin's user groups and ImRank leaderboards (behaviour §5.1).
+    /// A main-context API (`setImRankData`, `getImRankList`) called from the open data context.
+    #[error("can only be called in main context")]
+    NotMainContext,
+    /// `setUserGroup`'s `groupId` is not a non-empty String.
+    #[error("invalid groupId")]
+    InvalidGroupId,
+    /// An ImRank option that is not what it must be, with no finer rule (a text option that is
+    /// not a String, or a String JavaScript cannot encode).
+    #[error("invalid params")]
+    ImRankParams,
+    /// ImRank `dataType` is not 0 or 1.
+    #[error("invalid params: dataType must be 0 or 1")]
+    ImRankDataType,
+    /// ImRank `value`: for dataType 0 not digits below 2147483647, for 1 not 1 to 128 bytes.
+    #[error("invalid params: value must be an integer string in [0, 2147483647) for dataType 0, a string of 1 to 128 bytes for dataType 1")]
+    ImRankValue,
+    /// ImRank `priority` (dataType 1) is not an integer in [0, 2147483647].
+    #[error("invalid params: priority must be an integer in [0, 2147483647]")]
+    ImRankPriority,
+    /// ImRank `extra` is not a String of at most 128 bytes.
+    #[error("invalid params: extra must be a string of at most 128 bytes")]
+    ImRankExtra,
+    /// ImRank `zoneId` is not a String of 1 to 64 bytes.
+    #[error("invalid params: zoneId must be a string of 1 to 64 bytes")]
+    ImRankZone,
+    /// An 11th zone besides `default` and `test`.
+    #[error("invalid params: at most 10 zones besides default and test")]
+    ImRankTooManyZones,
+    /// ImRank `relationType` is not `friend` or `all`.
+    #[error("invalid params: relationType must be friend or all")]
+    ImRankRelationType,
+    /// ImRank `rankType` is not `day`, `week`, `month` or `all`.
+    #[error("invalid params: rankType must be day, week, month or all")]
+    ImRankRankType,
+    /// `getImRankData`'s `pageNum` is not an integer from 1, or `pageSize` not one of 1 to 39.
+    #[error("invalid params: pageNum must be an integer from 1 and pageSize one from 1 to 39")]
+    ImRankPage,
 }
 
 impl From<CloudRule> for Error {
