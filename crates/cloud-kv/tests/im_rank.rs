@@ -48,7 +48,10 @@ impl World {
     }
 
     fn set(&self, who: &str, option: serde_json::Value) -> Result<(), Error> {
-        block_on(self.cloud.set_im_rank_data(&self.main(who), &set_option(option)))
+        block_on(
+            self.cloud
+                .set_im_rank_data(&self.main(who), &set_option(option)),
+        )
     }
 
     fn page(&self, who: &str, option: serde_json::Value) -> Result<ImRankPage, Error> {
@@ -61,7 +64,10 @@ impl World {
         let option = json!({"relationType": "all", "dataType": data_type, "rankType": rank_type,
             "zoneId": zone, "pageSize": 39});
         let page = self.page("viewer", option).unwrap();
-        page.items.into_iter().map(|i| (i.openid, i.value)).collect()
+        page.items
+            .into_iter()
+            .map(|i| (i.openid, i.value))
+            .collect()
     }
 }
 
@@ -86,33 +92,82 @@ fn set_im_rank_data_checks_its_options_in_order() {
         (json!({"dataType": 0, "value": "-1"}), Some(ImRankValue)),
         (json!({"dataType": 0, "value": "1.5"}), Some(ImRankValue)),
         (json!({"dataType": 0, "value": " 1"}), Some(ImRankValue)),
-        (json!({"dataType": 0, "value": "2147483647"}), Some(ImRankValue)),
+        (
+            json!({"dataType": 0, "value": "2147483647"}),
+            Some(ImRankValue),
+        ),
         (json!({"dataType": 0, "value": "2147483646"}), None),
         (json!({"dataType": 0, "value": "0"}), None),
         (json!({"dataType": 1, "value": ""}), Some(ImRankValue)),
-        (json!({"dataType": 1, "value": "段".repeat(43)}), Some(ImRankValue)),
+        (
+            json!({"dataType": 1, "value": "段".repeat(43)}),
+            Some(ImRankValue),
+        ),
         (json!({"dataType": 1, "value": "x".repeat(128)}), None),
-        (json!({"dataType": 1, "value": "gold", "priority": -1}), Some(ImRankPriority)),
-        (json!({"dataType": 1, "value": "gold", "priority": 1.5}), Some(ImRankPriority)),
-        (json!({"dataType": 1, "value": "gold", "priority": "3"}), Some(ImRankPriority)),
-        (json!({"dataType": 1, "value": "gold", "priority": 2147483648.0}), Some(ImRankPriority)),
-        (json!({"dataType": 1, "value": "gold", "priority": 2147483647}), None),
+        (
+            json!({"dataType": 1, "value": "gold", "priority": -1}),
+            Some(ImRankPriority),
+        ),
+        (
+            json!({"dataType": 1, "value": "gold", "priority": 1.5}),
+            Some(ImRankPriority),
+        ),
+        (
+            json!({"dataType": 1, "value": "gold", "priority": "3"}),
+            Some(ImRankPriority),
+        ),
+        (
+            json!({"dataType": 1, "value": "gold", "priority": 2147483648.0}),
+            Some(ImRankPriority),
+        ),
+        (
+            json!({"dataType": 1, "value": "gold", "priority": 2147483647}),
+            None,
+        ),
         // A score's priority is ignored, whatever it is.
         (json!({"dataType": 0, "value": "1", "priority": "x"}), None),
-        (json!({"dataType": 0, "value": "1", "extra": 1}), Some(ImRankExtra)),
-        (json!({"dataType": 0, "value": "1", "extra": "e".repeat(129)}), Some(ImRankExtra)),
-        (json!({"dataType": 0, "value": "1", "extra": "e".repeat(128)}), None),
-        (json!({"dataType": 0, "value": "1", "zoneId": ""}), Some(ImRankZone)),
-        (json!({"dataType": 0, "value": "1", "zoneId": 7}), Some(ImRankZone)),
-        (json!({"dataType": 0, "value": "1", "zoneId": "z".repeat(65)}), Some(ImRankZone)),
-        (json!({"dataType": 0, "value": "1", "zoneId": "z".repeat(64)}), None),
+        (
+            json!({"dataType": 0, "value": "1", "extra": 1}),
+            Some(ImRankExtra),
+        ),
+        (
+            json!({"dataType": 0, "value": "1", "extra": "e".repeat(129)}),
+            Some(ImRankExtra),
+        ),
+        (
+            json!({"dataType": 0, "value": "1", "extra": "e".repeat(128)}),
+            None,
+        ),
+        (
+            json!({"dataType": 0, "value": "1", "zoneId": ""}),
+            Some(ImRankZone),
+        ),
+        (
+            json!({"dataType": 0, "value": "1", "zoneId": 7}),
+            Some(ImRankZone),
+        ),
+        (
+            json!({"dataType": 0, "value": "1", "zoneId": "z".repeat(65)}),
+            Some(ImRankZone),
+        ),
+        (
+            json!({"dataType": 0, "value": "1", "zoneId": "z".repeat(64)}),
+            None,
+        ),
         // The first broken rule wins.
-        (json!({"dataType": 0, "value": "x", "extra": 1, "zoneId": ""}), Some(ImRankValue)),
+        (
+            json!({"dataType": 0, "value": "x", "extra": 1, "zoneId": ""}),
+            Some(ImRankValue),
+        ),
     ];
     for (option, rule) in cases {
         let before = (w.board(0, "all", "default"), w.board(1, "all", "default"));
         let got = w.set("p", option.clone());
-        assert_eq!(got, rule.map_or(Ok(()), |r| Err(Error::Cloud(r))), "{option}");
+        assert_eq!(
+            got,
+            rule.map_or(Ok(()), |r| Err(Error::Cloud(r))),
+            "{option}"
+        );
         if rule.is_some() {
             let after = (w.board(0, "all", "default"), w.board(1, "all", "default"));
             assert_eq!(after, before, "a refused write changed the board: {option}");
@@ -129,31 +184,69 @@ fn the_reads_check_their_options_in_order() {
     let base = json!({"relationType": "all", "dataType": 0, "rankType": "day"});
     let with = |extra: serde_json::Value| {
         let mut o = base.clone();
-        o.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        o.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         o
     };
     let cases: Vec<(serde_json::Value, Option<CloudRule>, Option<CloudRule>)> = vec![
         // (options, getImRankData's answer, getImRankList's)
         (base.clone(), None, None),
-        (with(json!({"relationType": "group"})), Some(ImRankRelationType), Some(ImRankRelationType)),
-        (json!({"dataType": 0, "rankType": "day"}), Some(ImRankRelationType), None),
-        (with(json!({"dataType": 3})), Some(ImRankDataType), Some(ImRankDataType)),
-        (with(json!({"rankType": "year"})), Some(ImRankRankType), Some(ImRankRankType)),
-        (json!({"relationType": "all", "dataType": 0}), Some(ImRankRankType), Some(ImRankRankType)),
-        (with(json!({"zoneId": null})), Some(ImRankZone), Some(ImRankZone)),
+        (
+            with(json!({"relationType": "group"})),
+            Some(ImRankRelationType),
+            Some(ImRankRelationType),
+        ),
+        (
+            json!({"dataType": 0, "rankType": "day"}),
+            Some(ImRankRelationType),
+            None,
+        ),
+        (
+            with(json!({"dataType": 3})),
+            Some(ImRankDataType),
+            Some(ImRankDataType),
+        ),
+        (
+            with(json!({"rankType": "year"})),
+            Some(ImRankRankType),
+            Some(ImRankRankType),
+        ),
+        (
+            json!({"relationType": "all", "dataType": 0}),
+            Some(ImRankRankType),
+            Some(ImRankRankType),
+        ),
+        (
+            with(json!({"zoneId": null})),
+            Some(ImRankZone),
+            Some(ImRankZone),
+        ),
         (with(json!({"suffix": 1})), None, Some(ImRankParams)),
         (with(json!({"rankTitle": ["t"]})), None, Some(ImRankParams)),
-        (with(json!({"suffix": "pts", "rankTitle": "Top"})), None, None),
+        (
+            with(json!({"suffix": "pts", "rankTitle": "Top"})),
+            None,
+            None,
+        ),
         (with(json!({"pageNum": 0})), Some(ImRankPage), None),
         (with(json!({"pageNum": 1.5})), Some(ImRankPage), None),
         (with(json!({"pageSize": 0})), Some(ImRankPage), None),
         (with(json!({"pageSize": 40})), Some(ImRankPage), None),
         (with(json!({"pageSize": 39, "pageNum": 7})), None, None),
-        (with(json!({"rankType": "x", "pageNum": 0})), Some(ImRankRankType), Some(ImRankRankType)),
+        (
+            with(json!({"rankType": "x", "pageNum": 0})),
+            Some(ImRankRankType),
+            Some(ImRankRankType),
+        ),
     ];
     for (option, data_rule, list_rule) in cases {
         let want = |r: Option<CloudRule>| r.map_or(Ok(()), |r| Err(Error::Cloud(r)));
-        assert_eq!(w.page("p", option.clone()).map(|_| ()), want(data_rule), "data {option}");
+        assert_eq!(
+            w.page("p", option.clone()).map(|_| ()),
+            want(data_rule),
+            "data {option}"
+        );
         assert_eq!(list(option.clone()), want(list_rule), "list {option}");
     }
 }
@@ -172,27 +265,71 @@ fn the_gates_come_first_each_api_in_its_context() {
     let c = &w.cloud;
     let cases: Vec<(&str, Result<(), Error>, Option<CloudRule>)> = vec![
         ("set, main", block_on(c.set_im_rank_data(&main, &ok)), None),
-        ("set, open", block_on(c.set_im_rank_data(&open, &bad)), Some(NotMainContext)),
-        ("set, nobody", block_on(c.set_im_rank_data(&nobody, &bad)), Some(NotLoggedIn)),
-        ("set, app", block_on(c.set_im_rank_data(&app, &bad)), Some(NotAGame)),
-        ("open set, open", block_on(c.set_im_rank_data_in_open_context(&open, &ok)), None),
+        (
+            "set, open",
+            block_on(c.set_im_rank_data(&open, &bad)),
+            Some(NotMainContext),
+        ),
+        (
+            "set, nobody",
+            block_on(c.set_im_rank_data(&nobody, &bad)),
+            Some(NotLoggedIn),
+        ),
+        (
+            "set, app",
+            block_on(c.set_im_rank_data(&app, &bad)),
+            Some(NotAGame),
+        ),
+        (
+            "open set, open",
+            block_on(c.set_im_rank_data_in_open_context(&open, &ok)),
+            None,
+        ),
         (
             "open set, main",
             block_on(c.set_im_rank_data_in_open_context(&main, &bad)),
             Some(NotOpenDataContext),
         ),
-        ("list, main", block_on(c.get_im_rank_list(&main, &read)), None),
-        ("list, open", block_on(c.get_im_rank_list(&open, &read)), Some(NotMainContext)),
-        ("list, nobody", block_on(c.get_im_rank_list(&nobody, &read)), Some(NotLoggedIn)),
-        ("data, open", block_on(c.get_im_rank_data(&open, &read)).map(|_| ()), None),
+        (
+            "list, main",
+            block_on(c.get_im_rank_list(&main, &read)),
+            None,
+        ),
+        (
+            "list, open",
+            block_on(c.get_im_rank_list(&open, &read)),
+            Some(NotMainContext),
+        ),
+        (
+            "list, nobody",
+            block_on(c.get_im_rank_list(&nobody, &read)),
+            Some(NotLoggedIn),
+        ),
+        (
+            "data, open",
+            block_on(c.get_im_rank_data(&open, &read)).map(|_| ()),
+            None,
+        ),
         (
             "data, main",
             block_on(c.get_im_rank_data(&main, &read)).map(|_| ()),
             Some(NotOpenDataContext),
         ),
-        ("group, open", block_on(c.set_user_group(&open, &"g".into())), None),
-        ("group, app", block_on(c.set_user_group(&app, &JsValue::Null)), Some(NotAGame)),
-        ("group, nobody", block_on(c.set_user_group(&nobody, &JsValue::Null)), Some(NotLoggedIn)),
+        (
+            "group, open",
+            block_on(c.set_user_group(&open, &"g".into())),
+            None,
+        ),
+        (
+            "group, app",
+            block_on(c.set_user_group(&app, &JsValue::Null)),
+            Some(NotAGame),
+        ),
+        (
+            "group, nobody",
+            block_on(c.set_user_group(&nobody, &JsValue::Null)),
+            Some(NotLoggedIn),
+        ),
     ];
     for (case, got, rule) in cases {
         assert_eq!(got, rule.map_or(Ok(()), |r| Err(Error::Cloud(r))), "{case}");
@@ -209,9 +346,16 @@ fn entries_rank_by_score_or_priority_then_the_earlier_write() {
     // Numbers, not text: 120 before 50 before 9; ann wrote 50 before cat.
     let want = pairs(&[("bob", "120"), ("ann", "50"), ("cat", "50"), ("dan", "9")]);
     assert_eq!(w.board(0, "all", "default"), want);
-    for (who, name, priority) in [("ann", "silver", 2), ("bob", "bronze", 1), ("cat", "gold", 3)] {
-        w.set(who, json!({"dataType": 1, "value": name, "priority": priority}))
-            .unwrap();
+    for (who, name, priority) in [
+        ("ann", "silver", 2),
+        ("bob", "bronze", 1),
+        ("cat", "gold", 3),
+    ] {
+        w.set(
+            who,
+            json!({"dataType": 1, "value": name, "priority": priority}),
+        )
+        .unwrap();
     }
     let named = pairs(&[("cat", "gold"), ("ann", "silver"), ("bob", "bronze")]);
     assert_eq!(w.board(1, "all", "default"), named);
@@ -222,7 +366,10 @@ fn entries_rank_by_score_or_priority_then_the_earlier_write() {
     // Same score, same millisecond: by openid.
     w.set("eve", json!({"dataType": 0, "value": "7"})).unwrap();
     w.set("abe", json!({"dataType": 0, "value": "7"})).unwrap();
-    assert_eq!(w.board(0, "all", "default")[4..], pairs(&[("abe", "7"), ("eve", "7")]));
+    assert_eq!(
+        w.board(0, "all", "default")[4..],
+        pairs(&[("abe", "7"), ("eve", "7")])
+    );
 }
 
 #[test]
@@ -303,8 +450,11 @@ fn friend_lists_show_the_caller_and_their_friends_only() {
 fn get_im_rank_data_pages_and_finds_the_caller_anywhere() {
     let w = World::new();
     for i in 0..7 {
-        w.set(&format!("p{i}"), json!({"dataType": 0, "value": (100 - i).to_string()}))
-            .unwrap();
+        w.set(
+            &format!("p{i}"),
+            json!({"dataType": 0, "value": (100 - i).to_string()}),
+        )
+        .unwrap();
     }
     let page = |num: u32, size: u32, who: &str| {
         let option = json!({"relationType": "all", "dataType": 0, "rankType": "all",
@@ -331,52 +481,83 @@ fn get_im_rank_data_pages_and_finds_the_caller_anywhere() {
 fn get_im_rank_list_records_what_it_would_show() {
     let w = World::new();
     assert_eq!(block_on(w.cloud.im_rank_shown(GAME, "ann")).unwrap(), None);
-    w.set("ann", json!({"dataType": 1, "value": "gold", "priority": 3, "zoneId": "test"}))
-        .unwrap();
+    w.set(
+        "ann",
+        json!({"dataType": 1, "value": "gold", "priority": 3, "zoneId": "test"}),
+    )
+    .unwrap();
     let option = json!({"dataType": 1, "rankType": "week", "zoneId": "test", "suffix": "pts",
         "rankTitle": "Weekly"});
-    block_on(w.cloud.get_im_rank_list(&w.main("ann"), &get_option(option))).unwrap();
-    let shown = block_on(w.cloud.im_rank_shown(GAME, "ann")).unwrap().unwrap();
+    block_on(
+        w.cloud
+            .get_im_rank_list(&w.main("ann"), &get_option(option)),
+    )
+    .unwrap();
+    let shown = block_on(w.cloud.im_rank_shown(GAME, "ann"))
+        .unwrap()
+        .unwrap();
     let json = serde_json::to_value(&shown).unwrap();
     assert_eq!(
-        (&json["relationType"], &json["dataType"], &json["rankType"], &json["zoneId"]),
+        (
+            &json["relationType"],
+            &json["dataType"],
+            &json["rankType"],
+            &json["zoneId"]
+        ),
         (&json!("friend"), &json!(1), &json!("week"), &json!("test"))
     );
-    assert_eq!((&json["suffix"], &json["rankTitle"]), (&json!("pts"), &json!("Weekly")));
+    assert_eq!(
+        (&json["suffix"], &json["rankTitle"]),
+        (&json!("pts"), &json!("Weekly"))
+    );
     assert_eq!(json["shownAt"], SUNDAY_23H);
     assert_eq!(shown.items.len(), 1);
-    assert_eq!((shown.items[0].value.as_str(), shown.items[0].priority), ("gold", 3));
+    assert_eq!(
+        (shown.items[0].value.as_str(), shown.items[0].priority),
+        ("gold", 3)
+    );
     // A refused call records nothing new.
     let bad = get_option(json!({"dataType": 1, "rankType": "year"}));
     assert!(block_on(w.cloud.get_im_rank_list(&w.main("ann"), &bad)).is_err());
-    assert_eq!(block_on(w.cloud.im_rank_shown(GAME, "ann")).unwrap(), Some(shown));
+    assert_eq!(
+        block_on(w.cloud.im_rank_shown(GAME, "ann")).unwrap(),
+        Some(shown)
+    );
 }
 
 #[test]
 fn set_user_group_moves_the_player_between_groups() {
     let w = World::new();
     let c = &w.cloud;
-    let members = |group: &str| {
-        block_on(c.relations().group_members(GAME, group)).unwrap()
-    };
+    let members = |group: &str| block_on(c.relations().group_members(GAME, group)).unwrap();
     let ann = w.main("ann");
     let refused = Err(Error::Cloud(CloudRule::InvalidGroupId));
     for bad in [json!(null), json!(""), json!(7), json!(["g"])] {
-        assert_eq!(block_on(c.set_user_group(&ann, &js(bad.clone()))), refused, "{bad}");
+        assert_eq!(
+            block_on(c.set_user_group(&ann, &js(bad.clone()))),
+            refused,
+            "{bad}"
+        );
     }
     block_on(c.set_user_group(&ann, &"g1".into())).unwrap();
     block_on(c.set_user_group(&w.main("bob"), &"g1".into())).unwrap();
     assert_eq!(members("g1"), ["ann", "bob"]);
     block_on(c.set_user_group(&ann, &"g2".into())).unwrap();
     block_on(c.set_user_group(&ann, &"g2".into())).unwrap();
-    assert_eq!((members("g1"), members("g2")), (vec!["bob".to_string()], vec!["ann".to_string()]));
+    assert_eq!(
+        (members("g1"), members("g2")),
+        (vec!["bob".to_string()], vec!["ann".to_string()])
+    );
     // The group relation read follows.
     let value = r#"{"ttgame":{"score":1,"update_time":1}}"#;
     let kv = cloud_kv::KvData::new("rank", value);
     block_on(c.set_pairs(&w.main("bob"), &[kv])).unwrap();
     let query = RelationQuery::group("g1", ["rank"]).sorted_by("rank");
     let read = block_on(c.relation_read(&ann.clone().open_data(), &query)).unwrap();
-    assert_eq!(read.iter().map(|u| u.openid.as_str()).collect::<Vec<_>>(), ["bob"]);
+    assert_eq!(
+        read.iter().map(|u| u.openid.as_str()).collect::<Vec<_>>(),
+        ["bob"]
+    );
 }
 
 #[test]
@@ -410,14 +591,24 @@ fn a_provider_without_user_groups_refuses_set_user_group() {
 /// One step of the property test: a write, or the clock moving on.
 #[derive(Debug, Clone)]
 enum Step {
-    Set { who: u8, data_type: u8, value: u32, zone: bool },
+    Set {
+        who: u8,
+        data_type: u8,
+        value: u32,
+        zone: bool,
+    },
     Advance(i64),
 }
 
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         (0u8..5, 0u8..2, 0u32..20, any::<bool>()).prop_map(|(who, data_type, value, zone)| {
-            Step::Set { who, data_type, value, zone }
+            Step::Set {
+                who,
+                data_type,
+                value,
+                zone,
+            }
         }),
         // Minutes to weeks: crosses days, weeks and months.
         (1i64..(40 * 24 * 60)).prop_map(|m| Step::Advance(m * 60_000)),

@@ -261,7 +261,9 @@ impl SetImRankDataOption {
         }
         let priority = match (data_type, &self.priority) {
             (ImRankDataType::Score, _) | (_, JsValue::Undefined) => 0,
-            (_, p) => integer(p, 0.0..=f64::from(i32::MAX)).ok_or(CloudRule::ImRankPriority)? as i32,
+            (_, p) => {
+                integer(p, 0.0..=f64::from(i32::MAX)).ok_or(CloudRule::ImRankPriority)? as i32
+            }
         };
         let extra = match &self.extra {
             JsValue::Undefined => "",

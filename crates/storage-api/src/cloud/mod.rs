@@ -36,10 +36,14 @@ mod options;
 mod player;
 mod results;
 mod tt;
+mod tt_rank;
 mod wx;
 
 pub use cloud_kv::{
     CallContext, HostKind, KvData, Profile, RelationProvider, StoredRelations, UserGameData,
+};
+pub use cloud_kv::{
+    GetImRankOption, ImRankPage, ImRankShown, RankItem, SelfRank, SetImRankDataOption,
 };
 pub use options::{
     GetCloudStorageByRelationOption, GetGroupCloudStorageOption, KeyListOption,
@@ -49,6 +53,7 @@ pub use results::{
     GetUserCloudStorageKeysResult, GetUserCloudStorageResult, RelationDataResult, TtCloudError,
 };
 pub use tt::TtGame;
+pub use tt_rank::{GetImRankDataResult, SetUserGroupOption};
 pub use wx::WxGame;
 
 use crate::Mpstore;
@@ -125,6 +130,12 @@ impl Cloud {
     /// with [`Mpstore::remove_user`]).
     pub async fn remove_player(&self, game: &str, openid: &str) -> Result<()> {
         self.engine.remove_player(game, openid).await
+    }
+
+    /// The leaderboard `tt.getImRankList` last showed `openid` in `game` (the platform draws
+    /// it in its own UI; mpstore records it), or `None`.
+    pub async fn im_rank_shown(&self, game: &str, openid: &str) -> Result<Option<ImRankShown>> {
+        self.engine.im_rank_shown(game, openid).await
     }
 
     /// The engine underneath, for host code that wants the typed API.

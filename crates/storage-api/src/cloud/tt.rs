@@ -12,7 +12,7 @@ use cloud_kv::{Caller, KvData};
 /// [`TtCloudError`]s, `{errMsg, errorCode}`.
 #[derive(Debug, Clone)]
 pub struct TtGame {
-    player: Player<TtCloudError>,
+    pub(super) player: Player<TtCloudError>,
 }
 
 impl TtGame {

@@ -20,7 +20,7 @@ pub enum Family {
 /// let api = Api::find(Dialect::Wx, "batchGetStorageSync").unwrap();
 /// assert!(api.is_sync() && api.family() == Family::Local);
 /// assert!(Api::find(Dialect::My, "batchGetStorageSync").is_none());
-/// assert_eq!(Api::all(Dialect::Tt).filter(|a| a.family() == Family::Cloud).count(), 4);
+/// assert_eq!(Api::all(Dialect::Tt).filter(|a| a.family() == Family::Cloud).count(), 9);
 /// assert_eq!(api.since(), Some("2.25.0"));
 /// assert!(!api.in_plugins() && Api::find(Dialect::Wx, "setStorage").unwrap().in_plugins());
 /// ```
@@ -53,11 +53,17 @@ const WX_BATCH: [&str; 4] = [
     "batchSetStorageSync",
     "batchGetStorageSync",
 ];
-const TT_CLOUD: [&str; 4] = [
+const TT_CLOUD: [&str; 9] = [
     "setUserCloudStorage",
     "getUserCloudStorage",
     "removeUserCloudStorage",
     "getCloudStorageByRelation",
+    // User groups and ImRank leaderboards (behaviour §5.1).
+    "setUserGroup",
+    "setImRankData",
+    "setImRankDataInOpenContext",
+    "getImRankList",
+    "getImRankData",
 ];
 const WX_CLOUD: [&str; 6] = [
     "setUserCloudStorage",
@@ -127,9 +133,15 @@ impl Api {
     }
 
     /// The oldest base library that offers this API, where the platform documents one
-    /// (WeChat's batch APIs: 2.25.0); `None` when every base library has it.
+    /// (WeChat's batch APIs: 2.25.0; Douyin's ImRank APIs: 2.70.0, in the open data context
+    /// 2.74.0); `None` when every base library has it.
     pub fn since(&self) -> Option<&'static str> {
-        (self.dialect == Dialect::Wx && WX_BATCH.contains(&self.name)).then_some("2.25.0")
+        match (self.dialect, self.name) {
+            (Dialect::Wx, name) if WX_BATCH.contains(&name) => Some("2.25.0"),
+            (Dialect::Tt, "setImRankDataInOpenContext") => Some("2.74.0"),
+            (Dialect::Tt, "setImRankData" | "getImRankList" | "getImRankData") => Some("2.70.0"),
+            _ => None,
+        }
     }
 
     /// Whether a plugin may call this API: WeChat marks `clearStorage`, `getStorageInfo` and

@@ -4,8 +4,9 @@
 use super::outcome::{failed, no_values as none, settle, Ending, Outcome};
 use super::{prop, Api, Args, Family, LoneSurrogate, Refusal};
 use crate::cloud::{
-    GameContext, GetCloudStorageByRelationOption, GetGroupCloudStorageOption, HostKind,
-    KeyListOption, MiniGame, SetUserCloudStorageOption, TtCloudError,
+    GameContext, GetCloudStorageByRelationOption, GetGroupCloudStorageOption, GetImRankOption,
+    HostKind, KeyListOption, MiniGame, SetImRankDataOption, SetUserCloudStorageOption,
+    SetUserGroupOption, TtCloudError,
 };
 use crate::WxError;
 use storage_core::codes::ApiKind;
@@ -49,10 +50,11 @@ pub fn call(
         Ok(args) => args,
         // A lone surrogate cannot be a key or a value: the rule of the list it sits in.
         Err(LoneSurrogate) => {
-            let rule = if method == "setUserCloudStorage" {
-                CloudRule::InvalidItem
-            } else {
-                CloudRule::InvalidKeyList
+            let rule = match method {
+                "setUserCloudStorage" => CloudRule::InvalidItem,
+                "setUserGroup" => CloudRule::InvalidGroupId,
+                m if m.contains("ImRank") => CloudRule::ImRankParams,
+                _ => CloudRule::InvalidKeyList,
             };
             return Ok(failure(api, &rule.into()));
         }
@@ -71,7 +73,23 @@ pub fn call(
                 "removeUserCloudStorage" => {
                     settle(tt.remove_user_cloud_storage_with(key_list(&o)).wait(), none)
                 }
-                _ => settle(tt.get_cloud_storage_by_relation(relation(&o)).wait(), none),
+                "getCloudStorageByRelation" => {
+                    settle(tt.get_cloud_storage_by_relation(relation(&o)).wait(), none)
+                }
+                "setUserGroup" => settle(
+                    tt.set_user_group(SetUserGroupOption {
+                        group_id: prop(&o, "groupId"),
+                    })
+                    .wait(),
+                    none,
+                ),
+                "setImRankData" => settle(tt.set_im_rank_data(im_rank_set(&o)).wait(), none),
+                "setImRankDataInOpenContext" => settle(
+                    tt.set_im_rank_data_in_open_context(im_rank_set(&o)).wait(),
+                    none,
+                ),
+                "getImRankList" => settle(tt.get_im_rank_list(im_rank_get(&o)).wait(), none),
+                _ => settle(tt.get_im_rank_data(im_rank_get(&o)).wait(), none),
             }
         }
         _ => {
@@ -121,6 +139,29 @@ fn relation(o: &storage_core::JsObject) -> GetCloudStorageByRelationOption {
         kind: prop(o, "type"),
         key_list: prop(o, "keyList"),
         extra: prop(o, "extra"),
+    }
+}
+
+fn im_rank_set(o: &storage_core::JsObject) -> SetImRankDataOption {
+    SetImRankDataOption {
+        data_type: prop(o, "dataType"),
+        value: prop(o, "value"),
+        priority: prop(o, "priority"),
+        extra: prop(o, "extra"),
+        zone_id: prop(o, "zoneId"),
+    }
+}
+
+fn im_rank_get(o: &storage_core::JsObject) -> GetImRankOption {
+    GetImRankOption {
+        relation_type: prop(o, "relationType"),
+        data_type: prop(o, "dataType"),
+        rank_type: prop(o, "rankType"),
+        zone_id: prop(o, "zoneId"),
+        suffix: prop(o, "suffix"),
+        rank_title: prop(o, "rankTitle"),
+        page_num: prop(o, "pageNum"),
+        page_size: prop(o, "pageSize"),
     }
 }
 

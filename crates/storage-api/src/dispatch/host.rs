@@ -54,7 +54,7 @@ fn plain(v: &JsValue) -> Value {
 }
 
 /// The host operations' names.
-pub const METHODS: [&str; 15] = [
+pub const METHODS: [&str; 16] = [
     "dialects",
     "namespaces",
     "dump",
@@ -70,6 +70,7 @@ pub const METHODS: [&str; 15] = [
     "setProfile",
     "setClock",
     "advanceClock",
+    "imRankShown",
 ];
 
 /// Runs `host.<method>(args)`. Success is a return of the operation's result; a failure is a
@@ -183,6 +184,12 @@ pub fn call(
             done(unit(block_on(
                 relations().set_profile(&game, &openid, &profile),
             )))
+        }
+        "imRankShown" => {
+            // What tt.getImRankList last drew for a player (null when nothing yet).
+            let (game, openid) = (text(0)?, text(1)?);
+            let shown = block_on(cloud.im_rank_shown(&game, &openid));
+            done(shown.map(|s| serde_json::to_value(s).unwrap_or(Value::Null)))
         }
         "setClock" | "advanceClock" => {
             let clock = store.clock();
