@@ -221,6 +221,70 @@ export interface TtCloud {
 /** A relation read's answer. */
 export type RelationData = RelationRead;
 
+/** `tt.setImRankData` / `tt.setImRankDataInOpenContext`: a score (`dataType: 0`, `value` digits
+ * below 2147483647) or an enum name (`dataType: 1`, ranked by `priority`). */
+export type ImRankSetOption = {
+  dataType: 0 | 1;
+  value: string;
+  priority?: number;
+  extra?: string;
+  zoneId?: string;
+} & Callbacks<GeneralResult, TtFail>;
+
+/** What `tt.getImRankList` and `tt.getImRankData` both take. */
+interface ImRankQuery {
+  relationType?: 'friend' | 'all';
+  dataType: 0 | 1;
+  rankType: 'day' | 'week' | 'month' | 'all';
+  zoneId?: string;
+}
+
+/** One leaderboard entry (Douyin's `RankResItem`). */
+export interface RankResItem {
+  data_type: 0 | 1;
+  value: string;
+  priority: number;
+  extra: string;
+  openid: string;
+  sec_uid: string;
+  user_img: string;
+  nick_name: string;
+  /** Unix seconds of the write. */
+  utime: number;
+}
+
+/** `tt.getImRankData`'s answer: one page, and the caller's own entry with its rank (from 1). */
+export interface ImRankData {
+  data: { items: RankResItem[]; self_user_info: (RankResItem & { rank: number }) | null };
+  errMsg: string;
+}
+
+/** What `tt.getImRankList` last drew for a player (`game.host.imRankShown`). */
+export interface ImRankShown {
+  relationType: 'friend' | 'all';
+  dataType: 0 | 1;
+  rankType: 'day' | 'week' | 'month' | 'all';
+  zoneId: string;
+  suffix: string;
+  rankTitle: string;
+  /** The clock's milliseconds when it was drawn. */
+  shownAt: number;
+  items: RankResItem[];
+}
+
+/** Douyin's user groups and ImRank leaderboards (behaviour §5.1). */
+export interface TtImRank {
+  setUserGroup<U extends { groupId: string } & Callbacks<GeneralResult, TtFail>>(option: U): AsyncReturn<U, GeneralResult>;
+  setImRankData<U extends ImRankSetOption>(option: U): AsyncReturn<U, GeneralResult>;
+  setImRankDataInOpenContext<U extends ImRankSetOption>(option: U): AsyncReturn<U, GeneralResult>;
+  getImRankList<U extends ImRankQuery & { suffix?: string; rankTitle?: string } & Callbacks<GeneralResult, TtFail>>(
+    option: U,
+  ): AsyncReturn<U, GeneralResult>;
+  getImRankData<U extends ImRankQuery & { relationType: 'friend' | 'all'; pageNum?: number; pageSize?: number } & Callbacks<ImRankData, TtFail>>(
+    option: U,
+  ): AsyncReturn<U, ImRankData>;
+}
+
 /** Options of {@link createMiniProgram} and {@link createMiniGame}: where the store is and how to run it. */
 export interface BridgeOptions {
   /** The store's directory (created on first use, with its master key; its parent must exist),
@@ -422,10 +486,12 @@ export interface GameHost extends Pick<ProgramHost, 'seed' | 'dump' | 'reset' | 
   setClock(ms: number | Date | null): number;
   /** Moves the clock `ms` milliseconds on from now and stops it there. Returns the clock's time. */
   advanceClock(ms: number): number;
+  /** Douyin: the leaderboard `tt.getImRankList` last drew for `openid`, or `null`. */
+  imRankShown(openid: string): ImRankShown | null;
 }
 
 /** A mini-game: its dialect object with the cloud APIs and local storage. */
-export type MiniGame<P extends 'wx' | 'tt'> = { [K in P]: (P extends 'wx' ? WxCloud & WxStorage : TtCloud & TtStorage) } & {
+export type MiniGame<P extends 'wx' | 'tt'> = { [K in P]: (P extends 'wx' ? WxCloud & WxStorage : TtCloud & TtImRank & TtStorage) } & {
   platform: P;
   game: string;
   openid: string | null;

@@ -393,6 +393,7 @@ function gameOn(engine, platform, game, options) {
       namespaces: () => hostCall(engine, 'namespaces', []),
       setClock: (ms) => hostCall(engine, 'setClock', [ms instanceof Date ? ms.getTime() : ms ?? null]),
       advanceClock: (ms) => hostCall(engine, 'advanceClock', [ms]),
+      imRankShown: (who) => hostCall(engine, 'imRankShown', [game, who]),
       ...tooling(engine, platform, api, { kind: 'local', user, app: game, scope: 'app' }),
     },
     close: engine.close,

@@ -94,7 +94,8 @@
 //! namespaces of the game, which no mini-game API reads or counts: the leaderboard keys
 //! (subject `leaderboards`, see [`CloudKv::set_leaderboard_keys`]) and, with the default
 //! [`StoredRelations`], the relations (subjects `friends:<openid>`, `recommended:<openid>`,
-//! `group:<groupId>`, `profiles`).
+//! `group:<groupId>`, `profiles`, `user-groups`); Douyin's ImRank leaderboards keep theirs there
+//! too (see [`CloudKv::set_im_rank_data`]).
 //!
 //! [`CloudRule::NotAGame`]: storage_core::CloudRule::NotAGame
 //! [`CloudRule::NotLoggedIn`]: storage_core::CloudRule::NotLoggedIn

@@ -325,6 +325,25 @@ fn cloud_rule(name: &str) -> Option<CloudRule> {
         "InvalidRelationType" => InvalidRelationType,
         "GroupNeedsSortKeyAndGroupId" => GroupNeedsSortKeyAndGroupId,
         "GroupNeedsShareTicket" => GroupNeedsShareTicket,
+        _ => return im_rank_rule(name),
+    })
+}
+
+fn im_rank_rule(name: &str) -> Option<CloudRule> {
+    use CloudRule::*;
+    Some(match name {
+        "NotMainContext" => NotMainContext,
+        "InvalidGroupId" => InvalidGroupId,
+        "ImRankParams" => ImRankParams,
+        "ImRankDataType" => ImRankDataType,
+        "ImRankValue" => ImRankValue,
+        "ImRankPriority" => ImRankPriority,
+        "ImRankExtra" => ImRankExtra,
+        "ImRankZone" => ImRankZone,
+        "ImRankTooManyZones" => ImRankTooManyZones,
+        "ImRankRelationType" => ImRankRelationType,
+        "ImRankRankType" => ImRankRankType,
+        "ImRankPage" => ImRankPage,
         _ => return None,
     })
 }
@@ -399,4 +418,20 @@ fn the_server_table_is_the_code() {
         }
     }
     assert_eq!(rows.len(), 9, "every cause the table knows");
+}
+
+/// Behaviour §5.1: Douyin's user group and ImRank rows, one per rule, as `tt` reports them.
+#[test]
+fn the_imrank_table_is_the_code() {
+    let rows = table(&document(), "imrank");
+    for row in &rows {
+        let [case, rule, code, reason] = &row[..] else {
+            panic!("an imrank row has four cells: {row:?}");
+        };
+        let rule = im_rank_rule(rule).unwrap_or_else(|| panic!("unknown rule {rule:?}"));
+        let tt = platform_error_in(Dialect::Tt, ApiKind::Cloud, "", &rule.into());
+        let got = (tt.code.map_or("—".into(), |c| c.to_string()), tt.message);
+        assert_eq!((code, reason), (&got.0, &got.1), "imrank row {case}");
+    }
+    assert_eq!(rows.len(), 12, "one row per user group and ImRank rule");
 }

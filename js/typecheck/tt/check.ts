@@ -28,6 +28,19 @@ function seed(): void {
   game.tt.getCloudStorageByRelation({ type: 'friend', keyList: ['xxx'], extra: { sortKey: 'xxx' }, success: (res) => res.data[0].nickname });
   // @ts-expect-error relation type is friend, group or recommend
   game.tt.getCloudStorageByRelation({ type: 'enemy', keyList: [] });
+  // ImRank leaderboards and user groups.
+  game.tt.setUserGroup({ groupId: 'g1' });
+  game.tt.setImRankData({ dataType: 0, value: '103', zoneId: 'test', success: (res) => res.errMsg });
+  game.tt.setImRankDataInOpenContext({ dataType: 1, value: 'gold', priority: 3 });
+  game.tt.getImRankList({ dataType: 0, rankType: 'week', suffix: 'pts', rankTitle: 'Weekly' });
+  game.tt.getImRankData({ relationType: 'all', dataType: 0, rankType: 'day', pageNum: 1, pageSize: 10 })
+    .then((res) => res.data.self_user_info?.rank ?? res.data.items[0].nick_name);
+  const shown = game.host.imRankShown('o');
+  void (shown === null ? 0 : shown.items.length);
+  // @ts-expect-error rankType is day, week, month or all
+  game.tt.getImRankList({ dataType: 0, rankType: 'year' });
+  // @ts-expect-error getImRankData needs a relationType
+  game.tt.getImRankData({ dataType: 0, rankType: 'day' });
   // @ts-expect-error Douyin's Sync forms are positional
   mp.tt.getStorageSync({ key: 'k' });
 }
