@@ -426,6 +426,7 @@ fn the_tour_runs_every_step_as_documented() {
         "exceed storage item max length",
         "user has stored too much keys",
         "Bob 250, Ann 100",
+        r#""value":"103""#,
     ] {
         assert!(
             stdout.contains(expected),

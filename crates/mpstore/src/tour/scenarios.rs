@@ -300,6 +300,22 @@ impl Tour {
         self.show("(open data context) tt.getCloudStorageByRelation({type: 'friend', keyList: ['xxx'], extra: {sortKey: 'xxx'}})",
             ranked, "success");
         println!("      (ranked by the score in 'xxx': {summary})");
+        // Douyin's ImRank leaderboards: a score from the main context, the day's list from the
+        // open data context.
+        self.cloud_step(
+            &ann,
+            "tt.setImRankData({dataType: 0, value: '103', zoneId: 'test'})",
+            "setImRankData",
+            json!([{"dataType": 0, "value": "103", "zoneId": "test"}]),
+            "success",
+        );
+        self.cloud_step(
+            &ann_open,
+            "(open data context) tt.getImRankData({relationType: 'friend', dataType: 0, rankType: 'day', zoneId: 'test'})",
+            "getImRankData",
+            json!([{"relationType": "friend", "dataType": 0, "rankType": "day", "zoneId": "test"}]),
+            "success",
+        );
         self.cloud_step(
             &ann,
             "(main context) tt.getUserCloudStorage({keyList: ['xxx']})",
