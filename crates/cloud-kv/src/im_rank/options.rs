@@ -225,7 +225,7 @@ fn integer(v: &JsValue, range: std::ops::RangeInclusive<f64>) -> Option<f64> {
 
 fn data_type(v: &JsValue) -> Result<ImRankDataType, CloudRule> {
     match integer(v, 0.0..=1.0) {
-        Some(n) if n == 0.0 => Ok(ImRankDataType::Score),
+        Some(0.0) => Ok(ImRankDataType::Score),
         Some(_) => Ok(ImRankDataType::Named),
         None => Err(CloudRule::ImRankDataType),
     }
