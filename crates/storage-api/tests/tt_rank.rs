@@ -264,7 +264,7 @@ fn the_api_table_lists_them_with_their_base_libraries() {
         since("setImRankDataInOpenContext"),
         Some((Some("2.74.0"), true))
     );
-    assert_eq!(since("getImRankList"), Some((Some("2.70.0"), false)));
+    assert_eq!(since("getImRankList"), Some((Some("2.70.0"), true)));
     assert_eq!(since("getImRankData"), Some((Some("2.70.0"), false)));
     assert_eq!(Api::find(Dialect::Wx, "setImRankData"), None);
 }

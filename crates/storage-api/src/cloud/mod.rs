@@ -30,7 +30,7 @@
 //! Failures carry `errMsg: "<api>:fail <reason>"`, the reason naming the rule broken (see
 //! [`cloud_kv`] for the rules and their order), and on Douyin the seed's `errorCode`: 999998 not
 //! logged in, 999999 any invalid argument, 999987 called from a mini-app, 999993 a storage
-//! failure; all from the one table, [`storage_core::codes`].
+//! failure, 21102 an invalid ImRank option; all from the one table, [`storage_core::codes`].
 
 mod options;
 mod player;

@@ -126,10 +126,13 @@ impl Api {
         self.name.ends_with("Sync")
     }
 
-    /// Whether the API writes (the durability of its success matters).
+    /// Whether the API writes (the durability of its success matters). Douyin's
+    /// `getImRankList` does: it records what it would draw for the host.
     pub fn writes(&self) -> bool {
         self.kind() != ApiKind::LocalRead
-            && !(self.family == Family::Cloud && self.name.starts_with("get"))
+            && !(self.family == Family::Cloud
+                && self.name.starts_with("get")
+                && self.name != "getImRankList")
     }
 
     /// The oldest base library that offers this API, where the platform documents one
