@@ -113,8 +113,10 @@
 mod caller;
 mod clock;
 mod engine;
+mod interactive;
 mod kv_data;
 mod leaderboard;
+mod open_data;
 mod query;
 mod relations;
 mod server;
@@ -123,8 +125,12 @@ mod stored_relations;
 pub use caller::{CallContext, Caller, HostKind, Platform};
 pub use clock::{Clock, Period};
 pub use engine::{CloudKv, MAX_RELATION_RESULTS};
+pub use interactive::{
+    is_interactive_key, InteractiveKey, InteractiveStorage, ModifyOption, MAX_INTERACTIVE_KEY,
+};
 pub use kv_data::{parse_key_list, parse_kv_data_list, KvData, UserGameData};
 pub use leaderboard::{leaderboard_score, rank, Score};
+pub use open_data::{open_sealed, seal, seal_with_iv, Sealed};
 pub use query::{Relation, RelationQuery};
 pub use relations::{Profile, RelationProvider};
 pub use server::{sign, ServerReply, ServerRequest, Sessions};
