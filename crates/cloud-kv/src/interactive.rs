@@ -181,7 +181,10 @@ impl<B: Backend> CloudKv<B> {
                 charge: 0,
             });
         }
-        self.backend().apply(&ns, &ops, Limits::NONE).await.map(|_| ())
+        self.backend()
+            .apply(&ns, &ops, Limits::NONE)
+            .await
+            .map(|_| ())
     }
 
     /// The interactive keys of `game`, in the order configured.
@@ -315,7 +318,10 @@ impl<B: Backend> CloudKv<B> {
         }
         let id = unique()?;
         let allowance = match config.daily_limit {
-            Some(limit) => Some(self.take_allowance(game, openid, &config.key, op_num, limit, &id).await?),
+            Some(limit) => Some(
+                self.take_allowance(game, openid, &config.key, op_num, limit, &id)
+                    .await?,
+            ),
             None => None,
         };
         let ns = host_ns(game, format!("interactive:{to}"))?;
@@ -327,7 +333,10 @@ impl<B: Backend> CloudKv<B> {
         if let Err(e) = self.backend().apply(&ns, &[add], Limits::NONE).await {
             if let Some((ns, key)) = allowance {
                 // Best effort: the value did not change, so the allowance is given back.
-                let _ = self.backend().apply(&ns, &[Op::Delete { key }], Limits::NONE).await;
+                let _ = self
+                    .backend()
+                    .apply(&ns, &[Op::Delete { key }], Limits::NONE)
+                    .await;
             }
             return Err(e);
         }
@@ -419,7 +428,10 @@ impl<B: Backend> CloudKv<B> {
                 charge: 0,
             });
         }
-        self.backend().apply(&ns, &ops, Limits::NONE).await.map(|_| ())
+        self.backend()
+            .apply(&ns, &ops, Limits::NONE)
+            .await
+            .map(|_| ())
     }
 }
 

@@ -113,15 +113,25 @@ mod tests {
             ("17 bytes", seal(&STANDARD.encode([1u8; 17]), b"x").is_err()),
             (
                 "wrong key",
-                open_sealed(&STANDARD.encode([8u8; 16]), &sealed.encrypted_data, &sealed.iv)
-                    != Some(b"hello".to_vec()),
+                open_sealed(
+                    &STANDARD.encode([8u8; 16]),
+                    &sealed.encrypted_data,
+                    &sealed.iv,
+                ) != Some(b"hello".to_vec()),
             ),
-            ("short iv", open_sealed(&key, &sealed.encrypted_data, "AAAA").is_none()),
+            (
+                "short iv",
+                open_sealed(&key, &sealed.encrypted_data, "AAAA").is_none(),
+            ),
             ("bad data", open_sealed(&key, "!!", &sealed.iv).is_none()),
         ];
         for (case, refused) in cases {
             assert!(refused, "{case}");
         }
-        assert_ne!(seal(&key, b"hello").unwrap().iv, sealed.iv, "a fresh iv each time");
+        assert_ne!(
+            seal(&key, b"hello").unwrap().iv,
+            sealed.iv,
+            "a fresh iv each time"
+        );
     }
 }

@@ -65,7 +65,10 @@ impl<B: Backend> Sessions<B> {
             charge: 0,
         };
         let ns = Self::namespace(platform, game)?;
-        self.backend.apply(&ns, &[op], Limits::NONE).await.map(|_| ())
+        self.backend
+            .apply(&ns, &[op], Limits::NONE)
+            .await
+            .map(|_| ())
     }
 
     /// Forgets `openid`'s session in `game`: its requests fail as unsigned until it logs in again.
@@ -74,11 +77,19 @@ impl<B: Backend> Sessions<B> {
             key: openid.as_bytes().to_vec(),
         };
         let ns = Self::namespace(platform, game)?;
-        self.backend.apply(&ns, &[op], Limits::NONE).await.map(|_| ())
+        self.backend
+            .apply(&ns, &[op], Limits::NONE)
+            .await
+            .map(|_| ())
     }
 
     /// `openid`'s session key in `game`, if it has one.
-    pub async fn key(&self, platform: Platform, game: &str, openid: &str) -> Result<Option<String>> {
+    pub async fn key(
+        &self,
+        platform: Platform,
+        game: &str,
+        openid: &str,
+    ) -> Result<Option<String>> {
         let ns = Self::namespace(platform, game)?;
         match self.backend.get(&ns, openid.as_bytes()).await? {
             None => Ok(None),
@@ -94,7 +105,10 @@ impl<B: Backend> Sessions<B> {
     /// Whether `signature` signs `body` for the player of `request` (a player without a session,
     /// or a game id the store refuses, signs nothing).
     async fn verify(&self, request: &ServerRequest<'_>) -> Result<bool> {
-        let key = match self.key(request.platform, request.game, request.openid).await {
+        let key = match self
+            .key(request.platform, request.game, request.openid)
+            .await
+        {
             Ok(Some(key)) => key,
             Ok(None) | Err(Error::InvalidParam(_)) => return Ok(false),
             Err(e) => return Err(e),
