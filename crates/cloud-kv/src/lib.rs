@@ -130,7 +130,9 @@ pub use interactive::{
 };
 pub use kv_data::{parse_key_list, parse_kv_data_list, KvData, UserGameData};
 pub use leaderboard::{leaderboard_score, rank, Score};
-pub use open_data::{open_sealed, seal, seal_with_iv, Sealed};
+#[cfg(feature = "open-data")]
+pub use open_data::open_sealed;
+pub use open_data::{seal, seal_with_iv, Sealed};
 pub use query::{Relation, RelationQuery};
 pub use relations::{Profile, RelationProvider};
 pub use server::{sign, ServerReply, ServerRequest, Sessions};

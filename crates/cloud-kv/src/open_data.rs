@@ -6,11 +6,10 @@
 //! travel as base64. The plaintext is JSON whose `watermark` `{appid, timestamp}` lets the server
 //! check which game sealed it, and when.
 
-use aes::Aes128;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use cbc::cipher::block_padding::Pkcs7;
-use cbc::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit};
+#[cfg(feature = "open-data")]
+use cbc::cipher::{block_padding::Pkcs7, BlockDecryptMut, BlockEncryptMut, KeyIvInit};
 use storage_core::{CloudRule, Error, Result};
 
 /// A sealed result: both fields base64, as the platform hands them to the game.
@@ -48,29 +47,43 @@ pub fn seal(session_key: &str, plaintext: &[u8]) -> Result<Sealed> {
     seal_with_iv(session_key, &iv, plaintext)
 }
 
-/// [`seal`] with a given iv (tests compare against known answers).
+/// [`seal`] with a given iv (tests compare against known answers). Without the `open-data`
+/// feature, every call fails with [`Error::Backend`].
 pub fn seal_with_iv(session_key: &str, iv: &[u8; 16], plaintext: &[u8]) -> Result<Sealed> {
     let key = aes_key(session_key)?;
-    let sealed = cbc::Encryptor::<Aes128>::new(&key.into(), iv.into())
-        .encrypt_padded_vec_mut::<Pkcs7>(plaintext);
+    let sealed = encrypt(&key, iv, plaintext)?;
     Ok(Sealed {
         encrypted_data: STANDARD.encode(sealed),
         iv: STANDARD.encode(iv),
     })
 }
 
+#[cfg(feature = "open-data")]
+fn encrypt(key: &[u8; 16], iv: &[u8; 16], plaintext: &[u8]) -> Result<Vec<u8>> {
+    Ok(cbc::Encryptor::<aes::Aes128>::new(key.into(), iv.into())
+        .encrypt_padded_vec_mut::<Pkcs7>(plaintext))
+}
+
+#[cfg(not(feature = "open-data"))]
+fn encrypt(_: &[u8; 16], _: &[u8; 16], _: &[u8]) -> Result<Vec<u8>> {
+    Err(Error::Backend(
+        "sealing open data needs cloud-kv's `open-data` feature".into(),
+    ))
+}
+
 /// What a game's server does with a sealed result: the plaintext, or `None` when the key, the
 /// iv or the ciphertext is not what [`seal`] makes (a wrong key usually fails the padding).
+#[cfg(feature = "open-data")]
 pub fn open_sealed(session_key: &str, encrypted_data: &str, iv: &str) -> Option<Vec<u8>> {
     let key = aes_key(session_key).ok()?;
     let iv: [u8; 16] = STANDARD.decode(iv).ok()?.try_into().ok()?;
     let data = STANDARD.decode(encrypted_data).ok()?;
-    cbc::Decryptor::<Aes128>::new(&key.into(), &iv.into())
+    cbc::Decryptor::<aes::Aes128>::new(&key.into(), &iv.into())
         .decrypt_padded_vec_mut::<Pkcs7>(&data)
         .ok()
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "open-data"))]
 mod tests {
     use super::*;
 

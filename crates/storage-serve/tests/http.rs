@@ -337,14 +337,22 @@ async fn set_user_interactive_data_over_http_is_what_the_client_seals() {
     s.login("wx", "ann").await;
     // (openid, body, errcode)
     let cases = [
-        ("ann", r#"{"kv_list":[{"key":"1","value":3},{"key":"9","value":-1}]}"#, 0),
+        (
+            "ann",
+            r#"{"kv_list":[{"key":"1","value":3},{"key":"9","value":-1}]}"#,
+            0,
+        ),
         ("ann", r#"{"kv_list":[{"key":"51","value":3}]}"#, 87082),
         ("ann", r#"{"kv_list":[{"key":"1","value":"3"}]}"#, 47001),
         ("bob", r#"{"kv_list":[{"key":"1","value":3}]}"#, 87009),
         ("", r#"{"kv_list":[{"key":"1","value":3}]}"#, 87081),
     ];
     for (openid, body, errcode) in cases {
-        assert_eq!(s.set(WX_INTERACTIVE, openid, body).await, errcode, "{openid} {body}");
+        assert_eq!(
+            s.set(WX_INTERACTIVE, openid, body).await,
+            errcode,
+            "{openid} {body}"
+        );
     }
     let answer = s.call(WX_INTERACTIVE, "nope", "ann", "{}", None).await;
     assert_eq!(answer["errcode"], 40001);
@@ -356,12 +364,17 @@ async fn set_user_interactive_data_over_http_is_what_the_client_seals() {
     let refused = cloud.get_user_interactive_storage(&ann, &keys).await;
     assert_eq!(
         refused.map(|_| ()),
-        Err(storage_core::Error::Cloud(storage_core::CloudRule::NoSessionKey))
+        Err(storage_core::Error::Cloud(
+            storage_core::CloudRule::NoSessionKey
+        ))
     );
     let aes_key = "AAECAwQFBgcICQoLDA0ODw==";
     let session = json!({"platform": "wx", "game": GAME, "openid": "ann", "session_key": aes_key});
     assert_eq!(s.admin("sessions", &session, true).await.0, 200);
-    let sealed = cloud.get_user_interactive_storage(&ann, &keys).await.unwrap();
+    let sealed = cloud
+        .get_user_interactive_storage(&ann, &keys)
+        .await
+        .unwrap();
     let plain = cloud_kv::open_sealed(aes_key, &sealed.encrypted_data, &sealed.iv).unwrap();
     let plain: Value = serde_json::from_slice(&plain).unwrap();
     assert_eq!(

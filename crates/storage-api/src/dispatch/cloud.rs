@@ -5,7 +5,8 @@ use super::outcome::{failed, no_values as none, settle, Ending, Outcome};
 use super::{prop, Api, Args, Family, LoneSurrogate, Refusal};
 use crate::cloud::{
     GameContext, GetCloudStorageByRelationOption, GetGroupCloudStorageOption, HostKind,
-    KeyListOption, MiniGame, SetUserCloudStorageOption, TtCloudError,
+    KeyListOption, MiniGame, ModifyFriendInteractiveStorageOption, SetUserCloudStorageOption,
+    TtCloudError, WxInteractiveError,
 };
 use crate::WxError;
 use storage_core::codes::ApiKind;
@@ -45,14 +46,21 @@ pub fn call(
         )));
     }
     let (dialect, method) = (api.dialect(), api.name());
+    if api.is_listener() {
+        return Err(Refusal::new(
+            "bad_request",
+            format!("{method} registers a listener: the host keeps it"),
+        ));
+    }
     let args = match args {
         Ok(args) => args,
         // A lone surrogate cannot be a key or a value: the rule of the list it sits in.
         Err(LoneSurrogate) => {
-            let rule = if method == "setUserCloudStorage" {
-                CloudRule::InvalidItem
-            } else {
-                CloudRule::InvalidKeyList
+            let rule = match method {
+                "setUserCloudStorage" => CloudRule::InvalidItem,
+                // No configured key or friend's openid holds one.
+                "modifyFriendInteractiveStorage" => CloudRule::InvalidOpenid,
+                _ => CloudRule::InvalidKeyList,
             };
             return Ok(failure(api, &rule.into()));
         }
@@ -89,6 +97,19 @@ pub fn call(
                 "getUserCloudStorageKeys" => settle(wx.get_user_cloud_storage_keys().wait(), none),
                 "getFriendCloudStorage" => {
                     settle(wx.get_friend_cloud_storage_with(key_list(&o)).wait(), none)
+                }
+                "getUserInteractiveStorage" => settle(
+                    wx.get_user_interactive_storage_with(key_list(&o)).wait(),
+                    none,
+                ),
+                "modifyFriendInteractiveStorage" => {
+                    let option = ModifyFriendInteractiveStorageOption {
+                        key: prop(&o, "key"),
+                        op_num: prop(&o, "opNum"),
+                        operation: prop(&o, "operation"),
+                        to_user: prop(&o, "toUser"),
+                    };
+                    settle(wx.modify_friend_interactive_storage(option).wait(), none)
                 }
                 _ => settle(
                     wx.get_group_cloud_storage(GetGroupCloudStorageOption {
@@ -130,6 +151,13 @@ pub fn failure(api: Api, err: &Error) -> Outcome {
     let method = api.name();
     match api.dialect() {
         Dialect::Tt => failed(Ending::Fail, &TtCloudError::new(method, err)),
+        _ if matches!(
+            method,
+            "getUserInteractiveStorage" | "modifyFriendInteractiveStorage"
+        ) =>
+        {
+            failed(Ending::Fail, &WxInteractiveError::new(method, err))
+        }
         _ => failed(Ending::Fail, &WxError::new(method, ApiKind::Cloud, err)),
     }
 }
