@@ -94,7 +94,9 @@
 //! namespaces of the game, which no mini-game API reads or counts: the leaderboard keys
 //! (subject `leaderboards`, see [`CloudKv::set_leaderboard_keys`]) and, with the default
 //! [`StoredRelations`], the relations (subjects `friends:<openid>`, `recommended:<openid>`,
-//! `group:<groupId>`, `profiles`).
+//! `group:<groupId>`, `profiles`); the players' session keys (`sessions:wx`, `sessions:tt`, see
+//! [`Sessions`]); WeChat's interactive storage (`interactive-keys`, `interactive:<openid>`,
+//! `interactive-sent:<key>:<openid>`, see [`CloudKv::modify_friend_interactive_storage`]).
 //!
 //! [`CloudRule::NotAGame`]: storage_core::CloudRule::NotAGame
 //! [`CloudRule::NotLoggedIn`]: storage_core::CloudRule::NotLoggedIn
