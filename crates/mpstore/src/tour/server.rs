@@ -12,10 +12,8 @@ impl Tour {
     pub(super) fn game_server(&mut self) {
         println!("\nThe game's server: set_user_storage signed with the player's session key (mpstore serve answers it over HTTP), read by the client");
         let cloud = CloudKv::new(self.store.backend());
-        let login =
-            cloud
-                .sessions()
-                .register(Platform::Tt, "tour-game", "tour-cat", "tour-session-key");
+        let sessions = cloud.sessions();
+        let login = sessions.register(Platform::Tt, "tour-game", "tour-cat", "tour-session-key");
         if let Err(e) = block_on(login) {
             self.unexpected += 1;
             println!("  registering the session failed: {e}   <- UNEXPECTED");
