@@ -438,7 +438,11 @@ fn host_configuration_is_checked_and_replaced_whole() {
     ];
     for key in bad {
         assert!(
-            block_on(w.cloud.set_interactive_keys(GAME, std::slice::from_ref(&key))).is_err(),
+            block_on(
+                w.cloud
+                    .set_interactive_keys(GAME, std::slice::from_ref(&key))
+            )
+            .is_err(),
             "{key:?}"
         );
     }
