@@ -253,6 +253,7 @@ impl<B: Backend> CloudKv<B> {
         caller: &Caller,
         key_list: &JsValue,
     ) -> Result<InteractiveStorage> {
+        // Write access: the gates without the open-data one (this read is allowed in both).
         let openid = caller.gate(Access::Write)?;
         let keys = parse_key_list(key_list)?;
         if !keys.iter().all(|k| is_interactive_key(k)) {
@@ -293,6 +294,7 @@ impl<B: Backend> CloudKv<B> {
         caller: &Caller,
         option: &ModifyOption,
     ) -> Result<String> {
+        // Read access: the gates with the open-data one (this write needs it).
         let openid = caller.gate(Access::Read)?;
         let game = caller.game.as_str();
         let config = match &option.key {
