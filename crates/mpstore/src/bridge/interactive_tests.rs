@@ -23,7 +23,10 @@ fn host(bridge: &Bridge, method: &str, args: Value) -> Value {
 fn bridge() -> Bridge {
     let bridge = Bridge::new(Mpstore::in_memory());
     let setup = [
-        ("setInteractiveKeys", json!(["g", [{"key": "1", "dailyLimit": 1}]])),
+        (
+            "setInteractiveKeys",
+            json!(["g", [{"key": "1", "dailyLimit": 1}]]),
+        ),
         ("addFriendship", json!(["g", "ann", "bob"])),
         ("registerSession", json!(["wx", "g", "bob", SESSION])),
     ];
@@ -59,10 +62,22 @@ fn modify_answers_each_rule_then_the_daily_limit() {
     );
     let add = json!({"key": "1", "opNum": 1, "operation": "add", "toUser": "bob"});
     let cases = [
-        (json!({"key": "2", "opNum": 1, "operation": "add", "toUser": "bob"}), fail("invalid key", Some(-17_012))),
-        (json!({"key": "1", "opNum": 2, "operation": "add", "toUser": "bob"}), fail("invalid opNum", None)),
-        (json!({"key": "1", "opNum": 1, "operation": "sub", "toUser": "bob"}), fail("invalid operation", None)),
-        (json!({"key": "1", "opNum": 1, "operation": "add", "toUser": "cat"}), fail("invalid openid", Some(-17_007))),
+        (
+            json!({"key": "2", "opNum": 1, "operation": "add", "toUser": "bob"}),
+            fail("invalid key", Some(-17_012)),
+        ),
+        (
+            json!({"key": "1", "opNum": 2, "operation": "add", "toUser": "bob"}),
+            fail("invalid opNum", None),
+        ),
+        (
+            json!({"key": "1", "opNum": 1, "operation": "sub", "toUser": "bob"}),
+            fail("invalid operation", None),
+        ),
+        (
+            json!({"key": "1", "opNum": 1, "operation": "add", "toUser": "cat"}),
+            fail("invalid openid", Some(-17_007)),
+        ),
         (add.clone(), ok),
         (add, fail("exceed daily limit of the key", None)),
     ];
@@ -105,7 +120,10 @@ fn get_is_sealed_for_the_session_key_and_the_listener_is_the_hosts() {
         json!([]),
     ));
     assert_eq!(
-        (listener["outcome"].clone(), listener["error"]["kind"].clone()),
+        (
+            listener["outcome"].clone(),
+            listener["error"]["kind"].clone()
+        ),
         (json!("error"), json!("bad_request"))
     );
     let dialects = host(&bridge, "dialects", json!([]));
