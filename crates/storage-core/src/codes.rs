@@ -182,7 +182,7 @@ fn wx_interactive_code(dialect: Dialect, api: &str, rule: CloudRule) -> Option<O
     Some(match (api, rule) {
         ("getUserInteractiveStorage", CloudRule::InvalidInteractiveKey) => Some(-17_008),
         (_, CloudRule::InvalidInteractiveKey) => Some(-17_012),
-        (_, CloudRule::InvalidOpenid) => Some(-17_007),
+        ("modifyFriendInteractiveStorage", CloudRule::InvalidOpenid) => Some(-17_007),
         _ => None,
     })
 }
