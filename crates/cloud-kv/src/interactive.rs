@@ -18,9 +18,9 @@
 //! each take effect whole, in the order the backend applied them. A server set also removes
 //! the key's older records it saw, in the same write.
 //!
-//! A key's daily allowance is the backend's byte limit on the sender's allowance namespace:
-//! each add puts one record charged `opNum`, named by its Beijing day, under the limit, so two
-//! concurrent adds can never together pass it; the previous days' records are removed first.
+//! A key's daily allowance is the backend's entry limit on the sender's allowance namespace:
+//! each add puts `opNum` records named by its Beijing day, under the limit, so two concurrent
+//! adds can never together pass it; the previous days' records are removed first.
 //! The allowance is taken before the value is raised, and given back if raising it fails; a
 //! crash in between leaves the allowance used and the value unchanged (never the reverse).
 
@@ -333,20 +333,20 @@ impl<B: Backend> CloudKv<B> {
             charge: 0,
         };
         if let Err(e) = self.backend().apply(&ns, &[add], Limits::NONE).await {
-            if let Some((ns, key)) = allowance {
+            if let Some((ns, names)) = allowance {
                 // Best effort: the value did not change, so the allowance is given back.
-                let _ = self
-                    .backend()
-                    .apply(&ns, &[Op::Delete { key }], Limits::NONE)
-                    .await;
+                let back: Vec<Op> = names.into_iter().map(|key| Op::Delete { key }).collect();
+                let _ = self.backend().apply(&ns, &back, Limits::NONE).await;
             }
             return Err(e);
         }
         Ok(config.key)
     }
 
-    /// Uses `n` of `openid`'s allowance of `key` today, atomically under `limit`; returns the
-    /// record written (namespace, name), to give it back.
+    /// Uses `n` of `openid`'s allowance of `key` today, atomically under `limit`: `n` records,
+    /// one per unit, counted by the backend's entry limit (entries, not charges, so that a dump
+    /// and its restore keep the day's use). Returns the records written (namespace, names), to
+    /// give them back.
     async fn take_allowance(
         &self,
         game: &str,
@@ -355,7 +355,7 @@ impl<B: Backend> CloudKv<B> {
         n: u32,
         limit: u32,
         id: &str,
-    ) -> Result<(Vec<u8>, Vec<u8>)> {
+    ) -> Result<(Vec<u8>, Vec<Vec<u8>>)> {
         let ns = host_ns(game, format!("interactive-sent:{key}:{openid}"))?;
         let today = format!("{}|", Period::Day.start(self.clock().now_ms()));
         let stale: Vec<Op> = (self.backend().list(&ns).await?.keys)
@@ -366,18 +366,23 @@ impl<B: Backend> CloudKv<B> {
         if !stale.is_empty() {
             self.backend().apply(&ns, &stale, Limits::NONE).await?;
         }
-        let name = format!("{today}{id}").into_bytes();
-        let put = Op::Put {
-            key: name.clone(),
-            value: vec![RECORD_V1],
-            charge: n.into(),
-        };
+        let names: Vec<Vec<u8>> = (0..n)
+            .map(|i| format!("{today}{id}|{i}").into_bytes())
+            .collect();
+        let puts: Vec<Op> = names
+            .iter()
+            .map(|name| Op::Put {
+                key: name.clone(),
+                value: vec![RECORD_V1],
+                charge: 0,
+            })
+            .collect();
         let limits = Limits {
-            max_bytes: limit.into(),
-            max_entries: u64::MAX,
+            max_bytes: u64::MAX,
+            max_entries: limit.into(),
         };
-        match self.backend().apply(&ns, &[put], limits).await {
-            Ok(_) => Ok((ns, name)),
+        match self.backend().apply(&ns, &puts, limits).await {
+            Ok(_) => Ok((ns, names)),
             Err(Error::LimitExceeded { .. }) => Err(CloudRule::InteractiveDailyLimit.into()),
             Err(e) => Err(e),
         }

@@ -263,3 +263,32 @@ fn host_operations_refuse_bad_arguments_and_listeners_are_the_hosts() {
         "bad_request"
     );
 }
+
+#[test]
+fn a_dump_and_its_restore_keep_the_values_and_the_days_use() {
+    let (store, cloud) = world();
+    let add = json!({"key": "1", "opNum": 1, "operation": "add", "toUser": "bob"});
+    let modify = |cloud: &Cloud| {
+        call(
+            cloud,
+            "ann",
+            true,
+            "modifyFriendInteractiveStorage",
+            add.clone(),
+        )
+        .0
+    };
+    assert_eq!(modify(&cloud), Ending::Success);
+    assert_eq!(modify(&cloud), Ending::Success);
+    let dump = storage_core::block_on(store.dump(None)).unwrap();
+    storage_core::block_on(store.restore(&dump, Dialect::Wx)).unwrap();
+    let cloud = store.cloud();
+    // '1' allows 2 a day: the restored store still counts today's two.
+    assert_eq!(modify(&cloud), Ending::Fail);
+    let values = storage_core::block_on(cloud.engine().interactive_values(
+        GAME,
+        "bob",
+        &["1".into()],
+    ));
+    assert_eq!(values.unwrap(), [("1".to_owned(), 2)]);
+}
