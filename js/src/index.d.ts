@@ -202,6 +202,51 @@ export interface WxCloud {
   getGroupCloudStorage<U extends { shareTicket?: string; groupid?: string; keyList: string[] } & Callbacks<RelationRead, WxFail>>(
     option: U,
   ): AsyncReturn<U, RelationRead>;
+  /** The player's interactive values (keys `'1'`–`'50'`), sealed for the game's server. */
+  getUserInteractiveStorage<U extends InteractiveKeysOption>(option: U): AsyncReturn<U, InteractiveRead>;
+  /** Adds `opNum` to a friend's value under `key` (open data context); no Promise form. */
+  modifyFriendInteractiveStorage(option: ModifyFriendInteractiveStorageOption): void;
+  /** Called with the `key` of each successful `modifyFriendInteractiveStorage` of this player. */
+  onInteractiveStorageModified(callback: (key: string) => void): void;
+}
+
+/** `getUserInteractiveStorage`'s success: `{kv_list, watermark}` sealed with the session key
+ * (AES-128-CBC, base64), and an opaque `cloudID`. */
+export interface InteractiveRead {
+  encryptedData: string;
+  iv: string;
+  cloudID: string;
+  errMsg: string;
+}
+
+/** An interactive storage failure: `{errMsg, errCode?}` (`-17008`, `-17012`, `-17007`; WeChat's
+ * typings declare only `-17008`, but a call also fails without a code, e.g. nobody logged in). */
+export interface InteractiveFail {
+  errMsg: string;
+  errCode?: number;
+}
+
+/** `getUserInteractiveStorage`'s options (callbacks as methods, as WeChat's typings take them). */
+export interface InteractiveKeysOption {
+  keyList: string[];
+  success?(res: InteractiveRead): void;
+  fail?(res: InteractiveFail): void;
+  complete?(res: InteractiveRead | InteractiveFail): void;
+}
+
+/** `modifyFriendInteractiveStorage`'s options (`title`, `imageUrl`, `imageUrlId` and `quiet` change nothing here). */
+export interface ModifyFriendInteractiveStorageOption {
+  success?(res: GeneralResult): void;
+  fail?(res: InteractiveFail): void;
+  complete?(res: GeneralResult | InteractiveFail): void;
+  key: string;
+  opNum: number;
+  operation: 'add';
+  toUser?: string;
+  title?: string;
+  imageUrl?: string;
+  imageUrlId?: string;
+  quiet?: boolean;
 }
 
 /** Douyin's mini-game cloud data (`tt.setUserCloudStorage`, `tt.getCloudStorageByRelation`, …). */
@@ -488,6 +533,12 @@ export interface GameHost extends Pick<ProgramHost, 'seed' | 'dump' | 'reset' | 
   advanceClock(ms: number): number;
   /** Douyin: the leaderboard `tt.getImRankList` last drew for `openid`, or `null`. */
   imRankShown(openid: string): ImRankShown | null;
+  /** Makes `keys` the game's interactive keys (WeChat): `'1'`–`'50'`, the most one call adds
+   * (`maxOpNum`, default 1), the most a player adds per Beijing day (`dailyLimit`, default none). */
+  setInteractiveKeys(keys: Array<{ key: string; maxOpNum?: number; dailyLimit?: number }>): null;
+  /** Records `openid`'s session key (WeChat: base64 of 16 bytes), which server signatures and
+   * `getUserInteractiveStorage`'s sealing use. */
+  registerSession(openid: string, sessionKey: string): null;
 }
 
 /** A mini-game: its dialect object with the cloud APIs and local storage. */

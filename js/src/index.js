@@ -9,6 +9,7 @@ const path = require('node:path');
 const { Channel, BridgeError } = require('./channel');
 const bridgeDialects = require('./dialects');
 const addon = require('./addon');
+const listeners = require('./listeners');
 
 
 /**
@@ -85,6 +86,7 @@ function openEngineOf(options) {
       entry,
       callers,
       dialects: () => (entry.dialects ??= require('./native').load().dialects()),
+      listeners: (entry.listeners ??= new Map()),
       limits,
       baseLibrary,
       close: () => {
@@ -156,6 +158,7 @@ function openBridge(options) {
     dataDir,
     channel: shared.channel,
     dialects: () => (shared.dialects ??= bridgeDialects.hostCall(shared.channel, 'dialects', [])),
+    listeners: (shared.listeners ??= new Map()),
     close: () => {
       if (!closing) {
         shared.refs -= 1;
@@ -374,6 +377,7 @@ function gameOn(engine, platform, game, options) {
     engine.callers.push(caller);
     addon.dialectObject(engine.entry, caller, platform, ['cloud'], api);
   }
+  listeners.install(api, dialectOf(engine, platform), engine.listeners, { game, openid });
   return {
     platform,
     game,
@@ -394,6 +398,8 @@ function gameOn(engine, platform, game, options) {
       setClock: (ms) => hostCall(engine, 'setClock', [ms instanceof Date ? ms.getTime() : ms ?? null]),
       advanceClock: (ms) => hostCall(engine, 'advanceClock', [ms]),
       imRankShown: (who) => hostCall(engine, 'imRankShown', [game, who]),
+      setInteractiveKeys: (keys) => hostCall(engine, 'setInteractiveKeys', [game, keys]),
+      registerSession: (who, sessionKey) => hostCall(engine, 'registerSession', [platform, game, who, sessionKey]),
       ...tooling(engine, platform, api, { kind: 'local', user, app: game, scope: 'app' }),
     },
     close: engine.close,

@@ -6,6 +6,7 @@ use crate::kv_data::{dedup, parse_key_list, parse_kv_data_list, KvData, UserGame
 use crate::leaderboard::{leaderboard_score, Score};
 use crate::query::{Relation, RelationQuery};
 use crate::relations::RelationProvider;
+use crate::server::Sessions;
 use crate::stored_relations::StoredRelations;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -99,6 +100,11 @@ impl<B: Backend> CloudKv<B> {
     /// The relation provider.
     pub fn relations(&self) -> &Arc<dyn RelationProvider> {
         &self.relations
+    }
+
+    /// The players' session keys, kept in the same backend (see [`Sessions`]).
+    pub fn sessions(&self) -> Sessions<&B> {
+        Sessions::new(&self.backend)
     }
 
     /// The limits in force.

@@ -94,8 +94,10 @@
 //! namespaces of the game, which no mini-game API reads or counts: the leaderboard keys
 //! (subject `leaderboards`, see [`CloudKv::set_leaderboard_keys`]) and, with the default
 //! [`StoredRelations`], the relations (subjects `friends:<openid>`, `recommended:<openid>`,
-//! `group:<groupId>`, `profiles`, `user-groups`); Douyin's ImRank leaderboards keep theirs there
-//! too (see [`CloudKv::set_im_rank_data`]).
+//! `group:<groupId>`, `profiles`, `user-groups`); Douyin's ImRank leaderboards (see
+//! [`CloudKv::set_im_rank_data`]); the players' session keys (`sessions:wx`, `sessions:tt`, see
+//! [`Sessions`]); WeChat's interactive storage (`interactive-keys`, `interactive:<openid>`,
+//! `interactive-sent:<key>:<openid>`, see [`CloudKv::modify_friend_interactive_storage`]).
 //!
 //! [`CloudRule::NotAGame`]: storage_core::CloudRule::NotAGame
 //! [`CloudRule::NotLoggedIn`]: storage_core::CloudRule::NotLoggedIn
@@ -115,8 +117,10 @@ mod caller;
 mod clock;
 mod engine;
 mod im_rank;
+mod interactive;
 mod kv_data;
 mod leaderboard;
+mod open_data;
 mod query;
 mod relations;
 mod server;
@@ -130,8 +134,14 @@ pub use im_rank::{
     SetImRankDataOption, DEFAULT_PAGE_SIZE, MAX_CUSTOM_ZONES, MAX_IM_RANK_TEXT_BYTES,
     MAX_PAGE_SIZE, MAX_ZONE_ID_BYTES,
 };
+pub use interactive::{
+    is_interactive_key, InteractiveKey, InteractiveStorage, ModifyOption, MAX_INTERACTIVE_KEY,
+};
 pub use kv_data::{parse_key_list, parse_kv_data_list, KvData, UserGameData};
 pub use leaderboard::{leaderboard_score, rank, Score};
+#[cfg(feature = "open-data")]
+pub use open_data::open_sealed;
+pub use open_data::{seal, seal_with_iv, Sealed};
 pub use query::{Relation, RelationQuery};
 pub use relations::{Profile, RelationProvider};
 pub use server::{sign, ServerReply, ServerRequest, Sessions};

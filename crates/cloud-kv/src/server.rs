@@ -16,54 +16,108 @@ use crate::kv_data::KvData;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
-use std::collections::HashMap;
-use std::sync::RwLock;
 use storage_core::server_codes::{server_error, ServerFault};
-use storage_core::Backend;
+use storage_core::{Backend, Error, Limits, Namespace, Op, Result};
 
-/// The players' session keys, by platform, game and openid.
-#[derive(Debug, Default)]
-pub struct Sessions {
-    keys: RwLock<HashMap<(Platform, String, String), String>>,
+/// The players' session keys, by platform, game and openid: the one source both halves use (the
+/// server checks signatures with them, the client seals WeChat's open data with them). Kept in
+/// the backend, in a [`Namespace::GameHost`] namespace of each game (subject `sessions:wx` or
+/// `sessions:tt`, key the openid), so every engine over the same store sees the same keys.
+#[derive(Debug, Clone)]
+pub struct Sessions<B> {
+    backend: B,
 }
 
-impl Sessions {
-    /// No sessions.
-    pub fn new() -> Self {
-        Self::default()
+/// The first byte of a stored session key.
+const SESSION_V1: u8 = 1;
+
+impl<B: Backend> Sessions<B> {
+    /// The sessions kept in `backend`.
+    pub fn new(backend: B) -> Self {
+        Sessions { backend }
+    }
+
+    fn namespace(platform: Platform, game: &str) -> Result<Vec<u8>> {
+        let subject = match platform {
+            Platform::Wx => "sessions:wx",
+            Platform::Tt => "sessions:tt",
+        };
+        Ok(Namespace::game_host(game, subject)?.encode())
     }
 
     /// Records `openid`'s session key in `game` (replacing an older one, as a new login does).
-    pub fn register(&self, platform: Platform, game: &str, openid: &str, session_key: &str) {
-        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
-        keys.insert(
-            (platform, game.to_owned(), openid.to_owned()),
-            session_key.to_owned(),
-        );
+    /// An empty openid is refused.
+    pub async fn register(
+        &self,
+        platform: Platform,
+        game: &str,
+        openid: &str,
+        session_key: &str,
+    ) -> Result<()> {
+        if openid.is_empty() {
+            return Err(Error::InvalidParam("openid must not be empty".into()));
+        }
+        let mut value = vec![SESSION_V1];
+        value.extend_from_slice(session_key.as_bytes());
+        let op = Op::Put {
+            key: openid.as_bytes().to_vec(),
+            value,
+            charge: 0,
+        };
+        let ns = Self::namespace(platform, game)?;
+        self.backend
+            .apply(&ns, &[op], Limits::NONE)
+            .await
+            .map(|_| ())
     }
 
     /// Forgets `openid`'s session in `game`: its requests fail as unsigned until it logs in again.
-    pub fn forget(&self, platform: Platform, game: &str, openid: &str) {
-        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
-        keys.remove(&(platform, game.to_owned(), openid.to_owned()));
+    pub async fn forget(&self, platform: Platform, game: &str, openid: &str) -> Result<()> {
+        let op = Op::Delete {
+            key: openid.as_bytes().to_vec(),
+        };
+        let ns = Self::namespace(platform, game)?;
+        self.backend
+            .apply(&ns, &[op], Limits::NONE)
+            .await
+            .map(|_| ())
     }
 
-    /// Whether `signature` signs `body` for the player of `request`.
-    fn verify(&self, request: &ServerRequest<'_>) -> bool {
-        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
-        let id = (
-            request.platform,
-            request.game.to_owned(),
-            request.openid.to_owned(),
-        );
-        let Some(key) = keys.get(&id) else {
-            return false;
+    /// `openid`'s session key in `game`, if it has one.
+    pub async fn key(
+        &self,
+        platform: Platform,
+        game: &str,
+        openid: &str,
+    ) -> Result<Option<String>> {
+        let ns = Self::namespace(platform, game)?;
+        match self.backend.get(&ns, openid.as_bytes()).await? {
+            None => Ok(None),
+            Some(record) => match record.split_first() {
+                Some((&SESSION_V1, key)) => String::from_utf8(key.to_vec())
+                    .map(Some)
+                    .map_err(|_| Error::Corrupt("session key is not UTF-8".into())),
+                _ => Err(Error::Corrupt("unknown session record format".into())),
+            },
+        }
+    }
+
+    /// Whether `signature` signs `body` for the player of `request` (a player without a session,
+    /// or a game id the store refuses, signs nothing).
+    async fn verify(&self, request: &ServerRequest<'_>) -> Result<bool> {
+        let key = match self
+            .key(request.platform, request.game, request.openid)
+            .await
+        {
+            Ok(Some(key)) => key,
+            Ok(None) | Err(Error::InvalidParam(_)) => return Ok(false),
+            Err(e) => return Err(e),
         };
         let mut buf = [0u8; 32];
         let Ok(signature) = base16ct::mixed::decode(request.signature, &mut buf) else {
-            return false;
+            return Ok(false);
         };
-        mac(key, request.body).verify_slice(signature).is_ok()
+        Ok(mac(&key, request.body).verify_slice(signature).is_ok())
     }
 }
 
@@ -113,7 +167,7 @@ pub struct ServerReply {
 }
 
 impl ServerReply {
-    fn ok(platform: Platform) -> Self {
+    pub(crate) fn ok(platform: Platform) -> Self {
         let errmsg = match platform {
             Platform::Wx => "ok",
             Platform::Tt => "",
@@ -154,32 +208,28 @@ impl<B: Backend> CloudKv<B> {
     /// written as `setUserCloudStorage` writes it (every pair or none).
     ///
     /// ```
-    /// use cloud_kv::{sign, Caller, CloudKv, KvData, Platform, ServerRequest, Sessions};
+    /// use cloud_kv::{sign, Caller, CloudKv, KvData, Platform, ServerRequest};
     /// use std::sync::Arc;
     /// use storage_core::{block_on, MemoryBackend};
     ///
     /// let cloud = CloudKv::new(Arc::new(MemoryBackend::new()));
-    /// let sessions = Sessions::new();
-    /// sessions.register(Platform::Wx, "wx-game", "player-1", "session-key");
+    /// let sessions = cloud.sessions();
+    /// block_on(sessions.register(Platform::Wx, "wx-game", "player-1", "session-key")).unwrap();
     /// let body = br#"{"kv_list":[{"key":"level","value":"3"}]}"#;
     /// let signature = sign("session-key", body);
     /// let request = ServerRequest {
     ///     platform: Platform::Wx, game: "wx-game", openid: "player-1",
     ///     sig_method: "hmac_sha256", signature: &signature, body,
     /// };
-    /// let reply = block_on(cloud.set_user_storage(&sessions, &request));
+    /// let reply = block_on(cloud.set_user_storage(&request));
     /// assert_eq!((reply.errcode, reply.errmsg.as_str()), (0, "ok"));
     /// // The client reads what the server wrote.
     /// let player = Caller::new(Platform::Wx, "wx-game").logged_in("player-1").open_data();
     /// let read = block_on(cloud.get_pairs(&player, &["level".into()])).unwrap();
     /// assert_eq!(read, [KvData::new("level", "3")]);
     /// ```
-    pub async fn set_user_storage(
-        &self,
-        sessions: &Sessions,
-        request: &ServerRequest<'_>,
-    ) -> ServerReply {
-        self.serve(sessions, request, |body| {
+    pub async fn set_user_storage(&self, request: &ServerRequest<'_>) -> ServerReply {
+        self.serve(request, |body| {
             let items = body.get("kv_list")?.as_array()?;
             let pairs = items.iter().map(|item| {
                 let text = |field: &str| item.get(field)?.as_str().map(str::to_owned);
@@ -192,12 +242,8 @@ impl<B: Backend> CloudKv<B> {
 
     /// `removeUserStorage` / `remove_user_storage`: the body `{"key":["…",…]}` removed as
     /// `removeUserCloudStorage` removes it (missing keys are fine).
-    pub async fn remove_user_storage(
-        &self,
-        sessions: &Sessions,
-        request: &ServerRequest<'_>,
-    ) -> ServerReply {
-        self.serve(sessions, request, |body| {
+    pub async fn remove_user_storage(&self, request: &ServerRequest<'_>) -> ServerReply {
+        self.serve(request, |body| {
             let keys = body.get("key")?.as_array()?;
             let keys = keys.iter().map(|k| k.as_str().map(str::to_owned));
             keys.collect::<Option<Vec<_>>>().map(Write::Remove)
@@ -208,16 +254,12 @@ impl<B: Backend> CloudKv<B> {
     /// Checks the signature, reads the body with `parse`, then writes.
     async fn serve(
         &self,
-        sessions: &Sessions,
         request: &ServerRequest<'_>,
         parse: impl FnOnce(&Value) -> Option<Write>,
     ) -> ServerReply {
         let platform = request.platform;
-        if request.sig_method != "hmac_sha256" {
-            return ServerReply::failed(platform, ServerFault::SigMethod);
-        }
-        if !sessions.verify(request) {
-            return ServerReply::failed(platform, ServerFault::Signature);
+        if let Err(fault) = self.check_signature(request).await {
+            return fault;
         }
         let parsed = serde_json::from_slice::<Value>(request.body).ok();
         let Some(write) = parsed.as_ref().and_then(parse) else {
@@ -231,6 +273,25 @@ impl<B: Backend> CloudKv<B> {
         match done {
             Ok(()) => ServerReply::ok(platform),
             Err(e) => ServerReply::failed(platform, ServerFault::Store(&e)),
+        }
+    }
+}
+
+impl<B: Backend> CloudKv<B> {
+    /// The signature checks every server request passes first: `sig_method`, then the player's
+    /// session and the signature. The reply to give when one fails.
+    pub(crate) async fn check_signature(
+        &self,
+        request: &ServerRequest<'_>,
+    ) -> std::result::Result<(), ServerReply> {
+        let platform = request.platform;
+        if request.sig_method != "hmac_sha256" {
+            return Err(ServerReply::failed(platform, ServerFault::SigMethod));
+        }
+        match self.sessions().verify(request).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ServerReply::failed(platform, ServerFault::Signature)),
+            Err(e) => Err(ServerReply::failed(platform, ServerFault::Store(&e))),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The server APIs (`setUserStorage` / `set_user_storage` and the removals): signatures, bodies
 //! and the rules, as each platform answers them, and what the client then reads.
 
-use cloud_kv::{sign, Caller, CloudKv, KvData, Platform, ServerReply, ServerRequest, Sessions};
+use cloud_kv::{sign, Caller, CloudKv, KvData, Platform, ServerReply, ServerRequest};
 use serde_json::json;
 use std::sync::Arc;
 use storage_core::{block_on, MemoryBackend};
@@ -11,7 +11,6 @@ const KEY: &str = "session-key";
 
 struct Server {
     cloud: CloudKv<Arc<MemoryBackend>>,
-    sessions: Sessions,
 }
 
 impl Server {
@@ -19,11 +18,10 @@ impl Server {
     fn new() -> Self {
         let cloud = CloudKv::new(Arc::new(MemoryBackend::new()));
         block_on(cloud.set_leaderboard_keys(GAME, &["rank"])).unwrap();
-        let sessions = Sessions::new();
         for platform in [Platform::Wx, Platform::Tt] {
-            sessions.register(platform, GAME, "player", KEY);
+            block_on(cloud.sessions().register(platform, GAME, "player", KEY)).unwrap();
         }
-        Server { cloud, sessions }
+        Server { cloud }
     }
 
     /// The errcode of `api` called with `body`, signed with `key` by `openid`.
@@ -41,8 +39,8 @@ impl Server {
 
     fn send(&self, api: &str, request: &ServerRequest<'_>) -> ServerReply {
         match api {
-            "set" => block_on(self.cloud.set_user_storage(&self.sessions, request)),
-            "remove" => block_on(self.cloud.remove_user_storage(&self.sessions, request)),
+            "set" => block_on(self.cloud.set_user_storage(request)),
+            "remove" => block_on(self.cloud.remove_user_storage(request)),
             _ => panic!("no api {api}"),
         }
     }
@@ -196,16 +194,20 @@ fn only_hmac_sha256_is_taken() {
 fn a_forgotten_session_signs_nothing_and_a_new_login_replaces_the_key() {
     let server = Server::new();
     let body = set(&[("level", "3")]);
-    server.sessions.forget(Platform::Wx, GAME, "player");
+    block_on(server.cloud.sessions().forget(Platform::Wx, GAME, "player")).unwrap();
     assert_eq!(server.call(Platform::Wx, "set", &body), 87009);
     assert_eq!(
         server.call(Platform::Tt, "set", &body),
         0,
         "the other platform's session stays"
     );
-    server
-        .sessions
-        .register(Platform::Wx, GAME, "player", "new key");
+    block_on(
+        server
+            .cloud
+            .sessions()
+            .register(Platform::Wx, GAME, "player", "new key"),
+    )
+    .unwrap();
     let old = sign(KEY, body.as_bytes());
     assert_eq!(
         server.call_as(Platform::Wx, "set", &body, "player", &old),

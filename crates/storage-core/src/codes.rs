@@ -82,7 +82,14 @@ pub fn platform_error_in(dialect: Dialect, kind: ApiKind, api: &str, err: &Error
             Error::Cloud(CloudRule::NotLoggedIn) if dialect == Dialect::Wx => {
                 plain(None, "must login before calling".into())
             }
-            Error::Cloud(rule) => plain(cloud_code(dialect, *rule), rule.to_string()),
+            Error::Cloud(rule) => match wx_interactive_code(dialect, api, *rule) {
+                // Interactive storage names its code `errCode`.
+                Some(code) => PlatformError {
+                    field: Some("errCode"),
+                    ..plain(code, rule.to_string())
+                },
+                None => plain(cloud_code(dialect, *rule), rule.to_string()),
+            },
             Error::Closed => plain(internal(), "store closed".into()),
             _ => plain(internal(), "internal error".into()),
         };
@@ -168,5 +175,25 @@ fn cloud_code(dialect: Dialect, rule: CloudRule) -> Option<i64> {
         // Every invalid argument, including a read from the wrong context, is the seed's
         // developer-error code.
         _ => 999_999,
+    })
+}
+
+/// WeChat's interactive storage APIs: the `errCode` of a failure, `Some(None)` where WeChat has
+/// no known code (the failure still reports in that family's shape); `None` for every other API.
+/// Codes: `-17008` is documented for `getUserInteractiveStorage`; `-17012` (a key) and `-17007`
+/// (an openid) are `modifyFriendInteractiveStorage`'s as developers report them.
+fn wx_interactive_code(dialect: Dialect, api: &str, rule: CloudRule) -> Option<Option<i64>> {
+    let interactive = matches!(
+        api,
+        "getUserInteractiveStorage" | "modifyFriendInteractiveStorage"
+    );
+    if dialect != Dialect::Wx || !interactive {
+        return None;
+    }
+    Some(match (api, rule) {
+        ("getUserInteractiveStorage", CloudRule::InvalidInteractiveKey) => Some(-17_008),
+        (_, CloudRule::InvalidInteractiveKey) => Some(-17_012),
+        ("modifyFriendInteractiveStorage", CloudRule::InvalidOpenid) => Some(-17_007),
+        _ => None,
     })
 }

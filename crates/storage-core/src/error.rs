@@ -172,6 +172,28 @@ pub enum CloudRule {
     /// `getImRankData`'s `pageNum` is not an integer from 1, or `pageSize` not one of 1 to 39.
     #[error("invalid params: pageNum must be an integer from 1 and pageSize one from 1 to 39")]
     ImRankPage,
+    /// WeChat interactive storage: a key that is not `'1'`–`'50'` (or, for
+    /// `modifyFriendInteractiveStorage`, one the host has not configured for the game).
+    #[error("invalid key")]
+    InvalidInteractiveKey,
+    /// `modifyFriendInteractiveStorage`: `opNum` is not a whole number from 1 to the key's
+    /// configured maximum.
+    #[error("invalid opNum")]
+    InvalidOpNum,
+    /// `modifyFriendInteractiveStorage`: `operation` is not `'add'`.
+    #[error("invalid operation")]
+    InvalidOperation,
+    /// `modifyFriendInteractiveStorage`: `toUser` names no friend of the caller; the server's
+    /// `setUserInteractiveData`: an empty or over-long openid.
+    #[error("invalid openid")]
+    InvalidOpenid,
+    /// `modifyFriendInteractiveStorage`: the caller has used the key's daily allowance.
+    #[error("exceed daily limit of the key")]
+    InteractiveDailyLimit,
+    /// `getUserInteractiveStorage`: the player has no session key (base64 of 16 bytes) to seal
+    /// the result with.
+    #[error("no session key, login first")]
+    NoSessionKey,
 }
 
 impl From<CloudRule> for Error {

@@ -44,7 +44,7 @@ enum Cause {
 }
 
 /// (dialect, cause, errcode, errmsg). WeChat's codes are its documented ones (87016, 87018,
-/// 87019) and its answer to a bad access token (40001), signature (87009) or body (47001); Douyin's are its documented
+/// 87019; `setUserInteractiveData`'s 87081 and 87082) and its answer to a bad access token (40001), signature (87009) or body (47001); Douyin's are its documented
 /// ones (40009, 40010, 40011, 60001), and its "any other code: a parameter error" is 40014.
 /// Rules a server body cannot break the same way (an item that is not an object, an empty
 /// list) are body errors.
@@ -58,6 +58,8 @@ const ROWS: &[(Dialect, Cause, i64, &str)] = &[
     (Dialect::Wx, Cause::Rule(CloudRule::TooManyPairs), 87018, "user storage key count exceed limit"),
     (Dialect::Wx, Cause::Rule(CloudRule::KeyTooLong), 87019, "some key in list meet length exceed"),
     (Dialect::Wx, Cause::Rule(CloudRule::InvalidLeaderboardValue), 47001, "data format error: invalid leaderboard value"),
+    (Dialect::Wx, Cause::Rule(CloudRule::InvalidOpenid), 87081, "invalid openid"),
+    (Dialect::Wx, Cause::Rule(CloudRule::InvalidInteractiveKey), 87082, "invalid key"),
     (Dialect::Wx, Cause::System, -1, "system error"),
     (Dialect::Tt, Cause::AccessToken, 40014, "bad params: invalid access_token"),
     (Dialect::Tt, Cause::SigMethod, 40014, "bad params: sig_method must be hmac_sha256"),
@@ -125,6 +127,8 @@ mod tests {
             (ListEmpty, 47001, 40014),
             (InvalidItem, 47001, 40014),
             (InvalidKeyList, 47001, 40014),
+            (InvalidOpenid, 87081, 40014),
+            (InvalidInteractiveKey, 87082, 40014),
         ];
         for &(r, wx, tt) in cases {
             assert_eq!(

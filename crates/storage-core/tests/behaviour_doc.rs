@@ -344,6 +344,12 @@ fn im_rank_rule(name: &str) -> Option<CloudRule> {
         "ImRankRelationType" => ImRankRelationType,
         "ImRankRankType" => ImRankRankType,
         "ImRankPage" => ImRankPage,
+        "InvalidInteractiveKey" => InvalidInteractiveKey,
+        "InvalidOpNum" => InvalidOpNum,
+        "InvalidOperation" => InvalidOperation,
+        "InvalidOpenid" => InvalidOpenid,
+        "InteractiveDailyLimit" => InteractiveDailyLimit,
+        "NoSessionKey" => NoSessionKey,
         _ => return None,
     })
 }
@@ -382,6 +388,40 @@ fn the_cloud_table_is_the_code() {
         );
     }
     assert_eq!(rules, 14, "one row per cloud rule");
+}
+
+#[test]
+fn the_interactive_table_is_the_code() {
+    let rows = table(&document(), "interactive");
+    let shown = |code: Option<i64>| code.map_or("—".to_owned(), |c| c.to_string());
+    for row in &rows {
+        let [case, rule, get, modify, server, reason] = &row[..] else {
+            panic!("an interactive row has six cells: {row:?}");
+        };
+        let err: Error = cloud_rule(rule)
+            .unwrap_or_else(|| panic!("unknown rule {rule:?}"))
+            .into();
+        for (api, code) in [
+            ("getUserInteractiveStorage", get),
+            ("modifyFriendInteractiveStorage", modify),
+        ] {
+            let e = platform_error_in(Dialect::Wx, ApiKind::Cloud, api, &err);
+            assert_eq!(
+                (shown(e.code), e.message.as_str(), e.field),
+                (code.clone(), reason.as_str(), Some("errCode")),
+                "{case} in {api}"
+            );
+        }
+        if server != "—" {
+            let e = server_error(Dialect::Wx, ServerFault::Store(&err)).unwrap();
+            assert_eq!(
+                (e.errcode.to_string(), e.errmsg),
+                (server.clone(), reason.as_str()),
+                "{case} on the server"
+            );
+        }
+    }
+    assert_eq!(rows.len(), 6, "one row per interactive rule");
 }
 
 #[test]

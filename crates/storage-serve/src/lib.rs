@@ -2,8 +2,9 @@
 //!
 //! The platforms' server APIs of game cloud data as a local HTTP service, so that a game's
 //! server (or its tests) can write and remove players' pairs as it would on the platform, and
-//! the game's client reads them: WeChat's `POST /wxa/set_user_storage` and
-//! `/wxa/remove_user_storage`, and Douyin's `POST /mgplatform/api/apps/set_user_storage` and
+//! the game's client reads them: WeChat's `POST /wxa/set_user_storage`,
+//! `/wxa/remove_user_storage` and `/wxa/setuserinteractivedata` (`storage.setUserInteractiveData`,
+//! the player's interactive values), and Douyin's `POST /mgplatform/api/apps/set_user_storage` and
 //! `remove_user_storage` (also under the older `/api/apps/…`), each with the platform's query
 //! (`access_token`, `openid`, `signature`, `sig_method`), body and answer. The rules, the
 //! signature and the error codes are [`cloud_kv`]'s ([`cloud_kv::CloudKv::set_user_storage`]);
@@ -43,7 +44,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use cloud_kv::{CloudKv, Platform, ServerReply, ServerRequest, Sessions};
+use cloud_kv::{CloudKv, Platform, ServerReply, ServerRequest};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -61,7 +62,6 @@ pub const MAX_BODY_BYTES: usize = 4 << 20;
 /// token.
 pub struct GameServer {
     cloud: CloudKv<Arc<dyn Backend>>,
-    sessions: Sessions,
     /// The game each platform's access tokens name.
     apps: RwLock<HashMap<(Platform, String), String>>,
     admin_token: String,
@@ -85,7 +85,6 @@ impl GameServer {
     pub fn with_admin_token(backend: Arc<dyn Backend>, admin_token: impl Into<String>) -> Self {
         GameServer {
             cloud: CloudKv::new(backend),
-            sessions: Sessions::new(),
             apps: RwLock::default(),
             admin_token: admin_token.into(),
         }
@@ -107,9 +106,19 @@ impl GameServer {
         apps.insert((platform, access_token.to_owned()), game.to_owned());
     }
 
-    /// Records `openid`'s session key in `game` (see [`Sessions::register`]).
-    pub fn register_session(&self, platform: Platform, game: &str, openid: &str, key: &str) {
-        self.sessions.register(platform, game, openid, key);
+    /// Records `openid`'s session key in `game`, in the store (see [`cloud_kv::Sessions`]): a
+    /// client over the same store seals its open data with it.
+    pub async fn register_session(
+        &self,
+        platform: Platform,
+        game: &str,
+        openid: &str,
+        key: &str,
+    ) -> storage_core::Result<()> {
+        self.cloud
+            .sessions()
+            .register(platform, game, openid, key)
+            .await
     }
 
     /// The game `access_token` names on `platform`.
@@ -133,8 +142,13 @@ impl GameServer {
 }
 
 /// The platforms' paths: which platform's API each one is.
-const ROUTES: [(&str, Platform, Api); 6] = [
+const ROUTES: [(&str, Platform, Api); 7] = [
     ("/wxa/set_user_storage", Platform::Wx, Api::Set),
+    (
+        "/wxa/setuserinteractivedata",
+        Platform::Wx,
+        Api::SetInteractive,
+    ),
     ("/wxa/remove_user_storage", Platform::Wx, Api::Remove),
     (
         "/mgplatform/api/apps/set_user_storage",
@@ -187,19 +201,46 @@ pub async fn serve(
 enum Api {
     Set,
     Remove,
+    SetInteractive,
 }
 
 async fn handle(
     State(server): State<Arc<GameServer>>,
     Query(query): Query<HashMap<String, String>>,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    body: axum::body::Body,
     platform: Platform,
     api: Api,
 ) -> Json<Value> {
-    let reply = answer(&server, &query, body.ok(), platform, api)
+    let body = read_body(body).await;
+    let reply = answer(&server, &query, body, platform, api)
         .await
         .unwrap_or_else(|fault| ServerReply::failed(platform, fault));
     Json(reply.to_json(platform))
+}
+
+/// The most bytes of a request body read before the connection is given up.
+const DRAIN_MAX_BYTES: usize = 64 << 20;
+
+/// A request's body, or `None` if it is over [`MAX_BODY_BYTES`] (or cannot be read). An
+/// oversized body is still read to its end, up to [`DRAIN_MAX_BYTES`]: a reply sent while the
+/// client is still sending would be lost with the connection, and the client must see the
+/// platform's body error.
+async fn read_body(body: axum::body::Body) -> Option<Bytes> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.ok()?;
+        total = total.saturating_add(chunk.len());
+        if total > DRAIN_MAX_BYTES {
+            return None;
+        }
+        if total <= MAX_BODY_BYTES {
+            kept.extend_from_slice(&chunk);
+        }
+    }
+    (total <= MAX_BODY_BYTES).then(|| Bytes::from(kept))
 }
 
 /// The reply to one platform request, or the fault found before the call.
@@ -224,17 +265,9 @@ async fn answer(
         body: &body,
     };
     Ok(match api {
-        Api::Set => {
-            server
-                .cloud
-                .set_user_storage(&server.sessions, &request)
-                .await
-        }
-        Api::Remove => {
-            (server.cloud)
-                .remove_user_storage(&server.sessions, &request)
-                .await
-        }
+        Api::Set => server.cloud.set_user_storage(&request).await,
+        Api::Remove => server.cloud.remove_user_storage(&request).await,
+        Api::SetInteractive => server.cloud.set_user_interactive_data(&request).await,
     })
 }
 
@@ -279,14 +312,32 @@ async fn register_session(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    admin(
+    let mut asked = None;
+    let checked = admin(
         &server,
         &headers,
         &body,
         |s: SessionRegistration, platform| {
-            server.register_session(platform, &s.game, &s.openid, &s.session_key);
+            asked = Some((s, platform));
         },
-    )
+    );
+    let Some((s, platform)) = asked else {
+        return checked;
+    };
+    match (server.register_session(platform, &s.game, &s.openid, &s.session_key)).await {
+        Ok(()) => checked,
+        Err(e) => failure(&e),
+    }
+}
+
+/// A store failure of an admin request: a backend that may answer later (a failover) is the
+/// service's; anything else, the request's (an empty game or openid).
+fn failure(e: &storage_core::Error) -> Response {
+    let status = match e.is_retryable() {
+        true => StatusCode::SERVICE_UNAVAILABLE,
+        false => StatusCode::BAD_REQUEST,
+    };
+    (status, Json(json!({ "error": e.to_string() }))).into_response()
 }
 
 #[derive(Deserialize)]
@@ -322,15 +373,7 @@ async fn player_pairs(
                 .collect();
             Json(json!({ "KVDataList": list })).into_response()
         }
-        Err(e) => {
-            // A backend that may answer later (a failover) is the service's; anything else, the
-            // request's (an empty game or openid).
-            let status = match e.is_retryable() {
-                true => StatusCode::SERVICE_UNAVAILABLE,
-                false => StatusCode::BAD_REQUEST,
-            };
-            (status, Json(json!({ "error": e.to_string() }))).into_response()
-        }
+        Err(e) => failure(&e),
     }
 }
 

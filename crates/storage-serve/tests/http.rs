@@ -328,3 +328,57 @@ async fn concurrent_connections_keep_the_limits_and_lose_nothing() {
         );
     }
 }
+
+const WX_INTERACTIVE: &str = "/wxa/setuserinteractivedata";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_user_interactive_data_over_http_is_what_the_client_seals() {
+    let s = Service::start().await;
+    s.login("wx", "ann").await;
+    // (openid, body, errcode)
+    let cases = [
+        (
+            "ann",
+            r#"{"kv_list":[{"key":"1","value":3},{"key":"9","value":-1}]}"#,
+            0,
+        ),
+        ("ann", r#"{"kv_list":[{"key":"51","value":3}]}"#, 87082),
+        ("ann", r#"{"kv_list":[{"key":"1","value":"3"}]}"#, 47001),
+        ("bob", r#"{"kv_list":[{"key":"1","value":3}]}"#, 87009),
+        ("", r#"{"kv_list":[{"key":"1","value":3}]}"#, 87081),
+    ];
+    for (openid, body, errcode) in cases {
+        assert_eq!(
+            s.set(WX_INTERACTIVE, openid, body).await,
+            errcode,
+            "{openid} {body}"
+        );
+    }
+    let answer = s.call(WX_INTERACTIVE, "nope", "ann", "{}", None).await;
+    assert_eq!(answer["errcode"], 40001);
+    // The client over the same store seals the values with the key the server registered.
+    let cloud = s.server.cloud();
+    let ann = Caller::new(Platform::Wx, GAME).logged_in("ann");
+    let keys: storage_core::JsValue = serde_json::from_value(json!(["9", "1", "2"])).unwrap();
+    // "session key of ann" is no AES key: registered as the server's, it seals nothing.
+    let refused = cloud.get_user_interactive_storage(&ann, &keys).await;
+    assert_eq!(
+        refused.map(|_| ()),
+        Err(storage_core::Error::Cloud(
+            storage_core::CloudRule::NoSessionKey
+        ))
+    );
+    let aes_key = "AAECAwQFBgcICQoLDA0ODw==";
+    let session = json!({"platform": "wx", "game": GAME, "openid": "ann", "session_key": aes_key});
+    assert_eq!(s.admin("sessions", &session, true).await.0, 200);
+    let sealed = cloud
+        .get_user_interactive_storage(&ann, &keys)
+        .await
+        .unwrap();
+    let plain = cloud_kv::open_sealed(aes_key, &sealed.encrypted_data, &sealed.iv).unwrap();
+    let plain: Value = serde_json::from_slice(&plain).unwrap();
+    assert_eq!(
+        plain["kv_list"],
+        json!([{"key": "9", "value": "-1"}, {"key": "1", "value": "3"}])
+    );
+}

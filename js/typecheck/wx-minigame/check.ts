@@ -7,7 +7,8 @@ type Apis =
   | 'setStorage' | 'getStorage' | 'removeStorage' | 'clearStorage' | 'getStorageInfo'
   | 'setStorageSync' | 'getStorageSync' | 'removeStorageSync' | 'clearStorageSync' | 'getStorageInfoSync'
   | 'setUserCloudStorage' | 'getUserCloudStorage' | 'removeUserCloudStorage'
-  | 'getUserCloudStorageKeys' | 'getFriendCloudStorage' | 'getGroupCloudStorage';
+  | 'getUserCloudStorageKeys' | 'getFriendCloudStorage' | 'getGroupCloudStorage'
+  | 'getUserInteractiveStorage' | 'modifyFriendInteractiveStorage' | 'onInteractiveStorageModified';
 
 const wx: Pick<WechatMinigame.Wx, Apis> = game.wx;
 
@@ -20,6 +21,11 @@ function examples(): void {
     keyList: ['score'],
     success: (res) => res.data.map((u: WechatMinigame.UserGameData) => u.KVDataList),
   });
+  game.wx.modifyFriendInteractiveStorage({ key: '1', opNum: 1, operation: 'add', toUser: 'friend', fail: (e) => e.errCode });
+  game.wx.onInteractiveStorageModified((key) => key.length);
+  void game.wx.getUserInteractiveStorage({ keyList: ['1'] }).then((res) => res.encryptedData + res.iv + res.cloudID);
+  // @ts-expect-error opNum is a number
+  game.wx.modifyFriendInteractiveStorage({ key: '1', opNum: '1', operation: 'add' });
   // @ts-expect-error KVData values are strings
   game.wx.setUserCloudStorage({ KVDataList: [{ key: 'score', value: 16 }] });
   void wx;

@@ -7,7 +7,7 @@ use super::Ctx;
 use crate::harness::{median, rotate};
 use crate::peers::full_stack;
 use crate::report::{Report, Row, Section, Value};
-use cloud_kv::{sign, CloudKv, Platform, ServerRequest, Sessions};
+use cloud_kv::{sign, CloudKv, Platform, ServerRequest};
 use std::sync::Arc;
 use storage_core::{block_on, Backend};
 use storage_serve::GameServer;
@@ -31,10 +31,10 @@ pub fn run(ctx: &Ctx, report: &mut Report) {
     let server = Arc::new(GameServer::new(backend.clone()));
     server.register_app(Platform::Tt, GAME, TOKEN);
     let in_process = CloudKv::new(backend);
-    let sessions = Sessions::new();
+    // One store of sessions: the in-process engine reads what the server registered.
     for c in 0..clients {
-        server.register_session(Platform::Tt, GAME, &openid(c), SESSION_KEY);
-        sessions.register(Platform::Tt, GAME, &openid(c), SESSION_KEY);
+        block_on(server.register_session(Platform::Tt, GAME, &openid(c), SESSION_KEY))
+            .expect("register a session");
     }
     // Every body and its signature, made before measuring (the same for every player).
     let bodies: Vec<(String, String)> = (0..KEYS)
@@ -88,7 +88,7 @@ pub fn run(ctx: &Ctx, report: &mut Report) {
             signature,
             body: body.as_bytes(),
         };
-        let reply = block_on(in_process.set_user_storage(&sessions, &request));
+        let reply = block_on(in_process.set_user_storage(&request));
         assert_eq!(reply.errcode, 0, "{reply:?}");
     };
     let rates = rotate(ctx.rounds, &RUNS, |&(clients, http)| {

@@ -29,6 +29,9 @@ pub mod outcome;
 pub mod request;
 pub mod strict_json;
 
+#[cfg(test)]
+mod interactive_tests;
+
 use lines::{read_line, Line};
 use outcome::Outcome;
 use request::{id_of, Context, ProtocolError, Request};

@@ -4,7 +4,7 @@
 use super::{args, bridge_error, Tour};
 use crate::bridge::call_cloud;
 use crate::bridge::outcome::result;
-use cloud_kv::{sign, CloudKv, Platform, ServerRequest, Sessions};
+use cloud_kv::{sign, CloudKv, Platform, ServerRequest};
 use serde_json::json;
 use storage_core::{block_on, Dialect};
 
@@ -12,8 +12,12 @@ impl Tour {
     pub(super) fn game_server(&mut self) {
         println!("\nThe game's server: set_user_storage signed with the player's session key (mpstore serve answers it over HTTP), read by the client");
         let cloud = CloudKv::new(self.store.backend());
-        let sessions = Sessions::new();
-        sessions.register(Platform::Tt, "tour-game", "tour-cat", "tour-session-key");
+        let sessions = cloud.sessions();
+        let login = sessions.register(Platform::Tt, "tour-game", "tour-cat", "tour-session-key");
+        if let Err(e) = block_on(login) {
+            self.unexpected += 1;
+            println!("  registering the session failed: {e}   <- UNEXPECTED");
+        }
         let body = json!({"kv_list": [{"key": "level", "value": "9"}]}).to_string();
         let signed = sign("tour-session-key", body.as_bytes());
         for (label, signature, expected) in
@@ -27,7 +31,7 @@ impl Tour {
                 signature,
                 body: body.as_bytes(),
             };
-            let reply = block_on(cloud.set_user_storage(&sessions, &request));
+            let reply = block_on(cloud.set_user_storage(&request));
             let mark = if reply.errcode == expected {
                 ""
             } else {

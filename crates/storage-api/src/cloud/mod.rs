@@ -38,9 +38,11 @@ mod results;
 mod tt;
 mod tt_rank;
 mod wx;
+mod wx_interactive;
 
 pub use cloud_kv::{
-    CallContext, HostKind, KvData, Profile, RelationProvider, StoredRelations, UserGameData,
+    CallContext, HostKind, InteractiveKey, KvData, Platform, Profile, RelationProvider,
+    StoredRelations, UserGameData,
 };
 pub use cloud_kv::{
     GetImRankOption, ImRankPage, ImRankShown, RankItem, SelfRank, SetImRankDataOption,
@@ -55,9 +57,12 @@ pub use results::{
 pub use tt::TtGame;
 pub use tt_rank::{GetImRankDataResult, SetUserGroupOption};
 pub use wx::WxGame;
+pub use wx_interactive::{
+    GetUserInteractiveStorageResult, ModifyFriendInteractiveStorageOption, WxInteractiveError,
+};
 
 use crate::Mpstore;
-use cloud_kv::{Caller, CloudKv, Platform};
+use cloud_kv::{Caller, CloudKv};
 use std::sync::Arc;
 use storage_core::{Backend, Result};
 
@@ -124,6 +129,28 @@ impl Cloud {
     /// The leaderboard keys of `game`.
     pub async fn leaderboard_keys(&self, game: &str) -> Result<Vec<String>> {
         self.engine.leaderboard_keys(game).await
+    }
+
+    /// Makes `keys` the interactive keys of `game` (WeChat's interactive storage; replacing any
+    /// earlier set): which keys friends may add to, how much at once, how much a day.
+    pub async fn set_interactive_keys(&self, game: &str, keys: &[InteractiveKey]) -> Result<()> {
+        self.engine.set_interactive_keys(game, keys).await
+    }
+
+    /// Records `openid`'s session key in `game` (as `wx.login` and the server's `code2Session`
+    /// would agree on it), in the store: the server APIs check signatures with it and
+    /// `wx.getUserInteractiveStorage` seals with it (a WeChat session key is base64 of 16
+    /// bytes).
+    pub async fn register_session(
+        &self,
+        platform: Platform,
+        game: &str,
+        openid: &str,
+        session_key: &str,
+    ) -> Result<()> {
+        (self.engine.sessions())
+            .register(platform, game, openid, session_key)
+            .await
     }
 
     /// Removes all of `openid`'s cloud data in `game` (host-level; local storage is removed

@@ -27,6 +27,15 @@ impl<E: Send + 'static> Player<E> {
         }
     }
 
+    /// The same player, its failures reported by `fail` (an API family with its own shape).
+    pub(crate) fn with_fail<E2>(&self, fail: fn(&str, &Error) -> E2) -> Player<E2> {
+        Player {
+            engine: self.engine.clone(),
+            caller: self.caller.clone(),
+            fail,
+        }
+    }
+
     /// A [`Call`] of `api`: `op` runs against the engine as the caller; its success is shaped by
     /// `ok`, its failure by the dialect's `fail`.
     pub(crate) fn call<T, S, Fut>(

@@ -15,7 +15,7 @@ use storage_core::codes::ApiKind;
 /// [`WxError`]s, `{errMsg}`.
 #[derive(Debug, Clone)]
 pub struct WxGame {
-    player: Player<WxError>,
+    pub(super) player: Player<WxError>,
 }
 
 fn fail(api: &str, e: &storage_core::Error) -> WxError {

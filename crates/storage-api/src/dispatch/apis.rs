@@ -65,13 +65,22 @@ const TT_CLOUD: [&str; 9] = [
     "getImRankList",
     "getImRankData",
 ];
-const WX_CLOUD: [&str; 6] = [
+const WX_CLOUD: [&str; 9] = [
     "setUserCloudStorage",
     "getUserCloudStorage",
     "removeUserCloudStorage",
     "getUserCloudStorageKeys",
     "getFriendCloudStorage",
     "getGroupCloudStorage",
+    "getUserInteractiveStorage",
+    "modifyFriendInteractiveStorage",
+    "onInteractiveStorageModified",
+];
+/// WeChat's interactive storage, with the base library each appeared in.
+const WX_INTERACTIVE: [(&str, &str); 3] = [
+    ("getUserInteractiveStorage", "2.7.7"),
+    ("modifyFriendInteractiveStorage", "2.7.7"),
+    ("onInteractiveStorageModified", "2.9.0"),
 ];
 
 impl Api {
@@ -131,8 +140,22 @@ impl Api {
     pub fn writes(&self) -> bool {
         self.kind() != ApiKind::LocalRead
             && !(self.family == Family::Cloud
-                && self.name.starts_with("get")
-                && self.name != "getImRankList")
+                && ((self.name.starts_with("get") && self.name != "getImRankList")
+                    || self.is_listener()))
+    }
+
+    /// Whether this registers a listener (`wx.onInteractiveStorageModified(callback)`) rather
+    /// than calling the engine: the JavaScript hosts keep the listeners and call them with what
+    /// the API named by [`fired_by`](Self::fired_by) succeeded with.
+    pub fn is_listener(&self) -> bool {
+        self.family == Family::Cloud && self.name.starts_with("on")
+    }
+
+    /// For a listener, the API whose every success fires it (`modifyFriendInteractiveStorage`,
+    /// with its `key`, in the same game and player's main context).
+    pub fn fired_by(&self) -> Option<&'static str> {
+        (self.dialect == Dialect::Wx && self.name == "onInteractiveStorageModified")
+            .then_some("modifyFriendInteractiveStorage")
     }
 
     /// The oldest base library that offers this API, where the platform documents one
@@ -141,6 +164,10 @@ impl Api {
     pub fn since(&self) -> Option<&'static str> {
         match (self.dialect, self.name) {
             (Dialect::Wx, name) if WX_BATCH.contains(&name) => Some("2.25.0"),
+            (Dialect::Wx, name) => WX_INTERACTIVE
+                .iter()
+                .find(|(api, _)| *api == name)
+                .map(|(_, since)| *since),
             (Dialect::Tt, "setImRankDataInOpenContext") => Some("2.74.0"),
             (Dialect::Tt, "setImRankData" | "getImRankList" | "getImRankData") => Some("2.70.0"),
             _ => None,
@@ -159,10 +186,17 @@ impl Api {
     /// Whether the async form returns a Promise when called without callbacks. WeChat's
     /// mini-game cloud reads have none ("以 Promise 风格 调用：不支持"): they run, and return
     /// nothing.
+    /// `getUserInteractiveStorage` has one; `modifyFriendInteractiveStorage` and listeners have
+    /// none.
     pub fn has_promise(&self) -> bool {
-        !(self.dialect == Dialect::Wx
-            && self.family == Family::Cloud
-            && self.name.starts_with("get"))
+        let wx_cloud = self.dialect == Dialect::Wx && self.family == Family::Cloud;
+        !(self.is_listener()
+            || wx_cloud
+                && match self.name {
+                    "getUserInteractiveStorage" => false,
+                    "modifyFriendInteractiveStorage" => true,
+                    name => name.starts_with("get"),
+                })
     }
 
     /// The error table's family of this API.

@@ -5,8 +5,8 @@ use super::outcome::{failed, no_values as none, settle, Ending, Outcome};
 use super::{prop, Api, Args, Family, LoneSurrogate, Refusal};
 use crate::cloud::{
     GameContext, GetCloudStorageByRelationOption, GetGroupCloudStorageOption, GetImRankOption,
-    HostKind, KeyListOption, MiniGame, SetImRankDataOption, SetUserCloudStorageOption,
-    SetUserGroupOption, TtCloudError,
+    HostKind, KeyListOption, MiniGame, ModifyFriendInteractiveStorageOption, SetImRankDataOption,
+    SetUserCloudStorageOption, SetUserGroupOption, TtCloudError, WxInteractiveError,
 };
 use crate::WxError;
 use storage_core::codes::ApiKind;
@@ -46,6 +46,12 @@ pub fn call(
         )));
     }
     let (dialect, method) = (api.dialect(), api.name());
+    if api.is_listener() {
+        return Err(Refusal::new(
+            "bad_request",
+            format!("{method} registers a listener: the host keeps it"),
+        ));
+    }
     let args = match args {
         Ok(args) => args,
         // A lone surrogate cannot be a key or a value: the rule of the list it sits in.
@@ -54,6 +60,8 @@ pub fn call(
                 "setUserCloudStorage" => CloudRule::InvalidItem,
                 "setUserGroup" => CloudRule::InvalidGroupId,
                 m if m.contains("ImRank") => CloudRule::ImRankParams,
+                // No configured key or friend's openid holds one.
+                "modifyFriendInteractiveStorage" => CloudRule::InvalidOpenid,
                 _ => CloudRule::InvalidKeyList,
             };
             return Ok(failure(api, &rule.into()));
@@ -107,6 +115,19 @@ pub fn call(
                 "getUserCloudStorageKeys" => settle(wx.get_user_cloud_storage_keys().wait(), none),
                 "getFriendCloudStorage" => {
                     settle(wx.get_friend_cloud_storage_with(key_list(&o)).wait(), none)
+                }
+                "getUserInteractiveStorage" => settle(
+                    wx.get_user_interactive_storage_with(key_list(&o)).wait(),
+                    none,
+                ),
+                "modifyFriendInteractiveStorage" => {
+                    let option = ModifyFriendInteractiveStorageOption {
+                        key: prop(&o, "key"),
+                        op_num: prop(&o, "opNum"),
+                        operation: prop(&o, "operation"),
+                        to_user: prop(&o, "toUser"),
+                    };
+                    settle(wx.modify_friend_interactive_storage(option).wait(), none)
                 }
                 _ => settle(
                     wx.get_group_cloud_storage(GetGroupCloudStorageOption {
@@ -171,6 +192,13 @@ pub fn failure(api: Api, err: &Error) -> Outcome {
     let method = api.name();
     match api.dialect() {
         Dialect::Tt => failed(Ending::Fail, &TtCloudError::new(method, err)),
+        _ if matches!(
+            method,
+            "getUserInteractiveStorage" | "modifyFriendInteractiveStorage"
+        ) =>
+        {
+            failed(Ending::Fail, &WxInteractiveError::new(method, err))
+        }
         _ => failed(Ending::Fail, &WxError::new(method, ApiKind::Cloud, err)),
     }
 }

@@ -1,17 +1,19 @@
 //! The host operations by name: what a host (not a mini-program) does to the store: list
 //! namespaces, remove an app's or a user's data, and configure games (leaderboard keys,
-//! relations and profiles of the default stored relation provider).
+//! relations and profiles of the default stored relation provider, interactive keys, players'
+//! session keys).
 
 use super::outcome::Outcome;
 use super::{namespaces, Args, Refusal};
-use crate::cloud::{Cloud, Profile};
+use crate::cloud::{Cloud, InteractiveKey, Platform, Profile};
 use crate::Mpstore;
 use serde_json::{json, Value};
 use storage_core::{block_on, JsValue, Result};
 
 /// Every dialect with its API object's name and its APIs, in the order hosts number them:
 /// `[{"name", "object", "syncObject", "apis": [{"name", "family", "sync", "promise", "writes", "since"?,
-/// "inPlugins"}]}]`.
+/// "inPlugins", "listener"?, "firedBy"?}]}]`: a listener (`onInteractiveStorageModified`) is kept by
+/// the host and called with the `key` of each success of `firedBy`.
 pub fn dialects() -> Value {
     Value::Array(
         storage_core::Dialect::ALL
@@ -32,6 +34,10 @@ pub fn dialects() -> Value {
                         });
                         if let Some(since) = a.since() {
                             api["since"] = since.into();
+                        }
+                        if let Some(by) = a.fired_by() {
+                            api["listener"] = true.into();
+                            api["firedBy"] = by.into();
                         }
                         api
                     })
@@ -54,7 +60,7 @@ fn plain(v: &JsValue) -> Value {
 }
 
 /// The host operations' names.
-pub const METHODS: [&str; 16] = [
+pub const METHODS: [&str; 18] = [
     "dialects",
     "namespaces",
     "dump",
@@ -71,6 +77,8 @@ pub const METHODS: [&str; 16] = [
     "setClock",
     "advanceClock",
     "imRankShown",
+    "setInteractiveKeys",
+    "registerSession",
 ];
 
 /// Runs `host.<method>(args)`. Success is a return of the operation's result; a failure is a
@@ -190,6 +198,32 @@ pub fn call(
             let (game, openid) = (text(0)?, text(1)?);
             let shown = block_on(cloud.im_rank_shown(&game, &openid));
             done(shown.map(|s| serde_json::to_value(s).unwrap_or(Value::Null)))
+        }
+        "setInteractiveKeys" => {
+            let game = text(0)?;
+            let keys = serde_json::from_value::<Vec<InteractiveKey>>(plain(&args.get(1)))
+                .map_err(|e| {
+                    Refusal::new(
+                        "bad_request",
+                        format!("host.setInteractiveKeys: argument 1 must be [{{key, maxOpNum?, dailyLimit?}}]: {e}"),
+                    )
+                })?;
+            done(unit(block_on(cloud.set_interactive_keys(&game, &keys))))
+        }
+        "registerSession" => {
+            let (platform, game, openid, key) = (text(0)?, text(1)?, text(2)?, text(3)?);
+            let platform = match platform.as_str() {
+                "wx" => Platform::Wx,
+                "tt" => Platform::Tt,
+                _ => {
+                    return Err(Refusal::new(
+                        "bad_request",
+                        "host.registerSession: argument 0 must be \"wx\" or \"tt\"",
+                    ))
+                }
+            };
+            let registered = cloud.register_session(platform, &game, &openid, &key);
+            done(unit(block_on(registered)))
         }
         "setClock" | "advanceClock" => {
             let clock = store.clock();

@@ -98,7 +98,10 @@ fn race<B: Backend>(backend: &B, round: u32) {
             // Lets the writers go even if the first batch panics, so the failure is reported.
             let _go = SetOnDrop(&reading);
             let mut batches = 0;
-            while !done.load(Ordering::SeqCst) || batches < 4 {
+            loop {
+                // The last batch starts once every write is acknowledged, so a backend answering
+                // old states is caught however the threads were scheduled.
+                let last = done.load(Ordering::SeqCst) && batches >= 4;
                 let low: Vec<u64> = acked.iter().map(|a| a.load(Ordering::SeqCst)).collect();
                 let answers = block_on(backend.get_many(&pairs)).expect("get_many");
                 let high: Vec<u64> = started.iter().map(|a| a.load(Ordering::SeqCst)).collect();
@@ -128,6 +131,9 @@ fn race<B: Backend>(backend: &B, round: u32) {
                 }
                 batches += 1;
                 reading.store(true, Ordering::SeqCst);
+                if last {
+                    break;
+                }
             }
         });
         let written: Vec<_> = writers.into_iter().map(|w| w.join()).collect();
