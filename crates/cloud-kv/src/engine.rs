@@ -159,8 +159,10 @@ impl<B: Backend> CloudKv<B> {
             .collect()
     }
 
-    /// Removes all of `openid`'s cloud data in `game` (the player deleted their account or the
-    /// game): host-level, no gate. Relations kept by [`StoredRelations`] are the host's to edit.
+    /// Removes all of `openid`'s key-value pairs in `game` (the player deleted their account or
+    /// the game): host-level, no gate. The game's host data (relations kept by
+    /// [`StoredRelations`], ImRank entries, interactive values, session keys) stays, the host's
+    /// to edit.
     pub async fn remove_player(&self, game: &str, openid: &str) -> Result<()> {
         let ns = Namespace::cloud(game, openid)?.encode();
         self.backend.drop_namespace(&ns).await

@@ -153,8 +153,10 @@ impl Cloud {
             .await
     }
 
-    /// Removes all of `openid`'s cloud data in `game` (host-level; local storage is removed
-    /// with [`Mpstore::remove_user`]).
+    /// Removes all of `openid`'s key-value pairs in `game` (the `setUserCloudStorage` family;
+    /// host-level). Local storage is removed with [`Mpstore::remove_user`]; what the host keeps
+    /// of the game beside the pairs (relations, ImRank entries, interactive values, session
+    /// keys) stays, for the host to edit.
     pub async fn remove_player(&self, game: &str, openid: &str) -> Result<()> {
         self.engine.remove_player(game, openid).await
     }
