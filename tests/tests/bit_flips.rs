@@ -1,7 +1,7 @@
 //! What one flipped bit costs, file by file: a campaign over an encrypted store on disk (the
 //! stack of `Mpstore::open_default`). Each trial copies a store, flips one random bit of one of
-//! its files (the format file, sled's `conf`, `db` and `snap.*`, a value log segment within the
-//! bytes written, `master.key`), then salvages it and opens it, and records: does it open, how
+//! its files (the format file, sled's `conf`, `db` and `snap.*`, the redo log, a value log
+//! segment within the bytes written, `master.key`), then salvages it and opens it, and records: does it open, how
 //! many entries read back right, how many `verify` reports damaged, how many `salvage` saved.
 //!
 //! Must hold in every trial: no read returns a value that was not written (in the damaged store
@@ -22,12 +22,13 @@ use storage_sled::SledOptions;
 const APPS: [&str; 4] = ["a1", "a2", "a3", "a4"];
 
 /// The files a trial may damage: a name, and where it is found under the store's directory.
-const FILES: [(&str, &str, &str); 6] = [
+const FILES: [(&str, &str, &str); 7] = [
     ("MPSTORE_FORMAT", "data", "MPSTORE_FORMAT"),
     ("conf", "data", "conf"),
     ("db", "data", "db"),
     ("snap.*", "data", "snap."),
     ("value log segment", "data/values", ""),
+    ("redo", "data", "redo"),
     ("master.key", "", "master.key"),
 ];
 

@@ -8,6 +8,7 @@ use crate::layout::{
 use crate::ns_state::NsState;
 use crate::open::{self, sled_error, Registration};
 use crate::options::{Durability, SledOptions};
+use crate::redo::Redo;
 use crate::values::log::{AppendError, ValueLog, ValueLogStats};
 use crate::values::{self};
 use async_trait::async_trait;
@@ -55,6 +56,11 @@ impl Drop for SledBackend {
         // Before any field drops: the thread holds the disk, and sled must let go of the files
         // before the registration does.
         self.flusher.close(&self.disk);
+        // A store closed cleanly leaves nothing to replay (and opens at once). A stopped one is
+        // left as it is: the next open replays what its redo log holds.
+        if self.disk.redo.is_some() && self.disk.health.cause().is_none() {
+            let _ = self.disk.checkpoint();
+        }
     }
 }
 
@@ -103,20 +109,32 @@ impl SledBackend {
         options: SledOptions,
         temporary: Option<tempfile::TempDir>,
     ) -> Result<Self> {
+        // Before anything reads the entries: they must hold every write the redo log kept.
+        let (redo, replayed) = Redo::open(
+            &opened.path,
+            &opened.db,
+            &opened.entries,
+            crate::catalog::STRIPES,
+            crate::space::redo_capacity(&opened.path),
+        )?;
+        let redo = redo.filter(|_| options.durability == Durability::Durable);
         let log = ValueLog::open(
             &opened.path,
             options.value_log_segment_bytes,
             &values::indexed(&opened.entries)?,
             options.durability == Durability::Durable,
         )?;
+        let disk = Disk::new(opened.db, redo, log, &opened.path, opened.segment_size)?;
+        if replayed {
+            disk.checkpoint().map_err(|cause| {
+                Error::Backend(format!(
+                    "cannot store the writes the redo log replayed: {cause}"
+                ))
+            })?;
+        }
         Ok(Self {
             compacting: AtomicBool::new(false),
-            disk: Arc::new(Disk::new(
-                opened.db,
-                log,
-                &opened.path,
-                opened.segment_size,
-            )?),
+            disk: Arc::new(disk),
             flusher: Flusher::default(),
             entries: opened.entries,
             registration: opened.registration,
@@ -446,7 +464,7 @@ mod tests {
             block_on(s.apply(ns, &ops, Limits::NONE)).unwrap();
         }
         assert!(
-            s.catalog.states_held() <= Catalog::STRIPES,
+            s.catalog.states_held() <= crate::catalog::STRIPES,
             "{} states held",
             s.catalog.states_held()
         );
@@ -477,7 +495,7 @@ mod tests {
                 }
             );
         }
-        assert!(s.catalog.states_held() <= Catalog::STRIPES);
+        assert!(s.catalog.states_held() <= crate::catalog::STRIPES);
         let spaces = block_on(s.namespaces()).unwrap();
         assert_eq!(spaces.len(), names.len());
     }

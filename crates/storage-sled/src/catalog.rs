@@ -12,7 +12,7 @@ use std::sync::{Mutex, MutexGuard};
 use storage_core::Result;
 
 /// Locks striping the namespaces: enough that unrelated namespaces rarely share one.
-const STRIPES: usize = 64;
+pub(crate) const STRIPES: usize = 64;
 
 /// How many namespace states one stripe keeps in memory by default (so at most
 /// `STRIPES * STATES_PER_STRIPE` = 16,384 namespaces' states, a few MiB at most).
@@ -74,10 +74,6 @@ impl Catalog {
             .sum()
     }
 
-    /// How many stripes there are (for tests).
-    #[cfg(test)]
-    pub(crate) const STRIPES: usize = STRIPES;
-
     /// Locks the stripe of `ns`.
     pub(crate) fn lock<'a>(&'a self, ns: &'a [u8]) -> NsGuard<'a> {
         let hash = ns_state::ns_hash(ns);
@@ -91,6 +87,11 @@ impl Catalog {
             ns,
             hash,
         }
+    }
+
+    /// The number of `ns`'s stripe (the redo log numbers each stripe's writes).
+    pub(crate) fn stripe(&self, ns: &[u8]) -> usize {
+        ns_state::stripe_of(ns_state::ns_hash(ns), STRIPES)
     }
 
     /// Forgets what is known of each of `ekeys`.

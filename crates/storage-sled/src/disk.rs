@@ -10,6 +10,7 @@
 use crate::group_commit::GroupCommit;
 use crate::health::Health;
 use crate::open;
+use crate::redo::{Committed, Redo};
 use crate::space::Space;
 use crate::values::log::ValueLog;
 use std::fs::File;
@@ -22,6 +23,9 @@ use storage_core::{Error, Result};
 /// The durable half of a store, shared with its flusher thread.
 pub(crate) struct Disk {
     pub(crate) db: sled::Db,
+    /// The durable mode's redo log (see `crate::redo`); `None` in the buffered mode, or when it
+    /// cannot be created: then every flush is a checkpoint.
+    pub(crate) redo: Option<Redo>,
     /// sled's log file, synced after sled's flush: sled pushes its log with `sync_file_range`,
     /// which neither empties the drive's cache nor records the file's size.
     sled_log: File,
@@ -49,13 +53,20 @@ struct Jobs {
 impl Disk {
     /// The disk of the store in `dir`, whose sled log is `dir/db`, in segments of `segment`
     /// bytes.
-    pub(crate) fn new(db: sled::Db, log: ValueLog, dir: &Path, segment: usize) -> Result<Self> {
+    pub(crate) fn new(
+        db: sled::Db,
+        redo: Option<Redo>,
+        log: ValueLog,
+        dir: &Path,
+        segment: usize,
+    ) -> Result<Self> {
         let open = |path: PathBuf| {
             File::open(&path)
                 .map_err(|e| open::io_error(&format!("cannot open {}", path.display()), &e))
         };
         Ok(Disk {
             db,
+            redo,
             sled_log: open(dir.join("db"))?,
             dirs: [Dir::open(dir)?, Dir::open(&dir.join("blobs"))?],
             log,
@@ -108,18 +119,40 @@ impl Disk {
     }
 
     /// The flush itself, through the drive's cache: the value log's bytes first, so a pointer
-    /// sled makes durable never refers to bytes that are not; then sled's log, its file and the
-    /// directory.
+    /// made durable never refers to bytes that are not; then the redo log's new records, or, if
+    /// they do not fit (or there is no redo log), a checkpoint.
     fn flush(&self) -> std::result::Result<(), String> {
         self.log
             .sync()
             .map_err(|e| format!("cannot sync the value log: {e}"))?;
+        match &self.redo {
+            Some(redo) if redo.commit() == Committed::Synced => self.sync_dirs(),
+            _ => self.checkpoint(),
+        }
+    }
+
+    /// Syncs the store's directories that changed: names given since (a new store's
+    /// directories, sled's `conf` and snapshots) must survive a cut before a write that relies
+    /// on them is acknowledged.
+    fn sync_dirs(&self) -> std::result::Result<(), String> {
+        self.dirs.iter().try_for_each(Dir::sync)
+    }
+
+    /// Makes sled's files durable: sled's flush, its log file, the directories it names files
+    /// in; then the redo log starts over (its records are all in sled's files now).
+    pub(crate) fn checkpoint(&self) -> std::result::Result<(), String> {
+        if let Some(redo) = &self.redo {
+            redo.take_pending();
+        }
         self.db.flush().map_err(|e| open::describe(&e))?;
         self.sled_log
             .sync_data()
             .map_err(|e| format!("cannot sync sled's log: {e}"))?;
-        for dir in &self.dirs {
-            dir.sync()?;
+        self.sync_dirs()?;
+        if let Some(redo) = &self.redo {
+            // Failing, the log keeps its old epoch: its records are all in sled (their marks
+            // too), so replaying them changes nothing; flushes just checkpoint until it works.
+            let _ = redo.restart();
         }
         Ok(())
     }

@@ -47,10 +47,14 @@
 //!
 //! **Power cuts.** In the durable mode a value bound for the value log is synced before any
 //! record points to it, and an acknowledgement comes after `fdatasync` of the value log's
-//! segments written to and of sled's log, and `fsync` of the store's directories when a file was
-//! named in them (a new store's directory, sled's `conf` and snapshots), so the write survives a
-//! power cut or an OS crash as well. The crash test's power cut campaign (`tests/crash/
-//! power_cut.rs`) checks it on a file system that drops every unsynced write at each cut.
+//! segments written to and of the store's redo log, which holds every write since sled's files
+//! were last made durable, and `fsync` of the store's directories when a file was named in them
+//! (a new store's directory, the redo log, sled's `conf` and snapshots), so the write survives a
+//! power cut or an OS crash as well. Concurrent writers share one `fdatasync` (group commit).
+//! sled's own files are flushed and synced at checkpoints (when the redo log is full, and when
+//! the store closes); opening replays the writes a cut took from sled. The crash test's power
+//! cut campaign (`tests/crash/power_cut.rs`) checks it on a file system that drops every unsynced
+//! write at each cut.
 //! [`Durability::Buffered`] is not power-cut safe: a cut may lose its last writes, and a value
 //! whose pointer sled's background flush made durable before the value's bytes reads as
 //! `Corrupt` (never as other bytes).
@@ -74,9 +78,9 @@
 //!   memory, behind the stripe locks.
 //! - `values`: where values live (inline or in the value log), the write order coded once, and
 //!   compaction.
-//! - `disk`: sled's handle, the value log, group commit (`group_commit`), the store's health
-//!   (`health`) and its free space guard (`space`), shared with the flusher thread that async
-//!   calls wait on.
+//! - `disk`: sled's handle, the redo log (`redo`), the value log, group commit
+//!   (`group_commit`), the store's health (`health`) and its free space guard (`space`), shared
+//!   with the flusher thread that async calls wait on.
 //! - `layout`: the on-disk format (format version 4); `open`: the format record and sled's
 //!   setup.
 //! - `backup`: every record copied into a new store ([`SledBackend::copy_to`]); `salvage`: a
@@ -95,6 +99,7 @@ mod layout;
 mod ns_state;
 mod open;
 mod options;
+mod redo;
 pub mod salvage;
 mod space;
 mod values;

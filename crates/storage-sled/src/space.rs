@@ -49,6 +49,15 @@ pub(crate) fn new_segment_size(dir: &Path) -> usize {
     segment_for(total.unwrap_or(u64::MAX))
 }
 
+/// The size of the redo log of a store in `dir`, written in full when it is created: 1 MiB, or
+/// a 512th of a smaller filesystem, down to 4 KiB. A small filesystem checkpoints more often:
+/// sled reuses its log's space only once flushed, and there the space matters more than the
+/// time.
+pub(crate) fn redo_capacity(dir: &Path) -> u64 {
+    let total = filesystem(dir).map_or(u64::MAX, |(_, total)| total);
+    (total / 512).clamp(4 << 10, 1 << 20)
+}
+
 /// sled's segment size on a filesystem of `total` bytes.
 fn segment_for(total: u64) -> usize {
     let largest = crate::SEGMENT_SIZE_BYTES as u64;

@@ -187,7 +187,7 @@ impl SledBackend {
         }
         let appended = staged.appended();
         let ekeys: Vec<&[u8]> = pending.keys().map(Vec::as_slice).collect();
-        self.apply_staged(staged, &ekeys)?;
+        self.apply_staged(ns, staged, &ekeys)?;
         guard.remember_all(known());
         guard.set_state(after)?;
         Ok(Wrote::Changed {
@@ -223,7 +223,7 @@ impl SledBackend {
             self.catalog.forget_keys(records.iter().map(|k| k.as_ref()));
             let any = !records.is_empty();
             if any {
-                self.apply_staged(staged, &[])?;
+                self.apply_staged(ns, staged, &[])?;
             }
             // An empty namespace needs no state: it is rebuilt (empty) on next use.
             guard.forget_state();

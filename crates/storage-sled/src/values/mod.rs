@@ -19,11 +19,12 @@ pub(crate) mod log;
 
 use crate::backend::SledBackend;
 use crate::layout::{
-    decode_index, index_key, index_value, EntryRecord, Header, Pointer, Stored, INDEX_SPACE,
-    INLINE_MAX,
+    decode_index, index_key, index_value, split_entry_key, EntryRecord, Header, Pointer, Stored,
+    INDEX_SPACE, INLINE_MAX,
 };
 use crate::open::sled_error;
 use crate::options::Durability;
+use crate::redo::RedoOp;
 use log::Indexed;
 use std::collections::BTreeMap;
 use storage_core::Result;
@@ -53,7 +54,8 @@ enum Record<'a> {
 /// A batch being staged, with what it makes live and dead in the value log.
 #[derive(Default)]
 pub(crate) struct Staged {
-    batch: sled::Batch,
+    /// The batch's sled ops in order: an insert, or a removal (`None`).
+    batch: Vec<(sled::IVec, Option<sled::IVec>)>,
     /// Values appended for this batch.
     added: Vec<Pointer>,
     /// Values the batch stops pointing to.
@@ -69,10 +71,18 @@ impl Staged {
     /// Removes the record `ekey` and, if it points into the value log at `p`, `p`'s index entry.
     pub(crate) fn remove(&mut self, ekey: sled::IVec, logged: Option<Pointer>) {
         if let Some(p) = logged {
-            self.batch.remove(&index_key(&p)[..]);
+            self.remove_key(&index_key(&p));
             self.removed.push(p);
         }
-        self.batch.remove(ekey);
+        self.batch.push((ekey, None));
+    }
+
+    fn insert(&mut self, key: &[u8], value: Vec<u8>) {
+        self.batch.push((key.into(), Some(value.into())));
+    }
+
+    fn remove_key(&mut self, key: &[u8]) {
+        self.batch.push((key.into(), None));
     }
 }
 
@@ -135,39 +145,91 @@ impl SledBackend {
     }
 
     /// The write order, once: `record`'s index entry (if it points into the value log), the
-    /// record, then the removal of `old`'s index entry; then the value log's accounting. On
-    /// failure the store stops, and a value appended for `record` is dead.
+    /// record, then the removal of `old`'s index entry; then the redo log's record of them and
+    /// the value log's accounting. On failure the store stops, and a value appended for
+    /// `record` is dead.
     fn replace_record(&self, ekey: &[u8], record: Record<'_>, old: Option<Pointer>) -> Result<()> {
         let fail = |e| self.stop_writing(&[ekey], e);
         let added = match record {
             Record::Logged { at, .. } => Some(at),
             _ => None,
         };
-        let written = match record {
-            Record::Logged { seq, charge, at } => self
-                .entries
-                .insert(&index_key(&at)[..], index_value(at.len, ekey))
-                .and_then(|_| {
-                    self.entries
-                        .insert(ekey, EntryRecord::encode_logged(seq, charge, &at))
-                }),
-            Record::Inline(n) => EntryRecord::with_encoded(n.seq, n.charge, n.value, |bytes| {
-                self.entries.insert(ekey, bytes)
-            }),
-            Record::Absent => self.entries.remove(ekey),
+        let (index, logged) = match record {
+            Record::Logged { seq, charge, at } => (
+                Some((index_key(&at), index_value(at.len, ekey))),
+                EntryRecord::encode_logged(seq, charge, &at),
+            ),
+            _ => (None, Vec::new()),
         };
-        if let Err(e) = written {
-            self.disk.log.abandon(added.as_slice());
-            return Err(fail(e));
-        }
-        if let Some(p) = old {
-            if let Err(e) = self.entries.remove(&index_key(&p)[..]) {
-                self.disk.log.committed(added.as_slice(), &[]);
+        let old_index = old.map(|p| index_key(&p));
+        let apply = |bytes: Option<&[u8]>| -> std::result::Result<(), sled::Error> {
+            if let Some((key, value)) = &index {
+                self.entries.insert(&key[..], &value[..])?;
+            }
+            match bytes {
+                Some(bytes) => self.entries.insert(ekey, bytes)?,
+                None => self.entries.remove(ekey)?,
+            };
+            if let Some(key) = &old_index {
+                self.entries.remove(&key[..])?;
+            }
+            Ok(())
+        };
+        let written = match record {
+            Record::Logged { .. } => apply(Some(&logged)).map(|()| None),
+            Record::Inline(n) => EntryRecord::with_encoded(n.seq, n.charge, n.value, |bytes| {
+                apply(Some(bytes))?;
+                // Recorded while the thread's buffer holds the record.
+                Ok(Some(self.redo_record(
+                    ekey,
+                    &index,
+                    Some(bytes),
+                    &old_index,
+                )))
+            }),
+            Record::Absent => apply(None).map(|()| None),
+        };
+        let recorded = match written {
+            Ok(Some(recorded)) => recorded,
+            Ok(None) => {
+                let bytes = matches!(record, Record::Logged { .. }).then_some(&logged[..]);
+                self.redo_record(ekey, &index, bytes, &old_index)
+            }
+            Err(e) => {
+                self.disk.log.abandon(added.as_slice());
                 return Err(fail(e));
             }
-        }
+        };
+        // The ops are in sled: the value log counts them whether or not the redo log could.
         self.disk.log.committed(added.as_slice(), old.as_slice());
-        Ok(())
+        recorded.map_err(|e| self.disk.health.stop(e.to_string()))
+    }
+
+    /// Records in the redo log the ops of one write of the entry `ekey` (see
+    /// [`replace_record`](Self::replace_record)).
+    fn redo_record(
+        &self,
+        ekey: &[u8],
+        index: &Option<([u8; 24], Vec<u8>)>,
+        record: Option<&[u8]>,
+        old_index: &Option<[u8; 24]>,
+    ) -> Result<()> {
+        let Some(redo) = &self.disk.redo else {
+            return Ok(());
+        };
+        let mut ops = Vec::with_capacity(3);
+        if let Some((key, value)) = index {
+            ops.push(RedoOp::Put(key, value));
+        }
+        ops.push(match record {
+            Some(bytes) => RedoOp::Put(ekey, bytes),
+            None => RedoOp::Remove(ekey),
+        });
+        if let Some(key) = old_index {
+            ops.push(RedoOp::Remove(key));
+        }
+        let (ns, _) = split_entry_key(ekey)?;
+        redo.record(self.catalog.stripe(ns), &ops)
     }
 
     /// In the durable mode, makes the value log's new bytes (`appended` among them) durable
@@ -198,11 +260,11 @@ impl SledBackend {
         new: Option<New<'_>>,
     ) -> Result<Option<Header>> {
         if let Some(p) = old.and_then(|h| h.logged) {
-            staged.batch.remove(&index_key(&p)[..]);
+            staged.remove_key(&index_key(&p));
             staged.removed.push(p);
         }
         let Some(n) = new else {
-            staged.batch.remove(ekey);
+            staged.remove_key(ekey);
             return Ok(None);
         };
         let at = if n.value.len() > INLINE_MAX {
@@ -212,30 +274,50 @@ impl SledBackend {
                 .append(n.value)
                 .map_err(|e| self.log_failed(e))?;
             staged.added.push(p);
-            (staged.batch).insert(ekey, EntryRecord::encode_logged(n.seq, n.charge, &p));
-            (staged.batch).insert(&index_key(&p)[..], index_value(p.len, ekey));
+            staged.insert(ekey, EntryRecord::encode_logged(n.seq, n.charge, &p));
+            staged.insert(&index_key(&p), index_value(p.len, ekey));
             Some(p)
         } else {
-            (staged.batch).insert(ekey, EntryRecord::encode(n.seq, n.charge, n.value));
+            staged.insert(ekey, EntryRecord::encode(n.seq, n.charge, n.value));
             None
         };
         Ok(Some(header(n, at)))
     }
 
-    /// Applies a staged batch of the entries `ekeys`, then records in the value log what became
-    /// live and dead; if sled fails, what was appended is dead and the store stops.
-    pub(crate) fn apply_staged(&self, staged: Staged, ekeys: &[&[u8]]) -> Result<()> {
+    /// Applies a staged batch of the namespace `ns`'s entries `ekeys` in one atomic sled batch,
+    /// records it in the redo log, then records in the value log what became live and dead; if
+    /// sled fails, what was appended is dead and the store stops.
+    pub(crate) fn apply_staged(&self, ns: &[u8], staged: Staged, ekeys: &[&[u8]]) -> Result<()> {
         let Staged {
-            batch,
+            batch: ops,
             added,
             removed,
         } = staged;
         self.values_durable(&added)?;
+        let mut batch = sled::Batch::default();
+        for (key, value) in &ops {
+            match value {
+                Some(value) => batch.insert(key.clone(), value.clone()),
+                None => batch.remove(key.clone()),
+            }
+        }
         if let Err(e) = self.entries.apply_batch(batch) {
             self.disk.log.abandon(&added);
             return Err(self.stop_writing(ekeys, e));
         }
         self.disk.log.committed(&added, &removed);
+        if let Some(redo) = &self.disk.redo {
+            let ops: Vec<RedoOp<'_>> = ops
+                .iter()
+                .map(|(key, value)| match value {
+                    Some(value) => RedoOp::Put(key, value),
+                    None => RedoOp::Remove(key),
+                })
+                .collect();
+            if let Err(e) = redo.record(self.catalog.stripe(ns), &ops) {
+                return Err(self.disk.health.stop(e.to_string()));
+            }
+        }
         Ok(())
     }
 
