@@ -22,7 +22,7 @@
 //! and the records.
 
 use crate::open::{self, sled_error};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -111,7 +111,7 @@ impl Redo {
                 }
             }
         }
-        let file = OpenOptions::new()
+        let file = open::private_file()
             .read(true)
             .write(true)
             .create(true)
