@@ -403,6 +403,9 @@ mod tests {
         Some(String::from_utf8(value.to_vec()).unwrap())
     }
 
+    /// A replay case: the marks sled holds, then what `a` and `b` read after opening.
+    type Case<'a> = (&'a [(usize, u64)], Option<&'a str>, Option<&'a str>);
+
     /// The redo log of `from`, copied beside a fresh sled in `to` whose stripe marks are `marks`.
     fn replayed_into(from: &Path, to: &Path, marks: &[(usize, u64)]) -> (sled::Tree, bool) {
         std::fs::copy(from.join(REDO_FILE), to.join(REDO_FILE)).unwrap();
@@ -425,8 +428,7 @@ mod tests {
             .unwrap();
         redo.record(1, &[RedoOp::Put(b"b", b"1")]).unwrap();
         assert_eq!(redo.commit(), Committed::Synced);
-        // (marks sled holds, then what `a` and `b` read after opening)
-        let cases: [(&[(usize, u64)], Option<&str>, Option<&str>); 4] = [
+        let cases: [Case<'_>; 4] = [
             (&[], Some("2"), Some("1")),
             (&[(0, 1)], Some("2"), Some("1")),
             // sled holds stripe 0's writes up to a later one the log lost: nothing of it replays.
