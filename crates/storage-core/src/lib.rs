@@ -53,7 +53,9 @@ pub use namespace::{EncodedNamespace, Namespace, NamespaceBytes, Scope};
 pub use policy::{CloudPolicy, EntryMeasure, Policy, Unit};
 pub use read_cache::ReadCache;
 pub use store::{Checked, Entry, NamespaceUsage, SetOptions, StorageInfo, Store};
-pub use value::{JsDate, JsObject, JsString, JsType, JsValue, Size, Values};
+pub use value::{
+    civil_from_days, days_from_civil, JsDate, JsObject, JsString, JsType, JsValue, Size, Values,
+};
 pub use write_gate::{Closed, Inside, WriteGate};
 
 /// Runs a future to completion on the current thread, with no async runtime.

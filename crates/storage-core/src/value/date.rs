@@ -77,8 +77,15 @@ impl JsDate {
     }
 }
 
-/// Days since 1970-01-01 to a proleptic Gregorian (year, month, day).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+/// Days since 1970-01-01 to a proleptic Gregorian (year, month 1–12, day 1–31).
+///
+/// ```
+/// use storage_core::{civil_from_days, days_from_civil};
+/// assert_eq!(civil_from_days(-1), (1969, 12, 31));
+/// assert_eq!(days_from_civil(2000, 2, 29), 11_016);
+/// assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+/// ```
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     // The well-known era-based conversion (eras of 400 years, March-based years).
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -90,6 +97,19 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let year = yoe + era * 400 + i64::from(month <= 2);
     (year, month, day)
+}
+
+/// A proleptic Gregorian (year, month 1–12, day 1–31) to days since 1970-01-01: the inverse of
+/// [`civil_from_days`].
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let (month, day) = (i64::from(month), i64::from(day));
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
@@ -136,5 +156,14 @@ mod tests {
             JsDate::from_millis(-0.5).time_value().to_bits(),
             0.0f64.to_bits()
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn days_and_civil_dates_convert_both_ways(days in -1_000_000i64..1_000_000) {
+            let (y, m, d) = civil_from_days(days);
+            proptest::prop_assert!((1..=12).contains(&m) && (1..=31).contains(&d));
+            proptest::prop_assert_eq!(days_from_civil(y, m, d), days);
+        }
     }
 }

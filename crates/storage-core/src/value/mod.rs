@@ -17,7 +17,7 @@ pub mod tagged;
 
 pub use codec::{decode, encode, DecodeError};
 pub(crate) use codec::{decode_shared, encode_into};
-pub use date::JsDate;
+pub use date::{civil_from_days, days_from_civil, JsDate};
 pub use js_string::JsString;
 pub use json_round_trip::Values;
 pub use json_text::Size;
