@@ -4,6 +4,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { createMiniGame } = require('..');
+const { failure } = require('../test-support');
 
 let tt;
 let wx;
@@ -17,16 +18,6 @@ after(() => Promise.all([tt.close(), wx.close()]));
 
 const kv = (key, value) => ({ key, value });
 const rank = (platform, score, time = 1) => JSON.stringify({ [`${platform}game`]: { score, update_time: time }, extra: 1 });
-
-/** The failure of a Promise-form call. */
-async function failure(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected a failure');
-}
 
 test('Douyin: the rules of setUserCloudStorage, each with its reason and errorCode', async () => {
   const api = tt.as({ openid: 'rules' }).tt;

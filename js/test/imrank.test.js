@@ -5,6 +5,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { createMiniGame } = require('..');
+const { failure } = require('../test-support');
 
 /** Sunday 2026-12-06 23:00 in Beijing. */
 const SUNDAY_23H = Date.UTC(2026, 11, 6, 15);
@@ -19,16 +20,6 @@ after(() => game.close());
 
 const main = (openid) => game.as({ openid, context: 'main' }).tt;
 const open = (openid) => game.as({ openid, context: 'open' }).tt;
-
-/** The failure of a Promise-form call. */
-async function failure(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected a failure');
-}
 
 const params = (detail) => [`invalid params${detail ? `: ${detail}` : ''}`, 21102];
 const VALUE = 'value must be an integer string in [0, 2147483647) for dataType 0, a string of 1 to 128 bytes for dataType 1';

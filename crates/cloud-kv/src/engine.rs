@@ -5,7 +5,8 @@ use crate::clock::Clock;
 use crate::kv_data::{dedup, parse_key_list, parse_kv_data_list, KvData, UserGameData};
 use crate::leaderboard::{leaderboard_score, Score};
 use crate::query::{Relation, RelationQuery};
-use crate::relations::RelationProvider;
+use crate::record;
+use crate::relations::{Profile, RelationProvider};
 use crate::server::Sessions;
 use crate::stored_relations::StoredRelations;
 use std::collections::HashSet;
@@ -16,9 +17,6 @@ use storage_core::{
 
 /// The most players one relation read returns.
 pub const MAX_RELATION_RESULTS: usize = 100;
-
-/// The first byte of every stored value.
-const RECORD_V1: u8 = 1;
 
 /// The subject of a game's [`Namespace::GameHost`] namespace holding its leaderboard keys.
 const LEADERBOARDS: &str = "leaderboards";
@@ -137,7 +135,7 @@ impl<B: Backend> CloudKv<B> {
             }
             ops.push(Op::Put {
                 key: key.as_bytes().to_vec(),
-                value: vec![RECORD_V1],
+                value: vec![record::V1],
                 charge: 0,
             });
         }
@@ -212,12 +210,9 @@ impl<B: Backend> CloudKv<B> {
 
     fn pair_op(&self, pair: &KvData) -> Result<Op> {
         let charge = self.policy.check_pair(&pair.key, &pair.value)?;
-        let mut value = Vec::with_capacity(pair.value.len() + 1);
-        value.push(RECORD_V1);
-        value.extend_from_slice(pair.value.as_bytes());
         Ok(Op::Put {
             key: pair.key.as_bytes().to_vec(),
-            value,
+            value: record::raw(pair.value.as_bytes()),
             charge,
         })
     }
@@ -447,14 +442,7 @@ impl<B: Backend> CloudKv<B> {
         }
         found.truncate(MAX_RELATION_RESULTS);
         let shown: Vec<String> = found.iter().map(|(openid, ..)| openid.clone()).collect();
-        let profiles = self.relations.profiles(&caller.game, &shown).await?;
-        if profiles.len() != shown.len() {
-            return Err(Error::Backend(format!(
-                "the relation provider answered {} profiles for {} players",
-                profiles.len(),
-                shown.len()
-            )));
-        }
+        let profiles = self.profiles(&caller.game, &shown).await?;
         Ok(found
             .into_iter()
             .zip(profiles)
@@ -468,6 +456,24 @@ impl<B: Backend> CloudKv<B> {
                 }
             })
             .collect())
+    }
+
+    /// The relation provider's profiles of `openids` in `game`, one each, in their order; a
+    /// provider that answers another number is a backend failure.
+    pub(crate) async fn profiles(
+        &self,
+        game: &str,
+        openids: &[String],
+    ) -> Result<Vec<Option<Profile>>> {
+        let profiles = self.relations.profiles(game, openids).await?;
+        if profiles.len() != openids.len() {
+            return Err(Error::Backend(format!(
+                "the relation provider answered {} profiles for {} players",
+                profiles.len(),
+                openids.len()
+            )));
+        }
+        Ok(profiles)
     }
 
     /// The pairs of `ns` among `keys`, in `keys`' order.
@@ -534,13 +540,8 @@ impl<B: Backend> CloudKv<B> {
     }
 }
 
-fn decode_value(record: &[u8]) -> Result<String> {
-    match record.split_first() {
-        Some((&RECORD_V1, text)) => {
-            String::from_utf8(text.to_vec()).map_err(|_| corrupt("cloud value"))
-        }
-        _ => Err(corrupt("cloud value")),
-    }
+fn decode_value(bytes: &[u8]) -> Result<String> {
+    record::text(bytes, "cloud value")
 }
 
 fn corrupt(what: &str) -> Error {

@@ -29,6 +29,7 @@ use crate::clock::Period;
 use crate::engine::CloudKv;
 use crate::kv_data::parse_key_list;
 use crate::open_data::seal;
+use crate::record;
 use crate::server::{ServerReply, ServerRequest};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -37,9 +38,6 @@ use storage_core::{Backend, CloudRule, Error, JsValue, Limits, Namespace, Op, Re
 
 /// The highest interactive key: keys are `'1'` to `'50'`.
 pub const MAX_INTERACTIVE_KEY: u32 = 50;
-
-/// The first byte of every record written here.
-const RECORD_V1: u8 = 1;
 
 /// The subject of the game's configured keys.
 const KEYS: &str = "interactive-keys";
@@ -173,8 +171,7 @@ impl<B: Backend> CloudKv<B> {
                     "an interactive key is '1' to '50' with maxOpNum at least 1, not {k:?}"
                 )));
             }
-            let mut value = vec![RECORD_V1];
-            value.extend(serde_json::to_vec(k).map_err(|e| Error::InvalidParam(e.to_string()))?);
+            let value = record::json(k).map_err(|e| Error::InvalidParam(e.to_string()))?;
             ops.push(Op::Put {
                 key: k.key.as_bytes().to_vec(),
                 value,
@@ -329,7 +326,7 @@ impl<B: Backend> CloudKv<B> {
         let ns = host_ns(game, format!("interactive:{to}"))?;
         let add = Op::Put {
             key: record_name(&config.key, 'a', op_num.into(), &id),
-            value: vec![RECORD_V1],
+            value: vec![record::V1],
             charge: 0,
         };
         if let Err(e) = self.backend().apply(&ns, &[add], Limits::NONE).await {
@@ -373,7 +370,7 @@ impl<B: Backend> CloudKv<B> {
             .iter()
             .map(|name| Op::Put {
                 key: name.clone(),
-                value: vec![RECORD_V1],
+                value: vec![record::V1],
                 charge: 0,
             })
             .collect();
@@ -431,7 +428,7 @@ impl<B: Backend> CloudKv<B> {
         for (key, value) in pairs {
             ops.push(Op::Put {
                 key: record_name(key, 's', (*value).into(), &unique()?),
-                value: vec![RECORD_V1],
+                value: vec![record::V1],
                 charge: 0,
             });
         }
@@ -443,13 +440,8 @@ impl<B: Backend> CloudKv<B> {
 }
 
 /// A stored key configuration.
-fn key_config(record: &[u8]) -> Result<InteractiveKey> {
-    match record.split_first() {
-        Some((&RECORD_V1, json)) => {
-            serde_json::from_slice(json).map_err(|e| corrupt(&format!("key configuration: {e}")))
-        }
-        _ => Err(corrupt("unknown key configuration format")),
-    }
+fn key_config(bytes: &[u8]) -> Result<InteractiveKey> {
+    record::from_json(bytes, "key configuration")
 }
 
 /// `{"kv_list":[{"key": String, "value": whole Number within 32 bits}…]}`, not empty.

@@ -122,6 +122,7 @@ mod kv_data;
 mod leaderboard;
 mod open_data;
 mod query;
+mod record;
 mod relations;
 mod server;
 mod stored_relations;

@@ -13,6 +13,7 @@
 use crate::caller::{Caller, Platform};
 use crate::engine::CloudKv;
 use crate::kv_data::KvData;
+use crate::record;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -27,9 +28,6 @@ use storage_core::{Backend, Error, Limits, Namespace, Op, Result};
 pub struct Sessions<B> {
     backend: B,
 }
-
-/// The first byte of a stored session key.
-const SESSION_V1: u8 = 1;
 
 impl<B: Backend> Sessions<B> {
     /// The sessions kept in `backend`.
@@ -57,8 +55,7 @@ impl<B: Backend> Sessions<B> {
         if openid.is_empty() {
             return Err(Error::InvalidParam("openid must not be empty".into()));
         }
-        let mut value = vec![SESSION_V1];
-        value.extend_from_slice(session_key.as_bytes());
+        let value = record::raw(session_key.as_bytes());
         let op = Op::Put {
             key: openid.as_bytes().to_vec(),
             value,
@@ -91,15 +88,11 @@ impl<B: Backend> Sessions<B> {
         openid: &str,
     ) -> Result<Option<String>> {
         let ns = Self::namespace(platform, game)?;
-        match self.backend.get(&ns, openid.as_bytes()).await? {
-            None => Ok(None),
-            Some(record) => match record.split_first() {
-                Some((&SESSION_V1, key)) => String::from_utf8(key.to_vec())
-                    .map(Some)
-                    .map_err(|_| Error::Corrupt("session key is not UTF-8".into())),
-                _ => Err(Error::Corrupt("unknown session record format".into())),
-            },
-        }
+        self.backend
+            .get(&ns, openid.as_bytes())
+            .await?
+            .map(|r| record::text(&r, "session key"))
+            .transpose()
     }
 
     /// Whether `signature` signs `body` for the player of `request` (a player without a session,

@@ -1,5 +1,6 @@
 //! [`StoredRelations`]: the default [`RelationProvider`], kept in the same backend as the data.
 
+use crate::record;
 use crate::relations::{Profile, RelationProvider};
 use async_trait::async_trait;
 use storage_core::{Backend, Error, Limits, Namespace, Op, ReadPair, Result};
@@ -30,9 +31,6 @@ use storage_core::{Backend, Error, Limits, Namespace, Op, ReadPair, Result};
 pub struct StoredRelations<B> {
     backend: B,
 }
-
-/// The first byte of every record this provider writes.
-const RECORD_V1: u8 = 1;
 
 /// The subject of the namespace holding each player's `tt.setUserGroup` group (key openid).
 const USER_GROUPS: &str = "user-groups";
@@ -76,15 +74,11 @@ impl<B: Backend> StoredRelations<B> {
     /// The user group `openid` set with `tt.setUserGroup` in `game`, if any.
     pub async fn user_group(&self, game: &str, openid: &str) -> Result<Option<String>> {
         let ns = Namespace::game_host(game, USER_GROUPS)?.encode();
-        match self.backend.get(&ns, openid.as_bytes()).await? {
-            None => Ok(None),
-            Some(record) => match record.split_first() {
-                Some((&RECORD_V1, id)) => String::from_utf8(id.to_vec())
-                    .map(Some)
-                    .map_err(|_| Error::Corrupt("user group is not UTF-8".into())),
-                _ => Err(Error::Corrupt("unknown user group record format".into())),
-            },
-        }
+        self.backend
+            .get(&ns, openid.as_bytes())
+            .await?
+            .map(|r| record::text(&r, "user group"))
+            .transpose()
     }
 
     /// Recommends `other` to `openid` in `game`.
@@ -95,15 +89,13 @@ impl<B: Backend> StoredRelations<B> {
 
     /// Sets `openid`'s profile in `game`.
     pub async fn set_profile(&self, game: &str, openid: &str, profile: &Profile) -> Result<()> {
-        let json = serde_json::to_vec(profile)
-            .map_err(|e| Error::InvalidParam(format!("profile: {e}")))?;
-        let mut value = vec![RECORD_V1];
-        value.extend_from_slice(&json);
+        let value =
+            record::json(profile).map_err(|e| Error::InvalidParam(format!("profile: {e}")))?;
         self.write(game, "profiles", openid, Some(value)).await
     }
 
     async fn put_member(&self, game: &str, subject: &str, openid: &str) -> Result<()> {
-        self.write(game, subject, openid, Some(vec![RECORD_V1]))
+        self.write(game, subject, openid, Some(vec![record::V1]))
             .await
     }
 
@@ -174,8 +166,7 @@ impl<B: Backend> RelationProvider for StoredRelations<B> {
         if let Some(former) = former.filter(|f| f != group_id) {
             self.leave_group(game, &former, openid).await?;
         }
-        let mut record = vec![RECORD_V1];
-        record.extend_from_slice(group_id.as_bytes());
+        let record = record::raw(group_id.as_bytes());
         self.write(game, USER_GROUPS, openid, Some(record)).await
     }
 
@@ -201,11 +192,6 @@ impl<B: Backend> RelationProvider for StoredRelations<B> {
 }
 
 /// A stored profile record.
-fn profile_of(record: &[u8]) -> Result<Profile> {
-    match record.split_first() {
-        Some((&RECORD_V1, json)) => {
-            serde_json::from_slice(json).map_err(|e| Error::Corrupt(format!("profile: {e}")))
-        }
-        _ => Err(Error::Corrupt("unknown profile record format".into())),
-    }
+fn profile_of(bytes: &[u8]) -> Result<Profile> {
+    record::from_json(bytes, "profile")
 }

@@ -326,14 +326,7 @@ impl<B: Backend> CloudKv<B> {
         entries: Vec<(String, Entry)>,
     ) -> Result<Vec<RankItem>> {
         let openids: Vec<String> = entries.iter().map(|(o, _)| o.clone()).collect();
-        let profiles = self.relations().profiles(game, &openids).await?;
-        if profiles.len() != openids.len() {
-            return Err(Error::Backend(format!(
-                "the relation provider answered {} profiles for {} players",
-                profiles.len(),
-                openids.len()
-            )));
-        }
+        let profiles = self.profiles(game, &openids).await?;
         Ok(entries
             .into_iter()
             .zip(profiles)

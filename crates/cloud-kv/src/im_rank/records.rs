@@ -6,11 +6,9 @@
 //! zone limit); and the leaderboard `getImRankList` last showed each player (`imrank-shown`).
 
 use super::options::{ImRankDataType, ImRankWrite};
+use crate::record;
 use serde::{Deserialize, Serialize};
 use storage_core::{Error, Namespace, Result};
-
-/// The first byte of every record.
-const RECORD_V1: u8 = 1;
 
 pub(super) const ZONES: &str = "imrank-zones";
 pub(super) const SHOWN: &str = "imrank-shown";
@@ -53,17 +51,9 @@ impl Entry {
 
 /// A record: the version byte, then JSON.
 pub(super) fn encode<T: Serialize>(what: &T) -> Result<Vec<u8>> {
-    let mut record = vec![RECORD_V1];
-    serde_json::to_writer(&mut record, what)
-        .map_err(|e| Error::Backend(format!("ImRank record: {e}")))?;
-    Ok(record)
+    record::json(what).map_err(|e| Error::Backend(format!("ImRank record: {e}")))
 }
 
-pub(super) fn decode<T: for<'de> Deserialize<'de>>(record: &[u8]) -> Result<T> {
-    match record.split_first() {
-        Some((&RECORD_V1, json)) => {
-            serde_json::from_slice(json).map_err(|e| Error::Corrupt(format!("ImRank record: {e}")))
-        }
-        _ => Err(Error::Corrupt("unknown ImRank record format".into())),
-    }
+pub(super) fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T> {
+    record::from_json(bytes, "ImRank")
 }
