@@ -1,6 +1,8 @@
 //! Concurrent durable sets from 1, 2, 4 and 8 threads: group commit shares one fsync among the
 //! writers waiting for it, so throughput should grow with the number of writers; SQLite with
-//! `synchronous=FULL` (a connection per writer, one database) at the same counts.
+//! `synchronous=FULL` (a connection per writer, one database) at the same counts. Then as many
+//! writers as tasks on one async thread (the door a simulator's event loop uses), where a write's
+//! wait costs no thread a sleep and a wake-up.
 
 use super::Ctx;
 use crate::harness::{median, rotate};
@@ -49,10 +51,20 @@ pub fn run(ctx: &Ctx, report: &mut Report) {
     // Every store in the same rounds, so their scaling is compared under the same load.
     let mut raw_rates = vec![Vec::new(); THREADS.len()];
     let mut lite_rates = vec![Vec::new(); THREADS.len()];
+    let mut task_rates = vec![Vec::new(); THREADS.len()];
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
     let rates = rotate(ctx.rounds, &THREADS, |&threads| {
         let i = THREADS.iter().position(|&t| t == threads).expect("listed");
         raw_rates[i].push(throughput(threads, &raw_op, ctx.window));
         lite_rates[i].push(throughput(threads, &lite_op, ctx.window));
+        task_rates[i].push(task_throughput(
+            &runtime,
+            &writers[..threads],
+            &v,
+            ctx.window,
+        ));
         throughput(threads, &full, ctx.window)
     });
     let mut rows = rows(&rates, "", Some(Target::AtLeast(5.0)));
@@ -62,6 +74,11 @@ pub fn run(ctx: &Ctx, report: &mut Report) {
         None,
     ));
     rows.extend(super::concurrency::rows(&lite_rates, "SQLite FULL, ", None));
+    rows.extend(super::concurrency::rows(
+        &task_rates,
+        "async wx.setStorage on one thread, ",
+        None,
+    ));
     let last = THREADS.len() - 1;
     let versus: Vec<f64> = rates[last]
         .iter()
@@ -84,7 +101,9 @@ pub fn run(ctx: &Ctx, report: &mut Report) {
              paired per round. Then the same for raw sled `insert` + `flush` from as many \
              threads, measured in the same rounds (how sled itself scales without \
              transactions), and for SQLite WAL with synchronous=FULL, a connection per thread \
-             on one database; last, the full stack's 8 writers against SQLite's 8.",
+             on one database; then the full stack's async `wx.setStorage` from as many tasks on \
+             one thread (each awaits its write before the next; the store's flusher thread \
+             waits for the disk); last, the full stack's 8 writers against SQLite's 8.",
             ctx.window.as_millis()
         ),
         rows,
@@ -135,6 +154,39 @@ pub(crate) fn throughput(
     });
     // The writers finish their last call after `stop`; count the time until all have.
     done.load(Ordering::Relaxed) as f64 / elapsed.elapsed().as_secs_f64()
+}
+
+/// Calls per second of one task per writer on `runtime`'s one thread, each awaiting
+/// `wx.setStorage` in a loop for `window`.
+fn task_throughput(
+    runtime: &tokio::runtime::Runtime,
+    writers: &[Wx],
+    v: &str,
+    window: Duration,
+) -> f64 {
+    let start = Instant::now();
+    let done: u64 = runtime.block_on(async {
+        let tasks: Vec<_> = writers
+            .iter()
+            .map(|wx| {
+                let (wx, v) = (wx.clone(), v.to_owned());
+                tokio::spawn(async move {
+                    let mut i = 0;
+                    while start.elapsed() < window {
+                        wx.set_storage(key(i % 100), v.as_str()).await.expect("set");
+                        i += 1;
+                    }
+                    i
+                })
+            })
+            .collect();
+        let mut done = 0;
+        for task in tasks {
+            done += task.await.expect("a writer task");
+        }
+        done
+    });
+    done as f64 / start.elapsed().as_secs_f64()
 }
 
 /// Rows of rates per thread count: ratios to one thread, paired per round; `target` on 8.
