@@ -15,6 +15,9 @@ use std::sync::{Mutex, OnceLock};
 use storage_core::{Error, Result};
 use zeroize::{Zeroize, Zeroizing};
 
+mod pmac_siv;
+pub use pmac_siv::PmacSiv;
+
 /// An AES-256-SIV key: 512 bits (one half for the MAC of S2V, one for CTR), in either mode.
 pub(crate) const SIV_KEY_LEN: usize = 64;
 /// The length of the tag AES-SIV puts in front of every ciphertext.
@@ -57,7 +60,19 @@ macro_rules! siv_mode {
         }
     )*};
 }
-siv_mode!(NameSiv, aes_siv::siv::Aes256PmacSiv);
+siv_mode!(NameSiv);
+
+impl SivMode for ValueSiv {
+    fn expand(key: &[u8; SIV_KEY_LEN]) -> Self {
+        ValueSiv::new(key)
+    }
+    fn seal_detached(&mut self, headers: &[&[u8]], text: &mut [u8]) -> Option<aes_siv::Tag> {
+        self.seal(headers, text).map(Into::into)
+    }
+    fn open_detached(&mut self, headers: &[&[u8]], text: &mut [u8], tag: &aes_siv::Tag) -> bool {
+        self.open(headers, text, &(*tag).into())
+    }
+}
 
 /// AES-256-SIV (RFC 5297; `aes-siv`'s `Aes256Siv`, the same bytes) over AES-256's encryption
 /// half only: SIV never decrypts a block, so this skips expanding the decryption round keys that
@@ -65,9 +80,9 @@ siv_mode!(NameSiv, aes_siv::siv::Aes256PmacSiv);
 /// record, and opens values of format 1.
 pub(crate) type NameSiv = CmacSiv<Aes256Enc>;
 
-/// AES-256-PMAC-SIV (`aes-siv`'s own `Aes256PmacSiv`, kept expanded per namespace): seals values
-/// (format 2), the crypto of every set.
-pub(crate) type ValueSiv = aes_siv::siv::Aes256PmacSiv;
+/// AES-256-PMAC-SIV (`aes-siv`'s `Aes256PmacSiv`, the same bytes) over ciphers kept expanded
+/// (`pmac_siv.rs`): seals values (format 2), the crypto of every set.
+pub(crate) type ValueSiv = pmac_siv::PmacSiv;
 
 /// An AES-SIV key and the two things done with it.
 pub(crate) struct SivKey(Zeroizing<[u8; SIV_KEY_LEN]>);

@@ -22,8 +22,8 @@
 //!
 //! Code map: `backend.rs` (the decorator and its `Backend` impl), `cache.rs` (the bounded
 //! caches of namespace keys and sealed names it keeps in memory), `rotate.rs` (rotation),
-//! `keys.rs` (the key hierarchy: derivation, wrapping, the head record, and the ciphers kept
-//! per namespace), `records.rs` (sealing
+//! `keys.rs` (the key hierarchy: derivation, wrapping, the head record; `keys/pmac_siv.rs`, the
+//! value cipher over kept AES ciphers), `records.rs` (sealing
 //! key names and values), `layout.rs` (the inner namespace space), `provider.rs` and
 //! `keyfile.rs` (where the master key comes from).
 
@@ -41,6 +41,7 @@ mod rotate;
 
 pub use backend::{is_wrong_master_key, CacheSizes, EncryptedBackend, MAX_CACHED_NAME};
 pub use keyfile::KeyFileProvider;
+pub use keys::PmacSiv;
 pub use provider::{
     EnvKeyProvider, KeyProvider, MasterKey, RawKeyProvider, DEFAULT_KEY_VAR, MASTER_KEY_LEN,
 };

@@ -8,11 +8,11 @@ use crate::peers::{raw_sled, value};
 use crate::report::{Report, Section};
 use crate::suites::ops::{baseline_row, ratio_row};
 use aes::Aes256Enc;
-use aes_siv::siv::Aes256PmacSiv;
 use aes_siv::siv::CmacSiv;
 use aes_siv::KeyInit;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use storage_crypto::PmacSiv;
 
 /// storage-crypto's key-name cipher: AES-256-SIV (CMAC) over AES's encryption half.
 type NameSiv = CmacSiv<Aes256Enc>;
@@ -36,12 +36,12 @@ pub fn run(ctx: &Ctx, report: &mut Report) {
     let ad = value_ad(&tag, &nonce, name);
     let value_headers = [ad.as_slice()];
     let mut sealed = v.as_bytes().to_vec();
-    let sealed_tag = Aes256PmacSiv::new(&key.into())
-        .encrypt_in_place_detached(value_headers, &mut sealed)
+    let sealed_tag = PmacSiv::new(&key)
+        .seal(&value_headers, &mut sealed)
         .expect("seal");
     let mut names = NameSiv::new(&key.into());
-    let mut sealer = Aes256PmacSiv::new(&key.into());
-    let mut opener = Aes256PmacSiv::new(&key.into());
+    let mut sealer = PmacSiv::new(&key);
+    let mut opener = PmacSiv::new(&key);
     // Kept buffers, as storage-crypto seals into the record it writes and opens into the value
     // it returns.
     let mut sealing = Vec::with_capacity(v.len());
@@ -58,11 +58,7 @@ pub fn run(ctx: &Ctx, report: &mut Report) {
                 |_| {
                     sealing.clear();
                     sealing.extend_from_slice(v.as_bytes());
-                    std::hint::black_box(
-                        sealer
-                            .encrypt_in_place_detached(value_headers, &mut sealing)
-                            .expect("seal"),
-                    );
+                    std::hint::black_box(sealer.seal(&value_headers, &mut sealing).expect("seal"));
                 },
             ),
             Contender::new(
@@ -70,9 +66,7 @@ pub fn run(ctx: &Ctx, report: &mut Report) {
                 |_| {
                     opening.clear();
                     opening.extend_from_slice(&sealed);
-                    assert!(opener
-                        .decrypt_in_place_detached(value_headers, &mut opening, &sealed_tag)
-                        .is_ok());
+                    assert!(opener.open(&value_headers, &mut opening, &sealed_tag));
                 },
             ),
             Contender::new(
@@ -84,7 +78,7 @@ pub fn run(ctx: &Ctx, report: &mut Report) {
             Contender::new(
                 "a value cipher's setup (its AES-256 keys expanded, S2V's first block): what kept ciphers save",
                 |_| {
-                    std::hint::black_box(Aes256PmacSiv::new(&key.into()));
+                    std::hint::black_box(PmacSiv::new(&key));
                 },
             ),
             Contender::new(

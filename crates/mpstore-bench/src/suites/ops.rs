@@ -7,10 +7,9 @@ use crate::harness::{interleave, Contender, Plan, Samples};
 use crate::peers::{full_stack, key, raw_sled, spread, value, FsyncFloor, Layers, Sqlite, Stamped};
 use crate::report::{Report, Row, Section, Target, Value};
 use crate::suites::crypto::value_ad;
-use aes_siv::siv::Aes256PmacSiv;
-use aes_siv::KeyInit;
 use storage_api::Wx;
 use storage_core::Scope;
+use storage_crypto::PmacSiv;
 use storage_sled::Durability;
 
 /// The value sizes measured.
@@ -132,7 +131,7 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
     // buffered set: every call writes new bytes (see `Stamped`).
     let [mut s0, mut s1, mut s2, mut s3, mut s4, mut s6, mut s7] =
         [0; 7].map(|_| Stamped::new(size));
-    let mut siv = Aes256PmacSiv::new(&[7u8; 64].into());
+    let mut siv = PmacSiv::new(&[7u8; 64]);
     let mut sealing = Vec::with_capacity(size);
     let ads: Vec<Vec<u8>> = keys
         .iter()
@@ -171,7 +170,7 @@ fn run_size(ctx: &Ctx, report: &mut Report, size: usize) {
                     let ad = &ads[spread(i, n) as usize];
                     sealing.clear();
                     sealing.extend_from_slice(s7.at(i).as_bytes());
-                    let tag = siv.encrypt_in_place_detached([ad], &mut sealing);
+                    let tag = siv.seal(&[ad], &mut sealing);
                     std::hint::black_box(tag.expect("seal"));
                 },
             ),
