@@ -45,12 +45,14 @@ fn acknowledged_writes_survive_a_master_failover() {
     let backend = common::connected(&nodes, block_on(RedisBackend::connect(&nodes, options)));
 
     let all = cluster_nodes(BASE);
-    let victim = all.iter().find(|n| n.master).expect("a master");
-    let heir = all
+    let (victim, heir) = all
         .iter()
-        .find(|n| n.master_id == victim.id)
-        .expect("the victim's replica");
-    let (victim, heir) = (victim.port, heir.port);
+        .filter(|m| m.master)
+        .find_map(|m| {
+            let replica = all.iter().find(|r| r.master_id == m.id)?;
+            Some((m.port, replica.port))
+        })
+        .expect("a master with a replica");
 
     let acked: Vec<AtomicUsize> = (0..WRITERS).map(|_| AtomicUsize::new(0)).collect();
     let failed_over = AtomicBool::new(false);
