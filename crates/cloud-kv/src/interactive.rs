@@ -168,7 +168,8 @@ impl<B: Backend> CloudKv<B> {
         for k in keys {
             if !is_interactive_key(&k.key) || k.max_op_num == 0 {
                 return Err(Error::InvalidParam(format!(
-                    "an interactive key is '1' to '50' with maxOpNum at least 1, not {k:?}"
+                    "an interactive key is '1' to '50' with maxOpNum at least 1, not {:?} with maxOpNum {}",
+                    k.key, k.max_op_num
                 )));
             }
             let value = record::json(k).map_err(|e| Error::InvalidParam(e.to_string()))?;

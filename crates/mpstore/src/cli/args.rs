@@ -120,8 +120,15 @@ pub enum Command {
         #[command(subcommand)]
         op: BatchOp,
     },
+    /// Any local-storage API of --platform by name: `call getStorageInfoSync`, `call setStorage
+    /// '{"key":"k","data":1}'`, `call setStorageSync '"k"' 1`.
+    Call(ByName),
     /// Game cloud data (托管数据): setUserCloudStorage and its family.
     Cloud(CloudArgs),
+    /// Host: an operation of the bridge's `host.*` by name (docs/bridge.md): configure games
+    /// (`registerSession`, `setInteractiveKeys`, `joinGroup`, `setProfile`, …) or read what
+    /// `imRankShown` drew.
+    Host(ByName),
     /// Host: every namespace holding data, with its usage (bytes charged, entries).
     Namespaces,
     /// Host: read every namespace and entry once and report what is damaged (exit 6 if any).
@@ -223,6 +230,16 @@ pub enum Command {
     },
 }
 
+/// A call by name: the method and its arguments, each one JSON value (tagged JSON for
+/// undefined, Dates, NaN, -0).
+#[derive(Debug, Args)]
+pub struct ByName {
+    /// The method, without its object: `setStorageSync`, not `wx.setStorageSync`.
+    pub method: String,
+    /// Its arguments, one JSON value each (`'"text"'`, `42`, `'{"key":"k"}'`).
+    pub args: Vec<String>,
+}
+
 /// `batch set` / `batch get`.
 #[derive(Debug, Subcommand)]
 pub enum BatchOp {
@@ -305,6 +322,9 @@ pub enum CloudOp {
         #[arg(long)]
         group_id: Option<String>,
     },
+    /// Any game cloud API of --platform by name (`setImRankData`, `getImRankData`,
+    /// `modifyFriendInteractiveStorage`, …) as this caller.
+    Call(ByName),
     /// Host: declare the game's leaderboard keys (values must then hold ttgame / wxgame).
     Leaderboards {
         /// The keys.

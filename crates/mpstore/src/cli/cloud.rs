@@ -2,7 +2,7 @@
 //! game configuration (leaderboard keys, friendships).
 
 use super::args::{CallContext, Cli, CloudArgs, CloudOp, Platform, RelationType};
-use super::{fail, open_code, outcome_code, print, store};
+use super::{fail, open_code, outcome_code, parse_args, print, store};
 use crate::bridge::{call_cloud, outcome};
 use crate::exit;
 use serde_json::json;
@@ -87,6 +87,10 @@ pub fn run_on(cli: &Cli, args: &CloudArgs, mpstore: &Mpstore) -> i32 {
             }
             return host_done(cli, Ok(()));
         }
+        CloudOp::Call(call) => match parse_args(&call.args) {
+            Ok(args) => (call.method.as_str(), args),
+            Err(e) => return fail(exit::INVALID, &e),
+        },
         CloudOp::Set { pairs } => {
             let mut list = Vec::new();
             for pair in pairs {

@@ -12,11 +12,11 @@ pub mod store;
 use crate::bridge::{call_local, outcome, Bridge};
 use crate::exit;
 use crate::tagged::from_tagged;
-use args::{BatchOp, Cli, Command};
+use args::{BatchOp, ByName, Cli, Command};
 use serde_json::{json, Value};
 use std::io::{self, Write};
 use std::path::PathBuf;
-use storage_api::dispatch::namespaces;
+use storage_api::dispatch::{host, namespaces, Args};
 use storage_api::Mpstore;
 use storage_core::{block_on, Error, JsObject, JsValue, Namespace, Scope};
 
@@ -201,6 +201,7 @@ pub fn run_on(cli: &Cli, mpstore: Mpstore) -> i32 {
                     .map(|n| json!({"namespaces": n})),
             )
         }
+        Command::Host(call) => host_call(cli, &mpstore, call),
         Command::PurgeApp => host(
             cli,
             block_on(mpstore.remove_app(&cli.select.user, &cli.select.app))
@@ -236,6 +237,30 @@ pub fn run_on(cli: &Cli, mpstore: Mpstore) -> i32 {
                 ),
             }
         }
+    }
+}
+
+/// `mpstore host METHOD ARGS…`: a host operation, run as the bridge runs `host.<method>`.
+fn host_call(cli: &Cli, mpstore: &Mpstore, call: &ByName) -> i32 {
+    let method = &call.method;
+    // The clock belongs to a process: a command's setting would be gone when it exits.
+    if matches!(method.as_str(), "setClock" | "advanceClock") {
+        return fail(
+            exit::INVALID,
+            &format!("host.{method}: the clock lasts as long as its process; set it through the bridge or the Node package"),
+        );
+    }
+    let args = match parse_args(&call.args) {
+        Ok(args) => args,
+        Err(e) => return fail(exit::INVALID, &format!("host.{method}: {e}")),
+    };
+    match host::call(mpstore, &mpstore.cloud(), method, Args(args)) {
+        // Host results are plain JSON already: no tags to resolve.
+        Ok(done) => emit(cli, &outcome::result(&done)),
+        Err(e) => fail(
+            e.cause.as_ref().map_or(exit::INVALID, exit::code_of),
+            &e.message,
+        ),
     }
 }
 
@@ -298,7 +323,7 @@ fn data_dir(cli: &Cli) -> Option<PathBuf> {
 }
 
 /// The API call a local command makes: method and arguments.
-fn local_request(command: &Command) -> Result<(&'static str, Vec<JsValue>), String> {
+fn local_request(command: &Command) -> Result<(&str, Vec<JsValue>), String> {
     let options = |entries: Vec<(&str, JsValue)>| {
         vec![JsValue::Object(entries.into_iter().collect::<JsObject>())]
     };
@@ -357,6 +382,7 @@ fn local_request(command: &Command) -> Result<(&'static str, Vec<JsValue>), Stri
                 .collect::<Vec<_>>();
             ("batchGetStorage", options(vec![("keyList", keys.into())]))
         }
+        Command::Call(call) => (call.method.as_str(), parse_args(&call.args)?),
         _ => return Err("not a local-storage command".into()),
     })
 }
@@ -367,6 +393,16 @@ pub fn parse_value(text: &str) -> Result<JsValue, String> {
         format!("the value is not JSON ({e}); pass --string to store text as it is")
     })?;
     from_tagged(&json).map_err(|e| format!("the value is not valid tagged JSON: {e}"))
+}
+
+/// The arguments of a call by name: one JSON value each, tagged JSON for the types JSON lacks.
+pub(crate) fn parse_args(args: &[String]) -> Result<Vec<JsValue>, String> {
+    let one = |(i, text): (usize, &String)| {
+        let json: Value = serde_json::from_str(text)
+            .map_err(|e| format!("argument {i} is not JSON ({e}); quote text as '\"text\"'"))?;
+        from_tagged(&json).map_err(|e| format!("argument {i} is not valid tagged JSON: {e}"))
+    };
+    args.iter().enumerate().map(one).collect()
 }
 
 /// The exit code of a call's outcome: 0, or the code of the storage error behind its failure.

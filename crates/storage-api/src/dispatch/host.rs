@@ -96,10 +96,7 @@ pub fn call(
             format!("host.{method}: argument {i} must be a string"),
         )),
     };
-    let done = |r: Result<Value>| {
-        r.map(Outcome::returned_json)
-            .map_err(|e| Refusal::new("host_error", e.to_string()))
-    };
+    let done = |r: Result<Value>| r.map(Outcome::returned_json).map_err(Refusal::host_error);
     let relations = || cloud.stored_relations();
     let unit = |r: Result<()>| r.map(|()| json!(null));
     // A namespace named as in a dump (`{"kind": "local", "user", "app", "scope"}`), or none.

@@ -39,13 +39,15 @@ pub use outcome::{Ending, Failure, Outcome, Payload};
 
 /// Why a call never reached a facade: a host reports it as its own error, not in a platform's
 /// shape (the `"outcome": "error"` of the bridge, a thrown `Error` with a `code` in Node).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Refusal {
     /// A stable, machine-readable kind: `bad_request`, `unknown_api`, `bad_context`,
     /// `host_error` (and the bridge's own: `line_too_long`, `bad_json`, `bad_value`, `internal`).
     pub kind: &'static str,
     /// What was wrong, for a person.
     pub message: String,
+    /// The storage error behind a `host_error`, for a host that classifies it (an exit code).
+    pub cause: Option<storage_core::Error>,
 }
 
 impl Refusal {
@@ -54,6 +56,16 @@ impl Refusal {
         Refusal {
             kind,
             message: message.into(),
+            cause: None,
+        }
+    }
+
+    /// The refusal of a host operation that failed with `err`.
+    pub fn host_error(err: storage_core::Error) -> Self {
+        Refusal {
+            kind: "host_error",
+            message: err.to_string(),
+            cause: Some(err),
         }
     }
 
