@@ -122,8 +122,8 @@ fn measure(
     )
 }
 
-/// Counts the calls that reach a backend: on Redis each is one round trip (plus `WAIT` when
-/// writes wait for a replica, and two more on a namespace's first write).
+/// Counts the calls that reach a backend: on Redis each is one round trip (two more on a
+/// namespace's first write; a write's `WAIT` for a replica rides in the same pipeline).
 struct Counting<B> {
     inner: B,
     calls: AtomicU64,

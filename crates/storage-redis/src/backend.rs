@@ -6,7 +6,7 @@ use crate::errors::{array, bytes, count, unexpected};
 use crate::keys::{KeySpace, NamespaceKeys, RegistryKeys};
 use crate::options::RedisOptions;
 use crate::registry;
-use crate::scripts::{APPLY, CLEAR, DROP, LIST};
+use crate::scripts::{Written, APPLY, CLEAR, DROP, LIST};
 use async_trait::async_trait;
 use std::sync::Arc;
 use storage_core::{Backend, Error, Limits, Listing, Op, ReadPair, Result, StoredValue, Usage};
@@ -127,7 +127,15 @@ async fn apply_on(
             offered.clone(),
         ];
         args.extend(ops.iter().cloned());
-        let reply = io.eval(&APPLY, &keys.all(), &args).await?;
+        let written = if writes {
+            io.eval_write(&APPLY, &keys.all(), &args).await?
+        } else {
+            Written {
+                reply: io.eval(&APPLY, &keys.all(), &args).await?,
+                confirmed: Ok(()),
+            }
+        };
+        let reply = written.reply;
         let parts = array("apply", &reply)?;
         let tag = parts
             .first()
@@ -142,9 +150,7 @@ async fn apply_on(
         };
         match (tag, parts) {
             (b"ok", [_, b, n]) => {
-                if writes {
-                    io.confirm(&keys.meta).await?;
-                }
+                written.confirmed?;
                 return usage(b, n);
             }
             (b"limit", [_, b0, n0, b1, n1]) => {
@@ -244,8 +250,8 @@ impl Backend for RedisBackend {
         let keys = self.space.namespace(ns);
         self.cluster
             .run(|mut io| async move {
-                io.eval(&CLEAR, &keys.all(), &[] as &[&[u8]]).await?;
-                io.confirm(&keys.meta).await
+                let written = io.eval_write(&CLEAR, &keys.all(), &[] as &[&[u8]]).await?;
+                written.confirmed
             })
             .await
     }
@@ -258,8 +264,9 @@ impl Backend for RedisBackend {
             .run(|mut io| async move {
                 let epoch = registry::epoch_of(&mut io, &reg, &ns).await?;
                 let seen = epoch.clone().unwrap_or_else(|| b"0".to_vec());
-                io.eval(&DROP, &keys.all(), &[seen]).await?;
-                io.confirm(&keys.meta).await?;
+                io.eval_write(&DROP, &keys.all(), &[seen])
+                    .await?
+                    .confirmed?;
                 if let Some(epoch) = epoch {
                     registry::unregister(&mut io, &reg, &[(ns, epoch)]).await?;
                 }

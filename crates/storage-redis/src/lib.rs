@@ -56,8 +56,10 @@
 //!   its master's disk and survives a crash and restart of that master;
 //! - with `replica_acks: 1` (and one or more replicas per master), a write returns `Ok` only
 //!   once a replica has it too (Redis `WAIT`), so it survives the loss of its master when that
-//!   replica takes over. Redis replication is otherwise asynchronous: without it, a failover
-//!   may lose the last acknowledged writes.
+//!   replica takes over. The `WAIT` rides in one pipeline with the write's script, so it is
+//!   answered by the node that ran the write; a retry after a failover sends both again.
+//!   Redis replication is otherwise asynchronous: without it, a failover may lose the last
+//!   acknowledged writes.
 //!
 //! `docs/scaling.md` gives the whole deployment.
 //!

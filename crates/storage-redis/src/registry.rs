@@ -29,11 +29,11 @@ use tokio::task::JoinSet;
 
 /// Registers `ns` under a fresh epoch and returns it.
 pub(crate) async fn register(io: &mut Io, reg: &RegistryKeys, ns: &[u8]) -> Result<u64> {
-    let reply = io
-        .eval(&REGISTER, &[&reg.registry, &reg.epoch], &[ns])
+    let written = io
+        .eval_write(&REGISTER, &[&reg.registry, &reg.epoch], &[ns])
         .await?;
-    let epoch = count("register", &reply)?;
-    io.confirm(&reg.registry).await?;
+    let epoch = count("register", &written.reply)?;
+    written.confirmed?;
     Ok(epoch)
 }
 
@@ -64,8 +64,9 @@ pub(crate) async fn unregister(
         .iter()
         .flat_map(|(ns, epoch)| [ns.as_slice(), epoch.as_slice()])
         .collect();
-    io.eval(&UNREGISTER, &[&reg.registry], &args).await?;
-    io.confirm(&reg.registry).await
+    io.eval_write(&UNREGISTER, &[&reg.registry], &args)
+        .await?
+        .confirmed
 }
 
 /// Every registered namespace holding entries, with its usage; empty ones are pruned.

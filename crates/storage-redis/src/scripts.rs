@@ -6,8 +6,7 @@
 
 use crate::connection::Io;
 use crate::errors::from_redis;
-use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
-use redis::{Script, Value};
+use redis::{ErrorKind, Script, ServerErrorKind, Value};
 use std::sync::LazyLock;
 use storage_core::{Error, Result};
 
@@ -45,38 +44,85 @@ impl Io {
         call.invoke_async(&mut self.conn).await.map_err(from_redis)
     }
 
-    /// Waits until `replica_acks` replicas of the master holding `key` have every write this
-    /// connection sent so far (Redis `WAIT`). Does nothing when `replica_acks` is 0.
+    /// Runs `script`, which writes, and returns its reply with whether enough replicas
+    /// confirmed the write: `Ok` when `replica_acks` replicas of the node that ran it have every
+    /// write its connection sent so far (Redis `WAIT`), or when `replica_acks` is 0.
     ///
-    /// When too few confirm in time the write is on its master but may not survive its loss,
-    /// and the caller gets [`Error::Unavailable`] saying so.
-    pub async fn confirm(&mut self, key: &[u8]) -> Result<()> {
+    /// The `WAIT` travels behind the script in one pipeline, so it is answered by the node and
+    /// connection that ran the script, and a retry (a redirect, a dropped connection) sends both
+    /// again together. Sent alone, a `WAIT` retried after a failover would count the new
+    /// master's replicas for writes it never saw.
+    ///
+    /// When too few confirm in time the write is on its master but may not survive its loss, and
+    /// the confirmation is [`Error::Unavailable`] saying so; the caller decides whether the reply
+    /// wrote anything that needs it.
+    pub async fn eval_write<K: AsRef<[u8]>, A: AsRef<[u8]>>(
+        &mut self,
+        script: &Script,
+        keys: &[K],
+        args: &[A],
+    ) -> Result<Written> {
         if self.replica_acks == 0 {
-            return Ok(());
+            let reply = self.eval(script, keys, args).await?;
+            return Ok(Written {
+                reply,
+                confirmed: Ok(()),
+            });
         }
-        let mut wait = redis::cmd("WAIT");
         let timeout_ms = u64::try_from(self.ack_timeout.as_millis())
             .unwrap_or(u64::MAX)
             .max(1);
+        let mut evalsha = redis::cmd("EVALSHA");
+        evalsha.arg(script.get_hash()).arg(keys.len());
+        for k in keys {
+            evalsha.arg(k.as_ref());
+        }
+        for a in args {
+            evalsha.arg(a.as_ref());
+        }
+        let mut wait = redis::cmd("WAIT");
         wait.arg(self.replica_acks).arg(timeout_ms);
-        let route = Route::with_key(key, SlotAddr::Master);
-        let reply = self
-            .conn
-            .route_command(
-                wait,
-                RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(route)),
-            )
-            .await
-            .map_err(from_redis)?;
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors().add_command(evalsha).add_command(wait);
+        // A node that has not seen the script yet answers NOSCRIPT, and its WAIT then follows
+        // no write: load it and send both again.
+        let mut loaded = false;
+        loop {
+            let replies: Vec<Value> = pipe.query_async(&mut self.conn).await.map_err(from_redis)?;
+            let [reply, acks] = <[Value; 2]>::try_from(replies).map_err(|r| {
+                Error::Backend(format!(
+                    "redis: {} replies to a write and its WAIT",
+                    r.len()
+                ))
+            })?;
+            match reply.extract_error() {
+                Ok(reply) => {
+                    let confirmed = self.enough(&acks, timeout_ms);
+                    return Ok(Written { reply, confirmed });
+                }
+                Err(e) if e.kind() == ErrorKind::Server(ServerErrorKind::NoScript) && !loaded => {
+                    script
+                        .load_async(&mut self.conn)
+                        .await
+                        .map_err(from_redis)?;
+                    loaded = true;
+                }
+                Err(e) => return Err(from_redis(e)),
+            }
+        }
+    }
+
+    /// Whether a `WAIT` reply counts `replica_acks` replicas.
+    fn enough(&self, acks: &Value, timeout_ms: u64) -> Result<()> {
         // A node refuses WAIT once it stopped being the slot's master (a failover demoted it):
         // the write may not survive, and asking again later reaches the new master.
-        if let Value::ServerError(refusal) = &reply {
+        if let Value::ServerError(refusal) = acks {
             return Err(Error::Unavailable(format!(
                 "redis cluster: the node holding the write refused to confirm it ({refusal:?}); \
                  its slot is failing over"
             )));
         }
-        let acks = crate::errors::count("WAIT", &reply)?;
+        let acks = crate::errors::count("WAIT", acks)?;
         if acks < u64::from(self.replica_acks) {
             return Err(Error::Unavailable(format!(
                 "redis cluster: the write reached its master but only {acks} of {} replicas \
@@ -86,4 +132,10 @@ impl Io {
         }
         Ok(())
     }
+}
+
+/// What a writing script answered, and whether its write was confirmed by enough replicas.
+pub(crate) struct Written {
+    pub reply: Value,
+    pub confirmed: Result<()>,
 }
