@@ -4,24 +4,18 @@
 use mpstore::exit::{INVALID, NOT_FOUND, OK};
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::Command;
+
+mod common;
 
 /// Runs `mpstore --data-dir DIR ARGS`; returns the exit code, what it printed on stdout (as
 /// JSON, `null` when nothing) and on stderr.
 fn mpstore(dir: &Path, args: &[&str]) -> (i32, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_mpstore"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let printed = match stdout.trim() {
+    let (code, stdout, stderr) = common::mpstore_with_stderr(dir, args);
+    let printed = match stdout.as_str() {
         "" => Value::Null,
         text => serde_json::from_str(text).unwrap_or_else(|e| panic!("{args:?}: {e}: {text}")),
     };
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    (out.status.code().unwrap(), printed, stderr)
+    (code, printed, stderr)
 }
 
 /// Checks one command's exit code and what it printed (stdout as JSON, or a part of stderr).

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::local::{cli, cluster_nodes, wait_until, LocalCluster, DEADLINE};
+use common::local::{cli, cluster_nodes, role, wait_until, LocalCluster, DEADLINE};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -23,10 +23,6 @@ const NAMESPACES_PER_WRITER: usize = 8;
 const WARM_UP: usize = 40;
 /// Successful writes each namespace needs after the failover before the writers stop.
 const AFTER: usize = 3;
-
-fn role(port: u16) -> String {
-    cli(port, &["role"]).unwrap_or_default()
-}
 
 #[test]
 fn acknowledged_writes_survive_a_master_failover() {

@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::local::{cli, cluster_nodes, wait_until, LocalCluster};
+use common::local::{cli, cluster_nodes, role, wait_until, LocalCluster};
 use std::time::Duration;
 use storage_core::{block_on, Backend, Limits, Op, Result};
 use storage_redis::{RedisBackend, RedisOptions};
@@ -35,10 +35,6 @@ fn scripts_run(port: u16) -> u64 {
         .find_map(|l| l.strip_prefix("cmdstat_evalsha:calls="))
         .and_then(|rest| rest.split(',').next()?.parse().ok())
         .unwrap_or(0)
-}
-
-fn role(port: u16) -> String {
-    cli(port, &["role"]).unwrap_or_default()
 }
 
 #[test]

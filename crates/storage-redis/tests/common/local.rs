@@ -41,6 +41,12 @@ pub fn cli(port: u16, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// The node's `ROLE` reply (`master…`, or `slave…` with the link's state), empty when it does
+/// not answer.
+pub fn role(port: u16) -> String {
+    cli(port, &["role"]).unwrap_or_default()
+}
+
 /// A node of `CLUSTER NODES`.
 pub struct Node {
     pub port: u16,
