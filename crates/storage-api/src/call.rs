@@ -66,13 +66,23 @@ pub type CompleteFn<S, F> = Box<dyn FnOnce(Result<S, F>) + Send + 'static>;
 #[must_use = "a Call does nothing until it is awaited"]
 pub struct Call<S, F> {
     future: BoxFuture<Result<S, F>>,
+    /// What a success fires once it is delivered: after `success`, before `complete` (the
+    /// listeners of the API, `wx.onInteractiveStorageModified`'s).
+    on_success: Option<Box<dyn FnOnce() + Send + 'static>>,
 }
 
 impl<S, F> Call<S, F> {
     pub(crate) fn new(future: impl Future<Output = Result<S, F>> + Send + 'static) -> Self {
         Call {
             future: Box::pin(future),
+            on_success: None,
         }
+    }
+
+    /// The same call, running `fire` after a success is delivered.
+    pub(crate) fn firing(mut self, fire: impl FnOnce() + Send + 'static) -> Self {
+        self.on_success = Some(Box::new(fire));
+        self
     }
 
     /// Runs the call to completion on this thread, with no async runtime (the Promise's outcome).
@@ -84,7 +94,7 @@ impl<S, F> Call<S, F> {
     /// assert_eq!(tt.get_storage("missing").wait().unwrap_err().err_no, 21101);
     /// ```
     pub fn wait(self) -> Result<S, F> {
-        storage_core::block_on(self.future)
+        storage_core::block_on(self)
     }
 
     /// Gives every callback at once, as a bridge that received a JS options object would.
@@ -147,7 +157,13 @@ impl<S, F> Future for Call<S, F> {
     type Output = Result<S, F>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.future.as_mut().poll(cx)
+        let outcome = std::task::ready!(self.future.as_mut().poll(cx));
+        if outcome.is_ok() {
+            if let Some(fire) = self.on_success.take() {
+                fire();
+            }
+        }
+        Poll::Ready(outcome)
     }
 }
 
@@ -217,12 +233,20 @@ impl<S: Clone, F: Clone> Callbacks<S, F> {
     /// assert_eq!(*seen.lock().unwrap(), ["success", "complete"]);
     /// ```
     pub fn deliver(self, outcome: Result<S, F>) {
+        self.deliver_firing(outcome, None);
+    }
+
+    /// [`deliver`](Self::deliver), with what a success fires between `success` and `complete`.
+    fn deliver_firing(self, outcome: Result<S, F>, fire: Option<Box<dyn FnOnce() + Send>>) {
         // Clone only when `complete` needs its own copy.
         let for_complete = self.complete.as_ref().map(|_| outcome.clone());
         match outcome {
             Ok(res) => {
                 if let Some(success) = self.success {
                     success(res);
+                }
+                if let Some(fire) = fire {
+                    fire();
                 }
             }
             Err(err) => {
@@ -326,9 +350,11 @@ where
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let outcome = std::task::ready!(Pin::new(&mut self.call).poll(cx));
+        // The call's own future: what a success fires waits for the `success` callback.
+        let outcome = std::task::ready!(self.call.future.as_mut().poll(cx));
+        let fire = self.call.on_success.take();
         if let Some(callbacks) = self.callbacks.take() {
-            callbacks.deliver(outcome);
+            callbacks.deliver_firing(outcome, fire);
         }
         Poll::Ready(())
     }

@@ -139,6 +139,7 @@ impl Mpstore {
             key_dir: None,
             rotation: Arc::default(),
             clock: cloud_kv::Clock::system(),
+            listeners: Arc::default(),
         })
     }
 

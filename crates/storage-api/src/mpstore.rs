@@ -34,6 +34,8 @@ pub struct Mpstore {
     pub(crate) rotation: Arc<std::sync::Mutex<crate::default_stack::Rotation>>,
     /// The time game data runs on, shared by every [`Cloud`](crate::cloud::Cloud) of this store.
     pub(crate) clock: cloud_kv::Clock,
+    /// The players' `wx.onInteractiveStorageModified` listeners, shared like the clock.
+    pub(crate) listeners: Arc<crate::cloud::InteractiveListeners>,
 }
 
 impl std::fmt::Debug for Mpstore {
@@ -86,6 +88,7 @@ impl Mpstore {
             #[cfg(feature = "sled")]
             rotation: Arc::default(),
             clock: cloud_kv::Clock::system(),
+            listeners: Arc::default(),
         }
     }
 

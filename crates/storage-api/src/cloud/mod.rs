@@ -57,6 +57,7 @@ pub use results::{
 pub use tt::TtGame;
 pub use tt_rank::{GetImRankDataResult, SetUserGroupOption};
 pub use wx::WxGame;
+pub(crate) use wx_interactive::InteractiveListeners;
 pub use wx_interactive::{
     GetUserInteractiveStorageResult, ModifyFriendInteractiveStorageOption, WxInteractiveError,
 };
@@ -87,6 +88,7 @@ pub(crate) type Engine = Arc<CloudKv<Arc<dyn Backend>>>;
 #[derive(Clone)]
 pub struct Cloud {
     engine: Engine,
+    listeners: Arc<InteractiveListeners>,
 }
 
 impl std::fmt::Debug for Cloud {
@@ -100,6 +102,7 @@ impl Cloud {
     pub fn new(store: &Mpstore) -> Cloud {
         Cloud {
             engine: Arc::new(CloudKv::new(store.backend()).with_clock(store.clock().clone())),
+            listeners: store.listeners.clone(),
         }
     }
 
@@ -110,6 +113,7 @@ impl Cloud {
                 CloudKv::with_relations(store.backend(), provider)
                     .with_clock(store.clock().clone()),
             ),
+            listeners: store.listeners.clone(),
         }
     }
 
@@ -177,6 +181,7 @@ impl Cloud {
         MiniGame {
             engine: self.engine.clone(),
             context,
+            listeners: self.listeners.clone(),
         }
     }
 }
@@ -255,6 +260,7 @@ impl GameContext {
 pub struct MiniGame {
     engine: Engine,
     context: GameContext,
+    listeners: Arc<InteractiveListeners>,
 }
 
 impl std::fmt::Debug for MiniGame {
@@ -284,7 +290,11 @@ impl MiniGame {
 
     /// The WeChat mini-game facade: `wx.setUserCloudStorage` and its family.
     pub fn wx(&self) -> WxGame {
-        WxGame::new(self.engine.clone(), self.context.caller(Platform::Wx))
+        WxGame::new(
+            self.engine.clone(),
+            self.context.caller(Platform::Wx),
+            self.listeners.clone(),
+        )
     }
 }
 

@@ -27,6 +27,11 @@ impl<E: Send + 'static> Player<E> {
         }
     }
 
+    /// Who calls: the game, the player, the context.
+    pub(crate) fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
     /// The same player, its failures reported by `fail` (an API family with its own shape).
     pub(crate) fn with_fail<E2>(&self, fail: fn(&str, &Error) -> E2) -> Player<E2> {
         Player {

@@ -5,9 +5,11 @@ use super::player::Player;
 use super::results::{
     ok_msg, GetUserCloudStorageKeysResult, GetUserCloudStorageResult, RelationDataResult,
 };
+use super::wx_interactive::InteractiveListeners;
 use super::Engine;
 use crate::{Call, GeneralResult, WxError};
 use cloud_kv::{Caller, KvData};
+use std::sync::Arc;
 use storage_core::codes::ApiKind;
 
 /// WeChat's cloud APIs for one player of one game, from one context. Every method returns a
@@ -16,6 +18,7 @@ use storage_core::codes::ApiKind;
 #[derive(Debug, Clone)]
 pub struct WxGame {
     pub(super) player: Player<WxError>,
+    pub(super) listeners: Arc<InteractiveListeners>,
 }
 
 fn fail(api: &str, e: &storage_core::Error) -> WxError {
@@ -23,9 +26,14 @@ fn fail(api: &str, e: &storage_core::Error) -> WxError {
 }
 
 impl WxGame {
-    pub(crate) fn new(engine: Engine, caller: Caller) -> Self {
+    pub(crate) fn new(
+        engine: Engine,
+        caller: Caller,
+        listeners: Arc<InteractiveListeners>,
+    ) -> Self {
         WxGame {
             player: Player::new(engine, caller, fail),
+            listeners,
         }
     }
 

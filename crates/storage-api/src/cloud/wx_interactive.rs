@@ -1,7 +1,6 @@
-//! WeChat's interactive storage on the [`WxGame`] facade: `wx.getUserInteractiveStorage` and
-//! `wx.modifyFriendInteractiveStorage` (the rules are [`cloud_kv`]'s; the listener
-//! `wx.onInteractiveStorageModified` lives in the JavaScript hosts, which call it with the key of
-//! each successful modification).
+//! WeChat's interactive storage on the [`WxGame`] facade: `wx.getUserInteractiveStorage`,
+//! `wx.modifyFriendInteractiveStorage` (the rules are [`cloud_kv`]'s) and the listeners of
+//! `wx.onInteractiveStorageModified`, called with the key of each successful modification.
 
 use super::options::KeyListOption;
 use super::player::Player;
@@ -10,7 +9,9 @@ use super::{Engine, WxGame};
 use crate::{Call, GeneralResult};
 use cloud_kv::ModifyOption;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 use storage_core::codes::{platform_error_in, ApiKind};
 use storage_core::{Dialect, Error, JsValue};
 
@@ -118,9 +119,86 @@ impl fmt::Display for WxInteractiveError {
 
 impl std::error::Error for WxInteractiveError {}
 
+/// A player's `wx.onInteractiveStorageModified` callback.
+type Listener = Arc<dyn Fn(&str) + Send + Sync>;
+/// A game and a player's openid (none: nobody logged in).
+type PlayerId = (String, Option<String>);
+
+/// The `wx.onInteractiveStorageModified` listeners of one store, per game and player: shared by
+/// the store's clones and every [`Cloud`](super::Cloud) of it, as a JavaScript host keeps them
+/// per store.
+#[derive(Default)]
+pub(crate) struct InteractiveListeners {
+    by_player: Mutex<HashMap<PlayerId, Vec<Listener>>>,
+}
+
+impl fmt::Debug for InteractiveListeners {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("InteractiveListeners")
+    }
+}
+
+impl InteractiveListeners {
+    fn add(&self, player: PlayerId, listener: Listener) {
+        let mut by_player = self
+            .by_player
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        by_player.entry(player).or_default().push(listener);
+    }
+
+    fn fire(&self, player: &PlayerId, key: &str) {
+        // Called on a copy, so a listener may register another.
+        let listeners = (self
+            .by_player
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner))
+        .get(player)
+        .cloned()
+        .unwrap_or_default();
+        for listener in listeners {
+            listener(key);
+        }
+    }
+}
+
 impl WxGame {
     fn interactive(&self) -> Player<WxInteractiveError> {
         self.player.with_fail(WxInteractiveError::new)
+    }
+
+    /// This player's game and openid, whose listeners a modification fires.
+    fn player_id(&self) -> PlayerId {
+        let caller = self.player.caller();
+        (caller.game.clone(), caller.openid.clone())
+    }
+
+    /// `wx.onInteractiveStorageModified(callback)`: `listener` is called with the `key` of each
+    /// successful `modifyFriendInteractiveStorage` of this player in this game, from any context
+    /// and any facade of this store: after the call's `success`, before its `complete` (in the
+    /// Promise form, before the awaiting code goes on); never after a failure.
+    ///
+    /// ```
+    /// # use storage_api::cloud::{GameContext, InteractiveKey, ModifyFriendInteractiveStorageOption};
+    /// # use storage_api::Mpstore;
+    /// # use storage_core::block_on;
+    /// # use std::sync::{Arc, Mutex};
+    /// let store = Mpstore::in_memory();
+    /// let cloud = store.cloud();
+    /// block_on(cloud.set_interactive_keys("game", &[InteractiveKey::new("1")])).unwrap();
+    /// block_on(cloud.stored_relations().add_friendship("game", "ann", "bob")).unwrap();
+    /// let ann = GameContext::new("game").logged_in("ann");
+    /// let keys = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = keys.clone();
+    /// store.mini_game(ann.clone()).wx().on_interactive_storage_modified(move |key| {
+    ///     seen.lock().unwrap().push(key.to_owned())
+    /// });
+    /// let gift = ModifyFriendInteractiveStorageOption::add("1", 1, "bob");
+    /// block_on(store.mini_game(ann.open_data()).wx().modify_friend_interactive_storage(gift)).unwrap();
+    /// assert_eq!(*keys.lock().unwrap(), ["1"]);
+    /// ```
+    pub fn on_interactive_storage_modified(&self, listener: impl Fn(&str) + Send + Sync + 'static) {
+        self.listeners.add(self.player_id(), Arc::new(listener));
     }
 
     /// `wx.getUserInteractiveStorage({keyList})` (either context; Promise form too): success
@@ -179,6 +257,8 @@ impl WxGame {
             operation: option.operation,
             to_user: option.to_user,
         };
+        let (listeners, player, key) =
+            (self.listeners.clone(), self.player_id(), option.key.clone());
         let op = |engine: Engine, caller| async move {
             engine
                 .modify_friend_interactive_storage(&caller, &option)
@@ -186,5 +266,11 @@ impl WxGame {
         };
         self.interactive()
             .call(API, op, |_key| GeneralResult::ok(API))
+            .firing(move || {
+                // A success means the key was one of the Strings '1' to '50'.
+                if let JsValue::String(key) = &key {
+                    listeners.fire(&player, key.as_str());
+                }
+            })
     }
 }
