@@ -33,6 +33,37 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
+/// Edits the store at `path` with sled itself, behind the backend's back, and returns once sled
+/// has let go of it: a dropped `sled::Db` keeps its file lock while its queued I/O jobs finish,
+/// and the backend would then find the store open elsewhere.
+fn behind_our_back(path: &Path, edit: impl FnOnce(&sled::Db)) {
+    {
+        let db = sled::Config::new()
+            .path(path)
+            .segment_size(storage_sled::SEGMENT_SIZE_BYTES)
+            .open()
+            .unwrap();
+        edit(&db);
+        db.flush().unwrap();
+    }
+    let file = fs::File::open(path.join("db")).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        use std::os::fd::AsRawFd;
+        // SAFETY: `flock` on a descriptor this function owns for the whole call.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            // The lock goes with the descriptor when `file` is dropped.
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sled kept its lock on {}",
+            path.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
 /// Sets up `dir` with `prepare`, then checks that opening `dir/store` fails with a message
 /// containing `expected` and changes no file.
 fn check_refused(prepare: impl FnOnce(&Path), expected: &str) {
@@ -202,15 +233,9 @@ fn a_store_whose_record_inside_names_another_format_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("store");
     drop(SledBackend::open(&path).unwrap());
-    {
-        let db = sled::Config::new()
-            .path(&path)
-            .segment_size(storage_sled::SEGMENT_SIZE_BYTES)
-            .open()
-            .unwrap();
+    behind_our_back(&path, |db| {
         db.insert(b"mpstore/format", &3u32.to_be_bytes()).unwrap();
-        db.flush().unwrap();
-    }
+    });
     let e = SledBackend::open(&path).unwrap_err().to_string();
     assert!(
         e.contains("records format version 3 inside") && e.contains("version 4 only"),
@@ -227,15 +252,9 @@ fn check_damaged(tree: &str, key: &[u8], value: &[u8], read: impl Fn(&SledBacken
         let s = SledBackend::open(&path).unwrap();
         block_on(s.apply(b"ns", &[put("k", "v", 1)], Limits::NONE)).unwrap();
     }
-    {
-        let db = sled::Config::new()
-            .path(&path)
-            .segment_size(storage_sled::SEGMENT_SIZE_BYTES)
-            .open()
-            .unwrap();
+    behind_our_back(&path, |db| {
         db.open_tree(tree).unwrap().insert(key, value).unwrap();
-        db.flush().unwrap();
-    }
+    });
     let s = SledBackend::open(&path).unwrap();
     let e = read(&s);
     assert!(matches!(e, Error::Corrupt(_)), "{tree}: {e:?}");
@@ -279,18 +298,12 @@ fn clearing_gets_rid_of_damaged_records() {
             block_on(s.apply(b"ns", &[put("k", "v", 1)], Limits::NONE)).unwrap();
             block_on(s.apply(b"other", &[put("k", "v", 1)], Limits::NONE)).unwrap();
         }
-        {
-            let db = sled::Config::new()
-                .path(&path)
-                .segment_size(storage_sled::SEGMENT_SIZE_BYTES)
-                .open()
-                .unwrap();
+        behind_our_back(&path, |db| {
             db.open_tree(tree)
                 .unwrap()
                 .insert(key, &b"junk"[..])
                 .unwrap();
-            db.flush().unwrap();
-        }
+        });
         let s = SledBackend::open(&path).unwrap();
         block_on(s.clear(b"ns")).unwrap_or_else(|e| panic!("{tree}: {e}"));
         let listing = block_on(s.list(b"ns")).unwrap();
