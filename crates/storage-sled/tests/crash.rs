@@ -198,17 +198,16 @@ fn child(dir: std::path::PathBuf) {
 /// What a thread's namespaces hold, as seen through the backend or the model.
 type Seen = Vec<(Vec<Vec<u8>>, Vec<Option<Vec<u8>>>, storage_core::Usage)>;
 
-fn seen_in_store(backend: &SledBackend, t: usize) -> Seen {
+/// What thread `t`'s namespaces hold in the reopened store, or why they cannot be read.
+fn seen_in_store(backend: &SledBackend, t: usize) -> Result<Seen, String> {
     NAMESPACES[t]
         .iter()
         .map(|ns| {
-            let listing = block_on(backend.list(ns)).expect("list after reopen");
-            let values = listing
-                .keys
-                .iter()
-                .map(|k| block_on(backend.get(ns, k)).expect("get after reopen"))
-                .collect();
-            (listing.keys, values, listing.usage)
+            let listing = block_on(backend.list(ns)).map_err(|e| format!("list: {e}"))?;
+            let values = (listing.keys.iter())
+                .map(|k| block_on(backend.get(ns, k)).map_err(|e| format!("get {k:?}: {e}")))
+                .collect::<Result<_, _>>()?;
+            Ok((listing.keys, values, listing.usage))
         })
         .collect()
 }
@@ -351,7 +350,14 @@ fn verify_thread(
     buffered: bool,
     context: &str,
 ) -> Outcome {
-    let found = seen_in_store(backend, t);
+    let found = match seen_in_store(backend, t) {
+        Ok(found) => found,
+        Err(e) => {
+            return Outcome::Unmatched(format!(
+                "{context}: thread {t}: the reopened store cannot be read: {e}"
+            ))
+        }
+    };
     // candidates[k]: the model after the thread's first k steps, for k in 0..=acks.len() + 1.
     let mut candidates = vec![model.clone()];
     for (i, &stored) in acks.iter().enumerate() {

@@ -91,9 +91,13 @@ pub fn campaign() {
                 tally.fail(format!("{context}: the store did not open: {e}\n{cut}"));
                 true
             }
-            Ok(backend) => check_cycle(
-                &backend, &dir, &mut model, seed, &acked, &context, &mut tally,
-            ),
+            Ok(backend) => {
+                // A failure report says what the cut dropped.
+                let context = format!("{context}\n{cut}");
+                check_cycle(
+                    &backend, &dir, &mut model, seed, &acked, &context, &mut tally,
+                )
+            }
         };
         if start_over {
             std::fs::remove_dir_all(&dir).unwrap();
