@@ -40,6 +40,19 @@ enum Printed {
 }
 use Printed::{Error, Json};
 
+/// `mpstore --platform PLATFORM cloud --game g --openid OPENID --context CONTEXT call REST…`.
+fn cloud_call(
+    platform: &'static str,
+    openid: &'static str,
+    context: &'static str,
+    rest: &[&'static str],
+) -> Vec<&'static str> {
+    let mut args = vec!["--platform", platform, "cloud", "--game", "g"];
+    args.extend(["--openid", openid, "--context", context, "call"]);
+    args.extend(rest);
+    args
+}
+
 #[test]
 fn local_apis_by_name_answer_as_the_platform() {
     let dir = tempfile::tempdir().unwrap();
@@ -163,20 +176,7 @@ fn bad_calls_by_name_say_what_is_wrong() {
 fn im_rank_lists_through_cloud_calls_and_the_host() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let tt = |openid: &'static str, context: &'static str, rest: &[&'static str]| {
-        let mut args = vec![
-            "--platform",
-            "tt",
-            "cloud",
-            "--game",
-            "g",
-            "--openid",
-            openid,
-        ];
-        args.extend(["--context", context, "call"]);
-        args.extend(rest);
-        args
-    };
+    let tt = |openid, context, rest: &[&'static str]| cloud_call("tt", openid, context, rest);
     for (openid, score) in [
         ("ann", r#"{"dataType":0,"value":"42"}"#),
         ("bob", r#"{"dataType":0,"value":"7"}"#),
@@ -263,20 +263,7 @@ fn wechat_interactive_storage_through_host_and_cloud_calls() {
     ] {
         check(d, host, OK, Json(Value::Null));
     }
-    let wx = |openid: &'static str, context: &'static str, rest: &[&'static str]| {
-        let mut args = vec![
-            "cloud",
-            "--game",
-            "g",
-            "--openid",
-            openid,
-            "--context",
-            context,
-            "call",
-        ];
-        args.extend(rest);
-        args
-    };
+    let wx = |openid, context, rest: &[&'static str]| cloud_call("wx", openid, context, rest);
     let modify = r#"{"key":"1","opNum":1,"operation":"add","toUser":"bob"}"#;
     check(
         d,

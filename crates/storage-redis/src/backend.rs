@@ -250,8 +250,9 @@ impl Backend for RedisBackend {
         let keys = self.space.namespace(ns);
         self.cluster
             .run(|mut io| async move {
-                let written = io.eval_write(&CLEAR, &keys.all(), &[] as &[&[u8]]).await?;
-                written.confirmed
+                io.eval_write(&CLEAR, &keys.all(), &[] as &[&[u8]])
+                    .await?
+                    .confirmed
             })
             .await
     }
